@@ -1,0 +1,355 @@
+//! Accounts, passwords and bearer tokens.
+//!
+//! Passwords are hashed with argon2 (PHC strings). A login token is 32 random bytes shown
+//! once to the client; only its SHA-256 is stored, with an expiry, and logout revokes it.
+//! Failed logins are counted per account and per client address in the database, so the
+//! slow-down holds across every instance sharing it.
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::config::AuthSettings;
+use crate::db::Db;
+use crate::db_run;
+use crate::domain::roles::Role;
+use crate::error::{AppError, AppResult};
+
+/// Failures are forgotten after this long without a new one.
+const FAILURE_WINDOW_MINUTES: i64 = 60;
+/// Longest wait imposed after repeated failures.
+const MAX_DELAY_SECS: i64 = 15 * 60;
+
+/// The authenticated user of a request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Caller {
+    pub id: i64,
+    pub role: Role,
+    pub email: String,
+    pub name: String,
+    pub teacher_id: Option<i64>,
+    pub student_id: Option<i64>,
+    pub tutor_id: Option<i64>,
+    pub locale: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    role: String,
+    display_name: String,
+    teacher_id: Option<i64>,
+    student_id: Option<i64>,
+    tutor_id: Option<i64>,
+    locale: String,
+}
+
+impl UserRow {
+    fn into_caller(self) -> AppResult<Caller> {
+        let role = self
+            .role
+            .parse()
+            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+        Ok(Caller {
+            id: self.id,
+            role,
+            email: self.email,
+            name: self.display_name,
+            teacher_id: self.teacher_id,
+            student_id: self.student_id,
+            tutor_id: self.tutor_id,
+            locale: self.locale,
+        })
+    }
+}
+
+const USER_COLUMNS: &str =
+    "u.id, u.email, u.role, u.display_name, u.teacher_id, u.student_id, u.tutor_id, u.locale";
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+/// A random secret for URLs and tokens: 32 bytes, base64url without padding.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A password that a person can type: 16 characters without look-alikes.
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+pub fn check_password_strength(password: &str) -> Result<(), String> {
+    if password.chars().count() < 10 {
+        Err("le mot de passe doit comporter au moins 10 caractères".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The active user owning a valid, unrevoked token.
+pub async fn caller_for_token(db: &Db, token: &str) -> AppResult<Option<Caller>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.active = TRUE"
+    );
+    let hash = token_hash(token);
+    let row: Option<UserRow> = db_run!(db, |pool| sqlx::query_as(&sql)
+        .bind(&hash)
+        .bind(Utc::now())
+        .fetch_optional(pool)
+        .await)?;
+    row.map(UserRow::into_caller).transpose()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginOutcome {
+    /// Send it as `Authorization: Bearer TOKEN`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: Caller,
+}
+
+/// Checks the credentials and opens a token. Wrong email and wrong password answer the same.
+pub async fn login(
+    db: &Db,
+    settings: &AuthSettings,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> AppResult<LoginOutcome> {
+    let email = email.trim().to_lowercase();
+    let keys = [format!("account:{email}"), format!("client:{client}")];
+    for key in &keys {
+        if let Some(wait) = throttle_wait(db, settings, key).await? {
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: wait,
+            });
+        }
+    }
+
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1 AND u.active = TRUE"
+    );
+    let found: Option<(UserRow, String)> = db_run!(db, |pool| {
+        use sqlx::Row;
+        sqlx::query(&sql)
+            .bind(&email)
+            .fetch_optional(pool)
+            .await?
+            .map(|row| {
+                let user = <UserRow as sqlx::FromRow<_>>::from_row(&row)?;
+                Ok::<_, sqlx::Error>((user, row.try_get::<String, _>("password_hash")?))
+            })
+            .transpose()
+    })?;
+
+    // Verify even for an unknown email, so that timing does not tell which part was wrong.
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, DUMMY_HASH.to_owned()),
+    };
+    let password = password.to_owned();
+    let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+
+    let Some(user) = user.filter(|_| valid) else {
+        for key in &keys {
+            record_failure(db, key).await?;
+        }
+        return Err(AppError::Unauthorized);
+    };
+    clear_failures(db, &keys[0]).await?;
+
+    let token = random_secret();
+    let now = Utc::now();
+    let expires_at =
+        now + Duration::from_std(settings.token_ttl).map_err(|e| AppError::Internal(e.into()))?;
+    let hash = token_hash(&token);
+    db_run!(db, |pool| {
+        sqlx::query(
+        "INSERT INTO auth_tokens (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(user.id)
+    .bind(&hash)
+    .bind(now)
+    .bind(expires_at)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(LoginOutcome {
+        token,
+        expires_at,
+        user: user.into_caller()?,
+    })
+}
+
+/// An argon2 hash of a random string, verified when the email is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8GxxXBXgEmmJHjwjsvAtJ1Fa6vB6iu7q9XjhtRGmBlQ";
+
+pub async fn logout(db: &Db, token: &str) -> AppResult<()> {
+    let hash = token_hash(token);
+    db_run!(db, |pool| sqlx::query(
+        "UPDATE auth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL"
+    )
+    .bind(Utc::now())
+    .bind(&hash)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Seconds to wait before this key may try again, if it must wait.
+async fn throttle_wait(db: &Db, settings: &AuthSettings, key: &str) -> AppResult<Option<u64>> {
+    let row: Option<(i64, DateTime<Utc>)> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT failures, last_failure_at FROM login_throttle WHERE key = $1"
+    )
+    .bind(key)
+    .fetch_optional(pool)
+    .await)?;
+    let Some((failures, last)) = row else {
+        return Ok(None);
+    };
+    let delay = failure_delay_secs(failures, settings.login_free_failures.into());
+    let wait_ms = (last + Duration::seconds(delay) - Utc::now()).num_milliseconds();
+    // Round up: a client told to wait 0 s would come straight back.
+    Ok((delay > 0 && wait_ms > 0).then_some((wait_ms as u64).div_ceil(1000)))
+}
+
+/// Exponential back-off past the free failures: 2 s, 4 s, 8 s… up to 15 minutes.
+fn failure_delay_secs(failures: i64, free: i64) -> i64 {
+    if failures < free {
+        0
+    } else {
+        let exponent = (failures - free + 1).min(20) as u32;
+        2i64.pow(exponent).min(MAX_DELAY_SECS)
+    }
+}
+
+async fn record_failure(db: &Db, key: &str) -> AppResult<()> {
+    let now = Utc::now();
+    let previous: Option<(i64, DateTime<Utc>)> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT failures, last_failure_at FROM login_throttle WHERE key = $1"
+    )
+    .bind(key)
+    .fetch_optional(pool)
+    .await)?;
+    let failures = match previous {
+        Some((n, last)) if now - last < Duration::minutes(FAILURE_WINDOW_MINUTES) => n + 1,
+        _ => 1,
+    };
+    db_run!(db, |pool| sqlx::query(
+        "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET failures = $2, last_failure_at = $3"
+    )
+    .bind(key)
+    .bind(failures)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+async fn clear_failures(db: &Db, key: &str) -> AppResult<()> {
+    db_run!(db, |pool| sqlx::query(
+        "DELETE FROM login_throttle WHERE key = $1"
+    )
+    .bind(key)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Creates an account (CLI, demo). The linked record must exist and match the role.
+pub async fn create_user(
+    db: &Db,
+    role: Role,
+    email: &str,
+    display_name: &str,
+    link: Option<i64>,
+    password_hash: &str,
+) -> anyhow::Result<i64> {
+    let (teacher_id, student_id, tutor_id) = match role {
+        Role::Admin => (None, None, None),
+        Role::Teacher => (link, None, None),
+        Role::Student => (None, link, None),
+        Role::Tutor => (None, None, link),
+    };
+    let id: i64 = db_run!(db, |pool| {
+        sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role, display_name, teacher_id, student_id, tutor_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(display_name)
+    .bind(teacher_id)
+    .bind(student_id)
+    .bind(tutor_id)
+    .bind(Utc::now())
+    .fetch_one(pool)
+    .await
+    })?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_round_trip_and_the_dummy_hash_parses() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong", &hash));
+        assert!(!verify_password("anything", DUMMY_HASH));
+        assert!(argon2::PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn back_off_grows_then_caps() {
+        assert_eq!(failure_delay_secs(4, 5), 0);
+        assert_eq!(failure_delay_secs(5, 5), 2);
+        assert_eq!(failure_delay_secs(8, 5), 16);
+        assert_eq!(failure_delay_secs(100, 5), MAX_DELAY_SECS);
+    }
+
+    #[test]
+    fn secrets_are_long_and_distinct() {
+        assert_eq!(random_secret().len(), 43);
+        assert_ne!(random_secret(), random_secret());
+        assert_eq!(generate_password().len(), 16);
+    }
+}

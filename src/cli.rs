@@ -1,0 +1,397 @@
+//! The command line: one binary, several subcommands.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::app::{ApiContext, Application};
+use crate::auth;
+use crate::config::{DatabaseSettings, ServeSettings};
+use crate::db::{Db, calendars};
+use crate::db_run;
+use crate::domain::roles::Role;
+use crate::domain::text;
+use crate::error::AppError;
+use crate::http::crud;
+use crate::http::years::{self, Calendars};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "assidu",
+    version,
+    about = "Assiduité des contrats de professionnalisation"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application and the API (migrations are applied first).
+    Serve(ServeSettings),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import or export a training calendar as its CSV file.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Demo data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input when it is not a
+    /// terminal; otherwise one is generated and printed once.
+    Add {
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        email: String,
+        /// Name shown in the interface (defaults to the linked record's name or the email).
+        #[arg(long)]
+        name: Option<String>,
+        /// Id of the teacher, student or tutor record (found by email when omitted).
+        #[arg(long)]
+        link: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Replace the days of a calendar from a CSV file (all or nothing).
+    Import {
+        file: PathBuf,
+        /// Academic year name, e.g. 2025-2026.
+        #[arg(long)]
+        year: String,
+        /// Calendar name (created if missing; defaults to the year's only calendar).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Write a calendar as its CSV file.
+    Export {
+        #[arg(long)]
+        year: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Output file (standard output by default).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Load the demo school year (idempotent).
+    Load,
+}
+
+async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url, settings.db_max_connections)
+        .await
+        .with_context(|| format!("connexion à la base « {} »", redact(&settings.database_url)))?;
+    db.migrate().await.context("application des migrations")?;
+    Ok(db)
+}
+
+/// Hides a password in a database URL before printing it.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Migrate => {
+            connect(&cli.database).await?;
+            println!(
+                "migrations appliquées ({})",
+                redact(&cli.database.database_url)
+            );
+            Ok(())
+        }
+        Command::Serve(settings) => serve(&cli.database, settings).await,
+        Command::User {
+            command:
+                UserCommand::Add {
+                    role,
+                    email,
+                    name,
+                    link,
+                },
+        } => {
+            let db = connect(&cli.database).await?;
+            add_user(&db, role, &email, name, link).await
+        }
+        Command::Calendar { command } => {
+            let db = connect(&cli.database).await?;
+            calendar(&db, command).await
+        }
+        Command::Demo {
+            command: DemoCommand::Load,
+        } => {
+            let db = connect(&cli.database).await?;
+            load_demo(&db).await
+        }
+    }
+}
+
+async fn serve(database: &DatabaseSettings, settings: ServeSettings) -> anyhow::Result<()> {
+    let db = connect(database).await?;
+    if settings.demo {
+        load_demo(&db).await?;
+    }
+    let ctx = ApiContext {
+        db: db.clone(),
+        auth: Arc::new(settings.auth.clone()),
+        public_url: settings.public_url().into(),
+    };
+    let app = Application::bind(ctx, settings.bind).await?;
+    let addr = app.local_addr()?;
+    tracing::info!(%addr, engine = db.engine(), "assidu écoute");
+    println!("assidu écoute sur http://{addr}/ (API : http://{addr}/api/docs/)");
+    app.serve().await?;
+    db.close().await;
+    Ok(())
+}
+
+async fn load_demo(db: &Db) -> anyhow::Result<()> {
+    let outcome = crate::demo::load(db).await.map_err(describe)?;
+    if outcome.loaded_now {
+        println!("démo chargée : {}", outcome.summary);
+    } else {
+        println!("démo déjà présente : rien n'a été ajouté");
+    }
+    eprintln!(
+        "ATTENTION : comptes de démonstration avec le mot de passe « {} » — jamais en production.",
+        crate::demo::DEMO_PASSWORD
+    );
+    println!("comptes de démonstration :");
+    for (email, role) in crate::demo::accounts(db).await.map_err(describe)? {
+        println!("  {role:<8} {email}");
+    }
+    Ok(())
+}
+
+/// Turns a request-style error into a CLI message, field by field.
+fn describe(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Validation(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|f| format!("{} : {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        AppError::Internal(e) => e,
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn add_user(
+    db: &Db,
+    role: Role,
+    email: &str,
+    name: Option<String>,
+    link: Option<i64>,
+) -> anyhow::Result<()> {
+    let email = text::email(email).map_err(|e| anyhow::anyhow!("--email : {e}"))?;
+    let exists: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT id FROM users WHERE email = $1"
+    )
+    .bind(&email)
+    .fetch_optional(pool)
+    .await)?;
+    if exists.is_some() {
+        bail!("--email : un compte existe déjà pour {email}");
+    }
+    let (link, linked_name) = match role.linked_table() {
+        None if link.is_some() => bail!("--link : un compte admin n'est lié à aucune fiche"),
+        None => (None, None),
+        Some(table) => {
+            let sql = match link {
+                Some(_) => {
+                    format!("SELECT id, first_name || ' ' || last_name FROM {table} WHERE id = $1")
+                }
+                None => format!(
+                    "SELECT id, first_name || ' ' || last_name FROM {table} WHERE email = $1"
+                ),
+            };
+            let found: Option<(i64, String)> = match link {
+                Some(id) => db_run!(db, |pool| sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await)?,
+                None => db_run!(db, |pool| sqlx::query_as(&sql)
+                    .bind(&email)
+                    .fetch_optional(pool)
+                    .await)?,
+            };
+            match found {
+                Some((id, n)) => (Some(id), Some(n)),
+                None => match link {
+                    Some(id) => bail!("--link : aucune fiche {table} n° {id}"),
+                    None => bail!(
+                        "--link : aucune fiche {table} avec l'adresse {email} ; donnez --link ID"
+                    ),
+                },
+            }
+        }
+    };
+    let (password, generated) = read_or_generate_password()?;
+    auth::check_password_strength(&password).map_err(|e| anyhow::anyhow!("mot de passe : {e}"))?;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await??;
+    let display = name.or(linked_name).unwrap_or_else(|| email.clone());
+    let id = auth::create_user(db, role, &email, &display, link, &hash).await?;
+    println!("compte n° {id} créé : {email} ({role})");
+    if let Some(p) = generated {
+        println!("mot de passe (affiché une seule fois) : {p}");
+    }
+    Ok(())
+}
+
+fn read_or_generate_password() -> anyhow::Result<(String, Option<String>)> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut input = String::new();
+        stdin
+            .lock()
+            .read_to_string(&mut input)
+            .context("lecture du mot de passe sur l'entrée standard")?;
+        let line = input
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('\r')
+            .to_owned();
+        if !line.is_empty() {
+            return Ok((line, None));
+        }
+    }
+    let p = auth::generate_password();
+    Ok((p.clone(), Some(p)))
+}
+
+async fn calendar(db: &Db, command: CalendarCommand) -> anyhow::Result<()> {
+    match command {
+        CalendarCommand::Import { file, year, name } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("lecture de {}", file.display()))?;
+            let id = find_calendar(db, &year, name.as_deref(), true).await?;
+            let days = years::import(db, id, &text).await.map_err(|e| {
+                describe(e).context(format!("{} refusé, rien n'a changé", file.display()))
+            })?;
+            println!(
+                "calendrier n° {id} : {} jours importés depuis {}",
+                days.len(),
+                file.display()
+            );
+            Ok(())
+        }
+        CalendarCommand::Export { year, name, output } => {
+            let id = find_calendar(db, &year, name.as_deref(), false).await?;
+            let text = years::export(db, id).await.map_err(describe)?;
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("écriture de {}", path.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Finds a calendar of a year by name, or the year's only one; creates it on import.
+async fn find_calendar(
+    db: &Db,
+    year: &str,
+    name: Option<&str>,
+    create: bool,
+) -> anyhow::Result<i64> {
+    let year_id: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT id FROM academic_years WHERE name = $1"
+    )
+    .bind(year)
+    .fetch_optional(pool)
+    .await)?;
+    let Some(year_id) = year_id else {
+        let names: Vec<String> = db_run!(db, |pool| sqlx::query_scalar(
+            "SELECT name FROM academic_years ORDER BY starts_on"
+        )
+        .fetch_all(pool)
+        .await)?;
+        bail!(
+            "--year : aucune année « {year} » (années connues : {})",
+            names.join(", ")
+        );
+    };
+    let existing = calendars::of_year(db, year).await.map_err(describe)?;
+    let chosen = match name {
+        Some(n) => existing.iter().find(|c| c.name == n.trim()),
+        None if existing.len() == 1 => existing.first(),
+        None if existing.len() > 1 => bail!(
+            "--name : l'année {year} a plusieurs calendriers : {}",
+            existing
+                .iter()
+                .map(|c| format!("« {} »", c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => None,
+    };
+    if let Some(c) = chosen {
+        return Ok(c.id);
+    }
+    if !create {
+        bail!("--name : aucun calendrier de ce nom pour l'année {year}");
+    }
+    let input = years::CalendarInput {
+        academic_year_id: year_id,
+        name: name
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("Calendrier {year}")),
+    };
+    let columns = crud::validate::<Calendars>(db, &input, None)
+        .await
+        .map_err(describe)?;
+    Ok(crud::insert::<Calendars>(db, &columns)
+        .await
+        .map_err(describe)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_hidden_in_urls() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite:assidu.db"), "sqlite:assidu.db");
+    }
+}

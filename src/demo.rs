@@ -1,0 +1,590 @@
+//! The demo school year, loaded from the data files under `demo/` (compiled in).
+//!
+//! Everything goes through the same validation as the API, so the demo also proves that its
+//! data obey the rules. Loading is idempotent: a marker in `app_meta` records it, and the
+//! claim on that marker keeps two instances starting together from loading it twice.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use serde::Deserialize;
+
+use crate::auth;
+use crate::db::Db;
+use crate::domain::hours::Minutes;
+use crate::domain::roles::Role;
+use crate::domain::today_in_paris;
+use crate::error::{AppError, AppResult};
+use crate::http::contracts::{ContractInput, Contracts};
+use crate::http::crud::{Resource, insert, validate};
+use crate::http::parties::{
+    Companies, CompanyInput, StudentInput, Students, TeacherInput, Teachers, TutorInput, Tutors,
+};
+use crate::http::programmes::{
+    GroupInput, Groups, ModuleInput, Modules, ProgrammeInput, Programmes,
+};
+use crate::http::school::{self, SchoolInput};
+use crate::http::sessions::{SessionInput, Sessions};
+use crate::http::years::{self, AcademicYearInput, CalendarInput, Calendars, Years};
+use crate::{db_run, tx_run};
+
+pub const DEMO_PASSWORD: &str = "demo-password";
+const MARKER: &str = "demo";
+
+const DEMO_TOML: &str = include_str!("../demo/demo.toml");
+/// The files `demo.toml` refers to, by their path relative to `demo/`.
+const DEMO_FILES: &[(&str, &str)] = &[
+    (
+        "calendars/2025-2026.csv",
+        include_str!("../demo/calendars/2025-2026.csv"),
+    ),
+    (
+        "calendars/2026-2027.csv",
+        include_str!("../demo/calendars/2026-2027.csv"),
+    ),
+    (
+        "sessions/2025-2026.csv",
+        include_str!("../demo/sessions/2025-2026.csv"),
+    ),
+    (
+        "sessions/2026-2027.csv",
+        include_str!("../demo/sessions/2026-2027.csv"),
+    ),
+];
+
+#[derive(Deserialize)]
+struct DemoFile {
+    school: SchoolInput,
+    programmes: Vec<Keyed<ProgrammeInput>>,
+    modules: Vec<DemoModule>,
+    years: Vec<DemoYear>,
+    companies: Vec<Keyed<CompanyInput>>,
+    tutors: Vec<DemoTutor>,
+    teachers: Vec<Keyed<TeacherInput>>,
+    students: Vec<Keyed<StudentInput>>,
+    groups: Vec<DemoGroup>,
+    contracts: Vec<DemoContract>,
+    admin: DemoAdmin,
+    #[serde(default)]
+    marks: Vec<DemoMark>,
+}
+
+/// A record with the key other records of the file use to point at it.
+#[derive(Deserialize)]
+struct Keyed<T> {
+    key: String,
+    #[serde(flatten)]
+    value: T,
+}
+
+#[derive(Deserialize)]
+struct DemoModule {
+    key: String,
+    programme: String,
+    name: String,
+    teacher: String,
+}
+
+#[derive(Deserialize)]
+struct DemoYear {
+    name: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    calendar: String,
+    calendar_file: String,
+    sessions_file: String,
+}
+
+#[derive(Deserialize)]
+struct DemoTutor {
+    key: String,
+    company: String,
+    last_name: String,
+    first_name: String,
+    #[serde(default)]
+    function: String,
+    email: String,
+    #[serde(default)]
+    phone: String,
+}
+
+#[derive(Deserialize)]
+struct DemoGroup {
+    key: String,
+    name: String,
+    year: String,
+    programme: String,
+}
+
+#[derive(Deserialize)]
+struct DemoContract {
+    student: String,
+    company: String,
+    tutor: String,
+    programme: String,
+    group: String,
+    year: String,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    defence_date: Option<NaiveDate>,
+    place: String,
+    planned_hours_s9: f64,
+    planned_hours_s10: f64,
+    price_s9_cents: i64,
+    price_s10_cents: i64,
+    #[serde(default)]
+    opco_name: String,
+    #[serde(default)]
+    subrogation: bool,
+    subrogation_received_on: Option<NaiveDate>,
+    opco_agreement_on: Option<NaiveDate>,
+    opco_hourly_cents: Option<i64>,
+    termination_date: Option<NaiveDate>,
+    termination_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoAdmin {
+    email: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct DemoMark {
+    student: String,
+    date: NaiveDate,
+    start: String,
+    status: String,
+    #[serde(default)]
+    minutes_missed: i64,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
+struct SessionLine {
+    date: NaiveDate,
+    start: String,
+    end: String,
+    group: String,
+    module: String,
+    teacher: String,
+}
+
+pub struct Outcome {
+    pub loaded_now: bool,
+    pub summary: String,
+}
+
+fn bad(what: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("données de démo : {what}"))
+}
+
+fn time(raw: &str) -> AppResult<NaiveTime> {
+    NaiveTime::parse_from_str(raw, "%H:%M").map_err(|_| bad(format!("heure invalide « {raw} »")))
+}
+
+fn file(name: &str) -> AppResult<&'static str> {
+    DEMO_FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+        .ok_or_else(|| bad(format!("fichier inconnu « {name} »")))
+}
+
+/// Key → id of the records created so far, per kind.
+#[derive(Default)]
+struct Ids(HashMap<(&'static str, String), i64>);
+
+impl Ids {
+    fn put(&mut self, kind: &'static str, key: &str, id: i64) {
+        self.0.insert((kind, key.to_owned()), id);
+    }
+    fn get(&self, kind: &'static str, key: &str) -> AppResult<i64> {
+        self.0
+            .get(&(kind, key.to_owned()))
+            .copied()
+            .ok_or_else(|| bad(format!("{kind} « {key} » inconnu")))
+    }
+}
+
+async fn create<R: Resource>(db: &Db, input: &R::Input) -> AppResult<i64> {
+    let columns = validate::<R>(db, input, None).await?;
+    insert::<R>(db, &columns).await
+}
+
+pub async fn is_loaded(db: &Db) -> AppResult<bool> {
+    let v: Option<String> = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT value FROM app_meta WHERE key = $1"
+    )
+    .bind(MARKER)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(v.is_some())
+}
+
+/// The demo accounts, for printing.
+pub async fn accounts(db: &Db) -> AppResult<Vec<(String, String)>> {
+    Ok(db_run!(db, |pool| sqlx::query_as(
+        "SELECT email, role FROM users WHERE email LIKE '%@demo.test' ORDER BY role, email"
+    )
+    .fetch_all(pool)
+    .await)?)
+}
+
+pub async fn load(db: &Db) -> AppResult<Outcome> {
+    let claimed = db_run!(db, |pool| sqlx::query(
+        "INSERT INTO app_meta (key, value) VALUES ($1, 'loading') ON CONFLICT (key) DO NOTHING"
+    )
+    .bind(MARKER)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if claimed == 0 {
+        return Ok(Outcome {
+            loaded_now: false,
+            summary: String::new(),
+        });
+    }
+    let summary = match load_data(db).await {
+        Ok(summary) => summary,
+        Err(e) => {
+            // Leave no claim behind, so that a fixed binary can try again.
+            let _ = db_run!(db, |pool| sqlx::query(
+                "DELETE FROM app_meta WHERE key = $1"
+            )
+            .bind(MARKER)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()));
+            return Err(e);
+        }
+    };
+    db_run!(db, |pool| sqlx::query(
+        "UPDATE app_meta SET value = 'loaded' WHERE key = $1"
+    )
+    .bind(MARKER)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(Outcome {
+        loaded_now: true,
+        summary,
+    })
+}
+
+async fn load_data(db: &Db) -> AppResult<String> {
+    let demo: DemoFile = toml::from_str(DEMO_TOML).map_err(bad)?;
+    let mut ids = Ids::default();
+
+    school::save(db, &demo.school.validate()?).await?;
+    for p in &demo.programmes {
+        let id = create::<Programmes>(db, &p.value).await?;
+        ids.put("programme", &p.key, id);
+    }
+    for t in &demo.teachers {
+        let id = create::<Teachers>(db, &t.value).await?;
+        ids.put("teacher", &t.key, id);
+    }
+    for m in &demo.modules {
+        let input = ModuleInput {
+            programme_id: Some(ids.get("programme", &m.programme)?),
+            name: m.name.clone(),
+        };
+        let id = create::<Modules>(db, &input).await?;
+        ids.put("module", &m.key, id);
+        ids.get("teacher", &m.teacher)?;
+    }
+    for y in &demo.years {
+        let input = AcademicYearInput {
+            name: y.name.clone(),
+            starts_on: y.starts_on,
+            ends_on: y.ends_on,
+        };
+        let year_id = create::<Years>(db, &input).await?;
+        ids.put("year", &y.name, year_id);
+        let cal = CalendarInput {
+            academic_year_id: year_id,
+            name: y.calendar.clone(),
+        };
+        let cal_id = create::<Calendars>(db, &cal).await?;
+        ids.put("calendar", &y.name, cal_id);
+        years::import(db, cal_id, file(&y.calendar_file)?).await?;
+    }
+    for c in &demo.companies {
+        let id = create::<Companies>(db, &c.value).await?;
+        ids.put("company", &c.key, id);
+    }
+    for t in &demo.tutors {
+        let input = TutorInput {
+            company_id: ids.get("company", &t.company)?,
+            last_name: t.last_name.clone(),
+            first_name: t.first_name.clone(),
+            function: t.function.clone(),
+            email: t.email.clone(),
+            phone: t.phone.clone(),
+        };
+        let id = create::<Tutors>(db, &input).await?;
+        ids.put("tutor", &t.key, id);
+    }
+    for s in &demo.students {
+        let id = create::<Students>(db, &s.value).await?;
+        ids.put("student", &s.key, id);
+    }
+    for g in &demo.groups {
+        let input = GroupInput {
+            name: g.name.clone(),
+            academic_year_id: ids.get("year", &g.year)?,
+            calendar_id: ids.get("calendar", &g.year)?,
+            programme_id: Some(ids.get("programme", &g.programme)?),
+        };
+        let id = create::<Groups>(db, &input).await?;
+        ids.put("group", &g.key, id);
+    }
+    for c in &demo.contracts {
+        let hours = |h: f64| {
+            Minutes::from_hours_decimal(h).ok_or_else(|| bad(format!("heures invalides {h}")))
+        };
+        let input = ContractInput {
+            student_id: ids.get("student", &c.student)?,
+            company_id: ids.get("company", &c.company)?,
+            tutor_id: ids.get("tutor", &c.tutor)?,
+            programme_id: ids.get("programme", &c.programme)?,
+            academic_year_id: ids.get("year", &c.year)?,
+            group_id: Some(ids.get("group", &c.group)?),
+            kind: "contrat de professionnalisation".to_owned(),
+            start_date: c.start_date,
+            end_date: c.end_date,
+            defence_date: c.defence_date,
+            place: c.place.clone(),
+            planned_hours_s9: hours(c.planned_hours_s9)?,
+            planned_hours_s10: hours(c.planned_hours_s10)?,
+            price_s9_cents: c.price_s9_cents,
+            price_s10_cents: c.price_s10_cents,
+            opco_name: c.opco_name.clone(),
+            subrogation: c.subrogation,
+            subrogation_received_on: c.subrogation_received_on,
+            opco_agreement_on: c.opco_agreement_on,
+            opco_hourly_cents: c.opco_hourly_cents,
+            termination_date: c.termination_date,
+            termination_reason: c.termination_reason.clone(),
+        };
+        create::<Contracts>(db, &input).await?;
+    }
+
+    let mut session_count = 0;
+    for y in &demo.years {
+        let mut reader = csv::Reader::from_reader(file(&y.sessions_file)?.as_bytes());
+        for (n, line) in reader.deserialize::<SessionLine>().enumerate() {
+            let line =
+                line.map_err(|e| bad(format!("{} ligne {} : {e}", y.sessions_file, n + 2)))?;
+            let input = SessionInput {
+                group_id: ids.get("group", &line.group)?,
+                module_id: ids.get("module", &line.module)?,
+                teacher_id: ids.get("teacher", &line.teacher)?,
+                day: line.date,
+                starts_at: time(&line.start)?,
+                ends_at: time(&line.end)?,
+                room: String::new(),
+            };
+            create::<Sessions>(db, &input).await.map_err(|e| match e {
+                AppError::Validation(f) => {
+                    bad(format!("{} ligne {} : {:?}", y.sessions_file, n + 2, f))
+                }
+                e => e,
+            })?;
+            session_count += 1;
+        }
+    }
+
+    let user_count = create_accounts(db, &demo, &ids).await?;
+    let mark_count = record_past_attendance(db, &demo, &ids).await?;
+    Ok(format!(
+        "{} années, {} contrats, {session_count} séances, {mark_count} présences enregistrées, {user_count} comptes",
+        demo.years.len(),
+        demo.contracts.len()
+    ))
+}
+
+async fn create_accounts(db: &Db, demo: &DemoFile, ids: &Ids) -> AppResult<usize> {
+    // One hash for every demo account: they share the password anyway.
+    let hash = tokio::task::spawn_blocking(|| auth::hash_password(DEMO_PASSWORD))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let mut accounts = vec![(
+        Role::Admin,
+        demo.admin.email.clone(),
+        demo.admin.name.clone(),
+        None,
+    )];
+    for t in &demo.teachers {
+        let name = format!("{} {}", t.value.first_name, t.value.last_name);
+        accounts.push((
+            Role::Teacher,
+            t.value.email.clone(),
+            name,
+            Some(ids.get("teacher", &t.key)?),
+        ));
+    }
+    for s in &demo.students {
+        let name = format!("{} {}", s.value.first_name, s.value.last_name);
+        accounts.push((
+            Role::Student,
+            s.value.email.clone(),
+            name,
+            Some(ids.get("student", &s.key)?),
+        ));
+    }
+    for t in &demo.tutors {
+        let name = format!("{} {}", t.first_name, t.last_name);
+        accounts.push((
+            Role::Tutor,
+            t.email.clone(),
+            name,
+            Some(ids.get("tutor", &t.key)?),
+        ));
+    }
+    for (role, email, name, link) in &accounts {
+        auth::create_user(db, *role, email, name, *link, &hash).await?;
+    }
+    Ok(accounts.len())
+}
+
+#[derive(sqlx::FromRow)]
+struct PastSession {
+    id: i64,
+    group_id: i64,
+    day: NaiveDate,
+    starts_at: NaiveTime,
+    ends_at: NaiveTime,
+    teacher_user: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Enrolment {
+    student_id: i64,
+    group_id: i64,
+    start_date: NaiveDate,
+    last_day: NaiveDate,
+}
+
+/// Every session before today gets a signed roll call: everyone present but the exceptions
+/// listed in the demo file.
+async fn record_past_attendance(db: &Db, demo: &DemoFile, ids: &Ids) -> AppResult<usize> {
+    let today = today_in_paris();
+    let sessions: Vec<PastSession> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT s.id, s.group_id, s.day, s.starts_at, s.ends_at, u.id AS teacher_user \
+         FROM training_sessions s LEFT JOIN users u ON u.teacher_id = s.teacher_id \
+         WHERE s.day < $1 ORDER BY s.day, s.starts_at"
+    )
+    .bind(today)
+    .fetch_all(pool)
+    .await)?;
+    let enrolments: Vec<Enrolment> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT student_id, group_id, start_date, COALESCE(termination_date, defence_date, end_date) AS last_day \
+         FROM contracts WHERE group_id IS NOT NULL"
+    )
+    .fetch_all(pool)
+    .await
+    })?;
+    let mut exceptions = HashMap::new();
+    for m in &demo.marks {
+        exceptions.insert(
+            (ids.get("student", &m.student)?, m.date, time(&m.start)?),
+            m,
+        );
+    }
+
+    let paris = chrono_tz::Europe::Paris;
+    let mut rows = Vec::new();
+    let mut used = 0;
+    for s in &sessions {
+        let recorded_at = paris
+            .from_local_datetime(&s.day.and_time(s.ends_at))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| bad(format!("heure inexistante le {}", s.day)))?;
+        for e in enrolments
+            .iter()
+            .filter(|e| e.group_id == s.group_id && e.start_date <= s.day && s.day <= e.last_day)
+        {
+            let (status, missed, note) = match exceptions.get(&(e.student_id, s.day, s.starts_at)) {
+                Some(m) => {
+                    used += 1;
+                    (m.status.clone(), m.minutes_missed, m.note.clone())
+                }
+                None => ("present".to_owned(), 0, String::new()),
+            };
+            rows.push((
+                s.id,
+                e.student_id,
+                status,
+                missed,
+                note,
+                s.teacher_user,
+                recorded_at,
+            ));
+        }
+    }
+    if used != demo.marks.len() {
+        return Err(bad(format!(
+            "{} exception(s) de présence ne tombent sur aucune séance passée",
+            demo.marks.len() - used
+        )));
+    }
+
+    let mut tx = db.begin().await?;
+    tx_run!(&mut tx, |conn| {
+        for chunk in rows.chunks(100) {
+            let marks: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 7;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, 'teacher', ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO attendance_marks (session_id, student_id, status, minutes_missed, note, source, recorded_by, recorded_at) VALUES {}",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (session, student, status, missed, note, by, at) in chunk {
+                q = q
+                    .bind(*session)
+                    .bind(*student)
+                    .bind(status.clone())
+                    .bind(*missed)
+                    .bind(note.clone())
+                    .bind(*by)
+                    .bind(*at);
+            }
+            q.execute(&mut *conn).await?;
+        }
+        for s in &sessions {
+            let signed_at = paris
+                .from_local_datetime(&s.day.and_time(s.ends_at))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc));
+            sqlx::query(
+                "UPDATE training_sessions SET signed_at = $1, signed_by = $2 WHERE id = $3",
+            )
+            .bind(signed_at)
+            .bind(s.teacher_user)
+            .bind(s.id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    })?;
+    tx.commit().await?;
+    Ok(rows.len())
+}

@@ -1,0 +1,17 @@
+//! Pure rules of the convention: no I/O here, only values in and values out.
+
+pub mod calendar;
+pub mod hours;
+pub mod roles;
+pub mod semester;
+pub mod siret;
+pub mod text;
+
+use chrono::NaiveDate;
+
+/// Civil dates follow the school's clock, not the server's.
+pub fn today_in_paris() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive()
+}

@@ -1,0 +1,68 @@
+//! Small parsers for free-text fields: they trim and refuse what is plainly wrong, with a
+//! French message, so that stored values are clean.
+
+use chrono::NaiveDate;
+
+/// A required, trimmed, non-empty text of at most `max` characters.
+pub fn required(value: &str, max: usize) -> Result<String, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        Err("ce champ est obligatoire".to_owned())
+    } else {
+        optional(v, max)
+    }
+}
+
+/// A trimmed text (possibly empty) of at most `max` characters, without control characters.
+pub fn optional(value: &str, max: usize) -> Result<String, String> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        Err(format!("{max} caractères au plus"))
+    } else if v.chars().any(|c| c.is_control() && c != '\n') {
+        Err("caractères de contrôle interdits".to_owned())
+    } else {
+        Ok(v.to_owned())
+    }
+}
+
+/// An e-mail address, lower-cased so that logins and uniqueness ignore case.
+pub fn email(value: &str) -> Result<String, String> {
+    let v = value.trim().to_lowercase();
+    match v.parse::<email_address::EmailAddress>() {
+        Ok(_) if v.contains('.') => Ok(v),
+        _ => Err(format!("adresse e-mail invalide « {} »", value.trim())),
+    }
+}
+
+/// A date written `DD/MM/YYYY` in French text.
+pub fn date_fr(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_text_is_trimmed_and_bounded() {
+        assert_eq!(required("  Alès ", 10).unwrap(), "Alès");
+        assert!(required("   ", 10).is_err());
+        assert!(required("abcdefghijk", 10).is_err());
+        assert!(optional("a\u{7}b", 10).is_err());
+    }
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(email(" Tutor@Demo.Test ").unwrap(), "tutor@demo.test");
+        assert!(email("not an email").is_err());
+        assert!(email("a@b").is_err());
+    }
+
+    #[test]
+    fn french_dates() {
+        assert_eq!(
+            date_fr(NaiveDate::from_ymd_opt(2025, 9, 1).unwrap()),
+            "01/09/2025"
+        );
+    }
+}

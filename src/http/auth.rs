@@ -1,0 +1,110 @@
+//! Login, logout and the caller's own account.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::ApiContext;
+use crate::auth::{self, Caller, LoginOutcome};
+use crate::domain::roles::Role;
+use crate::error::AppResult;
+use crate::http::crud::fetch;
+use crate::http::extract::ApiJson;
+use crate::http::parties::{Students, Teachers, Tutors};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// Opens a bearer token. Wrong credentials get 401 without saying which part was wrong;
+/// repeated failures for one account or one address get 429 with `Retry-After`.
+#[utoipa::path(post, path = "/auth/login", tag = "auth",
+    request_body = LoginInput,
+    responses((status = 200, body = LoginOutcome), (status = 401, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody)))]
+pub async fn login(
+    State(ctx): State<ApiContext>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> AppResult<Json<LoginOutcome>> {
+    let outcome = auth::login(
+        &ctx.db,
+        &ctx.auth,
+        &input.email,
+        &input.password,
+        &peer.ip().to_string(),
+    )
+    .await?;
+    Ok(Json(outcome))
+}
+
+/// Revokes the token of this request.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn logout(
+    _caller: Caller,
+    State(ctx): State<ApiContext>,
+    headers: HeaderMap,
+) -> AppResult<StatusCode> {
+    let token = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.get(7..))
+        .map(str::trim)
+        .unwrap_or_default();
+    auth::logout(&ctx.db, token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub role: Role,
+    pub email: String,
+    pub name: String,
+    pub locale: String,
+    /// The teacher, student or tutor record of this account (null for an admin).
+    #[schema(value_type = Object)]
+    pub linked: Option<serde_json::Value>,
+}
+
+/// The caller's account and linked record.
+#[utoipa::path(get, path = "/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn me(caller: Caller, State(ctx): State<ApiContext>) -> AppResult<Json<Me>> {
+    let db = &ctx.db;
+    let linked = match (
+        caller.role,
+        caller.teacher_id,
+        caller.student_id,
+        caller.tutor_id,
+    ) {
+        (Role::Teacher, Some(id), _, _) => Some(json(fetch::<Teachers>(db, id).await?)?),
+        (Role::Student, _, Some(id), _) => Some(json(fetch::<Students>(db, id).await?)?),
+        (Role::Tutor, _, _, Some(id)) => Some(json(fetch::<Tutors>(db, id).await?)?),
+        _ => None,
+    };
+    Ok(Json(Me {
+        id: caller.id,
+        role: caller.role,
+        email: caller.email,
+        name: caller.name,
+        locale: caller.locale,
+        linked,
+    }))
+}
+
+fn json<T: Serialize>(value: T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| crate::error::AppError::Internal(e.into()))
+}

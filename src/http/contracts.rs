@@ -1,0 +1,468 @@
+//! Contracts (the convention): the parties, the qualification, the dates, hours and price,
+//! the funding, and the semesters they derive (Articles 2 and 3).
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::ApiContext;
+use crate::db::Db;
+use crate::db_run;
+use crate::domain::hours::Minutes;
+use crate::domain::semester::{self, ContractDates, ScheduledSession, Semester};
+use crate::domain::text::{self, date_fr};
+use crate::error::{AppError, AppResult, Problems};
+use crate::http::crud::{Columns, Filter, Id, Reference, Resource, fetch};
+use crate::http::extract::Admin;
+
+pub struct Contracts;
+
+#[derive(Debug, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Contract {
+    pub id: i64,
+    pub student_id: i64,
+    pub company_id: i64,
+    pub tutor_id: i64,
+    pub programme_id: i64,
+    pub academic_year_id: i64,
+    pub group_id: Option<i64>,
+    /// `contrat de professionnalisation`.
+    pub kind: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// The planned final defence (soutenance), end of S10.
+    pub defence_date: Option<NaiveDate>,
+    /// Place of the training (Article 2).
+    pub place: String,
+    /// Hours in the training centre planned for S9 (270 in the convention).
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = f64, example = 270)]
+    pub planned_hours_s9: Minutes,
+    /// Hours planned for S10 (210 in the convention).
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = f64, example = 210)]
+    pub planned_hours_s10: Minutes,
+    /// Price of S9 in cents, VAT-exempt (450000 in the convention).
+    pub price_s9_cents: i64,
+    pub price_s10_cents: i64,
+    pub opco_name: String,
+    /// Payment by the OPCO under subrogation (Article 6).
+    pub subrogation: bool,
+    /// When the subrogation deed reached the school.
+    pub subrogation_received_on: Option<NaiveDate>,
+    /// When the OPCO agreed to fund; hours before it are billed to the company.
+    pub opco_agreement_on: Option<NaiveDate>,
+    /// OPCO coverage per hour when partial, in cents; null for full coverage.
+    pub opco_hourly_cents: Option<i64>,
+    /// Early termination (rupture anticipée), last day of the contract.
+    pub termination_date: Option<NaiveDate>,
+    pub termination_reason: Option<String>,
+}
+
+fn default_kind() -> String {
+    "contrat de professionnalisation".to_owned()
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractInput {
+    pub student_id: i64,
+    pub company_id: i64,
+    pub tutor_id: i64,
+    pub programme_id: i64,
+    pub academic_year_id: i64,
+    #[serde(default)]
+    pub group_id: Option<i64>,
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    #[serde(default)]
+    pub defence_date: Option<NaiveDate>,
+    pub place: String,
+    /// Decimal hours, a whole number of minutes.
+    #[schema(value_type = f64, example = 270)]
+    pub planned_hours_s9: Minutes,
+    #[schema(value_type = f64, example = 210)]
+    pub planned_hours_s10: Minutes,
+    pub price_s9_cents: i64,
+    pub price_s10_cents: i64,
+    #[serde(default)]
+    pub opco_name: String,
+    #[serde(default)]
+    pub subrogation: bool,
+    #[serde(default)]
+    pub subrogation_received_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub opco_agreement_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub opco_hourly_cents: Option<i64>,
+    #[serde(default)]
+    pub termination_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub termination_reason: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct YearDates {
+    name: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+}
+
+impl Resource for Contracts {
+    const PATH: &'static str = "contracts";
+    const TABLE: &'static str = "contracts";
+    const COLUMNS: &'static str = "id, student_id, company_id, tutor_id, programme_id, academic_year_id, \
+        group_id, kind, start_date, end_date, defence_date, place, planned_minutes_s9 AS planned_hours_s9, \
+        planned_minutes_s10 AS planned_hours_s10, price_s9_cents, price_s10_cents, opco_name, subrogation, \
+        subrogation_received_on, opco_agreement_on, opco_hourly_cents, termination_date, termination_reason";
+    const FILTERS: &'static [Filter] = &[
+        Filter::Id("student_id", "student_id"),
+        Filter::Id("company_id", "company_id"),
+        Filter::Id("tutor_id", "tutor_id"),
+        Filter::Id("group_id", "group_id"),
+        Filter::Id("academic_year_id", "academic_year_id"),
+    ];
+    const DESCRIPTION: &'static str = "Conventions de formation en contrat de professionnalisation";
+    type Row = Contract;
+    type Input = ContractInput;
+
+    fn columns(i: &ContractInput) -> AppResult<Columns> {
+        let mut p = Problems::new();
+        let kind = p.check("kind", text::required(&i.kind, 100));
+        let place = p.check("place", text::required(&i.place, 100));
+        let opco = p.check("opco_name", text::optional(&i.opco_name, 200));
+        let reason = i
+            .termination_reason
+            .as_deref()
+            .map(|r| {
+                p.check("termination_reason", text::optional(r, 1000))
+                    .unwrap_or_default()
+            })
+            .filter(|r| !r.is_empty());
+        if i.end_date < i.start_date {
+            p.add("end_date", "la fin du contrat précède son début");
+        }
+        if let Some(d) = i.defence_date {
+            if d < i.start_date || d > i.end_date {
+                p.add(
+                    "defence_date",
+                    "la soutenance doit tomber entre le début et la fin du contrat",
+                );
+            }
+        }
+        if let Some(t) = i.termination_date {
+            if t > i.end_date {
+                p.add(
+                    "termination_date",
+                    "la rupture doit précéder la fin prévue du contrat",
+                );
+            }
+            if reason.is_none() {
+                p.add(
+                    "termination_reason",
+                    "le motif de la rupture est obligatoire",
+                );
+            }
+        } else if reason.is_some() {
+            p.add(
+                "termination_date",
+                "un motif de rupture sans date de rupture",
+            );
+        }
+        for (field, cents) in [
+            ("price_s9_cents", Some(i.price_s9_cents)),
+            ("price_s10_cents", Some(i.price_s10_cents)),
+            ("opco_hourly_cents", i.opco_hourly_cents),
+        ] {
+            if cents.is_some_and(|c| !(0..=100_000_000).contains(&c)) {
+                p.add(field, "montant en centimes entre 0 et 100 000 000 attendu");
+            }
+        }
+        for (field, hours) in [
+            ("planned_hours_s9", i.planned_hours_s9),
+            ("planned_hours_s10", i.planned_hours_s10),
+        ] {
+            if hours.0 > 2000 * 60 {
+                p.add(field, "au plus 2 000 heures par semestre");
+            }
+        }
+        if i.subrogation_received_on.is_some() && !i.subrogation {
+            p.add(
+                "subrogation_received_on",
+                "date d'acte de subrogation sans subrogation",
+            );
+        }
+        p.into_result()?;
+        Ok(vec![
+            ("student_id", i.student_id.into()),
+            ("company_id", i.company_id.into()),
+            ("tutor_id", i.tutor_id.into()),
+            ("programme_id", i.programme_id.into()),
+            ("academic_year_id", i.academic_year_id.into()),
+            ("group_id", i.group_id.into()),
+            ("kind", kind.unwrap_or_default().into()),
+            ("start_date", i.start_date.into()),
+            ("end_date", i.end_date.into()),
+            ("defence_date", i.defence_date.into()),
+            ("place", place.unwrap_or_default().into()),
+            ("planned_minutes_s9", i.planned_hours_s9.0.into()),
+            ("planned_minutes_s10", i.planned_hours_s10.0.into()),
+            ("price_s9_cents", i.price_s9_cents.into()),
+            ("price_s10_cents", i.price_s10_cents.into()),
+            ("opco_name", opco.unwrap_or_default().into()),
+            ("subrogation", i.subrogation.into()),
+            ("subrogation_received_on", i.subrogation_received_on.into()),
+            ("opco_agreement_on", i.opco_agreement_on.into()),
+            ("opco_hourly_cents", i.opco_hourly_cents.into()),
+            ("termination_date", i.termination_date.into()),
+            ("termination_reason", reason.into()),
+        ])
+    }
+
+    fn references(i: &ContractInput) -> Vec<Reference> {
+        vec![
+            Reference::new("student_id", "students", i.student_id),
+            Reference::new("company_id", "companies", i.company_id),
+            Reference::new("tutor_id", "tutors", i.tutor_id),
+            Reference::new("programme_id", "programmes", i.programme_id),
+            Reference::new("academic_year_id", "academic_years", i.academic_year_id),
+            Reference::new("group_id", "student_groups", i.group_id),
+        ]
+    }
+
+    async fn check(db: &Db, i: &ContractInput, id: Option<i64>) -> AppResult<()> {
+        let tutor_company: i64 = db_run!(db, |pool| sqlx::query_scalar(
+            "SELECT company_id FROM tutors WHERE id = $1"
+        )
+        .bind(i.tutor_id)
+        .fetch_one(pool)
+        .await)?;
+        if tutor_company != i.company_id {
+            return Err(AppError::field(
+                "tutor_id",
+                "ce tuteur appartient à une autre entreprise",
+            ));
+        }
+        let year: YearDates = db_run!(db, |pool| sqlx::query_as(
+            "SELECT name, starts_on, ends_on FROM academic_years WHERE id = $1"
+        )
+        .bind(i.academic_year_id)
+        .fetch_one(pool)
+        .await)?;
+        if i.start_date < year.starts_on || i.start_date > year.ends_on {
+            return Err(AppError::field(
+                "start_date",
+                format!(
+                    "le contrat doit commencer pendant l'année {} (du {} au {})",
+                    year.name,
+                    date_fr(year.starts_on),
+                    date_fr(year.ends_on)
+                ),
+            ));
+        }
+        if let Some(group) = i.group_id {
+            let group_year: i64 = db_run!(db, |pool| sqlx::query_scalar(
+                "SELECT academic_year_id FROM student_groups WHERE id = $1"
+            )
+            .bind(group)
+            .fetch_one(pool)
+            .await)?;
+            if group_year != i.academic_year_id {
+                return Err(AppError::field(
+                    "group_id",
+                    "ce groupe appartient à une autre année",
+                ));
+            }
+        }
+        // One student, one contract at a time.
+        let overlapping: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
+            "SELECT id FROM contracts WHERE student_id = $1 AND id <> $2 \
+             AND start_date <= $3 AND COALESCE(termination_date, end_date) >= $4"
+        )
+        .bind(i.student_id)
+        .bind(id.unwrap_or(-1))
+        .bind(i.termination_date.unwrap_or(i.end_date).min(i.end_date))
+        .bind(i.start_date)
+        .fetch_optional(pool)
+        .await)?;
+        if let Some(other) = overlapping {
+            return Err(AppError::field(
+                "student_id",
+                format!("ce·tte salarié·e a déjà un contrat sur ces dates (n° {other})"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How one semester of a contract is covered by the scheduled sessions of its group.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SemesterReport {
+    #[schema(value_type = String, example = "S9")]
+    pub semester: Semester,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Contractual hours of the semester.
+    pub planned_hours: f64,
+    /// Hours of the group's sessions inside the semester and the contract.
+    pub scheduled_hours: f64,
+    pub planned_minutes: i64,
+    pub scheduled_minutes: i64,
+    /// Scheduled minus planned, in hours: negative when sessions are missing.
+    pub gap_hours: f64,
+    pub session_count: usize,
+    /// Whether the scheduled sessions add up exactly to the planned hours.
+    pub matches: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutsideSession {
+    pub id: i64,
+    pub day: NaiveDate,
+    #[schema(value_type = String)]
+    pub starts_at: NaiveTime,
+    #[schema(value_type = String)]
+    pub ends_at: NaiveTime,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SemestersReport {
+    pub contract_id: i64,
+    pub group_id: Option<i64>,
+    /// Last day of training: the defence, the end, or the termination if earlier.
+    pub last_day: NaiveDate,
+    /// The contract was withdrawn before it started (Article 7): no semester.
+    pub withdrawn: bool,
+    pub semesters: Vec<SemesterReport>,
+    /// Sessions of the group dated before the contract starts or after it ends.
+    pub sessions_outside_contract: Vec<OutsideSession>,
+    /// What does not add up, in French.
+    pub warnings: Vec<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    day: NaiveDate,
+    starts_at: NaiveTime,
+    ends_at: NaiveTime,
+}
+
+/// Derives the semesters of a contract and checks them against the scheduled sessions.
+#[utoipa::path(get, path = "/contracts/{id}/semesters", tag = "contracts",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = SemestersReport), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn semesters(
+    _: Admin,
+    State(ctx): State<ApiContext>,
+    Id(id): Id,
+) -> AppResult<Json<SemestersReport>> {
+    Ok(Json(semester_report(&ctx.db, id).await?))
+}
+
+pub async fn semester_report(db: &Db, id: i64) -> AppResult<SemestersReport> {
+    let c = fetch::<Contracts>(db, id).await?;
+    let year_start: NaiveDate = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT starts_on FROM academic_years WHERE id = $1"
+    )
+    .bind(c.academic_year_id)
+    .fetch_one(pool)
+    .await)?;
+    let sessions: Vec<SessionRow> = match c.group_id {
+        None => Vec::new(),
+        Some(group) => db_run!(db, |pool| {
+            sqlx::query_as(
+            "SELECT id, day, starts_at, ends_at FROM training_sessions WHERE group_id = $1 ORDER BY day, starts_at"
+        )
+        .bind(group)
+        .fetch_all(pool)
+        .await
+        })?,
+    };
+    let dates = ContractDates {
+        academic_year_start: year_start,
+        start: c.start_date,
+        end: c.end_date,
+        defence: c.defence_date,
+        termination: c.termination_date,
+    };
+    let scheduled: Vec<ScheduledSession> = sessions
+        .iter()
+        .map(|s| ScheduledSession {
+            id: s.id,
+            date: s.day,
+            minutes: Minutes::between(s.starts_at, s.ends_at),
+        })
+        .collect();
+    let periods = semester::semesters(&dates);
+    let coverage = semester::coverage(
+        &periods,
+        c.planned_hours_s9,
+        c.planned_hours_s10,
+        &scheduled,
+    );
+    let outside_ids = semester::sessions_outside(&dates, &scheduled);
+
+    let mut warnings = Vec::new();
+    if c.group_id.is_none() {
+        warnings
+            .push("le contrat n'a pas de groupe : aucune séance ne lui est programmée".to_owned());
+    }
+    let semesters: Vec<SemesterReport> = coverage
+        .iter()
+        .map(|cov| {
+            if !cov.matches() {
+                warnings.push(format!(
+                    "{} (du {} au {}) : {} programmées pour {} prévues",
+                    cov.semester.as_str(),
+                    date_fr(cov.from),
+                    date_fr(cov.to),
+                    cov.scheduled.fmt_fr(),
+                    cov.planned.fmt_fr()
+                ));
+            }
+            SemesterReport {
+                semester: cov.semester,
+                from: cov.from,
+                to: cov.to,
+                planned_hours: cov.planned.hours(),
+                scheduled_hours: cov.scheduled.hours(),
+                planned_minutes: cov.planned.0,
+                scheduled_minutes: cov.scheduled.0,
+                gap_hours: cov.gap() as f64 / 60.0,
+                session_count: cov.session_count,
+                matches: cov.matches(),
+            }
+        })
+        .collect();
+    let outside: Vec<OutsideSession> = sessions
+        .iter()
+        .filter(|s| outside_ids.contains(&s.id))
+        .map(|s| OutsideSession {
+            id: s.id,
+            day: s.day,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+        })
+        .collect();
+    if !outside.is_empty() {
+        warnings.push(format!(
+            "{} séance(s) du groupe hors des dates du contrat",
+            outside.len()
+        ));
+    }
+    Ok(SemestersReport {
+        contract_id: c.id,
+        group_id: c.group_id,
+        last_day: dates.last_day(),
+        withdrawn: dates.is_withdrawn_before_start(),
+        semesters,
+        sessions_outside_contract: outside,
+        warnings,
+    })
+}

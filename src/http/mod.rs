@@ -1,0 +1,102 @@
+//! The HTTP API under `/api/v1`, its OpenAPI document, and the probes.
+
+pub mod auth;
+pub mod contracts;
+pub mod crud;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod parties;
+pub mod programmes;
+pub mod school;
+pub mod sessions;
+pub mod years;
+
+use axum::Router;
+use axum::routing::get;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::ApiContext;
+use crate::error::AppError;
+use crate::http::crud::{Resource, routes as crud_routes};
+use crate::http::openapi::{ApiDoc, add_security, document};
+
+/// Mounts a generic resource on the router and in the document.
+fn resource<R: Resource>(
+    router: Router<ApiContext>,
+    api: &mut utoipa::openapi::OpenApi,
+) -> Router<ApiContext> {
+    document::<R>(api);
+    router.merge(crud_routes::<R>())
+}
+
+/// The `/api/v1` routes and their OpenAPI document.
+pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
+    let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(school::get_school, school::put_school))
+        .routes(routes!(years::days))
+        .routes(routes!(years::export_file, years::import_file))
+        .routes(routes!(contracts::semesters))
+        .split_for_parts();
+    let mut router = router;
+    router = resource::<years::Years>(router, &mut api);
+    router = resource::<years::Calendars>(router, &mut api);
+    router = resource::<programmes::Programmes>(router, &mut api);
+    router = resource::<programmes::Modules>(router, &mut api);
+    router = resource::<programmes::Groups>(router, &mut api);
+    router = resource::<parties::Companies>(router, &mut api);
+    router = resource::<parties::Tutors>(router, &mut api);
+    router = resource::<parties::Students>(router, &mut api);
+    router = resource::<parties::Teachers>(router, &mut api);
+    router = resource::<contracts::Contracts>(router, &mut api);
+    router = resource::<sessions::Sessions>(router, &mut api);
+    add_security(&mut api);
+    (router, api)
+}
+
+pub fn router() -> Router<ApiContext> {
+    let (api_router, api) = api();
+    // Serialised once: the document does not change while the process lives.
+    let doc = axum::body::Bytes::from(serde_json::to_vec(&api).unwrap_or_default());
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .nest(
+            "/api/v1",
+            api_router
+                .route(
+                    "/openapi.json",
+                    get(move || {
+                        let doc = doc.clone();
+                        async move {
+                            (
+                                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                                doc,
+                            )
+                        }
+                    }),
+                )
+                .fallback(not_found),
+        )
+        // The document is served by the API router itself; the page only points at it.
+        .merge(crate::web::router())
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+                .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}

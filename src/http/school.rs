@@ -1,0 +1,210 @@
+//! The school profile: the training organisation of the convention, printed on certificates.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::ApiContext;
+use crate::db::Db;
+use crate::domain::siret::Siret;
+use crate::domain::text;
+use crate::error::{AppError, AppResult, Problems};
+use crate::http::extract::{Admin, ApiJson};
+use crate::{bind_values, db_run};
+
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
+pub struct School {
+    pub name: String,
+    /// The legal entity the school belongs to, e.g. Institut Mines-Télécom.
+    pub legal_entity: String,
+    pub address: String,
+    pub phone: String,
+    /// Where absence notices and digests for the school office go.
+    pub office_email: String,
+    pub siret: String,
+    pub ape_code: String,
+    /// Numéro de déclaration d'activité.
+    pub activity_number: String,
+    pub datadock_id: String,
+    pub signatory_name: String,
+    /// For example « directrice ».
+    pub signatory_title: String,
+    /// Place of issue of certificates.
+    pub city: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchoolInput {
+    pub name: String,
+    #[serde(default)]
+    pub legal_entity: String,
+    pub address: String,
+    #[serde(default)]
+    pub phone: String,
+    pub office_email: String,
+    pub siret: String,
+    pub ape_code: String,
+    pub activity_number: String,
+    #[serde(default)]
+    pub datadock_id: String,
+    pub signatory_name: String,
+    pub signatory_title: String,
+    pub city: String,
+}
+
+impl SchoolInput {
+    /// Checks every field and answers the clean profile.
+    pub fn validate(&self) -> AppResult<School> {
+        let mut p = Problems::new();
+        let mut text_field = |field: &str, value: &str, required: bool, max: usize| {
+            let r = if required {
+                text::required(value, max)
+            } else {
+                text::optional(value, max)
+            };
+            p.check(field, r).unwrap_or_default()
+        };
+        let name = text_field("name", &self.name, true, 200);
+        let legal_entity = text_field("legal_entity", &self.legal_entity, false, 200);
+        let address = text_field("address", &self.address, true, 300);
+        let phone = text_field("phone", &self.phone, false, 40);
+        let datadock_id = text_field("datadock_id", &self.datadock_id, false, 40);
+        let signatory_name = text_field("signatory_name", &self.signatory_name, true, 200);
+        let signatory_title = text_field("signatory_title", &self.signatory_title, true, 200);
+        let city = text_field("city", &self.city, true, 100);
+        let office_email = p
+            .check("office_email", text::email(&self.office_email))
+            .unwrap_or_default();
+        let siret = p
+            .check("siret", Siret::parse(&self.siret))
+            .map(|s| s.as_str().to_owned());
+        let ape = self
+            .ape_code
+            .trim()
+            .to_ascii_uppercase()
+            .replace(['.', ' '], "");
+        if !(ape.len() == 5
+            && ape[..4].bytes().all(|b| b.is_ascii_digit())
+            && ape.as_bytes()[4].is_ascii_uppercase())
+        {
+            p.add(
+                "ape_code",
+                "code APE attendu : 4 chiffres et une lettre (ex. 8542Z)",
+            );
+        }
+        let activity: String = self
+            .activity_number
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if activity.len() != 11 || !activity.bytes().all(|b| b.is_ascii_digit()) {
+            p.add(
+                "activity_number",
+                "le numéro de déclaration d'activité compte 11 chiffres",
+            );
+        }
+        p.into_result()?;
+        Ok(School {
+            name,
+            legal_entity,
+            address,
+            phone,
+            office_email,
+            siret: siret.unwrap_or_default(),
+            ape_code: ape,
+            activity_number: activity,
+            datadock_id,
+            signatory_name,
+            signatory_title,
+            city,
+        })
+    }
+}
+
+const COLUMNS: [&str; 12] = [
+    "name",
+    "legal_entity",
+    "address",
+    "phone",
+    "office_email",
+    "siret",
+    "ape_code",
+    "activity_number",
+    "datadock_id",
+    "signatory_name",
+    "signatory_title",
+    "city",
+];
+
+pub async fn load(db: &Db) -> AppResult<Option<School>> {
+    let sql = format!("SELECT {} FROM school WHERE id = 1", COLUMNS.join(", "));
+    Ok(db_run!(db, |pool| sqlx::query_as(&sql)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+pub async fn save(db: &Db, s: &School) -> AppResult<()> {
+    let marks: Vec<String> = (2..=COLUMNS.len() + 2).map(|i| format!("${i}")).collect();
+    let updates: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO school (id, {}, updated_at) VALUES ($1, {}) ON CONFLICT (id) DO UPDATE SET {}, updated_at = excluded.updated_at",
+        COLUMNS.join(", "),
+        marks.join(", "),
+        updates.join(", ")
+    );
+    let values: Vec<crate::db::Value> = [
+        &s.name,
+        &s.legal_entity,
+        &s.address,
+        &s.phone,
+        &s.office_email,
+        &s.siret,
+        &s.ape_code,
+        &s.activity_number,
+        &s.datadock_id,
+        &s.signatory_name,
+        &s.signatory_title,
+        &s.city,
+    ]
+    .into_iter()
+    .map(|v| v.as_str().into())
+    .chain([Utc::now().into()])
+    .collect();
+    db_run!(db, |pool| bind_values!(
+        sqlx::query(&sql).bind(1i64),
+        &values
+    )
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The school profile.
+#[utoipa::path(get, path = "/school", tag = "school",
+    responses((status = 200, body = School), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_school(_: Admin, State(ctx): State<ApiContext>) -> AppResult<Json<School>> {
+    load(&ctx.db).await?.map(Json).ok_or(AppError::NotFound)
+}
+
+/// Creates or replaces the school profile.
+#[utoipa::path(put, path = "/school", tag = "school",
+    request_body = SchoolInput,
+    responses((status = 200, body = School), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_school(
+    _: Admin,
+    State(ctx): State<ApiContext>,
+    ApiJson(input): ApiJson<SchoolInput>,
+) -> AppResult<Json<School>> {
+    let school = input.validate()?;
+    save(&ctx.db, &school).await?;
+    Ok(Json(school))
+}

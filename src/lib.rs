@@ -1,0 +1,12 @@
+//! assidu: attendance, certificates and billing for work-study training contracts.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod web;

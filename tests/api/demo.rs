@@ -1,0 +1,192 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+async fn total(app: &TestApp, token: &str, path: &str) -> i64 {
+    app.get(&format!("{path}?limit=1"), token).await.json()["total"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn contract_of(app: &TestApp, token: &str, student_email: &str) -> Value {
+    let students = app.get("/api/v1/students?limit=500", token).await.json();
+    let student = students["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["email"] == student_email)
+        .expect(student_email)
+        .clone();
+    let contracts = app
+        .get(
+            &format!("/api/v1/contracts?student_id={}", student["id"]),
+            token,
+        )
+        .await
+        .json();
+    contracts["items"][0].clone()
+}
+
+#[tokio::test]
+async fn the_demo_year_follows_the_convention_and_loads_once() {
+    let app = spawn_app().await;
+    let first = assidu::demo::load(&app.db).await.expect("demo loads");
+    assert!(first.loaded_now);
+    let admin = app.login("admin@demo.test", "demo-password").await;
+    assert_eq!(admin.status, StatusCode::OK, "{}", admin.text);
+    let token = admin.json()["token"].as_str().unwrap().to_owned();
+    let counts: Vec<i64> = resource_counts(&app, &token).await;
+
+    let second = assidu::demo::load(&app.db).await.expect("second load");
+    assert!(!second.loaded_now);
+    assert_eq!(counts, resource_counts(&app, &token).await, "no duplicate");
+
+    // The school of the convention.
+    let school = app.get("/api/v1/school", &token).await.json();
+    assert_eq!(school["name"], "IMT Mines Alès");
+    assert_eq!(school["siret"], "18009202500113");
+    assert_eq!(school["ape_code"], "8542Z");
+    assert_eq!(school["signatory_title"], "directrice");
+    let programmes = app.get("/api/v1/programmes", &token).await.json();
+    let departments: Vec<&str> = programmes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["department"].as_str().unwrap())
+        .collect();
+    for d in ["2ER", "ECOMAP", "2IA", "PRISM", "ISERM"] {
+        assert!(departments.contains(&d), "department {d}");
+    }
+    assert!(
+        programmes["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["rncp"] == "RNCP38677")
+    );
+
+    // The 2025-2026 calendar holds the convention's facts.
+    let years = app.get("/api/v1/academic-years", &token).await.json();
+    let names: Vec<&str> = years["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["2025-2026", "2026-2027"]);
+    let calendars = app
+        .get(
+            &format!(
+                "/api/v1/calendars?academic_year_id={}",
+                years["items"][0]["id"]
+            ),
+            &token,
+        )
+        .await
+        .json();
+    let cal = calendars["items"][0]["id"].as_i64().unwrap();
+    let days = app
+        .get(&format!("/api/v1/calendars/{cal}/days"), &token)
+        .await
+        .json();
+    let kind = |date: &str| {
+        days["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["date"] == date)
+            .map(|d| d["kind"].clone())
+            .unwrap()
+    };
+    assert_eq!(kind("2025-09-01"), "school");
+    assert_eq!(kind("2025-09-29"), "school");
+    assert_eq!(kind("2025-09-30"), "school");
+    for d in ["2025-10-01", "2025-10-03", "2025-10-06", "2025-10-10"] {
+        assert_eq!(kind(d), "company", "{d}");
+    }
+    for d in ["2026-03-02", "2026-06-15", "2026-08-28"] {
+        assert_eq!(kind(d), "company", "{d}");
+    }
+
+    // Contracts of the convention: S9 = 270 h and S10 = 210 h, scheduled exactly.
+    for email in [
+        "student@demo.test",
+        "student2@demo.test",
+        "student3@demo.test",
+    ] {
+        let c = contract_of(&app, &token, email).await;
+        assert_eq!(c["planned_hours_s9"], 270.0);
+        assert_eq!(c["planned_hours_s10"], 210.0);
+        assert_eq!(c["price_s9_cents"], 450000);
+        assert_eq!(c["price_s10_cents"], 350000);
+        let r = app
+            .get(&format!("/api/v1/contracts/{}/semesters", c["id"]), &token)
+            .await
+            .json();
+        assert_eq!(r["semesters"][0]["scheduled_hours"], 270.0, "{email}: {r}");
+        assert_eq!(r["semesters"][1]["scheduled_hours"], 210.0, "{email}: {r}");
+        assert_eq!(r["semesters"][0]["matches"], true);
+        assert_eq!(r["semesters"][1]["matches"], true);
+    }
+    let c = contract_of(&app, &token, "student@demo.test").await;
+    assert_eq!(c["start_date"], "2025-09-01");
+    assert_eq!(c["defence_date"], "2026-08-28");
+
+    // Past sessions have attendance: mostly present, a few exceptions, exactly one excused.
+    let statuses: Vec<(String, i64)> = assidu::db_run!(&app.db, |pool| sqlx::query_as(
+        "SELECT status, COUNT(*) FROM attendance_marks GROUP BY status ORDER BY status"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    let count = |s: &str| {
+        statuses
+            .iter()
+            .find(|(k, _)| k == s)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    };
+    assert!(count("present") > 500, "{statuses:?}");
+    assert!(count("absent") >= 1 && count("late") >= 1, "{statuses:?}");
+    assert_eq!(count("excused"), 1);
+    let unrecorded_past: i64 = assidu::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM training_sessions s WHERE s.day < $1 AND s.signed_at IS NULL"
+    )
+    .bind(assidu::domain::today_in_paris())
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(unrecorded_past, 0);
+
+    // Every demo account can log in with its role.
+    for (email, role) in [
+        ("student@demo.test", "student"),
+        ("student2@demo.test", "student"),
+        ("student3@demo.test", "student"),
+        ("tutor@demo.test", "tutor"),
+        ("tutor2@demo.test", "tutor"),
+        ("teacher@demo.test", "teacher"),
+        ("teacher2@demo.test", "teacher"),
+        ("teacher3@demo.test", "teacher"),
+    ] {
+        let a = app.login(email, "demo-password").await;
+        assert_eq!(a.status, StatusCode::OK, "{email}");
+        assert_eq!(a.json()["user"]["role"], role);
+    }
+}
+
+async fn resource_counts(app: &TestApp, token: &str) -> Vec<i64> {
+    let mut out = Vec::new();
+    for path in [
+        "/api/v1/students",
+        "/api/v1/contracts",
+        "/api/v1/sessions",
+        "/api/v1/companies",
+        "/api/v1/programmes",
+        "/api/v1/academic-years",
+    ] {
+        out.push(total(app, token, path).await);
+    }
+    out
+}

@@ -1,0 +1,341 @@
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use assidu::app::{ApiContext, Application};
+use assidu::config::AuthSettings;
+use assidu::db::Db;
+use assidu::domain::roles::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "a long test password";
+
+/// Which engine the suite runs on.
+pub fn engine() -> String {
+    std::env::var("ASSIDU_TEST_DB").unwrap_or_else(|_| "sqlite".to_owned())
+}
+
+/// A fresh, empty database URL for one test, and what keeps it alive.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn fresh_database() -> TestDatabase {
+    if engine() == "postgres" {
+        let admin_url = std::env::var("ASSIDU_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let name = format!(
+            "assidu_t_{}",
+            assidu::auth::random_secret()
+                .to_lowercase()
+                .replace(['-', '_'], "")[..16]
+                .to_owned()
+        );
+        let admin = Db::connect(&admin_url, 1)
+            .await
+            .expect("PostgreSQL reachable for tests");
+        if let Db::Postgres(pool) = &admin {
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(pool)
+                .await
+                .expect("create test database");
+        }
+        admin.close().await;
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .expect("database URL with a path");
+        TestDatabase {
+            url: format!("{base}/{name}"),
+            _dir: None,
+        }
+    } else {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite:{}", dir.path().join("assidu.db").display());
+        TestDatabase {
+            url,
+            _dir: Some(dir),
+        }
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: Db,
+    pub client: reqwest::Client,
+    _database: TestDatabase,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AuthSettings::default()).await
+}
+
+pub async fn spawn_app_with(auth: AuthSettings) -> TestApp {
+    serve(fresh_database().await, auth).await
+}
+
+/// The application on a database another test step (the CLI) also uses.
+pub async fn spawn_app_on(database: &TestDatabase) -> TestApp {
+    let shared = TestDatabase {
+        url: database.url.clone(),
+        _dir: None,
+    };
+    serve(shared, AuthSettings::default()).await
+}
+
+async fn serve(database: TestDatabase, auth: AuthSettings) -> TestApp {
+    let db = Db::connect(&database.url, 5).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let ctx = ApiContext {
+        db: db.clone(),
+        auth: Arc::new(auth),
+        public_url: "http://assidu.test".into(),
+    };
+    let app = Application::bind(ctx, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("bind");
+    let addr = app.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.serve_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        addr,
+        db,
+        client: reqwest::Client::new(),
+        _database: database,
+        _stop: stop,
+    }
+}
+
+/// An HTTP answer, its JSON body parsed when there is one.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+    /// The field names of a validation error.
+    pub fn fields(&self) -> Vec<String> {
+        self.json()["fields"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| f["field"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        Answer {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
+    }
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.request(Method::PUT, path, Some(token), Some(body))
+            .await
+    }
+
+    /// Creates through the API and answers the new id (panics on anything but 201).
+    pub async fn create(&self, token: &str, path: &str, body: Value) -> i64 {
+        let a = self.post(path, token, body).await;
+        assert_eq!(a.status, StatusCode::CREATED, "POST {path}: {}", a.text);
+        a.json()["id"].as_i64().expect("id")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Answer {
+        self.request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    /// Creates an account directly and answers a token for it.
+    pub async fn user_token(&self, role: Role, email: &str, link: Option<i64>) -> String {
+        let hash = assidu::auth::hash_password(PASSWORD).unwrap();
+        assidu::auth::create_user(&self.db, role, email, email, link, &hash)
+            .await
+            .expect("create user");
+        let a = self.login(email, PASSWORD).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        a.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.user_token(Role::Admin, "admin@school.test", None)
+            .await
+    }
+}
+
+/// A small but complete school: every admin resource once, through the API.
+pub struct Basics {
+    pub year: i64,
+    pub calendar: i64,
+    pub programme: i64,
+    pub module: i64,
+    pub company: i64,
+    pub tutor: i64,
+    pub student: i64,
+    pub teacher: i64,
+    pub group: i64,
+    pub contract: i64,
+}
+
+/// September–December 2025 plus January–February 2026: weeks 36–39 school, week 40
+/// Monday–Tuesday school then company to 10 October, the rest company except holidays.
+pub const SMALL_CALENDAR: &str = "\
+# test calendar
+kind,from,to,note
+school,2025-W36,2025-W39,
+school,2025-09-29,2025-09-30,convention
+company,2025-10-01,2025-10-10,convention
+company,2025-W42,2025-W51,
+holiday,2025-W52,2026-W01,Noël
+school,2026-W02,2026-W09,
+";
+
+pub const VALID_SIRET: &str = "18009202500113";
+
+pub async fn seed_basics(app: &TestApp, token: &str) -> Basics {
+    let year = app
+        .create(
+            token,
+            "/api/v1/academic-years",
+            json!({"name": "2025-2026", "starts_on": "2025-09-01", "ends_on": "2026-02-27"}),
+        )
+        .await;
+    let calendar = app
+        .create(
+            token,
+            "/api/v1/calendars",
+            json!({"academic_year_id": year, "name": "Calendrier test"}),
+        )
+        .await;
+    let a = app
+        .client
+        .put(app.url(&format!("/api/v1/calendars/{calendar}/file")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(SMALL_CALENDAR)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.status(), StatusCode::OK, "{}", a.text().await.unwrap());
+    let programme = app
+        .create(token, "/api/v1/programmes", json!({
+            "department": "2IA", "department_name": "Informatique et Intelligence Artificielle",
+            "option_name": "Ingénierie logicielle",
+            "qualification": "Ingénieur diplômé de l'École nationale supérieure des mines d'Alès de l'Institut Mines-Télécom",
+            "rncp": "RNCP38677"}))
+        .await;
+    let module = app
+        .create(
+            token,
+            "/api/v1/modules",
+            json!({"programme_id": programme, "name": "Ingénierie logicielle"}),
+        )
+        .await;
+    let company = app
+        .create(token, "/api/v1/companies", json!({"legal_name": "Entreprise Test", "siret": VALID_SIRET, "address": "1 rue de la Paix, 30100 Alès"}))
+        .await;
+    let tutor = app
+        .create(token, "/api/v1/tutors", json!({"company_id": company, "last_name": "Tuteur", "first_name": "Paul", "function": "Chef de projet", "email": "tutor@company.test"}))
+        .await;
+    let student = app
+        .create(token, "/api/v1/students", json!({"last_name": "Élève", "first_name": "Zoé", "email": "zoe@student.test", "birth_date": "2003-02-01", "birth_place": "Nîmes"}))
+        .await;
+    let teacher = app
+        .create(
+            token,
+            "/api/v1/teachers",
+            json!({"last_name": "Prof", "first_name": "Anne", "email": "anne@school.test"}),
+        )
+        .await;
+    let group = app
+        .create(token, "/api/v1/groups", json!({"name": "2IA-IL", "academic_year_id": year, "calendar_id": calendar, "programme_id": programme}))
+        .await;
+    let contract = app
+        .create(
+            token,
+            "/api/v1/contracts",
+            contract_body(student, company, tutor, programme, year, group),
+        )
+        .await;
+    Basics {
+        year,
+        calendar,
+        programme,
+        module,
+        company,
+        tutor,
+        student,
+        teacher,
+        group,
+        contract,
+    }
+}
+
+pub fn contract_body(
+    student: i64,
+    company: i64,
+    tutor: i64,
+    programme: i64,
+    year: i64,
+    group: i64,
+) -> Value {
+    json!({
+        "student_id": student, "company_id": company, "tutor_id": tutor, "programme_id": programme,
+        "academic_year_id": year, "group_id": group,
+        "start_date": "2025-09-01", "end_date": "2026-02-27", "defence_date": "2026-02-27",
+        "place": "Alès", "planned_hours_s9": 14, "planned_hours_s10": 7,
+        "price_s9_cents": 450000, "price_s10_cents": 350000,
+        "opco_name": "OPCO Atlas", "subrogation": true
+    })
+}
+
+pub fn session_body(b: &Basics, day: &str, start: &str, end: &str) -> Value {
+    json!({"group_id": b.group, "module_id": b.module, "teacher_id": b.teacher, "day": day, "starts_at": start, "ends_at": end})
+}

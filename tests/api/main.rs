@@ -1,0 +1,13 @@
+//! End-to-end tests: each test spawns the real application on a random port with a fresh
+//! database (SQLite file, or a new PostgreSQL database when `ASSIDU_TEST_DB=postgres`) and
+//! talks to it over HTTP.
+
+mod helpers;
+
+mod admin_api;
+mod auth;
+mod calendar;
+mod cli;
+mod demo;
+mod openapi;
+mod semesters;
