@@ -379,9 +379,9 @@ async fn find_calendar(
     let columns = crud::validate::<Calendars>(db, &input, None)
         .await
         .map_err(describe)?;
-    Ok(crud::insert::<Calendars>(db, &columns)
+    crud::insert::<Calendars>(db, &columns)
         .await
-        .map_err(describe)?)
+        .map_err(describe)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ pub struct Minutes(pub i64);
 impl Minutes {
     /// Decimal hours that are a whole, non-negative number of minutes (270, 3.5, 0.25).
     pub fn from_hours_decimal(hours: f64) -> Option<Minutes> {
-        if !hours.is_finite() || hours < 0.0 || hours > 1.0e9 {
+        if !hours.is_finite() || !(0.0..=1.0e9).contains(&hours) {
             return None;
         }
         let minutes = hours * 60.0;
@@ -102,7 +102,7 @@ mod tests {
         assert_eq!(Minutes::from_hours_decimal(3.5), Some(Minutes(210)));
         assert_eq!(Minutes::from_hours_decimal(0.25), Some(Minutes(15)));
         assert_eq!(Minutes::from_hours_decimal(1.0 / 60.0), Some(Minutes(1)));
-        assert_eq!(Minutes::from_hours_decimal(3.14159), None);
+        assert_eq!(Minutes::from_hours_decimal(2.71), None);
         assert_eq!(Minutes::from_hours_decimal(-1.0), None);
         assert_eq!(Minutes::from_hours_decimal(f64::NAN), None);
     }

@@ -363,18 +363,31 @@ async fn update<R: Resource>(
     Ok(Json(fetch::<R>(&ctx.db, id).await?))
 }
 
-/// Fails with a field error when another record already has this value.
+/// Fails with a field error when another record already has this key (one or more
+/// columns with their values).
 pub async fn ensure_unique(
     db: &Db,
     table: &str,
-    column: &str,
-    value: Value,
+    key: &[(&str, Value)],
     id: Option<i64>,
     field: &str,
     message: &str,
 ) -> AppResult<()> {
-    let sql = format!("SELECT id FROM {table} WHERE {column} = $1 AND id <> $2");
-    let values = [value, Value::from(id.unwrap_or(-1))];
+    let conditions: Vec<String> = key
+        .iter()
+        .enumerate()
+        .map(|(i, (column, _))| format!("{column} = ${}", i + 1))
+        .collect();
+    let sql = format!(
+        "SELECT id FROM {table} WHERE {} AND id <> ${}",
+        conditions.join(" AND "),
+        key.len() + 1
+    );
+    let values: Vec<Value> = key
+        .iter()
+        .map(|(_, v)| v.clone())
+        .chain([Value::from(id.unwrap_or(-1))])
+        .collect();
     let other: Option<i64> = db_run!(db, |pool| bind_values!(sqlx::query_scalar(&sql), &values)
         .fetch_optional(pool)
         .await)?;

@@ -88,8 +88,7 @@ impl Resource for Companies {
         ensure_unique(
             db,
             "companies",
-            "siret",
-            siret.into(),
+            &[("siret", siret.into())],
             id,
             "siret",
             "une entreprise a déjà ce SIRET",
@@ -222,8 +221,7 @@ impl Resource for Students {
         ensure_unique(
             db,
             "students",
-            "email",
-            email.into(),
+            &[("email", email.into())],
             id,
             "email",
             "un·e salarié·e a déjà cette adresse",
@@ -277,8 +275,7 @@ impl Resource for Teachers {
         ensure_unique(
             db,
             "teachers",
-            "email",
-            email.into(),
+            &[("email", email.into())],
             id,
             "email",
             "un·e formateur·rice a déjà cette adresse",

@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::Db;
+use crate::db_run;
 use crate::domain::text;
 use crate::error::{AppError, AppResult, Problems};
-use crate::http::crud::{Columns, Filter, Reference, Resource};
-use crate::{bind_values, db_run};
+use crate::http::crud::{Columns, Filter, Reference, Resource, ensure_unique};
 
 pub struct Programmes;
 
@@ -80,26 +80,18 @@ impl Resource for Programmes {
     }
 
     async fn check(db: &Db, i: &ProgrammeInput, id: Option<i64>) -> AppResult<()> {
-        let values = [
-            i.department.trim().into(),
-            i.option_name.trim().into(),
-            id.unwrap_or(-1).into(),
-        ];
-        let other: Option<i64> = db_run!(db, |pool| bind_values!(
-            sqlx::query_scalar(
-                "SELECT id FROM programmes WHERE department = $1 AND option_name = $2 AND id <> $3"
-            ),
-            &values
+        ensure_unique(
+            db,
+            "programmes",
+            &[
+                ("department", i.department.trim().into()),
+                ("option_name", i.option_name.trim().into()),
+            ],
+            id,
+            "option_name",
+            "ce département a déjà cette option : programme",
         )
-        .fetch_optional(pool)
-        .await)?;
-        match other {
-            Some(other) => Err(AppError::field(
-                "option_name",
-                format!("ce département a déjà cette option (programme n° {other})"),
-            )),
-            None => Ok(()),
-        }
+        .await
     }
 }
 
@@ -212,25 +204,18 @@ impl Resource for Groups {
                 "ce calendrier appartient à une autre année",
             ));
         }
-        let values = [
-            i.academic_year_id.into(),
-            i.name.trim().into(),
-            id.unwrap_or(-1).into(),
-        ];
-        let other: Option<i64> = db_run!(db, |pool| {
-            bind_values!(
-            sqlx::query_scalar("SELECT id FROM student_groups WHERE academic_year_id = $1 AND name = $2 AND id <> $3"),
-            &values
+        ensure_unique(
+            db,
+            "student_groups",
+            &[
+                ("academic_year_id", i.academic_year_id.into()),
+                ("name", i.name.trim().into()),
+            ],
+            id,
+            "name",
+            "cette année a déjà un groupe de ce nom",
         )
-        .fetch_optional(pool)
-        .await
-        })?;
-        if other.is_some() {
-            return Err(AppError::field(
-                "name",
-                "cette année a déjà un groupe de ce nom",
-            ));
-        }
+        .await?;
         if let Some(id) = id {
             let sessions: i64 = db_run!(db, |pool| sqlx::query_scalar(
                 "SELECT COUNT(*) FROM training_sessions WHERE group_id = $1"

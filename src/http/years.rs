@@ -10,12 +10,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::ApiContext;
 use crate::db::{Db, calendars};
+use crate::db_run;
 use crate::domain::calendar::{self, CalendarDay};
 use crate::domain::text;
 use crate::error::{AppError, AppResult, FieldError, Problems};
 use crate::http::crud::{Columns, Filter, Id, Reference, Resource, ensure_unique};
 use crate::http::extract::Admin;
-use crate::{bind_values, db_run};
 
 pub struct Years;
 
@@ -66,8 +66,7 @@ impl Resource for Years {
         ensure_unique(
             db,
             "academic_years",
-            "name",
-            name.into(),
+            &[("name", name.into())],
             id,
             "name",
             "une année porte déjà ce nom",
@@ -75,9 +74,8 @@ impl Resource for Years {
         .await?;
         let Some(id) = id else { return Ok(()) };
         // Shrinking a year may not strand its sessions.
-        let outside: i64 =
-            db_run!(db, |pool| {
-                sqlx::query_scalar(
+        let outside: i64 = db_run!(db, |pool| {
+            sqlx::query_scalar(
             "SELECT COUNT(*) FROM training_sessions s JOIN student_groups g ON g.id = s.group_id \
              WHERE g.academic_year_id = $1 AND (s.day < $2 OR s.day > $3)"
         )
@@ -86,7 +84,7 @@ impl Resource for Years {
         .bind(i.ends_on)
         .fetch_one(pool)
         .await
-            })?;
+        })?;
         if outside > 0 {
             return Err(AppError::field(
                 "starts_on",
@@ -143,25 +141,18 @@ impl Resource for Calendars {
     }
 
     async fn check(db: &Db, i: &CalendarInput, id: Option<i64>) -> AppResult<()> {
-        let values = [
-            i.academic_year_id.into(),
-            i.name.trim().into(),
-            id.unwrap_or(-1).into(),
-        ];
-        let other: Option<i64> = db_run!(db, |pool| bind_values!(
-            sqlx::query_scalar(
-                "SELECT id FROM calendars WHERE academic_year_id = $1 AND name = $2 AND id <> $3"
-            ),
-            &values
+        ensure_unique(
+            db,
+            "calendars",
+            &[
+                ("academic_year_id", i.academic_year_id.into()),
+                ("name", i.name.trim().into()),
+            ],
+            id,
+            "name",
+            "cette année a déjà un calendrier de ce nom",
         )
-        .fetch_optional(pool)
-        .await)?;
-        if other.is_some() {
-            return Err(AppError::field(
-                "name",
-                "cette année a déjà un calendrier de ce nom",
-            ));
-        }
+        .await?;
         if let Some(id) = id {
             let year: i64 = db_run!(db, |pool| sqlx::query_scalar(
                 "SELECT academic_year_id FROM calendars WHERE id = $1"

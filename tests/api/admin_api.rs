@@ -377,7 +377,7 @@ async fn bad_input_is_refused_with_the_field_and_writes_nothing() {
     .await;
     let mut c = base.clone();
     c["student_id"] = json!(other_student);
-    c["planned_hours_s9"] = json!(3.14159);
+    c["planned_hours_s9"] = json!(1.234);
     refused(&app, &admin, "/api/v1/contracts", c, "planned_hours_s9").await;
 
     // Sessions: a company day, a holiday, outside the year, overlapping, ends before it starts.

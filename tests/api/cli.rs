@@ -304,6 +304,7 @@ fn start_server(database_url: &str, args: &[&str]) -> Server {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start: {seen:?}");
 }
 

@@ -129,6 +129,27 @@ async fn the_demo_year_follows_the_convention_and_loads_once() {
         assert_eq!(r["semesters"][0]["matches"], true);
         assert_eq!(r["semesters"][1]["matches"], true);
     }
+    // The late starter: the group's sessions before 06/10/2025 are outside the contract.
+    let late = contract_of(&app, &token, "student4@demo.test").await;
+    let r = app
+        .get(
+            &format!("/api/v1/contracts/{}/semesters", late["id"]),
+            &token,
+        )
+        .await
+        .json();
+    assert_eq!(r["semesters"][0]["from"], "2025-10-06");
+    assert_eq!(r["semesters"][0]["scheduled_hours"], 120.0, "{r}");
+    assert_eq!(r["semesters"][0]["matches"], true);
+    let outside = r["sessions_outside_contract"].as_array().unwrap();
+    assert!(
+        !outside.is_empty()
+            && outside
+                .iter()
+                .all(|s| s["day"].as_str().unwrap() < "2025-10-06"),
+        "{r}"
+    );
+
     let c = contract_of(&app, &token, "student@demo.test").await;
     assert_eq!(c["start_date"], "2025-09-01");
     assert_eq!(c["defence_date"], "2026-08-28");
@@ -189,4 +210,24 @@ async fn resource_counts(app: &TestApp, token: &str) -> Vec<i64> {
         out.push(total(app, token, path).await);
     }
     out
+}
+
+#[tokio::test]
+async fn two_instances_starting_together_load_the_demo_once() {
+    let app = spawn_app().await;
+    // A second pool on the same database stands for a second instance.
+    let other = assidu::db::Db::connect(&app.db_url(), 5).await.unwrap();
+    let (a, b) = tokio::join!(assidu::demo::load(&app.db), assidu::demo::load(&other));
+    let (a, b) = (a.expect("first instance"), b.expect("second instance"));
+    assert!(
+        a.loaded_now ^ b.loaded_now,
+        "exactly one instance loads the demo"
+    );
+    let contracts: i64 = assidu::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM contracts"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(contracts, 8);
 }

@@ -135,6 +135,10 @@ impl Answer {
 }
 
 impl TestApp {
+    pub fn db_url(&self) -> String {
+        self._database.url.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
