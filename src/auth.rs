@@ -21,6 +21,8 @@ use crate::error::{AppError, AppResult};
 
 /// Failures are forgotten after this long without a new one.
 const FAILURE_WINDOW_MINUTES: i64 = 60;
+/// A client address gets this many times the free failures of one account.
+const CLIENT_FREE_FACTOR: i64 = 4;
 /// Longest wait imposed after repeated failures.
 const MAX_DELAY_SECS: i64 = 15 * 60;
 
@@ -146,8 +148,10 @@ pub async fn login(
 ) -> AppResult<LoginOutcome> {
     let email = email.trim().to_lowercase();
     let keys = [format!("account:{email}"), format!("client:{client}")];
-    for key in &keys {
-        if let Some(wait) = throttle_wait(db, settings, key).await? {
+    // One address may hide a whole school network behind NAT: it gets more free tries.
+    let free = i64::from(settings.login_free_failures);
+    for (key, free) in keys.iter().zip([free, free * CLIENT_FREE_FACTOR]) {
+        if let Some(wait) = throttle_wait(db, key, free).await? {
             return Err(AppError::TooManyRequests {
                 retry_after_secs: wait,
             });
@@ -229,7 +233,7 @@ pub async fn logout(db: &Db, token: &str) -> AppResult<()> {
 }
 
 /// Seconds to wait before this key may try again, if it must wait.
-async fn throttle_wait(db: &Db, settings: &AuthSettings, key: &str) -> AppResult<Option<u64>> {
+async fn throttle_wait(db: &Db, key: &str, free: i64) -> AppResult<Option<u64>> {
     let row: Option<(i64, DateTime<Utc>)> = db_run!(db, |pool| sqlx::query_as(
         "SELECT failures, last_failure_at FROM login_throttle WHERE key = $1"
     )
@@ -239,7 +243,7 @@ async fn throttle_wait(db: &Db, settings: &AuthSettings, key: &str) -> AppResult
     let Some((failures, last)) = row else {
         return Ok(None);
     };
-    let delay = failure_delay_secs(failures, settings.login_free_failures.into());
+    let delay = failure_delay_secs(failures, free);
     let wait_ms = (last + Duration::seconds(delay) - Utc::now()).num_milliseconds();
     // Round up: a client told to wait 0 s would come straight back.
     Ok((delay > 0 && wait_ms > 0).then_some((wait_ms as u64).div_ceil(1000)))

@@ -53,6 +53,11 @@ pub struct AuthSettings {
     /// down (429 with Retry-After).
     #[arg(long, env = "ASSIDU_LOGIN_FREE_FAILURES", default_value_t = 5)]
     pub login_free_failures: u32,
+
+    /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry
+    /// (the one the proxy added) instead of the TCP peer.
+    #[arg(long, env = "ASSIDU_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for AuthSettings {
@@ -60,6 +65,7 @@ impl Default for AuthSettings {
         AuthSettings {
             token_ttl: Duration::from_secs(12 * 3600),
             login_free_failures: 5,
+            trust_forwarded_for: false,
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct LoginInput {
 
 /// Opens a bearer token. Wrong credentials get 401 without saying which part was wrong;
 /// repeated failures for one account or one address get 429 with `Retry-After`.
+///
+/// Rôle : public.
 #[utoipa::path(post, path = "/auth/login", tag = "auth",
     request_body = LoginInput,
     responses((status = 200, body = LoginOutcome), (status = 401, body = crate::error::ErrorBody),
@@ -34,20 +36,34 @@ pub struct LoginInput {
 pub async fn login(
     State(ctx): State<ApiContext>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> AppResult<Json<LoginOutcome>> {
-    let outcome = auth::login(
-        &ctx.db,
-        &ctx.auth,
-        &input.email,
-        &input.password,
-        &peer.ip().to_string(),
-    )
-    .await?;
+    let client = client_address(&headers, peer, ctx.auth.trust_forwarded_for);
+    let outcome = auth::login(&ctx.db, &ctx.auth, &input.email, &input.password, &client).await?;
     Ok(Json(outcome))
 }
 
+/// The client's address: the TCP peer, or what a trusted proxy says it saw.
+fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> String {
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            headers
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .rsplit(',')
+                .next()
+                .map(str::trim)
+        })
+        .flatten()
+        .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+    forwarded.unwrap_or(peer.ip()).to_string()
+}
+
 /// Revokes the token of this request.
+///
+/// Rôle : tout compte connecté.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -79,6 +95,8 @@ pub struct Me {
 }
 
 /// The caller's account and linked record.
+///
+/// Rôle : tout compte connecté.
 #[utoipa::path(get, path = "/me", tag = "auth",
     responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -103,6 +121,25 @@ pub async fn me(caller: Caller, State(ctx): State<ApiContext>) -> AppResult<Json
         locale: caller.locale,
         linked,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
+        let peer: SocketAddr = "10.0.0.1:4000".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        assert_eq!(client_address(&headers, peer, false), "10.0.0.1");
+        assert_eq!(client_address(&headers, peer, true), "198.51.100.7");
+        headers.insert("x-forwarded-for", "garbage".parse().unwrap());
+        assert_eq!(client_address(&headers, peer, true), "10.0.0.1");
+    }
 }
 
 fn json<T: Serialize>(value: T) -> AppResult<serde_json::Value> {

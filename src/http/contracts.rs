@@ -353,9 +353,11 @@ struct SessionRow {
 }
 
 /// Derives the semesters of a contract and checks them against the scheduled sessions.
+///
+/// Rôle : admin.
 #[utoipa::path(get, path = "/contracts/{id}/semesters", tag = "contracts",
     params(("id" = i64, Path)),
-    responses((status = 200, body = SemestersReport), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = SemestersReport), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn semesters(
     _: Admin,

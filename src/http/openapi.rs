@@ -66,7 +66,7 @@ fn admin_operation<R: Resource>(summary: &str, id: &str) -> OperationBuilder {
     OperationBuilder::new()
         .tag(R::PATH)
         .summary(Some(summary))
-        .description(Some(R::DESCRIPTION))
+        .description(Some(format!("{}.\n\nRôle : admin.", R::DESCRIPTION)))
         .operation_id(Some(format!("{id}_{}", R::PATH.replace('-', "_"))))
         .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
         .response("401", error("Authentification requise"))

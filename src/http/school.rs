@@ -187,17 +187,21 @@ pub async fn save(db: &Db, s: &School) -> AppResult<()> {
 }
 
 /// The school profile.
+///
+/// Rôle : admin.
 #[utoipa::path(get, path = "/school", tag = "school",
-    responses((status = 200, body = School), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = School), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_school(_: Admin, State(ctx): State<ApiContext>) -> AppResult<Json<School>> {
     load(&ctx.db).await?.map(Json).ok_or(AppError::NotFound)
 }
 
 /// Creates or replaces the school profile.
+///
+/// Rôle : admin.
 #[utoipa::path(put, path = "/school", tag = "school",
     request_body = SchoolInput,
-    responses((status = 200, body = School), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 200, body = School), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn put_school(
     _: Admin,

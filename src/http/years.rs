@@ -186,9 +186,11 @@ pub struct CalendarDays {
 }
 
 /// The days of a calendar.
+///
+/// Rôle : admin.
 #[utoipa::path(get, path = "/calendars/{id}/days", tag = "calendars",
     params(("id" = i64, Path), DayRange),
-    responses((status = 200, body = CalendarDays), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = CalendarDays), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn days(
     _: Admin,
@@ -211,9 +213,11 @@ pub async fn days(
 }
 
 /// The calendar as its editable CSV file (see the README for the format).
+///
+/// Rôle : admin.
 #[utoipa::path(get, path = "/calendars/{id}/file", tag = "calendars",
     params(("id" = i64, Path)),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn export_file(
     _: Admin,
@@ -226,10 +230,12 @@ pub async fn export_file(
 
 /// Replaces every day of the calendar from its CSV file. All or nothing: a bad line is
 /// answered with its line number and nothing changes.
+///
+/// Rôle : admin.
 #[utoipa::path(put, path = "/calendars/{id}/file", tag = "calendars",
     params(("id" = i64, Path)),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = CalendarDays), (status = 422, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = CalendarDays), (status = 422, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn import_file(
     _: Admin,

@@ -142,3 +142,20 @@ async fn malformed_login_bodies() {
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(missing.fields(), vec!["password"]);
 }
+
+#[tokio::test]
+async fn one_address_trying_many_accounts_is_slowed_down_too() {
+    let app = spawn_app_with(AuthSettings {
+        login_free_failures: 2,
+        ..AuthSettings::default()
+    })
+    .await;
+    app.admin_token().await;
+    // An address gets four times the free failures of one account: 8 here.
+    for n in 0..8 {
+        let a = app.login(&format!("guess{n}@school.test"), "bad").await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let a = app.login("admin@school.test", PASSWORD).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{}", a.text);
+}

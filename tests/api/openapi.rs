@@ -58,6 +58,24 @@ async fn the_openapi_document_lists_every_resource_and_the_docs_page_loads() {
         assert!(schemas.contains_key(name), "dangling $ref {name}");
     }
 
+    // Every operation says who may call it.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let description = op["description"].as_str().unwrap_or_default();
+            assert!(
+                description.contains("Rôle :"),
+                "{method} {path} does not name its role"
+            );
+            let responses = op["responses"].as_object().unwrap();
+            if op.get("security").is_some() {
+                assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+            }
+            if description.contains("Rôle : admin") {
+                assert!(responses.contains_key("403"), "{method} {path} lacks 403");
+            }
+        }
+    }
+
     let page = app.request(Method::GET, "/api/docs/", None, None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
