@@ -123,6 +123,10 @@ pub async fn me(caller: Caller, State(ctx): State<ApiContext>) -> AppResult<Json
     }))
 }
 
+fn json<T: Serialize>(value: T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| crate::error::AppError::Internal(e.into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,8 +144,4 @@ mod tests {
         headers.insert("x-forwarded-for", "garbage".parse().unwrap());
         assert_eq!(client_address(&headers, peer, true), "10.0.0.1");
     }
-}
-
-fn json<T: Serialize>(value: T) -> AppResult<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| crate::error::AppError::Internal(e.into()))
 }
