@@ -15,7 +15,7 @@ use crate::domain::semester::{self, ContractDates, ScheduledSession, Semester};
 use crate::domain::text::{self, date_fr};
 use crate::error::{AppError, AppResult, Problems};
 use crate::http::crud::{Columns, Filter, Id, Reference, Resource, fetch};
-use crate::http::extract::Admin;
+use crate::http::extract::{Admin, ApiQuery};
 
 pub struct Contracts;
 
@@ -365,6 +365,61 @@ pub async fn semesters(
     Id(id): Id,
 ) -> AppResult<Json<SemestersReport>> {
     Ok(Json(semester_report(&ctx.db, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PlanningQuery {
+    /// The academic year whose contracts are checked.
+    pub academic_year_id: i64,
+    /// Only the contracts with a warning (default true).
+    pub only_warnings: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanningReport {
+    pub academic_year_id: i64,
+    /// How many contracts the year has.
+    pub contract_count: usize,
+    /// How many of them have a warning.
+    pub with_warnings: usize,
+    pub contracts: Vec<SemestersReport>,
+}
+
+/// Checks the semesters of every contract of a year against the scheduled sessions: where
+/// the hours do not add up, and which sessions fall outside a contract.
+///
+/// Rôle : admin.
+#[utoipa::path(get, path = "/planning", tag = "contracts",
+    params(PlanningQuery),
+    responses((status = 200, body = PlanningReport), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn planning(
+    _: Admin,
+    State(ctx): State<ApiContext>,
+    ApiQuery(q): ApiQuery<PlanningQuery>,
+) -> AppResult<Json<PlanningReport>> {
+    fetch::<crate::http::years::Years>(&ctx.db, q.academic_year_id).await?;
+    let ids: Vec<i64> = db_run!(&ctx.db, |pool| sqlx::query_scalar(
+        "SELECT id FROM contracts WHERE academic_year_id = $1 ORDER BY id"
+    )
+    .bind(q.academic_year_id)
+    .fetch_all(pool)
+    .await)?;
+    let mut contracts = Vec::with_capacity(ids.len());
+    for id in &ids {
+        contracts.push(semester_report(&ctx.db, *id).await?);
+    }
+    let with_warnings = contracts.iter().filter(|c| !c.warnings.is_empty()).count();
+    if q.only_warnings.unwrap_or(true) {
+        contracts.retain(|c| !c.warnings.is_empty());
+    }
+    Ok(Json(PlanningReport {
+        academic_year_id: q.academic_year_id,
+        contract_count: ids.len(),
+        with_warnings,
+        contracts,
+    }))
 }
 
 pub async fn semester_report(db: &Db, id: i64) -> AppResult<SemestersReport> {

@@ -89,6 +89,27 @@ fn describe_data_error(path: &str, message: &str) -> FieldError {
     }
 }
 
+/// Query-string parameters; a bad value is a 422 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                AppError::Validation(vec![describe_data_error(
+                    &path,
+                    &err.into_inner().to_string(),
+                )])
+            })
+    }
+}
+
 impl FromRequestParts<ApiContext> for Caller {
     type Rejection = AppError;
 

@@ -42,6 +42,7 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(years::days))
         .routes(routes!(years::export_file, years::import_file))
         .routes(routes!(contracts::semesters))
+        .routes(routes!(contracts::planning))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

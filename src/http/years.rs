@@ -1,7 +1,7 @@
 //! Academic years and their calendars (Annex 1): every day is school, company or holiday.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
@@ -15,7 +15,7 @@ use crate::domain::calendar::{self, CalendarDay};
 use crate::domain::text;
 use crate::error::{AppError, AppResult, FieldError, Problems};
 use crate::http::crud::{Columns, Filter, Id, Reference, Resource, ensure_unique};
-use crate::http::extract::Admin;
+use crate::http::extract::{Admin, ApiQuery};
 
 pub struct Years;
 
@@ -196,7 +196,7 @@ pub async fn days(
     _: Admin,
     State(ctx): State<ApiContext>,
     Id(id): Id,
-    Query(range): Query<DayRange>,
+    ApiQuery(range): ApiQuery<DayRange>,
 ) -> AppResult<Json<CalendarDays>> {
     let cal = calendars::info(&ctx.db, id).await?;
     let days = calendars::days(

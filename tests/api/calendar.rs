@@ -124,6 +124,14 @@ async fn a_day_with_sessions_cannot_stop_being_a_school_day() {
     let a = put_file(&app, &admin, b.calendar, &moved).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
     assert!(a.text.contains(&format!("n° {s}")), "{}", a.text);
+    let bad = app
+        .get(
+            &format!("/api/v1/calendars/{}/days?from=29/09/2025", b.calendar),
+            &admin,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.fields(), vec!["from"]);
     let days = app
         .get(
             &format!(

@@ -51,6 +51,37 @@ async fn a_contract_derives_s9_and_s10_and_checks_the_scheduled_hours() {
     assert_eq!(r["semesters"][1]["matches"], false);
     assert!(r["warnings"][0].as_str().unwrap().contains("S10"), "{r}");
 
+    // The year's planning lists the contracts whose hours do not add up.
+    let planning = app
+        .get(
+            &format!("/api/v1/planning?academic_year_id={}", b.year),
+            &admin,
+        )
+        .await;
+    assert_eq!(planning.status, StatusCode::OK, "{}", planning.text);
+    let planning = planning.json();
+    assert_eq!(planning["contract_count"], 1);
+    assert_eq!(planning["with_warnings"], 1);
+    assert_eq!(planning["contracts"][0]["contract_id"], b.contract);
+    let bad = app
+        .get("/api/v1/planning?academic_year_id=nope", &admin)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.fields(), vec!["academic_year_id"]);
+    let missing = app.get("/api/v1/planning", &admin).await;
+    assert_eq!(
+        missing.fields(),
+        vec!["academic_year_id"],
+        "{}",
+        missing.text
+    );
+    assert_eq!(
+        app.get("/api/v1/planning?academic_year_id=999", &admin)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
     // A contract that starts late sees the group's earlier sessions as outside its dates.
     let late_student = app
         .create(&admin, "/api/v1/students", json!({"last_name": "Tardif", "first_name": "Hugo", "email": "hugo@x.test", "birth_date": "2002-01-01"}))
