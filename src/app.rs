@@ -13,7 +13,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::config::AuthSettings;
+use crate::clock::Clock;
+use crate::config::{AttendanceSettings, AuthSettings};
 use crate::db::Db;
 use crate::error::AppError;
 
@@ -22,8 +23,35 @@ use crate::error::AppError;
 pub struct ApiContext {
     pub db: Db,
     pub auth: Arc<AuthSettings>,
+    pub attendance: Arc<AttendanceSettings>,
+    pub clock: Clock,
     /// Base of absolute links, without a trailing slash.
     pub public_url: Arc<str>,
+    /// Signs the rotating sign-in codes; kept in the database so every instance agrees.
+    pub signin_secret: Arc<[u8]>,
+}
+
+impl ApiContext {
+    pub async fn new(
+        db: Db,
+        auth: AuthSettings,
+        attendance: AttendanceSettings,
+        public_url: &str,
+    ) -> anyhow::Result<ApiContext> {
+        let clock = match attendance.pretend_now {
+            Some(start) => Clock::starting_at(start),
+            None => Clock::system(),
+        };
+        let signin_secret = crate::auth::shared_secret(&db, "signin_secret").await?;
+        Ok(ApiContext {
+            db,
+            auth: Arc::new(auth),
+            attendance: Arc::new(attendance),
+            clock,
+            public_url: public_url.trim_end_matches('/').into(),
+            signin_secret: signin_secret.into_bytes().into(),
+        })
+    }
 }
 
 pub fn router(ctx: ApiContext) -> Router {

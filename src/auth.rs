@@ -93,6 +93,25 @@ pub fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A secret shared by every instance on the database: created once, then read back.
+pub async fn shared_secret(db: &Db, key: &str) -> Result<String, sqlx::Error> {
+    let candidate = random_secret();
+    db_run!(db, |pool| {
+        // Whoever inserts first wins; everyone reads the winner.
+        sqlx::query(
+            "INSERT INTO app_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(&candidate)
+        .execute(pool)
+        .await?;
+        sqlx::query_scalar("SELECT value FROM app_meta WHERE key = $1")
+            .bind(key)
+            .fetch_one(pool)
+            .await
+    })
+}
+
 /// A password that a person can type: 16 characters without look-alikes.
 pub fn generate_password() -> String {
     use rand::Rng;

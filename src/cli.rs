@@ -2,7 +2,6 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -155,21 +154,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: DemoCommand::Load,
         } => {
             let db = connect(&cli.database).await?;
-            load_demo(&db).await
+            load_demo(&db, crate::domain::today_in_paris()).await
         }
     }
 }
 
 async fn serve(database: &DatabaseSettings, settings: ServeSettings) -> anyhow::Result<()> {
     let db = connect(database).await?;
+    let ctx = ApiContext::new(
+        db.clone(),
+        settings.auth.clone(),
+        settings.attendance.clone(),
+        &settings.public_url(),
+    )
+    .await?;
     if settings.demo {
-        load_demo(&db).await?;
+        load_demo(&db, ctx.clock.today()).await?;
     }
-    let ctx = ApiContext {
-        db: db.clone(),
-        auth: Arc::new(settings.auth.clone()),
-        public_url: settings.public_url().into(),
-    };
     let app = Application::bind(ctx, settings.bind).await?;
     let addr = app.local_addr()?;
     tracing::info!(%addr, engine = db.engine(), "assidu écoute");
@@ -179,8 +180,8 @@ async fn serve(database: &DatabaseSettings, settings: ServeSettings) -> anyhow::
     Ok(())
 }
 
-async fn load_demo(db: &Db) -> anyhow::Result<()> {
-    let outcome = crate::demo::load(db).await.map_err(describe)?;
+async fn load_demo(db: &Db, today: chrono::NaiveDate) -> anyhow::Result<()> {
+    let outcome = crate::demo::load_as_of(db, today).await.map_err(describe)?;
     if outcome.loaded_now {
         println!("démo chargée : {}", outcome.summary);
     } else {

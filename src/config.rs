@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use clap::Args;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:assidu.db";
@@ -41,6 +42,9 @@ pub struct ServeSettings {
 
     #[command(flatten)]
     pub auth: AuthSettings,
+
+    #[command(flatten)]
+    pub attendance: AttendanceSettings,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -68,6 +72,40 @@ impl Default for AuthSettings {
             trust_forwarded_for: false,
         }
     }
+}
+
+/// Rules of the roll call that a school may tune.
+#[derive(Debug, Clone, Args)]
+pub struct AttendanceSettings {
+    /// Days after a session during which its teacher may still change the marks; after
+    /// that only an admin may, giving a reason.
+    #[arg(long, env = "ASSIDU_TEACHER_EDIT_DAYS", default_value_t = 7)]
+    pub teacher_edit_days: u32,
+
+    /// A sheet signed more than this many hours after its session ends is flagged for audit.
+    #[arg(long, env = "ASSIDU_LATE_SIGNATURE_HOURS", default_value_t = 48)]
+    pub late_signature_hours: u32,
+
+    /// Start the service's clock at this instant (RFC 3339, e.g. `2025-09-01T08:40:00+02:00`)
+    /// and let it run from there: for demonstrations and tests, never in production.
+    #[arg(long, env = "ASSIDU_PRETEND_NOW", value_parser = parse_instant)]
+    pub pretend_now: Option<DateTime<Utc>>,
+}
+
+impl Default for AttendanceSettings {
+    fn default() -> Self {
+        AttendanceSettings {
+            teacher_edit_days: 7,
+            late_signature_hours: 48,
+            pretend_now: None,
+        }
+    }
+}
+
+fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("instant RFC 3339 attendu (2025-09-01T08:40:00+02:00) : {e}"))
 }
 
 impl ServeSettings {

@@ -233,6 +233,11 @@ pub async fn accounts(db: &Db) -> AppResult<Vec<(String, String)>> {
 }
 
 pub async fn load(db: &Db) -> AppResult<Outcome> {
+    load_as_of(db, today_in_paris()).await
+}
+
+/// Loads the demo as if today were `today`: attendance is recorded for the sessions before it.
+pub async fn load_as_of(db: &Db, today: NaiveDate) -> AppResult<Outcome> {
     let claimed = db_run!(db, |pool| sqlx::query(
         "INSERT INTO app_meta (key, value) VALUES ($1, 'loading') ON CONFLICT (key) DO NOTHING"
     )
@@ -246,7 +251,7 @@ pub async fn load(db: &Db) -> AppResult<Outcome> {
             summary: String::new(),
         });
     }
-    let summary = match load_data(db).await {
+    let summary = match load_data(db, today).await {
         Ok(summary) => summary,
         Err(e) => {
             // Leave no claim behind, so that a fixed binary can try again.
@@ -273,7 +278,7 @@ pub async fn load(db: &Db) -> AppResult<Outcome> {
     })
 }
 
-async fn load_data(db: &Db) -> AppResult<String> {
+async fn load_data(db: &Db, today: NaiveDate) -> AppResult<String> {
     let demo: DemoFile = toml::from_str(DEMO_TOML).map_err(bad)?;
     let mut ids = Ids::default();
 
@@ -398,7 +403,7 @@ async fn load_data(db: &Db) -> AppResult<String> {
     }
 
     let user_count = create_accounts(db, &demo, &ids).await?;
-    let mark_count = record_past_attendance(db, &demo, &ids).await?;
+    let mark_count = record_past_attendance(db, &demo, &ids, today).await?;
     Ok(format!(
         "{} années, {} contrats, {session_count} séances, {mark_count} présences enregistrées, {user_count} comptes",
         demo.years.len(),
@@ -470,8 +475,12 @@ struct Enrolment {
 
 /// Every session before today gets a signed roll call: everyone present but the exceptions
 /// listed in the demo file.
-async fn record_past_attendance(db: &Db, demo: &DemoFile, ids: &Ids) -> AppResult<usize> {
-    let today = today_in_paris();
+async fn record_past_attendance(
+    db: &Db,
+    demo: &DemoFile,
+    ids: &Ids,
+    today: NaiveDate,
+) -> AppResult<usize> {
     let sessions: Vec<PastSession> = db_run!(db, |pool| sqlx::query_as(
         "SELECT s.id, s.group_id, s.day, s.starts_at, s.ends_at, u.id AS teacher_user \
          FROM training_sessions s LEFT JOIN users u ON u.teacher_id = s.teacher_id \
@@ -583,6 +592,13 @@ async fn record_past_attendance(db: &Db, demo: &DemoFile, ids: &Ids) -> AppResul
             .execute(&mut *conn)
             .await?;
         }
+        // The demo's marks enter the evidence trail like any other.
+        sqlx::query(
+            "INSERT INTO attendance_history (session_id, student_id, new_status, new_minutes_missed, new_note, source, changed_by, changed_at) \
+             SELECT session_id, student_id, status, minutes_missed, note, source, recorded_by, recorded_at FROM attendance_marks",
+        )
+        .execute(&mut *conn)
+        .await?;
         Ok::<_, sqlx::Error>(())
     })?;
     tx.commit().await?;

@@ -41,6 +41,9 @@ pub enum AppError {
     Unauthorized,
     #[error("accès refusé")]
     Forbidden,
+    /// Refused for a reason the caller can act on.
+    #[error("accès refusé : {0}")]
+    Refused(String),
     #[error("introuvable")]
     NotFound,
     #[error("méthode non permise sur cette adresse")]
@@ -69,7 +72,7 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Refused(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -84,7 +87,7 @@ impl AppError {
     fn code(&self) -> &'static str {
         match self {
             AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden => "forbidden",
+            AppError::Forbidden | AppError::Refused(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::BadRequest(_) => "bad_request",

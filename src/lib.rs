@@ -3,10 +3,12 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod pdf;
 pub mod web;

@@ -118,6 +118,15 @@ impl Db {
         })
     }
 
+    /// A transaction that will write: on SQLite it takes the write lock at once, so that two
+    /// writers queue on the busy timeout instead of failing when a reader upgrades.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
     /// A cheap round trip, for readiness probes.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         db_run!(self, |pool| sqlx::query("SELECT 1")

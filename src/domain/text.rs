@@ -39,9 +39,35 @@ pub fn date_fr(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
+/// A key that sorts names the French way: case and accents do not count (Élise with Elise,
+/// before Martin).
+pub fn sort_key(name: &str) -> String {
+    name.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
+            'ç' => 'c',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' | 'ì' => 'i',
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            'ÿ' | 'ý' => 'y',
+            'ñ' => 'n',
+            other => other,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_sort_without_accents_or_case() {
+        let mut names = vec!["Martin", "Élève", "dupont", "Çavuş"];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(names, vec!["Çavuş", "dupont", "Élève", "Martin"]);
+    }
 
     #[test]
     fn required_text_is_trimmed_and_bounded() {

@@ -18,7 +18,9 @@ use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
 
 use crate::app::ApiContext;
+use crate::auth::Caller;
 use crate::db::{Db, Value};
+use crate::domain::roles::Role;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::extract::{Admin, ApiJson};
 use crate::{bind_values, db_run};
@@ -90,6 +92,18 @@ pub trait Resource: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Who may list and read, for the documentation (writing is always admin-only).
+    const READ_ROLES: &'static str = "admin";
+
+    /// The rows a caller may list and read: `None` for all of them, or an SQL condition on
+    /// the table whose `{}` is the placeholder of the given id. Only admins by default.
+    fn scope(caller: &Caller) -> AppResult<Option<Scope>> {
+        match caller.role {
+            Role::Admin => Ok(None),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
     /// Rules that need the database. `id` is the record being updated, if any.
     fn check(
         _db: &Db,
@@ -97,6 +111,19 @@ pub trait Resource: Send + Sync + 'static {
         _id: Option<i64>,
     ) -> impl Future<Output = AppResult<()>> + Send {
         async { Ok(()) }
+    }
+}
+
+/// A condition restricting the rows a caller sees, `{}` standing for its one parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub condition: &'static str,
+    pub id: i64,
+}
+
+impl Scope {
+    fn sql(&self, placeholder: usize) -> String {
+        self.condition.replace("{}", &format!("${placeholder}"))
     }
 }
 
@@ -145,18 +172,34 @@ pub async fn fetch<R: Resource>(db: &Db, id: i64) -> AppResult<R::Row> {
 }
 
 async fn read<R: Resource>(
-    _: Admin,
+    caller: Caller,
     State(ctx): State<ApiContext>,
     Id(id): Id,
 ) -> AppResult<Json<R::Row>> {
-    Ok(Json(fetch::<R>(&ctx.db, id).await?))
+    let Some(scope) = R::scope(&caller)? else {
+        return Ok(Json(fetch::<R>(&ctx.db, id).await?));
+    };
+    // Someone else's record is simply not found.
+    let sql = format!(
+        "SELECT {} FROM {} WHERE id = $1 AND {}",
+        R::COLUMNS,
+        R::TABLE,
+        scope.sql(2)
+    );
+    let row: Option<R::Row> = db_run!(&ctx.db, |pool| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(scope.id)
+        .fetch_optional(pool)
+        .await)?;
+    row.map(Json).ok_or(AppError::NotFound)
 }
 
 async fn list<R: Resource>(
-    _: Admin,
+    caller: Caller,
     State(ctx): State<ApiContext>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<Page<R::Row>>> {
+    let scope = R::scope(&caller)?;
     let params: HashMap<String, String> =
         serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
             .map_err(|e| AppError::BadRequest(format!("paramètres de requête illisibles : {e}")))?;
@@ -206,6 +249,10 @@ async fn list<R: Resource>(
     }
     if !problems.is_empty() {
         return Err(AppError::Validation(problems));
+    }
+    if let Some(scope) = scope {
+        clauses.push(scope.sql(values.len() + 1));
+        values.push(Value::from(scope.id));
     }
     let filter = if clauses.is_empty() {
         String::new()

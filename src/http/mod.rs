@@ -1,5 +1,6 @@
 //! The HTTP API under `/api/v1`, its OpenAPI document, and the probes.
 
+pub mod attendance;
 pub mod auth;
 pub mod contracts;
 pub mod crud;
@@ -10,6 +11,7 @@ pub mod parties;
 pub mod programmes;
 pub mod school;
 pub mod sessions;
+pub mod summary;
 pub mod years;
 
 use axum::Router;
@@ -43,6 +45,15 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(years::export_file, years::import_file))
         .routes(routes!(contracts::semesters))
         .routes(routes!(contracts::planning))
+        .routes(routes!(
+            attendance::get_attendance,
+            attendance::put_attendance
+        ))
+        .routes(routes!(attendance::post_sign))
+        .routes(routes!(attendance::get_history))
+        .routes(routes!(attendance::post_signin))
+        .routes(routes!(attendance::get_signin_code))
+        .routes(routes!(summary::get_summary))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

@@ -63,14 +63,23 @@ fn id_parameter() -> ParameterBuilder {
 }
 
 fn admin_operation<R: Resource>(summary: &str, id: &str) -> OperationBuilder {
+    operation::<R>(summary, id, "admin")
+}
+
+fn operation<R: Resource>(summary: &str, id: &str, roles: &str) -> OperationBuilder {
+    let refused = if roles == "admin" {
+        "Réservé aux administrateurs".to_owned()
+    } else {
+        format!("Réservé aux rôles : {roles}")
+    };
     OperationBuilder::new()
         .tag(R::PATH)
         .summary(Some(summary))
-        .description(Some(format!("{}.\n\nRôle : admin.", R::DESCRIPTION)))
+        .description(Some(format!("{}.\n\nRôle : {roles}.", R::DESCRIPTION)))
         .operation_id(Some(format!("{id}_{}", R::PATH.replace('-', "_"))))
         .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
         .response("401", error("Authentification requise"))
-        .response("403", error("Réservé aux administrateurs"))
+        .response("403", error(&refused))
 }
 
 /// Adds `GET/POST /{path}` and `GET/PUT /{path}/{id}` of a resource.
@@ -92,7 +101,7 @@ pub fn document<R: Resource>(api: &mut OpenApi) {
             .content("application/json", Content::new(Some(input.clone())))
             .build()
     };
-    let mut list = admin_operation::<R>("Liste paginée", "list")
+    let mut list = operation::<R>("Liste paginée", "list", R::READ_ROLES)
         .response("200", json_response("Une page", page))
         .response("422", error("Filtre invalide"));
     for param in ["limit", "offset"] {
@@ -128,7 +137,7 @@ pub fn document<R: Resource>(api: &mut OpenApi) {
         .response("201", json_response("Créé", row.clone()))
         .response("400", error("JSON mal formé"))
         .response("422", error("Données invalides, champ par champ"));
-    let read = admin_operation::<R>("Lecture", "read")
+    let read = operation::<R>("Lecture", "read", R::READ_ROLES)
         .parameter(id_parameter())
         .response("200", json_response("L'enregistrement", row.clone()))
         .response("404", error("Introuvable"));

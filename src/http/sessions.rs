@@ -2,16 +2,18 @@
 //! on school days of the group's calendar, inside its year, and never overlap for one group
 //! or one teacher.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::Caller;
 use crate::db::{Db, calendars};
 use crate::db_run;
 use crate::domain::calendar::DayKind;
+use crate::domain::roles::Role;
 use crate::domain::text::{self, date_fr};
 use crate::error::{AppError, AppResult, Problems};
-use crate::http::crud::{Columns, Filter, Reference, Resource};
+use crate::http::crud::{Columns, Filter, Reference, Resource, Scope};
 
 pub struct Sessions;
 
@@ -28,6 +30,8 @@ pub struct Session {
     #[schema(value_type = String, example = "12:00:00")]
     pub ends_at: NaiveTime,
     pub room: String,
+    /// When the teacher signed the roll call, if they have.
+    pub signed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,7 +69,7 @@ impl Resource for Sessions {
     const PATH: &'static str = "sessions";
     const TABLE: &'static str = "training_sessions";
     const COLUMNS: &'static str =
-        "id, group_id, module_id, teacher_id, day, starts_at, ends_at, room";
+        "id, group_id, module_id, teacher_id, day, starts_at, ends_at, room, signed_at";
     const ORDER_BY: &'static str = "day, starts_at, id";
     const FILTERS: &'static [Filter] = &[
         Filter::Id("group_id", "group_id"),
@@ -74,9 +78,31 @@ impl Resource for Sessions {
         Filter::From("from", "day"),
         Filter::To("to", "day"),
     ];
-    const DESCRIPTION: &'static str = "Séances de formation (une demi-journée en général)";
+    const DESCRIPTION: &'static str = "Séances de formation (une demi-journée en général). \
+        Un·e enseignant·e voit les siennes, un·e apprenti·e celles de son groupe, un·e tuteur·rice \
+        celles de ses apprenti·es, un·e admin toutes";
+    const READ_ROLES: &'static str = "admin, teacher, student, tutor";
     type Row = Session;
     type Input = SessionInput;
+
+    fn scope(caller: &Caller) -> AppResult<Option<Scope>> {
+        let scope = |condition, id: Option<i64>| {
+            id.map(|id| Some(Scope { condition, id }))
+                .ok_or(AppError::Forbidden)
+        };
+        match caller.role {
+            Role::Admin => Ok(None),
+            Role::Teacher => scope("teacher_id = {}", caller.teacher_id),
+            Role::Student => scope(
+                "group_id IN (SELECT group_id FROM contracts WHERE student_id = {})",
+                caller.student_id,
+            ),
+            Role::Tutor => scope(
+                "group_id IN (SELECT group_id FROM contracts WHERE tutor_id = {})",
+                caller.tutor_id,
+            ),
+        }
+    }
 
     fn columns(i: &SessionInput) -> AppResult<Columns> {
         let mut p = Problems::new();

@@ -37,13 +37,16 @@ fn admin_routes(b: &Basics) -> Vec<(Method, String)> {
         ("students", b.student),
         ("teachers", b.teacher),
         ("contracts", b.contract),
-        ("sessions", 1),
     ] {
         routes.push((Method::GET, format!("/api/v1/{path}")));
         routes.push((Method::POST, format!("/api/v1/{path}")));
         routes.push((Method::GET, format!("/api/v1/{path}/{id}")));
         routes.push((Method::PUT, format!("/api/v1/{path}/{id}")));
     }
+    // Sessions are read by every role (each sees their own, see attendance.rs); only
+    // admins write them.
+    routes.push((Method::POST, "/api/v1/sessions".to_owned()));
+    routes.push((Method::PUT, "/api/v1/sessions/1".to_owned()));
     routes
 }
 
@@ -63,7 +66,7 @@ async fn the_admin_api_answers_401_without_a_token_and_403_to_every_other_role()
         .await;
 
     let routes = admin_routes(&b);
-    assert!(routes.len() >= 50);
+    assert!(routes.len() >= 48);
     for (method, path) in &routes {
         let body = matches!(*method, Method::POST | Method::PUT).then(|| json!({}));
         let anonymous = app.request(method.clone(), path, None, body.clone()).await;

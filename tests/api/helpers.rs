@@ -1,8 +1,7 @@
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use assidu::app::{ApiContext, Application};
-use assidu::config::AuthSettings;
+use assidu::config::{AttendanceSettings, AuthSettings};
 use assidu::db::Db;
 use assidu::domain::roles::Role;
 use reqwest::{Method, StatusCode};
@@ -72,7 +71,24 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(auth: AuthSettings) -> TestApp {
-    serve(fresh_database().await, auth).await
+    serve(fresh_database().await, auth, AttendanceSettings::default()).await
+}
+
+/// The application with its clock started at `now` (RFC 3339).
+pub async fn spawn_app_at(now: &str) -> TestApp {
+    spawn_app_with_attendance(AttendanceSettings {
+        pretend_now: Some(
+            chrono::DateTime::parse_from_rfc3339(now)
+                .expect("RFC 3339 instant")
+                .to_utc(),
+        ),
+        ..AttendanceSettings::default()
+    })
+    .await
+}
+
+pub async fn spawn_app_with_attendance(attendance: AttendanceSettings) -> TestApp {
+    serve(fresh_database().await, AuthSettings::default(), attendance).await
 }
 
 /// The application on a database another test step (the CLI) also uses.
@@ -81,17 +97,24 @@ pub async fn spawn_app_on(database: &TestDatabase) -> TestApp {
         url: database.url.clone(),
         _dir: None,
     };
-    serve(shared, AuthSettings::default()).await
+    serve(
+        shared,
+        AuthSettings::default(),
+        AttendanceSettings::default(),
+    )
+    .await
 }
 
-async fn serve(database: TestDatabase, auth: AuthSettings) -> TestApp {
+async fn serve(
+    database: TestDatabase,
+    auth: AuthSettings,
+    attendance: AttendanceSettings,
+) -> TestApp {
     let db = Db::connect(&database.url, 5).await.expect("connect");
     db.migrate().await.expect("migrate");
-    let ctx = ApiContext {
-        db: db.clone(),
-        auth: Arc::new(auth),
-        public_url: "http://assidu.test".into(),
-    };
+    let ctx = ApiContext::new(db.clone(), auth, attendance, "http://assidu.test")
+        .await
+        .expect("context");
     let app = Application::bind(ctx, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("bind");

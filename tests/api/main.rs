@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin_api;
+mod attendance;
 mod auth;
 mod calendar;
 mod cli;

@@ -1,0 +1,274 @@
+//! A student's hours per semester, counted from the marks: what the certificates and the
+//! billing will say.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::ApiContext;
+use crate::auth::Caller;
+use crate::db::Db;
+use crate::db_run;
+use crate::domain::attendance::{SessionMark, SessionTimes, Status, Tally};
+use crate::domain::hours::Minutes;
+use crate::domain::roles::Role;
+use crate::domain::semester::{self, ContractDates, Semester, SemesterPeriod};
+use crate::error::{AppError, AppResult};
+use crate::http::crud::Id;
+use crate::http::extract::ApiQuery;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SemesterSummary {
+    #[schema(value_type = String, example = "S9")]
+    pub semester: Semester,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Contractual hours of the semester.
+    pub planned_hours: f64,
+    /// Hours of the group's sessions in the semester.
+    pub scheduled_hours: f64,
+    /// Session length minus minutes missed, for present, late and left early.
+    pub attended_hours: f64,
+    /// Unexcused: absences and minutes missed by late arrivals and early leaves.
+    pub absence_hours: f64,
+    pub excused_hours: f64,
+    /// Sessions begun or past without a mark.
+    pub unrecorded_hours: f64,
+    /// Sessions to come without a mark.
+    pub upcoming_hours: f64,
+    /// Attended share of the recorded hours, from 0 to 1; null before any mark.
+    pub attendance_rate: Option<f64>,
+    pub session_count: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StudentSummary {
+    pub student_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub contract_id: i64,
+    pub academic_year: String,
+    pub semesters: Vec<SemesterSummary>,
+    /// The student's other contracts, newest first (`?contract_id=` to see one).
+    pub other_contracts: Vec<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryQuery {
+    /// One of the student's contracts; the latest by default.
+    pub contract_id: Option<i64>,
+}
+
+/// The contract facts a summary needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContractFrame {
+    pub id: i64,
+    pub student_id: i64,
+    pub tutor_id: i64,
+    pub group_id: Option<i64>,
+    pub academic_year: String,
+    pub academic_year_start: NaiveDate,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub defence_date: Option<NaiveDate>,
+    pub termination_date: Option<NaiveDate>,
+    pub planned_minutes_s9: i64,
+    pub planned_minutes_s10: i64,
+}
+
+impl ContractFrame {
+    pub fn dates(&self) -> ContractDates {
+        ContractDates {
+            academic_year_start: self.academic_year_start,
+            start: self.start_date,
+            end: self.end_date,
+            defence: self.defence_date,
+            termination: self.termination_date,
+        }
+    }
+}
+
+/// The student's contracts a caller may see, newest first; 404 when none.
+pub async fn visible_contracts(
+    db: &Db,
+    caller: &Caller,
+    student_id: i64,
+) -> AppResult<Vec<ContractFrame>> {
+    let tutor = match caller.role {
+        Role::Admin => None,
+        Role::Student if caller.student_id == Some(student_id) => None,
+        Role::Tutor => Some(caller.tutor_id.ok_or(AppError::NotFound)?),
+        // Someone else's record does not exist for them.
+        Role::Student => return Err(AppError::NotFound),
+        Role::Teacher => return Err(AppError::Forbidden),
+    };
+    let contracts: Vec<ContractFrame> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT c.id, c.student_id, c.tutor_id, c.group_id, y.name AS academic_year, y.starts_on AS academic_year_start, \
+         c.start_date, c.end_date, c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10 \
+         FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id \
+         WHERE c.student_id = $1 AND ($2 = 0 OR c.tutor_id = $2) ORDER BY c.start_date DESC, c.id DESC"
+    )
+    .bind(student_id)
+    .bind(tutor.unwrap_or(0))
+    .fetch_all(pool)
+    .await
+    })?;
+    if contracts.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(contracts)
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct StudentSession {
+    pub id: i64,
+    pub day: NaiveDate,
+    pub starts_at: NaiveTime,
+    pub ends_at: NaiveTime,
+    pub status: Option<String>,
+    pub minutes_missed: Option<i64>,
+}
+
+/// The sessions of the contract's group inside its dates, each with the student's mark.
+pub async fn contract_sessions(db: &Db, c: &ContractFrame) -> AppResult<Vec<StudentSession>> {
+    let Some(group) = c.group_id else {
+        return Ok(Vec::new());
+    };
+    let dates = c.dates();
+    Ok(db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT s.id, s.day, s.starts_at, s.ends_at, m.status, m.minutes_missed FROM training_sessions s \
+         LEFT JOIN attendance_marks m ON m.session_id = s.id AND m.student_id = $1 \
+         WHERE s.group_id = $2 AND s.day >= $3 AND s.day <= $4 ORDER BY s.day, s.starts_at"
+    )
+    .bind(c.student_id)
+    .bind(group)
+    .bind(dates.start)
+    .bind(dates.last_day())
+    .fetch_all(pool)
+    .await
+    })?)
+}
+
+/// Counts a contract's semesters from its sessions and marks: no I/O.
+pub fn summarize(
+    c: &ContractFrame,
+    sessions: &[StudentSession],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<SemesterSummary> {
+    let dates = c.dates();
+    let periods: Vec<SemesterPeriod> = semester::semesters(&dates);
+    let scheduled: Vec<semester::ScheduledSession> = sessions
+        .iter()
+        .map(|s| semester::ScheduledSession {
+            id: s.id,
+            date: s.day,
+            minutes: Minutes::between(s.starts_at, s.ends_at),
+        })
+        .collect();
+    let coverage = semester::coverage(
+        &periods,
+        Minutes(c.planned_minutes_s9),
+        Minutes(c.planned_minutes_s10),
+        &scheduled,
+    );
+    coverage
+        .iter()
+        .map(|cov| {
+            let tally: Tally = sessions
+                .iter()
+                .filter(|s| cov.from <= s.day && s.day <= cov.to)
+                .map(|s| {
+                    let times = SessionTimes::new(s.day, s.starts_at, s.ends_at);
+                    SessionMark {
+                        session_minutes: times.minutes(),
+                        begun: times.has_begun(now),
+                        mark: s
+                            .status
+                            .as_deref()
+                            .and_then(Status::parse)
+                            .map(|st| (st, s.minutes_missed.unwrap_or(0))),
+                    }
+                })
+                .collect();
+            let h = |m: i64| Minutes(m).hours();
+            SemesterSummary {
+                semester: cov.semester,
+                from: cov.from,
+                to: cov.to,
+                planned_hours: cov.planned.hours(),
+                scheduled_hours: h(tally.scheduled),
+                attended_hours: h(tally.attended),
+                absence_hours: h(tally.absence),
+                excused_hours: h(tally.excused),
+                unrecorded_hours: h(tally.unrecorded),
+                upcoming_hours: h(tally.upcoming),
+                attendance_rate: tally.attendance_rate(),
+                session_count: cov.session_count,
+            }
+        })
+        .collect()
+}
+
+pub async fn student_summary(
+    ctx: &ApiContext,
+    caller: &Caller,
+    student_id: i64,
+    contract_id: Option<i64>,
+) -> AppResult<StudentSummary> {
+    let contracts = visible_contracts(&ctx.db, caller, student_id).await?;
+    let chosen = match contract_id {
+        None => &contracts[0],
+        Some(id) => contracts.iter().find(|c| c.id == id).ok_or_else(|| {
+            AppError::field(
+                "contract_id",
+                format!("l'apprenti·e n'a pas de contrat n° {id} visible pour vous"),
+            )
+        })?,
+    };
+    let (first_name, last_name): (String, String) = db_run!(&ctx.db, |pool| sqlx::query_as(
+        "SELECT first_name, last_name FROM students WHERE id = $1"
+    )
+    .bind(student_id)
+    .fetch_one(pool)
+    .await)?;
+    let sessions = contract_sessions(&ctx.db, chosen).await?;
+    Ok(StudentSummary {
+        student_id,
+        first_name,
+        last_name,
+        contract_id: chosen.id,
+        academic_year: chosen.academic_year.clone(),
+        semesters: summarize(chosen, &sessions, ctx.clock.now()),
+        other_contracts: contracts
+            .iter()
+            .map(|c| c.id)
+            .filter(|id| *id != chosen.id)
+            .collect(),
+    })
+}
+
+/// A student's planned, scheduled, attended, absent, excused and unrecorded hours per
+/// semester of their contract, exact to the minute.
+///
+/// Rôle : admin, student (soi-même), tutor (ses apprenti·es).
+#[utoipa::path(get, path = "/students/{id}/summary", tag = "attendance",
+    params(("id" = i64, Path), SummaryQuery),
+    responses((status = 200, body = StudentSummary), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_summary(
+    caller: Caller,
+    State(ctx): State<ApiContext>,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<SummaryQuery>,
+) -> AppResult<Json<StudentSummary>> {
+    Ok(Json(
+        student_summary(&ctx, &caller, id, q.contract_id).await?,
+    ))
+}
