@@ -1,0 +1,711 @@
+//! A thin PDF writer over `printpdf`, shared by the documents the service prints
+//! (the émargement sheet today, attendance certificates later).
+//!
+//! Why a layer of our own: printpdf 0.12 is a list of low-level page operations
+//! with its origin at the bottom-left, in points, with no text measuring or
+//! wrapping. Documents here are laid out like paper forms — millimetres from the
+//! top-left corner — and need French text (accents, « », –, …) that the built-in
+//! PDF fonts cannot show, so this module:
+//!
+//! * embeds DejaVu Sans regular and bold (subset on save: only used glyphs ship);
+//! * measures strings from the fonts' own glyph advances, so callers can
+//!   right-align, truncate with "…" and wrap paragraphs ([`PdfWriter::text_width_mm`],
+//!   [`PdfWriter::truncate`], [`PdfWriter::wrap`]);
+//! * makes the output reproducible: the same drawing calls give the same bytes
+//!   (see [`PdfWriter::finish`]).
+//!
+//! Coordinates: `x` in mm from the left edge, `y` in mm from the top edge. For
+//! text, `y` is the baseline.
+
+pub mod sheet;
+
+use std::sync::LazyLock;
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Utc};
+use printpdf::{
+    Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFont,
+    PdfFontHandle, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Point, Polygon, PolygonRing, Pt,
+    Rect, TextItem, WindingOrder,
+};
+use sha2::{Digest, Sha256};
+
+/// Millimetres per typographic point.
+const MM_PER_PT: f32 = 25.4 / 72.0;
+
+/// A4 short side, in mm.
+const A4_SHORT_MM: f32 = 210.0;
+/// A4 long side, in mm.
+const A4_LONG_MM: f32 = 297.0;
+
+/// Resource names of the embedded fonts. Six capitals because printpdf reuses the
+/// first six characters of the id as the subset tag (`XXXXXX+DejaVuSans`).
+const REGULAR_FONT_ID: &str = "DJVSRG";
+const BOLD_FONT_ID: &str = "DJVSBD";
+
+/// The two faces, parsed once per process. Parsing the embedded bytes cannot fail
+/// in practice, but if it ever did, every render reports it as an error instead
+/// of panicking.
+static FONTS: LazyLock<Result<Fonts, String>> = LazyLock::new(|| {
+    Ok(Fonts {
+        regular: parse_font(dejavu::sans::regular(), "DejaVu Sans")?,
+        bold: parse_font(dejavu::sans::bold(), "DejaVu Sans Bold")?,
+    })
+});
+
+struct Fonts {
+    regular: ParsedFont,
+    bold: ParsedFont,
+}
+
+impl Fonts {
+    fn face(&self, bold: bool) -> &ParsedFont {
+        if bold { &self.bold } else { &self.regular }
+    }
+}
+
+fn parse_font(bytes: &[u8], name: &str) -> Result<ParsedFont, String> {
+    let mut warnings = Vec::new();
+    ParsedFont::from_bytes(bytes, 0, &mut warnings)
+        .ok_or_else(|| format!("cannot parse embedded font {name}: {warnings:?}"))
+}
+
+fn fonts() -> anyhow::Result<&'static Fonts> {
+    FONTS.as_ref().map_err(|e| anyhow!("{e}"))
+}
+
+/// Page orientation; every page of a document has the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orientation {
+    /// A4 portrait, 210 × 297 mm.
+    Portrait,
+    /// A4 landscape, 297 × 210 mm.
+    Landscape,
+}
+
+/// Document information shown by PDF viewers (File › Properties).
+#[derive(Debug, Clone, Default)]
+struct Metadata {
+    title: String,
+    author: String,
+    subject: String,
+    keywords: Vec<String>,
+    creation_date: Option<DateTime<Utc>>,
+}
+
+/// Draws A4 pages and serializes them to PDF bytes. See the module docs for
+/// the coordinate convention.
+pub struct PdfWriter {
+    fonts: &'static Fonts,
+    width_mm: f32,
+    height_mm: f32,
+    /// The operations of every page, in order.
+    pages: Vec<Vec<Op>>,
+    /// Index in `pages` of the page being drawn on.
+    current: usize,
+    metadata: Metadata,
+}
+
+impl PdfWriter {
+    /// A document with one empty page. Fails only if the embedded fonts could
+    /// not be parsed.
+    pub fn new(orientation: Orientation) -> anyhow::Result<Self> {
+        let (width_mm, height_mm) = match orientation {
+            Orientation::Portrait => (A4_SHORT_MM, A4_LONG_MM),
+            Orientation::Landscape => (A4_LONG_MM, A4_SHORT_MM),
+        };
+        Ok(Self {
+            fonts: fonts()?,
+            width_mm,
+            height_mm,
+            pages: vec![Vec::new()],
+            current: 0,
+            metadata: Metadata::default(),
+        })
+    }
+
+    /// Page width in mm.
+    pub fn page_width_mm(&self) -> f32 {
+        self.width_mm
+    }
+
+    /// Page height in mm.
+    pub fn page_height_mm(&self) -> f32 {
+        self.height_mm
+    }
+
+    /// Number of pages so far.
+    pub fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Zero-based index of the page being drawn on.
+    pub fn current_page(&self) -> usize {
+        self.current
+    }
+
+    /// Appends an empty page and makes it the current one.
+    pub fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.current = self.pages.len() - 1;
+    }
+
+    /// Goes back to an earlier page (zero-based), e.g. to write "page N/M"
+    /// footers once the page count is known. Later drawing goes to that page.
+    pub fn select_page(&mut self, index: usize) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            index < self.pages.len(),
+            "page {index} does not exist ({} pages)",
+            self.pages.len()
+        );
+        self.current = index;
+        Ok(())
+    }
+
+    /// Document title (viewer window title, metadata).
+    pub fn set_title(&mut self, title: &str) {
+        self.metadata.title = title.to_owned();
+    }
+
+    /// Document author (e.g. the school's name).
+    pub fn set_author(&mut self, author: &str) {
+        self.metadata.author = author.to_owned();
+    }
+
+    /// Document subject.
+    pub fn set_subject(&mut self, subject: &str) {
+        self.metadata.subject = subject.to_owned();
+    }
+
+    /// Document keywords.
+    pub fn set_keywords(&mut self, keywords: &[&str]) {
+        self.metadata.keywords = keywords.iter().map(|k| (*k).to_owned()).collect();
+    }
+
+    /// Creation (and modification) date recorded in the metadata. Pass a date
+    /// that belongs to the data (e.g. when the attendance was certified), not the
+    /// clock, to keep the output reproducible. Without it no date is written.
+    pub fn set_creation_date(&mut self, at: DateTime<Utc>) {
+        self.metadata.creation_date = Some(at);
+    }
+
+    // ---- measuring ----------------------------------------------------------
+
+    /// Width in mm of `text` set in DejaVu Sans (bold or regular) at `size_pt`,
+    /// from the font's glyph advances (no kerning: text is drawn without it).
+    pub fn text_width_mm(&self, text: &str, size_pt: f32, bold: bool) -> f32 {
+        let face = self.fonts.face(bold);
+        text.chars().map(|c| char_width_mm(face, c, size_pt)).sum()
+    }
+
+    /// `text` unchanged if it fits in `max_width_mm`, otherwise its longest
+    /// prefix that fits once followed by "…". Empty if not even "…" fits.
+    pub fn truncate(&self, text: &str, max_width_mm: f32, size_pt: f32, bold: bool) -> String {
+        let text = sanitize(text);
+        if self.text_width_mm(&text, size_pt, bold) <= max_width_mm {
+            return text;
+        }
+        let face = self.fonts.face(bold);
+        let mut width = char_width_mm(face, '…', size_pt);
+        if width > max_width_mm {
+            return String::new();
+        }
+        let mut end = 0;
+        for (i, c) in text.char_indices() {
+            let w = char_width_mm(face, c, size_pt);
+            if width + w > max_width_mm {
+                break;
+            }
+            width += w;
+            end = i + c.len_utf8();
+        }
+        format!("{}…", text[..end].trim_end())
+    }
+
+    /// Splits `text` into lines no wider than `max_width_mm`: greedy on spaces,
+    /// keeping the caller's line breaks ("\n"; an empty line stays empty). A word
+    /// wider than a whole line is broken after a hyphen, or else between characters.
+    pub fn wrap(&self, text: &str, max_width_mm: f32, size_pt: f32, bold: bool) -> Vec<String> {
+        let face = self.fonts.face(bold);
+        let width = |s: &str| -> f32 { s.chars().map(|c| char_width_mm(face, c, size_pt)).sum() };
+        let space = char_width_mm(face, ' ', size_pt);
+        let mut lines = Vec::new();
+        for paragraph in text.lines() {
+            let mut line = String::new();
+            let mut line_width = 0.0;
+            for word in paragraph.split_whitespace() {
+                let word = sanitize(word);
+                let word_width = width(&word);
+                if !line.is_empty() && line_width + space + word_width <= max_width_mm {
+                    line.push(' ');
+                    line.push_str(&word);
+                    line_width += space + word_width;
+                    continue;
+                }
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                if word_width <= max_width_mm {
+                    line = word;
+                    line_width = word_width;
+                    continue;
+                }
+                // A word longer than a line: break it after its hyphens, and
+                // anywhere a piece between hyphens still overflows.
+                line_width = 0.0;
+                for piece in word.split_inclusive('-') {
+                    let piece_width = width(piece);
+                    if !line.is_empty() && line_width + piece_width > max_width_mm {
+                        lines.push(std::mem::take(&mut line));
+                        line_width = 0.0;
+                    }
+                    for c in piece.chars() {
+                        let w = char_width_mm(face, c, size_pt);
+                        if !line.is_empty() && line_width + w > max_width_mm {
+                            lines.push(std::mem::take(&mut line));
+                            line_width = 0.0;
+                        }
+                        line.push(c);
+                        line_width += w;
+                    }
+                }
+            }
+            lines.push(line);
+        }
+        lines
+    }
+
+    // ---- drawing ------------------------------------------------------------
+
+    /// Draws one line of black text whose baseline starts at (`x_mm`, `y_mm`).
+    /// Control characters (tabs, line breaks) are shown as spaces: use
+    /// [`PdfWriter::wrap`] and one call per line for multi-line text.
+    pub fn text(&mut self, x_mm: f32, y_mm: f32, size_pt: f32, bold: bool, text: &str) {
+        let text = sanitize(text);
+        if text.trim().is_empty() {
+            return;
+        }
+        let font_id = if bold { BOLD_FONT_ID } else { REGULAR_FONT_ID };
+        let pos = self.point(x_mm, y_mm);
+        let ops = [
+            Op::StartTextSection,
+            Op::SetFont {
+                font: PdfFontHandle::External(FontId(font_id.to_owned())),
+                size: Pt(size_pt),
+            },
+            Op::SetTextCursor { pos },
+            Op::ShowText {
+                items: vec![TextItem::Text(text)],
+            },
+            Op::EndTextSection,
+        ];
+        self.ops().extend(ops);
+    }
+
+    /// Draws text ending at `right_x_mm` (right-aligned).
+    pub fn text_right(&mut self, right_x_mm: f32, y_mm: f32, size_pt: f32, bold: bool, text: &str) {
+        let width = self.text_width_mm(text, size_pt, bold);
+        self.text(right_x_mm - width, y_mm, size_pt, bold, text);
+    }
+
+    /// Draws text centred on `center_x_mm`.
+    pub fn text_centered(
+        &mut self,
+        center_x_mm: f32,
+        y_mm: f32,
+        size_pt: f32,
+        bold: bool,
+        text: &str,
+    ) {
+        let width = self.text_width_mm(text, size_pt, bold);
+        self.text(center_x_mm - width / 2.0, y_mm, size_pt, bold, text);
+    }
+
+    /// Straight line from (`x1`, `y1`) to (`x2`, `y2`), `width_pt` thick, in
+    /// `grey` (0.0 black … 1.0 white).
+    pub fn line(
+        &mut self,
+        x1_mm: f32,
+        y1_mm: f32,
+        x2_mm: f32,
+        y2_mm: f32,
+        width_pt: f32,
+        grey: f32,
+    ) {
+        let line = Line {
+            points: vec![
+                LinePoint {
+                    p: self.point(x1_mm, y1_mm),
+                    bezier: false,
+                },
+                LinePoint {
+                    p: self.point(x2_mm, y2_mm),
+                    bezier: false,
+                },
+            ],
+            is_closed: false,
+        };
+        self.stroked(width_pt, grey, Op::DrawLine { line });
+    }
+
+    /// Horizontal line at `y_mm` from `x1_mm` to `x2_mm`.
+    pub fn hline(&mut self, x1_mm: f32, x2_mm: f32, y_mm: f32, width_pt: f32, grey: f32) {
+        self.line(x1_mm, y_mm, x2_mm, y_mm, width_pt, grey);
+    }
+
+    /// Outline of the rectangle whose top-left corner is (`x_mm`, `y_mm`).
+    pub fn rect_stroke(
+        &mut self,
+        x_mm: f32,
+        y_mm: f32,
+        w_mm: f32,
+        h_mm: f32,
+        width_pt: f32,
+        grey: f32,
+    ) {
+        let rectangle = self.rect(x_mm, y_mm, w_mm, h_mm, PaintMode::Stroke);
+        self.stroked(width_pt, grey, Op::DrawRectangle { rectangle });
+    }
+
+    /// Filled rectangle whose top-left corner is (`x_mm`, `y_mm`), in `grey`
+    /// (0.0 black … 1.0 white). Draw it before the text that goes on top.
+    pub fn rect_fill(&mut self, x_mm: f32, y_mm: f32, w_mm: f32, h_mm: f32, grey: f32) {
+        let rectangle = self.rect(x_mm, y_mm, w_mm, h_mm, PaintMode::Fill);
+        self.filled(grey, Op::DrawRectangle { rectangle });
+    }
+
+    /// Draws `payload` as a black QR code (error correction level M) of
+    /// `size_mm` × `size_mm`, top-left corner at (`x_mm`, `y_mm`). The size
+    /// excludes the quiet zone: leave about 4 modules of white around it.
+    /// Fails if the payload is too long for a QR code.
+    pub fn qr(&mut self, x_mm: f32, y_mm: f32, size_mm: f32, payload: &str) -> anyhow::Result<()> {
+        let code = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M)
+            .context("payload does not fit in a QR code")?;
+        let modules = code.width();
+        let module_mm = size_mm / modules as f32;
+        let colors = code.to_colors();
+        // One path of horizontal runs of dark modules, filled at once: fewer
+        // operations than a square per module, and no hairline seams between them.
+        let mut rings = Vec::new();
+        for (row, row_colors) in colors.chunks(modules).enumerate() {
+            let mut col = 0;
+            while col < modules {
+                if row_colors[col] != qrcode::Color::Dark {
+                    col += 1;
+                    continue;
+                }
+                let start = col;
+                while col < modules && row_colors[col] == qrcode::Color::Dark {
+                    col += 1;
+                }
+                let left = x_mm + start as f32 * module_mm;
+                let right = x_mm + col as f32 * module_mm;
+                let top = y_mm + row as f32 * module_mm;
+                let bottom = top + module_mm;
+                rings.push(PolygonRing {
+                    points: [(left, top), (right, top), (right, bottom), (left, bottom)]
+                        .into_iter()
+                        .map(|(x, y)| LinePoint {
+                            p: self.point(x, y),
+                            bezier: false,
+                        })
+                        .collect(),
+                });
+            }
+        }
+        let polygon = Polygon {
+            rings,
+            mode: PaintMode::Fill,
+            winding_order: WindingOrder::NonZero,
+        };
+        self.filled(0.0, Op::DrawPolygon { polygon });
+        Ok(())
+    }
+
+    // ---- output -------------------------------------------------------------
+
+    /// Serializes the document.
+    ///
+    /// The output is deterministic: the same drawing calls and metadata give the
+    /// same bytes. printpdf 0.12 itself is not — it writes a random trailer `/ID`
+    /// (from a process-wide counter, so two saves in one process differ) and
+    /// random font resource names — so fonts get fixed names here and the `/ID`
+    /// is replaced by a hash of the pages and metadata. No clock is read: the
+    /// creation date is the one given to [`PdfWriter::set_creation_date`], if any.
+    pub fn finish(self) -> anyhow::Result<Vec<u8>> {
+        let fingerprint = self.fingerprint();
+        let mut doc = PdfDocument::new(&self.metadata.title);
+        let info = &mut doc.metadata.info;
+        info.author = self.metadata.author.clone();
+        info.subject = self.metadata.subject.clone();
+        info.keywords = self.metadata.keywords.clone();
+        info.creator = "assidu".to_owned();
+        info.producer = "assidu (printpdf)".to_owned();
+        if let Some(at) = self.metadata.creation_date {
+            let date = printpdf::OffsetDateTime::from_unix_timestamp(at.timestamp())
+                .map_err(|e| anyhow!("invalid PDF creation date {at}: {e}"))?;
+            info.creation_date = date;
+            info.modification_date = date;
+            info.metadata_date = date;
+        }
+        for (id, face) in [
+            (REGULAR_FONT_ID, &self.fonts.regular),
+            (BOLD_FONT_ID, &self.fonts.bold),
+        ] {
+            doc.resources
+                .fonts
+                .map
+                .insert(FontId(id.to_owned()), PdfFont::new(face.clone()));
+        }
+        let (width, height) = (Mm(self.width_mm), Mm(self.height_mm));
+        doc.pages = self
+            .pages
+            .into_iter()
+            .map(|ops| PdfPage::new(width, height, ops))
+            .collect();
+
+        let mut warnings = Vec::new();
+        let mut lo = doc.to_lopdf_document(&PdfSaveOptions::default(), &mut warnings);
+        // Nothing here is fatal (e.g. a failed subset falls back to the whole font).
+        for warning in &warnings {
+            match warning.severity {
+                PdfParseErrorSeverity::Info => {
+                    tracing::debug!(message = %warning.msg, "pdf serialization")
+                }
+                _ => tracing::warn!(message = %warning.msg, "pdf serialization"),
+            }
+        }
+
+        // Reproducible file identifier instead of printpdf's random one.
+        if let Ok(ids) = lo.trailer.get_mut(b"ID").and_then(|id| id.as_array_mut()) {
+            for id in ids {
+                if let Ok(bytes) = id.as_str_mut() {
+                    *bytes = fingerprint.clone().into_bytes();
+                }
+            }
+        }
+        // Drop the info entries we have no value for (printpdf writes them all,
+        // with a 1970 date when none is set).
+        let info_ref = lo.trailer.get(b"Info").and_then(|info| info.as_reference());
+        if let Ok(info) = info_ref
+            .and_then(|id| lo.get_object_mut(id))
+            .and_then(|info| info.as_dict_mut())
+        {
+            let meta = &self.metadata;
+            let empty = [
+                ("Author", meta.author.is_empty()),
+                ("Subject", meta.subject.is_empty()),
+                ("Keywords", meta.keywords.is_empty()),
+                ("Identifier", true),
+                ("GTS_PDFXVersion", true),
+                ("CreationDate", meta.creation_date.is_none()),
+                ("ModDate", meta.creation_date.is_none()),
+            ];
+            for (key, is_empty) in empty {
+                if is_empty {
+                    info.remove(key.as_bytes());
+                }
+            }
+        }
+
+        lo.compress();
+        let mut bytes = Vec::new();
+        lo.save_to(&mut bytes).context("cannot write the PDF")?;
+        Ok(bytes)
+    }
+
+    // ---- internals ----------------------------------------------------------
+
+    fn ops(&mut self) -> &mut Vec<Op> {
+        // `current` is only ever set to an existing index.
+        let last = self.pages.len() - 1;
+        &mut self.pages[self.current.min(last)]
+    }
+
+    /// Converts top-left millimetres to printpdf's bottom-left points.
+    fn point(&self, x_mm: f32, y_mm: f32) -> Point {
+        Point::new(Mm(x_mm), Mm(self.height_mm - y_mm))
+    }
+
+    fn rect(&self, x_mm: f32, y_mm: f32, w_mm: f32, h_mm: f32, mode: PaintMode) -> Rect {
+        let bottom_left = self.point(x_mm, y_mm + h_mm);
+        Rect {
+            mode: Some(mode),
+            ..Rect::from_xywh(
+                bottom_left.x,
+                bottom_left.y,
+                Mm(w_mm).into(),
+                Mm(h_mm).into(),
+            )
+        }
+    }
+
+    fn stroked(&mut self, width_pt: f32, grey: f32, op: Op) {
+        let ops = [
+            Op::SaveGraphicsState,
+            Op::SetOutlineColor {
+                col: grey_color(grey),
+            },
+            Op::SetOutlineThickness { pt: Pt(width_pt) },
+            op,
+            Op::RestoreGraphicsState,
+        ];
+        self.ops().extend(ops);
+    }
+
+    fn filled(&mut self, grey: f32, op: Op) {
+        let ops = [
+            Op::SaveGraphicsState,
+            Op::SetFillColor {
+                col: grey_color(grey),
+            },
+            op,
+            Op::RestoreGraphicsState,
+        ];
+        self.ops().extend(ops);
+    }
+
+    /// Hex digest of everything that ends up in the file, used as its `/ID`.
+    fn fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        let meta = &self.metadata;
+        let head = format!(
+            "{}\n{}\n{}\n{:?}\n{:?}\n{}x{}\n",
+            meta.title,
+            meta.author,
+            meta.subject,
+            meta.keywords,
+            meta.creation_date,
+            self.width_mm,
+            self.height_mm
+        );
+        hasher.update(head.as_bytes());
+        for page in &self.pages {
+            hasher.update(format!("{page:?}\n").as_bytes());
+        }
+        hex::encode(&hasher.finalize()[..16])
+    }
+}
+
+/// Advance width of one character in mm; characters missing from the font are
+/// drawn (and measured) as its "missing glyph" box.
+fn char_width_mm(face: &ParsedFont, c: char, size_pt: f32) -> f32 {
+    let units_per_em = f32::from(face.font_metrics.units_per_em.max(1));
+    let glyph = face.lookup_glyph_index(u32::from(c)).unwrap_or(0);
+    f32::from(face.get_horizontal_advance(glyph)) / units_per_em * size_pt * MM_PER_PT
+}
+
+/// Control characters have no glyph: show them as spaces.
+fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn grey_color(grey: f32) -> Color {
+    Color::Greyscale(Greyscale::new(grey.clamp(0.0, 1.0), None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extract(pdf: &[u8]) -> String {
+        pdf_extract::extract_text_from_mem(pdf).expect("text extraction")
+    }
+
+    #[test]
+    fn measures_wraps_and_truncates() {
+        let w = PdfWriter::new(Orientation::Portrait).unwrap();
+        let one = w.text_width_mm("Léa", 10.0, false);
+        assert!(one > 5.0 && one < 8.0, "{one}");
+        assert!(w.text_width_mm("Léa", 10.0, true) > one);
+        assert!((w.text_width_mm("Léa", 20.0, false) - 2.0 * one).abs() < 1e-3);
+
+        let long = "Une formation en alternance — contrat de professionnalisation";
+        let cut = w.truncate(long, 30.0, 9.0, false);
+        assert!(cut.ends_with('…'), "{cut}");
+        assert!(w.text_width_mm(&cut, 9.0, false) <= 30.0);
+        assert_eq!(w.truncate("court", 30.0, 9.0, false), "court");
+        assert_eq!(w.truncate("court", 0.5, 9.0, false), "");
+
+        let lines = w.wrap(&format!("{long} {long}\n\nfin"), 50.0, 9.0, false);
+        assert!(lines.len() > 3, "{lines:?}");
+        for line in &lines {
+            assert!(w.text_width_mm(line, 9.0, false) <= 50.0, "{line}");
+        }
+        assert_eq!(lines[lines.len() - 2..], ["".to_owned(), "fin".to_owned()]);
+        let broken = w.wrap("Anticonstitutionnellementissimement", 10.0, 9.0, true);
+        assert!(broken.len() > 2);
+        assert_eq!(broken.concat(), "Anticonstitutionnellementissimement");
+        assert_eq!(
+            w.wrap("Demi-journée", 17.0, 7.5, true),
+            ["Demi-", "journée"]
+        );
+        assert!(w.wrap("", 10.0, 9.0, false).is_empty());
+    }
+
+    #[test]
+    fn qr_code_keeps_text_extractable() {
+        let mut w = PdfWriter::new(Orientation::Portrait).unwrap();
+        w.set_title("Attestation d'assiduité");
+        w.text(
+            20.0,
+            20.0,
+            12.0,
+            true,
+            "Attestation d’assiduité « vérifiable »",
+        );
+        w.qr(
+            20.0,
+            30.0,
+            30.0,
+            "https://assidu.example/verify/0123456789abcdef",
+        )
+        .unwrap();
+        w.rect_stroke(15.0, 25.0, 40.0, 40.0, 0.5, 0.5);
+        w.text(20.0, 80.0, 10.0, false, "Scannez le code ci-dessus…");
+        w.text_centered(105.0, 90.0, 9.0, false, "Fait à Besançon");
+        let pdf = w.finish().unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let text = extract(&pdf);
+        assert!(
+            text.contains("Attestation d’assiduité « vérifiable »"),
+            "{text}"
+        );
+        assert!(text.contains("Scannez le code ci-dessus…"), "{text}");
+        assert!(text.contains("Fait à Besançon"), "{text}");
+    }
+
+    #[test]
+    fn too_long_qr_payload_is_an_error() {
+        let mut w = PdfWriter::new(Orientation::Portrait).unwrap();
+        assert!(w.qr(0.0, 0.0, 30.0, &"x".repeat(5000)).is_err());
+    }
+
+    #[test]
+    fn pages_can_be_revisited_and_metadata_is_kept() {
+        let mut w = PdfWriter::new(Orientation::Landscape).unwrap();
+        assert_eq!((w.page_width_mm(), w.page_height_mm()), (297.0, 210.0));
+        w.text(10.0, 10.0, 10.0, false, "premier");
+        w.new_page();
+        w.text(10.0, 10.0, 10.0, false, "second");
+        assert_eq!((w.page_count(), w.current_page()), (2, 1));
+        w.select_page(0).unwrap();
+        w.text_right(287.0, 200.0, 8.0, false, "page 1/2");
+        assert!(w.select_page(2).is_err());
+        w.set_title("Titre — été");
+        w.set_author("Lycée Émile");
+        w.set_subject("Test");
+        w.set_keywords(&["émargement"]);
+        w.set_creation_date(DateTime::from_timestamp(1_764_064_920, 0).unwrap());
+        let pdf = w.finish().unwrap();
+        let text = extract(&pdf);
+        assert!(text.contains("page 1/2"), "{text}");
+        let first = text.find("premier").unwrap();
+        assert!(text.find("page 1/2").unwrap() < text.find("second").unwrap());
+        assert!(first < text.find("second").unwrap());
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(raw.contains("/CreationDate(D:20251125"), "creation date");
+    }
+}
