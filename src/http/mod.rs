@@ -1,9 +1,11 @@
 //! The HTTP API under `/api/v1`, its OpenAPI document, and the probes.
 
 pub mod attendance;
+pub mod audit;
 pub mod auth;
 pub mod contracts;
 pub mod crud;
+pub mod emargement;
 pub mod extract;
 pub mod health;
 pub mod openapi;
@@ -54,6 +56,11 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(attendance::post_signin))
         .routes(routes!(attendance::get_signin_code))
         .routes(routes!(summary::get_summary))
+        .routes(routes!(emargement::session_pdf))
+        .routes(routes!(emargement::session_csv))
+        .routes(routes!(emargement::student_pdf))
+        .routes(routes!(emargement::student_csv))
+        .routes(routes!(audit::get_audit))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

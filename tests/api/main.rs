@@ -10,5 +10,6 @@ mod auth;
 mod calendar;
 mod cli;
 mod demo;
+mod emargement;
 mod openapi;
 mod semesters;

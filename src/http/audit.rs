@@ -1,0 +1,267 @@
+//! What a funder's audit would reject, found before the funder does: roll calls missing or
+//! unsigned, a teacher in two places at once, a session on a day that is not a school day,
+//! a student present in two overlapping sessions, sheets signed long after the session.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::ApiContext;
+use crate::db_run;
+use crate::domain::attendance::SessionTimes;
+use crate::domain::text::date_fr;
+use crate::error::{AppError, AppResult};
+use crate::http::attendance::{SessionInfo, enrolled_on, sessions_between};
+use crate::http::extract::{Admin, ApiQuery};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// First day (default: 90 days before today).
+    pub from: Option<NaiveDate>,
+    /// Last day (default: today).
+    pub to: Option<NaiveDate>,
+}
+
+/// A session whose roll call is not complete and signed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingRollCall {
+    pub session: SessionInfo,
+    /// Students the roll call must cover.
+    pub roster: i64,
+    /// How many of them have a mark.
+    pub marked: i64,
+    pub signed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagKind {
+    TeacherDoubleBooked,
+    NotASchoolDay,
+    StudentInTwoPlaces,
+    LateSignature,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditFlag {
+    pub kind: FlagKind,
+    pub day: NaiveDate,
+    pub session_ids: Vec<i64>,
+    /// What is wrong, in French.
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Ended sessions whose roll call is incomplete or unsigned, oldest first.
+    pub pending: Vec<PendingRollCall>,
+    pub flags: Vec<AuditFlag>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Counts {
+    id: i64,
+    roster: i64,
+    marked: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Pair {
+    a: i64,
+    b: i64,
+    day: NaiveDate,
+    who: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct OffDay {
+    id: i64,
+    day: NaiveDate,
+    kind: Option<String>,
+    group_name: String,
+}
+
+pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> {
+    let today = ctx.clock.today();
+    let to = q.to.unwrap_or(today);
+    let from = q.from.unwrap_or(to - Duration::days(90));
+    if from > to {
+        return Err(AppError::field(
+            "to",
+            "la fin de la période précède son début",
+        ));
+    }
+    if (to - from).num_days() > 400 {
+        return Err(AppError::field("from", "période de 400 jours au plus"));
+    }
+    let db = &ctx.db;
+    let now = ctx.clock.now();
+    let sessions = sessions_between(db, None, from, to).await?;
+    let by_id: HashMap<i64, &SessionInfo> = sessions.iter().map(|s| (s.id, s)).collect();
+
+    let sql = format!(
+        "SELECT s.id, \
+           (SELECT COUNT(DISTINCT c.student_id) FROM contracts c WHERE c.group_id = s.group_id AND {e}) AS roster, \
+           (SELECT COUNT(DISTINCT c.student_id) FROM contracts c JOIN attendance_marks m ON m.student_id = c.student_id AND m.session_id = s.id \
+              WHERE c.group_id = s.group_id AND {e}) AS marked \
+         FROM training_sessions s WHERE s.day >= $1 AND s.day <= $2 AND s.day <= $3",
+        e = enrolled_on("s.day")
+    );
+    let counts: Vec<Counts> = db_run!(db, |pool| sqlx::query_as(&sql)
+        .bind(from)
+        .bind(to)
+        .bind(today)
+        .fetch_all(pool)
+        .await)?;
+    let mut pending = Vec::new();
+    for c in counts {
+        let Some(s) = by_id.get(&c.id) else { continue };
+        let ended = s.times().ends <= now;
+        let signed = s.signed_at.is_some();
+        if ended && c.roster > 0 && (c.marked < c.roster || !signed) {
+            pending.push(PendingRollCall {
+                session: (*s).clone(),
+                roster: c.roster,
+                marked: c.marked,
+                signed,
+            });
+        }
+    }
+    pending.sort_by_key(|p| (p.session.day, p.session.starts_at, p.session.id));
+
+    let mut flags = Vec::new();
+    let overlap = "a.day = b.day AND a.id < b.id AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at \
+                   AND a.day >= $1 AND a.day <= $2";
+    let teacher_pairs: Vec<Pair> = db_run!(db, |pool| {
+        sqlx::query_as(&format!(
+        "SELECT a.id AS a, b.id AS b, a.day, t.first_name || ' ' || t.last_name AS who \
+         FROM training_sessions a JOIN training_sessions b ON a.teacher_id = b.teacher_id AND {overlap} \
+         JOIN teachers t ON t.id = a.teacher_id ORDER BY a.day, a.id"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+    })?;
+    flags.extend(teacher_pairs.into_iter().map(|p| AuditFlag {
+        kind: FlagKind::TeacherDoubleBooked,
+        day: p.day,
+        session_ids: vec![p.a, p.b],
+        message: format!(
+            "{} a deux séances qui se chevauchent le {} (n° {} et n° {})",
+            p.who,
+            date_fr(p.day),
+            p.a,
+            p.b
+        ),
+    }));
+
+    let off_days: Vec<OffDay> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT s.id, s.day, d.kind, g.name AS group_name FROM training_sessions s \
+         JOIN student_groups g ON g.id = s.group_id \
+         LEFT JOIN calendar_days d ON d.calendar_id = g.calendar_id AND d.day = s.day \
+         WHERE s.day >= $1 AND s.day <= $2 AND (d.kind IS NULL OR d.kind <> 'school') ORDER BY s.day, s.id"
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+    })?;
+    flags.extend(off_days.into_iter().map(|o| AuditFlag {
+        kind: FlagKind::NotASchoolDay,
+        day: o.day,
+        session_ids: vec![o.id],
+        message: format!(
+            "séance n° {} du groupe « {} » le {}, jour « {} » du calendrier",
+            o.id,
+            o.group_name,
+            date_fr(o.day),
+            match o.kind.as_deref() {
+                Some("company") => "entreprise",
+                Some("holiday") => "congé",
+                _ => "non défini",
+            }
+        ),
+    }));
+
+    let student_pairs: Vec<Pair> = db_run!(db, |pool| {
+        sqlx::query_as(&format!(
+        "SELECT a.id AS a, b.id AS b, a.day, st.first_name || ' ' || st.last_name AS who \
+         FROM attendance_marks ma JOIN training_sessions a ON a.id = ma.session_id \
+         JOIN attendance_marks mb ON mb.student_id = ma.student_id AND mb.session_id <> ma.session_id \
+         JOIN training_sessions b ON b.id = mb.session_id AND {overlap} \
+         JOIN students st ON st.id = ma.student_id \
+         WHERE ma.status IN ('present', 'late', 'left_early') AND mb.status IN ('present', 'late', 'left_early') \
+         ORDER BY a.day, a.id"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+    })?;
+    flags.extend(student_pairs.into_iter().map(|p| AuditFlag {
+        kind: FlagKind::StudentInTwoPlaces,
+        day: p.day,
+        session_ids: vec![p.a, p.b],
+        message: format!(
+            "{} est marqué·e présent·e à deux séances qui se chevauchent le {} (n° {} et n° {})",
+            p.who,
+            date_fr(p.day),
+            p.a,
+            p.b
+        ),
+    }));
+
+    let late_after = Duration::hours(i64::from(ctx.attendance.late_signature_hours));
+    for s in &sessions {
+        let Some(signed) = s.signed_at else { continue };
+        let ends = SessionTimes::new(s.day, s.starts_at, s.ends_at).ends;
+        if signed - ends > late_after {
+            flags.push(AuditFlag {
+                kind: FlagKind::LateSignature,
+                day: s.day,
+                session_ids: vec![s.id],
+                message: format!(
+                    "feuille de la séance n° {} ({}) signée {} jours après la séance",
+                    s.id,
+                    s.when_fr(),
+                    (signed - ends).num_days()
+                ),
+            });
+        }
+    }
+    flags.sort_by_key(|f| (f.day, f.session_ids.first().copied()));
+    Ok(AuditReport {
+        from,
+        to,
+        pending,
+        flags,
+    })
+}
+
+/// Ended sessions whose roll call is missing or unsigned, and what a funder's audit would
+/// reject: a teacher booked twice at once, a session on a company day or a holiday, a
+/// student present in two overlapping sessions, a sheet signed more than
+/// `ASSIDU_LATE_SIGNATURE_HOURS` (48) after its session.
+///
+/// Rôle : admin.
+#[utoipa::path(get, path = "/attendance/audit", tag = "attendance",
+    params(AuditQuery),
+    responses((status = 200, body = AuditReport), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_audit(
+    _: Admin,
+    State(ctx): State<ApiContext>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> AppResult<Json<AuditReport>> {
+    Ok(Json(report(&ctx, &q).await?))
+}

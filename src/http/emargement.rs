@@ -1,0 +1,592 @@
+//! The émargement sheets as files: one session (every student of the roster), or one
+//! student over a period (every half-day of their group), as PDF or CSV.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::Deserialize;
+
+use crate::app::ApiContext;
+use crate::auth::Caller;
+use crate::db_run;
+use crate::domain::attendance::{SessionTimes, Status, attended_minutes, half_day_en, half_day_fr};
+use crate::domain::hours::Minutes;
+use crate::domain::roles::Role;
+use crate::domain::text::date_fr;
+use crate::error::{AppError, AppResult};
+use crate::http::attendance;
+use crate::http::crud::Id;
+use crate::http::extract::ApiQuery;
+use crate::http::summary::visible_contracts;
+use crate::pdf::sheet::{Sheet, SheetLine, render_sheet};
+
+/// The language of a document: French unless English is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Lang {
+    pub fn pick(fr: &'static str, en: &'static str, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+    }
+}
+
+/// One student at one session, with everything a line of the sheet says.
+#[derive(Debug, Clone)]
+pub struct EmargementRow {
+    pub day: NaiveDate,
+    pub starts_at: NaiveTime,
+    pub ends_at: NaiveTime,
+    pub module: String,
+    pub teacher: String,
+    pub student: String,
+    pub mark: Option<(Status, i64)>,
+    pub self_signed_at: Option<DateTime<Utc>>,
+    pub teacher_signed_at: Option<DateTime<Utc>>,
+}
+
+impl EmargementRow {
+    fn minutes(&self) -> i64 {
+        SessionTimes::new(self.day, self.starts_at, self.ends_at).minutes()
+    }
+
+    fn attended(&self) -> i64 {
+        self.mark
+            .map_or(0, |(s, m)| attended_minutes(s, m, self.minutes()))
+    }
+
+    fn status_label(&self, lang: Lang) -> String {
+        match self.mark {
+            None => Lang::pick("non saisi", "not recorded", lang).to_owned(),
+            Some((s, m)) if s.counts_minutes() => {
+                let label = if lang == Lang::En {
+                    s.label_en()
+                } else {
+                    s.label_fr()
+                };
+                format!("{label} ({m} min)")
+            }
+            Some((s, _)) => if lang == Lang::En {
+                s.label_en()
+            } else {
+                s.label_fr()
+            }
+            .to_owned(),
+        }
+    }
+
+    fn half_day(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Fr => half_day_fr(self.starts_at),
+            Lang::En => half_day_en(self.starts_at),
+        }
+    }
+}
+
+fn hours_fr(minutes: i64) -> String {
+    Minutes(minutes).fmt_fr()
+}
+
+/// « 3,25 » — decimal hours with a French comma.
+fn decimal_hours(minutes: i64, lang: Lang) -> String {
+    let s = format!("{:.2}", minutes as f64 / 60.0);
+    if lang == Lang::Fr {
+        s.replace('.', ",")
+    } else {
+        s
+    }
+}
+
+fn paris_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%H:%M")
+        .to_string()
+}
+
+fn paris_datetime(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+const COLUMNS_FR: [&str; 10] = [
+    "Date",
+    "Demi-journée",
+    "Horaires",
+    "Module",
+    "Enseignant·e",
+    "Apprenti·e",
+    "Statut",
+    "Heures",
+    "Signature apprenti·e",
+    "Signature enseignant·e",
+];
+const COLUMNS_EN: [&str; 10] = [
+    "Date",
+    "Half-day",
+    "Times",
+    "Module",
+    "Teacher",
+    "Student",
+    "Status",
+    "Hours",
+    "Student sign-in",
+    "Teacher signature",
+];
+
+/// The title, header lines and totals around the rows.
+pub struct Emargement {
+    pub title: String,
+    pub header_lines: Vec<String>,
+    pub rows: Vec<EmargementRow>,
+    pub lang: Lang,
+    pub generated_at: DateTime<Utc>,
+    /// The file name without extension.
+    pub file_stem: String,
+}
+
+impl Emargement {
+    fn totals(&self) -> Vec<String> {
+        let scheduled: i64 = self.rows.iter().map(EmargementRow::minutes).sum();
+        let attended: i64 = self.rows.iter().map(EmargementRow::attended).sum();
+        let excused: i64 = self
+            .rows
+            .iter()
+            .filter(|r| matches!(r.mark, Some((Status::Excused, _))))
+            .map(EmargementRow::minutes)
+            .sum();
+        let unrecorded: i64 = self
+            .rows
+            .iter()
+            .filter(|r| r.mark.is_none())
+            .map(EmargementRow::minutes)
+            .sum();
+        let absence = scheduled - attended - excused - unrecorded;
+        match self.lang {
+            Lang::Fr => vec![format!(
+                "{} ligne(s) · prévues {} · présence {} · absences non justifiées {} · absences justifiées {} · non saisies {}",
+                self.rows.len(),
+                hours_fr(scheduled),
+                hours_fr(attended),
+                hours_fr(absence),
+                hours_fr(excused),
+                hours_fr(unrecorded)
+            )],
+            Lang::En => vec![format!(
+                "{} line(s) · scheduled {} · attended {} · unexcused absence {} · excused {} · not recorded {}",
+                self.rows.len(),
+                hours_fr(scheduled),
+                hours_fr(attended),
+                hours_fr(absence),
+                hours_fr(excused),
+                hours_fr(unrecorded)
+            )],
+        }
+    }
+
+    fn lines(&self) -> Vec<SheetLine> {
+        let lang = self.lang;
+        self.rows
+            .iter()
+            .map(|r| SheetLine {
+                day: date_fr(r.day),
+                half_day: r.half_day(lang).to_owned(),
+                times: format!(
+                    "{}–{}",
+                    r.starts_at.format("%H:%M"),
+                    r.ends_at.format("%H:%M")
+                ),
+                module: r.module.clone(),
+                teacher: r.teacher.clone(),
+                student: r.student.clone(),
+                status: r.status_label(lang),
+                hours_attended: decimal_hours(r.attended(), lang),
+                self_signed_at: r.self_signed_at.map(paris_time).unwrap_or_default(),
+                teacher_signed_at: r
+                    .teacher_signed_at
+                    .map(paris_datetime)
+                    .unwrap_or_else(|| Lang::pick("non signée", "not signed", lang).to_owned()),
+            })
+            .collect()
+    }
+
+    pub fn pdf(&self) -> AppResult<Vec<u8>> {
+        let columns = match self.lang {
+            Lang::Fr => COLUMNS_FR,
+            Lang::En => COLUMNS_EN,
+        };
+        let generated = self.generated_at.with_timezone(&chrono_tz::Europe::Paris);
+        let sheet = Sheet {
+            title: self.title.clone(),
+            header_lines: self.header_lines.clone(),
+            columns: columns.map(str::to_owned),
+            lines: self.lines(),
+            totals: self.totals(),
+            generated_at: match self.lang {
+                Lang::Fr => format!("Édité le {}", generated.format("%d/%m/%Y à %H:%M")),
+                Lang::En => format!("Printed on {}", generated.format("%d/%m/%Y at %H:%M")),
+            },
+        };
+        render_sheet(&sheet).map_err(AppError::Internal)
+    }
+
+    /// One line per student and session; decimal hours with a point, for spreadsheets.
+    pub fn csv(&self) -> AppResult<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "date",
+            "half_day",
+            "starts_at",
+            "ends_at",
+            "module",
+            "teacher",
+            "student",
+            "status",
+            "minutes_missed",
+            "attended_hours",
+            "self_signed_at",
+            "teacher_signed_at",
+        ];
+        let csv_err = |e: csv::Error| AppError::Internal(e.into());
+        w.write_record(header).map_err(csv_err)?;
+        for r in &self.rows {
+            let minutes_missed = r.mark.map(|(_, m)| m.to_string()).unwrap_or_default();
+            let rfc = |t: Option<DateTime<Utc>>| {
+                t.map(|t| t.with_timezone(&chrono_tz::Europe::Paris).to_rfc3339())
+                    .unwrap_or_default()
+            };
+            w.write_record([
+                r.day.to_string(),
+                r.half_day(self.lang).to_owned(),
+                r.starts_at.format("%H:%M").to_string(),
+                r.ends_at.format("%H:%M").to_string(),
+                r.module.clone(),
+                r.teacher.clone(),
+                r.student.clone(),
+                r.mark
+                    .map(|(s, _)| s.as_str().to_owned())
+                    .unwrap_or_default(),
+                minutes_missed,
+                format!("{:.2}", r.attended() as f64 / 60.0),
+                rfc(r.self_signed_at),
+                rfc(r.teacher_signed_at),
+            ])
+            .map_err(csv_err)?;
+        }
+        w.into_inner()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+    }
+
+    pub fn respond(&self, format: Format) -> AppResult<Response> {
+        let (bytes, mime, ext) = match format {
+            Format::Pdf => (self.pdf()?, "application/pdf", "pdf"),
+            Format::Csv => (self.csv()?, "text/csv; charset=utf-8", "csv"),
+        };
+        Ok((
+            [
+                (header::CONTENT_TYPE, mime.to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}.{ext}\"", self.file_stem),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Format {
+    Pdf,
+    Csv,
+}
+
+async fn school_header(ctx: &ApiContext) -> AppResult<Vec<String>> {
+    Ok(match crate::http::school::load(&ctx.db).await? {
+        Some(s) => vec![format!("{} — {}", s.name, s.address)],
+        None => Vec::new(),
+    })
+}
+
+/// The sheet of one session: the admin's or the session's teacher's.
+pub async fn session_emargement(
+    ctx: &ApiContext,
+    caller: &Caller,
+    session_id: i64,
+    lang: Lang,
+) -> AppResult<Emargement> {
+    if !matches!(caller.role, Role::Admin | Role::Teacher) {
+        return Err(AppError::Forbidden);
+    }
+    let sheet = attendance::sheet(ctx, caller, session_id).await?;
+    let s = &sheet.session;
+    let mut header_lines = school_header(ctx).await?;
+    header_lines.push(match lang {
+        Lang::Fr => format!(
+            "Groupe : {} · Module : {} · Enseignant·e : {} · Salle : {}",
+            s.group_name, s.module_name, s.teacher_name, s.room
+        ),
+        Lang::En => format!(
+            "Group: {} · Module: {} · Teacher: {} · Room: {}",
+            s.group_name, s.module_name, s.teacher_name, s.room
+        ),
+    });
+    let rows = sheet
+        .roster
+        .iter()
+        .map(|l| EmargementRow {
+            day: s.day,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            module: s.module_name.clone(),
+            teacher: s.teacher_name.clone(),
+            student: format!("{} {}", l.last_name.to_uppercase(), l.first_name),
+            mark: l.mark.as_ref().map(|m| (m.status, m.minutes_missed)),
+            self_signed_at: l.self_signin.as_ref().map(|x| x.signed_at),
+            teacher_signed_at: s.signed_at,
+        })
+        .collect();
+    Ok(Emargement {
+        title: match lang {
+            Lang::Fr => format!(
+                "Feuille d'émargement — séance du {} ({})",
+                date_fr(s.day),
+                half_day_fr(s.starts_at)
+            ),
+            Lang::En => format!(
+                "Attendance sheet — session of {} ({})",
+                date_fr(s.day),
+                half_day_en(s.starts_at)
+            ),
+        },
+        header_lines,
+        rows,
+        lang,
+        generated_at: ctx.clock.now(),
+        file_stem: format!("emargement-seance-{}-{}", s.id, s.day),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct StudentRow {
+    day: NaiveDate,
+    starts_at: NaiveTime,
+    ends_at: NaiveTime,
+    module_name: String,
+    teacher_name: String,
+    signed_at: Option<DateTime<Utc>>,
+    status: Option<String>,
+    minutes_missed: Option<i64>,
+    self_signed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StudentSheetQuery {
+    /// First day (default: the contract's start).
+    pub from: Option<NaiveDate>,
+    /// Last day (default: the contract's last day).
+    pub to: Option<NaiveDate>,
+    /// One of the student's contracts; the latest by default.
+    pub contract_id: Option<i64>,
+    #[serde(default)]
+    #[param(value_type = Option<String>, example = "fr")]
+    pub lang: Lang,
+}
+
+/// The sheet of one student over a period: every session of their group that their
+/// contract covers.
+pub async fn student_emargement(
+    ctx: &ApiContext,
+    caller: &Caller,
+    student_id: i64,
+    q: &StudentSheetQuery,
+) -> AppResult<Emargement> {
+    let contracts = visible_contracts(&ctx.db, caller, student_id).await?;
+    let c = match q.contract_id {
+        None => &contracts[0],
+        Some(id) => contracts.iter().find(|c| c.id == id).ok_or_else(|| {
+            AppError::field("contract_id", format!("aucun contrat n° {id} visible"))
+        })?,
+    };
+    let dates = c.dates();
+    let from = q.from.unwrap_or(dates.start).max(dates.start);
+    let to = q.to.unwrap_or(dates.last_day()).min(dates.last_day());
+    if q.from.is_some_and(|f| q.to.is_some_and(|t| f > t)) {
+        return Err(AppError::field(
+            "to",
+            "la fin de la période précède son début",
+        ));
+    }
+    let (first, last): (String, String) = db_run!(&ctx.db, |pool| sqlx::query_as(
+        "SELECT first_name, last_name FROM students WHERE id = $1"
+    )
+    .bind(student_id)
+    .fetch_one(pool)
+    .await)?;
+    let student = format!("{} {first}", last.to_uppercase());
+    let rows: Vec<StudentRow> = match c.group_id {
+        None => Vec::new(),
+        Some(group) => db_run!(&ctx.db, |pool| {
+            sqlx::query_as(
+            "SELECT s.day, s.starts_at, s.ends_at, mo.name AS module_name, t.first_name || ' ' || t.last_name AS teacher_name, \
+             s.signed_at, m.status, m.minutes_missed, si.signed_at AS self_signed_at \
+             FROM training_sessions s JOIN modules mo ON mo.id = s.module_id JOIN teachers t ON t.id = s.teacher_id \
+             LEFT JOIN attendance_marks m ON m.session_id = s.id AND m.student_id = $1 \
+             LEFT JOIN self_signins si ON si.session_id = s.id AND si.student_id = $1 \
+             WHERE s.group_id = $2 AND s.day >= $3 AND s.day <= $4 ORDER BY s.day, s.starts_at"
+        )
+        .bind(student_id)
+        .bind(group)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+        })?,
+    };
+    let rows = rows
+        .into_iter()
+        .map(|r| EmargementRow {
+            day: r.day,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            module: r.module_name,
+            teacher: r.teacher_name,
+            student: student.clone(),
+            mark: r
+                .status
+                .as_deref()
+                .and_then(Status::parse)
+                .map(|s| (s, r.minutes_missed.unwrap_or(0))),
+            self_signed_at: r.self_signed_at,
+            teacher_signed_at: r.signed_at,
+        })
+        .collect();
+    let mut header_lines = school_header(ctx).await?;
+    header_lines.push(match q.lang {
+        Lang::Fr => format!(
+            "Apprenti·e : {student} · Contrat n° {} ({}) · du {} au {}",
+            c.id,
+            c.academic_year,
+            date_fr(from),
+            date_fr(to)
+        ),
+        Lang::En => format!(
+            "Student: {student} · Contract no. {} ({}) · from {} to {}",
+            c.id,
+            c.academic_year,
+            date_fr(from),
+            date_fr(to)
+        ),
+    });
+    Ok(Emargement {
+        title: match q.lang {
+            Lang::Fr => format!("Feuille d'émargement — {student}"),
+            Lang::En => format!("Attendance sheet — {student}"),
+        },
+        header_lines,
+        rows,
+        lang: q.lang,
+        generated_at: ctx.clock.now(),
+        file_stem: format!("emargement-apprenti-{student_id}-{from}-{to}"),
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LangQuery {
+    #[serde(default)]
+    #[param(value_type = Option<String>, example = "fr")]
+    pub lang: Lang,
+}
+
+/// The émargement sheet of a session as PDF (one line per student, status, times of the
+/// signatures, the teacher). `?lang=en` for English.
+///
+/// Rôle : admin, teacher (ses séances).
+#[utoipa::path(get, path = "/sessions/{id}/emargement.pdf", tag = "attendance",
+    params(("id" = i64, Path), LangQuery),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn session_pdf(
+    caller: Caller,
+    State(ctx): State<ApiContext>,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<LangQuery>,
+) -> AppResult<Response> {
+    session_emargement(&ctx, &caller, id, q.lang)
+        .await?
+        .respond(Format::Pdf)
+}
+
+/// The émargement sheet of a session as CSV.
+///
+/// Rôle : admin, teacher (ses séances).
+#[utoipa::path(get, path = "/sessions/{id}/emargement.csv", tag = "attendance",
+    params(("id" = i64, Path), LangQuery),
+    responses((status = 200, content_type = "text/csv", body = String),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn session_csv(
+    caller: Caller,
+    State(ctx): State<ApiContext>,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<LangQuery>,
+) -> AppResult<Response> {
+    session_emargement(&ctx, &caller, id, q.lang)
+        .await?
+        .respond(Format::Csv)
+}
+
+/// A student's émargement sheet over a period (`from`, `to`; the contract by default) as PDF.
+///
+/// Rôle : admin, student (soi-même), tutor (ses apprenti·es).
+#[utoipa::path(get, path = "/students/{id}/emargement.pdf", tag = "attendance",
+    params(("id" = i64, Path), StudentSheetQuery),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn student_pdf(
+    caller: Caller,
+    State(ctx): State<ApiContext>,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<StudentSheetQuery>,
+) -> AppResult<Response> {
+    student_emargement(&ctx, &caller, id, &q)
+        .await?
+        .respond(Format::Pdf)
+}
+
+/// A student's émargement sheet over a period as CSV.
+///
+/// Rôle : admin, student (soi-même), tutor (ses apprenti·es).
+#[utoipa::path(get, path = "/students/{id}/emargement.csv", tag = "attendance",
+    params(("id" = i64, Path), StudentSheetQuery),
+    responses((status = 200, content_type = "text/csv", body = String),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn student_csv(
+    caller: Caller,
+    State(ctx): State<ApiContext>,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<StudentSheetQuery>,
+) -> AppResult<Response> {
+    student_emargement(&ctx, &caller, id, &q)
+        .await?
+        .respond(Format::Csv)
+}
