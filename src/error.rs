@@ -69,7 +69,7 @@ impl AppError {
         AppError::Validation(vec![FieldError::new(field, message)])
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Refused(_) => StatusCode::FORBIDDEN,
@@ -114,10 +114,10 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        let message = match &self {
+impl AppError {
+    /// The sentence people may read: internal causes are logged here, never shown.
+    pub fn public_message(&self) -> String {
+        match self {
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 "erreur interne du serveur".to_owned()
@@ -125,8 +125,22 @@ impl IntoResponse for AppError {
             AppError::Validation(fields) if fields.len() == 1 => {
                 format!("{} : {}", fields[0].field, fields[0].message)
             }
+            AppError::Validation(fields) => {
+                let parts: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{} : {}", f.field, f.message))
+                    .collect();
+                format!("données invalides — {}", parts.join(" ; "))
+            }
             other => other.to_string(),
-        };
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = self.public_message();
         let fields = match self {
             AppError::Validation(ref fields) => fields.clone(),
             _ => Vec::new(),

@@ -45,7 +45,11 @@ pub async fn login(
 }
 
 /// The client's address: the TCP peer, or what a trusted proxy says it saw.
-fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> String {
+pub(crate) fn client_address(
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    trust_forwarded_for: bool,
+) -> String {
     let forwarded = trust_forwarded_for
         .then(|| {
             headers

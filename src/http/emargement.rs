@@ -19,25 +19,8 @@ use crate::http::attendance;
 use crate::http::crud::Id;
 use crate::http::extract::ApiQuery;
 use crate::http::summary::visible_contracts;
+use crate::i18n::Lang;
 use crate::pdf::sheet::{Sheet, SheetLine, render_sheet};
-
-/// The language of a document: French unless English is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    Fr,
-    En,
-}
-
-impl Lang {
-    pub fn pick(fr: &'static str, en: &'static str, lang: Lang) -> &'static str {
-        match lang {
-            Lang::Fr => fr,
-            Lang::En => en,
-        }
-    }
-}
 
 /// One student at one session, with everything a line of the sheet says.
 #[derive(Debug, Clone)]
@@ -65,7 +48,7 @@ impl EmargementRow {
 
     fn status_label(&self, lang: Lang) -> String {
         match self.mark {
-            None => Lang::pick("non saisi", "not recorded", lang).to_owned(),
+            None => lang.pick("non saisi", "not recorded").to_owned(),
             Some((s, m)) if s.counts_minutes() => {
                 let label = if lang == Lang::En {
                     s.label_en()
@@ -213,7 +196,7 @@ impl Emargement {
                 teacher_signed_at: r
                     .teacher_signed_at
                     .map(paris_datetime)
-                    .unwrap_or_else(|| Lang::pick("non signée", "not signed", lang).to_owned()),
+                    .unwrap_or_else(|| lang.pick("non signée", "not signed").to_owned()),
             })
             .collect()
     }

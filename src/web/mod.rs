@@ -1,33 +1,63 @@
-//! Server-rendered pages (templates under `templates/`, compiled into the binary).
+//! Server-rendered pages (templates under `templates/`, compiled into the binary): one
+//! layout, a login page, a home page per role, the roll call of a session, the students'
+//! sign-in and the admin's audit. French by default, English on request.
+//!
+//! Pages use a cookie holding the same kind of token as the API; every form carries a CSRF
+//! token derived from it (and the cookie is `SameSite=Lax`), so another site cannot post
+//! on a user's behalf.
+
+mod pages;
 
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Html;
-use axum::routing::get;
-use chrono::NaiveDate;
-use minijinja::{Environment, context};
-use serde::Serialize;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{Environment, Value, context};
+use sha2::{Digest, Sha256};
 
 use crate::app::ApiContext;
-use crate::db_run;
-use crate::domain::text::date_fr;
-use crate::error::{AppError, AppResult};
+use crate::auth::{self, Caller};
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+pub const SESSION_COOKIE: &str = "assidu_session";
+pub const LANG_COOKIE: &str = "assidu_lang";
+/// Before login there is no session: the login form is protected by a cookie of its own.
+pub const LOGIN_CSRF_COOKIE: &str = "assidu_login_csrf";
+
+/// Pages may only load what they need from the server itself.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    for (name, source) in [
-        (
-            "pages/layout.html",
-            include_str!("../../templates/pages/layout.html"),
-        ),
-        (
-            "pages/home.html",
-            include_str!("../../templates/pages/home.html"),
-        ),
+    for (name, source) in templates![
+        "pages/layout.html",
+        "pages/home.html",
+        "pages/login.html",
+        "pages/teacher.html",
+        "pages/student.html",
+        "pages/tutor.html",
+        "pages/admin.html",
+        "pages/session.html",
+        "pages/qr.html",
+        "pages/signin.html",
+        "pages/audit.html",
+        "pages/error.html",
+        "pages/sessions_table.html",
+        "pages/semesters_table.html",
     ] {
-        // The templates are compiled in and covered by tests: a broken one fails the build's tests.
+        // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "template rejected");
         }
@@ -35,7 +65,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-pub fn render(name: &str, ctx: minijinja::Value) -> AppResult<Html<String>> {
+pub fn render(name: &str, ctx: Value) -> Result<Html<String>, AppError> {
     let template = TEMPLATES
         .get_template(name)
         .map_err(|e| AppError::Internal(e.into()))?;
@@ -45,48 +75,216 @@ pub fn render(name: &str, ctx: minijinja::Value) -> AppResult<Html<String>> {
         .map_err(|e| AppError::Internal(e.into()))
 }
 
+/// Any serialisable value for a template.
+pub fn ser<T: serde::Serialize>(value: T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
 pub fn router() -> Router<ApiContext> {
-    Router::new().route("/", get(home))
-}
-
-#[derive(Serialize)]
-struct YearLine {
-    name: String,
-    starts_on: String,
-    ends_on: String,
-}
-
-#[derive(Serialize, sqlx::FromRow)]
-struct DemoAccount {
-    email: String,
-    role: String,
-}
-
-async fn home(State(ctx): State<ApiContext>) -> AppResult<Html<String>> {
-    let school = crate::http::school::load(&ctx.db).await?;
-    let years: Vec<(String, NaiveDate, NaiveDate)> = db_run!(&ctx.db, |pool| sqlx::query_as(
-        "SELECT name, starts_on, ends_on FROM academic_years ORDER BY starts_on"
-    )
-    .fetch_all(pool)
-    .await)?;
-    let demo = crate::demo::is_loaded(&ctx.db).await?;
-    let demo_accounts: Vec<DemoAccount> = if demo {
-        db_run!(&ctx.db, |pool| sqlx::query_as(
-            "SELECT email, role FROM users WHERE email LIKE '%@demo.test' ORDER BY role, email"
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/audit", get(pages::audit))
+        .route(
+            "/sessions/{id}",
+            get(pages::session).post(pages::save_roll_call),
         )
-        .fetch_all(pool)
-        .await)?
-    } else {
-        Vec::new()
-    };
-    render(
-        "pages/home.html",
+        .route("/sessions/{id}/sign", post(pages::sign))
+        .route("/sessions/{id}/qr", get(pages::qr))
+        .route(
+            "/sessions/{id}/signin",
+            get(pages::signin_form).post(pages::signin),
+        )
+}
+
+/// Who is looking, in which language, from which page.
+pub struct Viewer {
+    pub caller: Option<Caller>,
+    token: Option<String>,
+    pub lang: Lang,
+    /// The language was chosen by `?lang=` on this request: remember it.
+    lang_chosen: bool,
+    /// Path and query of this request, for "come back here after login".
+    pub here: String,
+    login_csrf: Option<String>,
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            cookie::Cookie::split_parse(v)
+                .filter_map(Result::ok)
+                .find(|c| c.name() == name)
+                .map(|c| c.value().to_owned())
+        })
+}
+
+impl FromRequestParts<ApiContext> for Viewer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, WebError> {
+        let query_lang = parts.uri.query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "lang")
+                .and_then(|(_, v)| Lang::parse(&v))
+        });
+        let token = cookie(&parts.headers, SESSION_COOKIE);
+        let caller = match &token {
+            Some(t) => auth::caller_for_token(&ctx.db, t)
+                .await
+                .map_err(|e| WebError::new(e, Lang::Fr))?,
+            None => None,
+        };
+        let lang = query_lang
+            .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(|l| Lang::parse(&l)))
+            .or_else(|| caller.as_ref().and_then(|c| Lang::parse(&c.locale)))
+            .unwrap_or_default();
+        Ok(Viewer {
+            token: token.filter(|_| caller.is_some()),
+            caller,
+            lang,
+            lang_chosen: query_lang.is_some(),
+            here: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+            login_csrf: cookie(&parts.headers, LOGIN_CSRF_COOKIE),
+        })
+    }
+}
+
+impl Viewer {
+    /// The logged-in caller, or a trip to the login page that comes back here.
+    pub fn require(&self) -> Result<&Caller, WebError> {
+        self.caller.as_ref().ok_or_else(|| {
+            WebError::Redirect(format!(
+                "/login?next={}",
+                form_urlencoded::byte_serialize(self.here.as_bytes()).collect::<String>()
+            ))
+        })
+    }
+
+    /// The CSRF token of this session's forms.
+    pub fn csrf(&self) -> String {
+        match &self.token {
+            Some(t) => csrf_for(t),
+            None => self.login_csrf.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), WebError> {
+        let expected = self.csrf();
+        match sent {
+            Some(s) if !expected.is_empty() && constant_eq(s, &expected) => Ok(()),
+            _ => Err(WebError::new(
+                AppError::Refused(self.lang.text("csrf_failed").to_owned()),
+                self.lang,
+            )),
+        }
+    }
+
+    /// What every page needs: the texts, who is logged in, the language switch.
+    pub fn base(&self, school_name: &str) -> Value {
+        let switch = self.lang.text("language_switch_code");
+        let path = self.here.split('?').next().unwrap_or("/");
         context! {
-            lang => "fr",
-            school_name => school.map(|s| s.name).unwrap_or_else(|| "établissement non configuré".to_owned()),
-            years => minijinja::Value::from(minijinja::value::Serde(years.into_iter().map(|(name, from, to)| YearLine { name, starts_on: date_fr(from), ends_on: date_fr(to) }).collect::<Vec<_>>())),
-            demo,
-            demo_accounts => minijinja::Value::from(minijinja::value::Serde(&demo_accounts)),
-        },
-    )
+            lang => self.lang.code(),
+            t => ser(self.lang.texts()),
+            user => self.caller.as_ref().map(|c| context! { name => c.name.clone(), role => c.role.as_str(), email => c.email.clone() }),
+            csrf => self.csrf(),
+            school_name => school_name,
+            switch_url => format!("{path}?lang={switch}"),
+        }
+    }
+
+    /// Sets the headers every page carries (and remembers a language chosen just now).
+    pub fn finish(&self, mut response: Response) -> Response {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.lang_chosen
+            && let Ok(v) = HeaderValue::from_str(&format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                self.lang.code()
+            ))
+        {
+            headers.append(header::SET_COOKIE, v);
+        }
+        response
+    }
+}
+
+pub fn csrf_for(token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"assidu csrf ");
+    h.update(token.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A page that could not be shown: an error page in the viewer's language, or a redirect.
+pub enum WebError {
+    Redirect(String),
+    Page(AppError, Lang),
+}
+
+impl WebError {
+    pub fn new(e: AppError, lang: Lang) -> Self {
+        WebError::Page(e, lang)
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (error, lang) = match self {
+            WebError::Redirect(to) => return Redirect::to(&to).into_response(),
+            WebError::Page(AppError::Unauthorized, _) => {
+                return Redirect::to("/login").into_response();
+            }
+            WebError::Page(e, lang) => (e, lang),
+        };
+        let status = error.status();
+        let message = match status {
+            StatusCode::NOT_FOUND => lang.text("not_found").to_owned(),
+            StatusCode::FORBIDDEN => lang.text("forbidden").to_owned(),
+            _ => String::new(),
+        };
+        let detail = error.public_message();
+        let page = render(
+            "pages/error.html",
+            context! {
+                lang => lang.code(),
+                t => ser(lang.texts()),
+                school_name => "",
+                status => status.as_u16(),
+                message,
+                detail,
+                switch_url => "/",
+            },
+        );
+        let mut response = match page {
+            Ok(html) => (status, html).into_response(),
+            Err(_) => (status, "erreur").into_response(),
+        };
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+        response
+    }
 }

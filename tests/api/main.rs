@@ -13,3 +13,4 @@ mod demo;
 mod emargement;
 mod openapi;
 mod semesters;
+mod web;

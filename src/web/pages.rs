@@ -1,0 +1,879 @@
+//! The page handlers. They call the same functions as the JSON API, so every rule (roles,
+//! ownership, edit window, validation) holds here too.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, NaiveDate};
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+
+use super::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, Viewer, WebError, render, ser};
+use crate::app::ApiContext;
+use crate::auth::{self, Caller};
+use crate::db_run;
+use crate::domain::attendance::Status;
+use crate::domain::roles::Role;
+use crate::domain::text::date_fr;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::http::attendance::{self, MarkInput, RollCall, SessionInfo, SessionSheet, SheetState};
+use crate::http::audit::{self, AuditQuery};
+use crate::http::crud::Id;
+use crate::http::summary::{self, SemesterSummary};
+use crate::i18n::Lang;
+
+type PageResult = Result<Response, WebError>;
+
+/// Turns request errors into pages in the viewer's language.
+fn page_err(lang: Lang) -> impl Fn(AppError) -> WebError {
+    move |e| WebError::new(e, lang)
+}
+
+async fn school_name(ctx: &ApiContext) -> String {
+    match crate::http::school::load(&ctx.db).await {
+        Ok(Some(s)) => s.name,
+        _ => String::new(),
+    }
+}
+
+/// Renders a page with the viewer's base context merged with the page's own.
+async fn show(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    status: StatusCode,
+    template: &str,
+    page: Value,
+) -> PageResult {
+    let school = school_name(ctx).await;
+    let merged = context! { ..page, ..viewer.base(&school) };
+    let html = render(template, merged).map_err(page_err(viewer.lang))?;
+    Ok(viewer.finish((status, html).into_response()))
+}
+
+// ---- login ---------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only local paths: a login link cannot send anyone to another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+pub async fn login_form(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Query(q): Query<NextQuery>,
+) -> PageResult {
+    login_page(&ctx, viewer, q.next.as_deref(), None, StatusCode::OK).await
+}
+
+async fn login_page(
+    ctx: &ApiContext,
+    mut viewer: Viewer,
+    next: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let fresh = viewer.login_csrf.is_none();
+    if fresh {
+        viewer.login_csrf = Some(auth::random_secret());
+    }
+    let csrf = viewer.login_csrf.clone().unwrap_or_default();
+    let mut response = show(
+        ctx,
+        &viewer,
+        status,
+        "pages/login.html",
+        context! { next => safe_next(next), error, login_csrf => csrf.clone() },
+    )
+    .await?;
+    if fresh
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict"
+        ))
+    {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+pub async fn login(
+    State(ctx): State<ApiContext>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
+    let lang = viewer.lang;
+    let login_csrf = viewer.login_csrf.clone().unwrap_or_default();
+    if login_csrf.is_empty() || form.csrf.as_deref() != Some(login_csrf.as_str()) {
+        let message = lang.text("csrf_failed").to_owned();
+        return login_page(
+            &ctx,
+            viewer,
+            form.next.as_deref(),
+            Some(message),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let client = crate::http::auth::client_address(&headers, peer, ctx.auth.trust_forwarded_for);
+    match auth::login(&ctx.db, &ctx.auth, &form.email, &form.password, &client).await {
+        Ok(outcome) => {
+            let secure = if ctx.public_url.starts_with("https://") {
+                "; Secure"
+            } else {
+                ""
+            };
+            let max_age = ctx.auth.token_ttl.as_secs();
+            let mut response = Redirect::to(&safe_next(form.next.as_deref())).into_response();
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+                outcome.token
+            );
+            let headers = response.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                headers.append(header::SET_COOKIE, v);
+            }
+            headers.append(
+                header::SET_COOKIE,
+                HeaderValue::from_static("assidu_login_csrf=; Path=/login; Max-Age=0"),
+            );
+            Ok(response)
+        }
+        Err(AppError::TooManyRequests { .. }) => {
+            let message = lang.text("login_throttled").to_owned();
+            login_page(
+                &ctx,
+                viewer,
+                form.next.as_deref(),
+                Some(message),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
+        }
+        Err(AppError::Unauthorized) => {
+            let message = lang.text("login_failed").to_owned();
+            login_page(
+                &ctx,
+                viewer,
+                form.next.as_deref(),
+                Some(message),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
+        }
+        Err(e) => Err(WebError::new(e, lang)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+pub async fn logout(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Form(form): Form<CsrfForm>,
+) -> PageResult {
+    viewer.check_csrf(form.csrf.as_deref())?;
+    if let Some(token) = &viewer.token {
+        auth::logout(&ctx.db, token)
+            .await
+            .map_err(page_err(viewer.lang))?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("assidu_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
+    );
+    Ok(response)
+}
+
+// ---- home pages ----------------------------------------------------------------------
+
+/// A session line of a list, with its sheet's state.
+#[derive(Serialize)]
+struct SessionLine {
+    id: i64,
+    day: String,
+    half_day: &'static str,
+    times: String,
+    module: String,
+    group: String,
+    room: String,
+    state: SheetState,
+    marked: usize,
+    roster: usize,
+    signin_open: bool,
+}
+
+async fn session_lines(
+    ctx: &ApiContext,
+    caller: &Caller,
+    sessions: Vec<SessionInfo>,
+    lang: Lang,
+) -> AppResult<Vec<SessionLine>> {
+    let now = ctx.clock.now();
+    let mut lines = Vec::with_capacity(sessions.len());
+    for s in sessions {
+        let sheet = attendance::sheet(ctx, caller, s.id).await?;
+        lines.push(SessionLine {
+            id: s.id,
+            day: date_fr(s.day),
+            half_day: s.half_day(lang.code()),
+            times: format!(
+                "{}–{}",
+                s.starts_at.format("%H:%M"),
+                s.ends_at.format("%H:%M")
+            ),
+            module: s.module_name.clone(),
+            group: s.group_name.clone(),
+            room: s.room.clone(),
+            state: sheet.state,
+            marked: sheet.counts.marked,
+            roster: sheet.counts.roster,
+            signin_open: s.times().signin_open(now),
+        });
+    }
+    Ok(lines)
+}
+
+pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
+    let Some(caller) = viewer.caller.clone() else {
+        return public_home(&ctx, &viewer).await;
+    };
+    let lang = viewer.lang;
+    let err = page_err(lang);
+    let today = ctx.clock.today();
+    match caller.role {
+        Role::Teacher => {
+            let sessions = attendance::sessions_between(
+                &ctx.db,
+                Some(caller.teacher_id.unwrap_or(-1)),
+                today - Duration::days(14),
+                today + Duration::days(14),
+            )
+            .await
+            .map_err(&err)?;
+            let lines = session_lines(&ctx, &caller, sessions, lang)
+                .await
+                .map_err(&err)?;
+            let today_fr = date_fr(today);
+            let (today_lines, rest): (Vec<_>, Vec<_>) =
+                lines.into_iter().partition(|l| l.day == today_fr);
+            let (upcoming, mut recent): (Vec<_>, Vec<_>) = rest
+                .into_iter()
+                .partition(|l| l.state == SheetState::Upcoming);
+            recent.reverse();
+            show(
+                &ctx,
+                &viewer,
+                StatusCode::OK,
+                "pages/teacher.html",
+                context! {
+                    today => today_fr,
+                    today_sessions => ser(&today_lines),
+                    recent => ser(&recent),
+                    upcoming => ser(&upcoming),
+                },
+            )
+            .await
+        }
+        Role::Student => {
+            let student_id = caller.student_id.unwrap_or(-1);
+            let summary = match summary::student_summary(&ctx, &caller, student_id, None).await {
+                Ok(s) => Some(s),
+                Err(AppError::NotFound) => None,
+                Err(e) => return Err(err(e)),
+            };
+            let groups: Vec<Option<i64>> = db_run!(&ctx.db, |pool| sqlx::query_scalar(
+                "SELECT group_id FROM contracts WHERE student_id = $1"
+            )
+            .bind(student_id)
+            .fetch_all(pool)
+            .await)
+            .map_err(|e| err(e.into()))?;
+            let sessions: Vec<SessionInfo> =
+                attendance::sessions_between(&ctx.db, None, today, today)
+                    .await
+                    .map_err(&err)?
+                    .into_iter()
+                    .filter(|s| groups.contains(&Some(s.group_id)))
+                    .collect();
+            let lines = session_lines(&ctx, &caller, sessions, lang)
+                .await
+                .map_err(&err)?;
+            show(
+                &ctx,
+                &viewer,
+                StatusCode::OK,
+                "pages/student.html",
+                context! {
+                    student_id,
+                    summary => summary.as_ref().map(|s| semester_rows(&s.semesters, lang)),
+                    contract_year => summary.as_ref().map(|s| s.academic_year.clone()),
+                    today_sessions => ser(&lines),
+                },
+            )
+            .await
+        }
+        Role::Tutor => {
+            let ids = attendance::own_students(&ctx.db, &caller)
+                .await
+                .map_err(&err)?;
+            let mut students = Vec::new();
+            let mut ids: Vec<i64> = ids.into_iter().collect();
+            ids.sort_unstable();
+            for id in ids {
+                let s = summary::student_summary(&ctx, &caller, id, None)
+                    .await
+                    .map_err(&err)?;
+                students.push(context! {
+                    id,
+                    name => format!("{} {}", s.first_name, s.last_name),
+                    year => s.academic_year.clone(),
+                    semesters => semester_rows(&s.semesters, lang),
+                });
+            }
+            show(
+                &ctx,
+                &viewer,
+                StatusCode::OK,
+                "pages/tutor.html",
+                context! { students },
+            )
+            .await
+        }
+        Role::Admin => {
+            let report = audit::report(
+                &ctx,
+                &AuditQuery {
+                    from: None,
+                    to: None,
+                },
+            )
+            .await
+            .map_err(&err)?;
+            let counts: (i64, i64, i64) = db_run!(&ctx.db, |pool| sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM contracts), (SELECT COUNT(*) FROM training_sessions), \
+                 (SELECT COUNT(*) FROM attendance_marks)"
+            )
+            .fetch_one(pool)
+            .await)
+            .map_err(|e| err(e.into()))?;
+            show(
+                &ctx,
+                &viewer,
+                StatusCode::OK,
+                "pages/admin.html",
+                context! {
+                    contracts => counts.0, sessions => counts.1, marks => counts.2,
+                    pending => report.pending.len(), flags => report.flags.len(),
+                    from => date_fr(report.from), to => date_fr(report.to),
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// A semester's hours as the pages print them (French decimal comma).
+fn semester_rows(semesters: &[SemesterSummary], lang: Lang) -> Vec<Value> {
+    let h = |v: f64| {
+        let s = format!("{v:.2}");
+        if lang == Lang::Fr {
+            s.replace('.', ",")
+        } else {
+            s
+        }
+    };
+    semesters
+        .iter()
+        .map(|s| {
+            context! {
+                semester => s.semester.as_str(),
+                from => date_fr(s.from), to => date_fr(s.to),
+                planned => h(s.planned_hours), scheduled => h(s.scheduled_hours),
+                attended => h(s.attended_hours), absence => h(s.absence_hours),
+                excused => h(s.excused_hours), unrecorded => h(s.unrecorded_hours),
+                rate => s.attendance_rate.map(|r| {
+                    let p = format!("{:.1} %", r * 100.0);
+                    if lang == Lang::Fr { p.replace('.', ",") } else { p }
+                }),
+            }
+        })
+        .collect()
+}
+
+async fn public_home(ctx: &ApiContext, viewer: &Viewer) -> PageResult {
+    let err = page_err(viewer.lang);
+    let years: Vec<(String, NaiveDate, NaiveDate)> = db_run!(&ctx.db, |pool| sqlx::query_as(
+        "SELECT name, starts_on, ends_on FROM academic_years ORDER BY starts_on"
+    )
+    .fetch_all(pool)
+    .await)
+    .map_err(|e| err(e.into()))?;
+    let demo = crate::demo::is_loaded(&ctx.db).await.map_err(&err)?;
+    let demo_accounts: Vec<(String, String)> = if demo {
+        db_run!(&ctx.db, |pool| sqlx::query_as(
+            "SELECT email, role FROM users WHERE email LIKE '%@demo.test' ORDER BY role, email"
+        )
+        .fetch_all(pool)
+        .await)
+        .map_err(|e| err(e.into()))?
+    } else {
+        Vec::new()
+    };
+    show(
+        ctx,
+        viewer,
+        StatusCode::OK,
+        "pages/home.html",
+        context! {
+            years => years.into_iter().map(|(name, from, to)| context! { name, starts_on => date_fr(from), ends_on => date_fr(to) }).collect::<Vec<_>>(),
+            demo,
+            demo_accounts => demo_accounts.into_iter().map(|(email, role)| context! { email, role }).collect::<Vec<_>>(),
+        },
+    )
+    .await
+}
+
+// ---- the roll call -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct SessionPageQuery {
+    saved: Option<usize>,
+    signed: Option<u8>,
+    signedin: Option<u8>,
+}
+
+fn status_options(lang: Lang, admin: bool) -> Vec<Value> {
+    Status::ALL
+        .into_iter()
+        // Excusing an absence is the office's decision, on a justification.
+        .filter(|s| admin || *s != Status::Excused)
+        .map(|s| context! { value => s.as_str(), label => lang.text(&format!("status_{}", s.as_str())) })
+        .collect()
+}
+
+async fn session_page(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    sheet: SessionSheet,
+    notice: Option<String>,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> PageResult {
+    let lang = viewer.lang;
+    let caller = viewer.require()?;
+    let s = &sheet.session;
+    let roster: Vec<Value> = sheet
+        .roster
+        .iter()
+        .map(|l| {
+            let paris = |t: chrono::DateTime<chrono::Utc>| {
+                t.with_timezone(&chrono_tz::Europe::Paris)
+                    .format("%H:%M")
+                    .to_string()
+            };
+            context! {
+                id => l.student_id,
+                name => format!("{} {}", l.last_name.to_uppercase(), l.first_name),
+                enrolled => l.enrolled,
+                status => l.mark.as_ref().map(|m| m.status.as_str()),
+                status_label => l.mark.as_ref().map_or_else(
+                    || lang.text("status_none").to_owned(),
+                    |m| lang.text(&format!("status_{}", m.status.as_str())).to_owned()),
+                minutes => l.mark.as_ref().map_or(0, |m| m.minutes_missed),
+                note => l.mark.as_ref().map(|m| m.note.clone()).unwrap_or_default(),
+                source => l.mark.as_ref().map(|m| m.source.clone()),
+                self_signed => l.self_signin.as_ref().map(|x| paris(x.signed_at)),
+                with_code => l.self_signin.as_ref().is_some_and(|x| x.with_code),
+            }
+        })
+        .collect();
+    let signed_at = s.signed_at.map(|t| {
+        t.with_timezone(&chrono_tz::Europe::Paris)
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    });
+    let now = ctx.clock.now();
+    let page = context! {
+        session => context! {
+            id => s.id, day => date_fr(s.day), half_day => s.half_day(lang.code()),
+            times => format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")),
+            module => s.module_name.clone(), group => s.group_name.clone(),
+            teacher => s.teacher_name.clone(), room => s.room.clone(),
+            signed_at, signed_by => s.signed_by_name.clone(),
+        },
+        state => ser(sheet.state),
+        may_edit => sheet.may_edit,
+        is_staff => matches!(caller.role, Role::Admin | Role::Teacher),
+        is_student => caller.role == Role::Student,
+        reason_required => sheet.reason_required && caller.role == Role::Admin,
+        signin_open => s.times().signin_open(now),
+        already_signed_in => sheet.roster.iter().any(|l| Some(l.student_id) == caller.student_id && l.self_signin.is_some()),
+        roster,
+        options => status_options(lang, caller.role == Role::Admin),
+        counts => ser(&sheet.counts),
+        notice,
+        errors => errors.iter().map(|e| context! { field => e.field.clone(), message => e.message.clone() }).collect::<Vec<_>>(),
+    };
+    show(ctx, viewer, status, "pages/session.html", page).await
+}
+
+pub async fn session(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+    Query(q): Query<SessionPageQuery>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    let sheet = attendance::sheet(&ctx, &caller, id)
+        .await
+        .map_err(page_err(lang))?;
+    let notice = match (q.saved, q.signed, q.signedin) {
+        (Some(0), _, _) => Some(lang.text("saved_none").to_owned()),
+        (Some(_), _, _) => Some(lang.text("saved").to_owned()),
+        (_, Some(_), _) => sheet
+            .session
+            .signed_at
+            .map(|_| lang.text("state_signed").to_owned()),
+        (_, _, Some(_)) => Some(lang.text("signin_done").to_owned()),
+        _ => None,
+    };
+    session_page(&ctx, &viewer, sheet, notice, Vec::new(), StatusCode::OK).await
+}
+
+/// Reads the roll-call form: `status_ID`, `minutes_ID`, `note_ID` per student, `reason`,
+/// and `action=all_present` to mark everyone not yet chosen present.
+fn roll_call_from_form(
+    form: &[(String, String)],
+    roster: &[i64],
+) -> Result<RollCall, Vec<FieldError>> {
+    let fields: HashMap<&str, &str> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let all_present = fields.get("action") == Some(&"all_present");
+    let mut marks = Vec::new();
+    let mut problems = Vec::new();
+    for id in roster {
+        let chosen = fields
+            .get(format!("status_{id}").as_str())
+            .copied()
+            .filter(|v| !v.is_empty());
+        let status = match chosen {
+            Some(raw) => match Status::parse(raw) {
+                Some(s) => s,
+                None => {
+                    problems.push(FieldError::new(
+                        format!("marks[{}].status", marks.len()),
+                        format!("statut inconnu « {raw} »"),
+                    ));
+                    continue;
+                }
+            },
+            None if all_present => Status::Present,
+            None => continue,
+        };
+        let minutes_raw = fields
+            .get(format!("minutes_{id}").as_str())
+            .map(|v| v.trim())
+            .unwrap_or("");
+        // Minutes count only for late and left early; the field is ignored otherwise.
+        let minutes_missed = if !status.counts_minutes() || minutes_raw.is_empty() {
+            0
+        } else {
+            match minutes_raw.parse::<i64>() {
+                Ok(m) => m,
+                Err(_) => {
+                    problems.push(FieldError::new(
+                        format!("marks[{}].minutes_missed", marks.len()),
+                        format!("nombre entier de minutes attendu, pas « {minutes_raw} »"),
+                    ));
+                    continue;
+                }
+            }
+        };
+        marks.push(MarkInput {
+            student_id: *id,
+            status,
+            minutes_missed,
+            note: fields
+                .get(format!("note_{id}").as_str())
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(RollCall {
+            marks,
+            reason: fields.get("reason").map(|r| (*r).to_owned()),
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+pub async fn save_roll_call(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str());
+    viewer.check_csrf(csrf)?;
+    let sheet = attendance::sheet(&ctx, &caller, id)
+        .await
+        .map_err(page_err(lang))?;
+    let roster: Vec<i64> = sheet
+        .roster
+        .iter()
+        .filter(|l| l.enrolled)
+        .map(|l| l.student_id)
+        .collect();
+    let outcome = match roll_call_from_form(&form, &roster) {
+        Ok(call) => attendance::record(&ctx, &caller, id, call).await,
+        Err(problems) => Err(AppError::Validation(problems)),
+    };
+    match outcome {
+        Ok(saved) => {
+            Ok(Redirect::to(&format!("/sessions/{id}?saved={}", saved.changed)).into_response())
+        }
+        Err(AppError::Validation(errors)) => {
+            session_page(
+                &ctx,
+                &viewer,
+                sheet,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Refused(message)) => {
+            let errors = vec![FieldError::new("session", message)];
+            session_page(&ctx, &viewer, sheet, None, errors, StatusCode::FORBIDDEN).await
+        }
+        Err(e) => Err(WebError::new(e, lang)),
+    }
+}
+
+pub async fn sign(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+    Form(form): Form<CsrfForm>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    match attendance::sign(&ctx, &caller, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/sessions/{id}?signed=1")).into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::Refused(_))) => {
+            let status = e.status();
+            let errors = match e {
+                AppError::Validation(errors) => errors,
+                other => vec![FieldError::new("session", other.public_message())],
+            };
+            let sheet = attendance::sheet(&ctx, &caller, id)
+                .await
+                .map_err(page_err(lang))?;
+            session_page(&ctx, &viewer, sheet, None, errors, status).await
+        }
+        Err(e) => Err(WebError::new(e, lang)),
+    }
+}
+
+pub async fn qr(State(ctx): State<ApiContext>, viewer: Viewer, Id(id): Id) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    let code = attendance::signin_code(&ctx, &caller, id)
+        .await
+        .map_err(page_err(lang))?;
+    let session = attendance::load_session(&ctx.db, id)
+        .await
+        .map_err(page_err(lang))?;
+    let refresh = (code.changes_at - ctx.clock.now())
+        .num_seconds()
+        .clamp(1, 30);
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/qr.html",
+        context! {
+            refresh, code => code.code, svg => Value::from_safe_string(code.svg),
+            session => context! { id, when => session.when_fr(), module => session.module_name },
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct CodeQuery {
+    code: Option<String>,
+}
+
+pub async fn signin_form(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+    Query(q): Query<CodeQuery>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    signin_page(&ctx, &viewer, &caller, id, q.code, None, StatusCode::OK).await
+}
+
+async fn signin_page(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    caller: &Caller,
+    id: i64,
+    code: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let lang = viewer.lang;
+    if caller.role != Role::Student {
+        return Err(WebError::new(AppError::Forbidden, lang));
+    }
+    let sheet = attendance::sheet(ctx, caller, id)
+        .await
+        .map_err(page_err(lang))?;
+    let s = &sheet.session;
+    show(
+        ctx,
+        viewer,
+        status,
+        "pages/signin.html",
+        context! {
+            session => context! { id, module => s.module_name.clone(), when => s.when_fr() },
+            open => s.times().signin_open(ctx.clock.now()),
+            code, error,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct SigninForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+pub async fn signin(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+    Form(form): Form<SigninForm>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    viewer.check_csrf(form.csrf.as_deref())?;
+    match attendance::self_signin(&ctx, &caller, id, form.code.as_deref()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/sessions/{id}?signedin=1")).into_response()),
+        Err(e @ AppError::Validation(_)) => {
+            let message = e.public_message();
+            signin_page(
+                &ctx,
+                &viewer,
+                &caller,
+                id,
+                form.code,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(WebError::new(e, viewer.lang)),
+    }
+}
+
+// ---- the audit -----------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct AuditForm {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn audit(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Query(q): Query<AuditForm>,
+) -> PageResult {
+    let caller = viewer.require()?;
+    let lang = viewer.lang;
+    if caller.role != Role::Admin {
+        return Err(WebError::new(AppError::Forbidden, lang));
+    }
+    let date = |field: &str, raw: &Option<String>| -> Result<Option<NaiveDate>, WebError> {
+        match raw.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| {
+                    WebError::new(AppError::field(field, "date AAAA-MM-JJ attendue"), lang)
+                }),
+        }
+    };
+    let query = AuditQuery {
+        from: date("from", &q.from)?,
+        to: date("to", &q.to)?,
+    };
+    let report = audit::report(&ctx, &query).await.map_err(page_err(lang))?;
+    let pending: Vec<Value> = report
+        .pending
+        .iter()
+        .map(|p| {
+            context! {
+                id => p.session.id, day => date_fr(p.session.day),
+                times => format!("{}–{}", p.session.starts_at.format("%H:%M"), p.session.ends_at.format("%H:%M")),
+                module => p.session.module_name.clone(), group => p.session.group_name.clone(),
+                teacher => p.session.teacher_name.clone(), marked => p.marked, roster => p.roster, signed => p.signed,
+            }
+        })
+        .collect();
+    let flags: Vec<Value> = report
+        .flags
+        .iter()
+        .map(|f| context! { day => date_fr(f.day), kind => ser(f.kind), message => f.message.clone(), sessions => f.session_ids.clone() })
+        .collect();
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/audit.html",
+        context! { pending, flags, from => report.from.to_string(), to => report.to.to_string() },
+    )
+    .await
+}

@@ -1,0 +1,453 @@
+//! The web pages over plain HTTP: login with CSRF, the role home pages, the roll call form,
+//! the signature, the students' sign-in page, the audit page, French and English.
+
+use std::collections::HashMap;
+
+use assidu::domain::roles::Role;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::json;
+
+use crate::helpers::*;
+
+const NOW: &str = "2025-09-15T10:00:00+02:00";
+
+/// A browser without JavaScript: keeps cookies, does not follow redirects.
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    cookies: HashMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    html: String,
+    headers: reqwest::header::HeaderMap,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Browser {
+            app,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn take(&mut self, res: reqwest::Response) -> Page {
+        for v in res.headers().get_all(SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Page {
+            status: res.status(),
+            location: res
+                .headers()
+                .get(LOCATION)
+                .map(|v| v.to_str().unwrap().to_owned()),
+            headers: res.headers().clone(),
+            html: res.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let res = self
+            .client
+            .get(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.take(res).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let res = self
+            .client
+            .post(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.take(res).await
+    }
+
+    async fn login(&mut self, email: &str) -> Page {
+        let page = self.get("/login").await;
+        let csrf = hidden(&page.html, "csrf");
+        self.post(
+            "/login",
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+}
+
+/// The value of a hidden input.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+struct Setup {
+    app: TestApp,
+    admin: String,
+    b: Basics,
+    student2: i64,
+    session: i64,
+}
+
+async fn setup() -> Setup {
+    let app = spawn_app_at(NOW).await;
+    let admin = app.admin_token().await;
+    let b = seed_basics(&app, &admin).await;
+    let student2 = app
+        .create(&admin, "/api/v1/students", json!({"last_name": "Martin", "first_name": "Léo", "email": "leo@student.test", "birth_date": "2002-05-06", "birth_place": "Alès"}))
+        .await;
+    app.create(
+        &admin,
+        "/api/v1/contracts",
+        contract_body(student2, b.company, b.tutor, b.programme, b.year, b.group),
+    )
+    .await;
+    let session = app
+        .create(
+            &admin,
+            "/api/v1/sessions",
+            session_body(&b, "2025-09-15", "08:30", "12:00"),
+        )
+        .await;
+    app.user_token(Role::Teacher, "anne@school.test", Some(b.teacher))
+        .await;
+    app.user_token(Role::Student, "zoe@student.test", Some(b.student))
+        .await;
+    app.user_token(Role::Tutor, "tutor@company.test", Some(b.tutor))
+        .await;
+    Setup {
+        app,
+        admin,
+        b,
+        student2,
+        session,
+    }
+}
+
+#[tokio::test]
+async fn login_needs_the_forms_csrf_token_and_the_right_password() {
+    let s = setup().await;
+    let mut browser = Browser::new(&s.app);
+    let page = browser.get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("<html lang=\"fr\">"));
+    assert!(page.html.contains("Mot de passe"));
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(page.headers["x-frame-options"], "DENY");
+
+    // No token, or another one: refused, no session.
+    for csrf in ["", "forged"] {
+        let page = browser
+            .post(
+                "/login",
+                &[
+                    ("email", "anne@school.test"),
+                    ("password", PASSWORD),
+                    ("csrf", csrf),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        assert!(!browser.cookies.contains_key("assidu_session"));
+    }
+    let csrf = hidden(&browser.get("/login").await.html, "csrf");
+    let page = browser
+        .post(
+            "/login",
+            &[
+                ("email", "anne@school.test"),
+                ("password", "wrong"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert!(page.html.contains("Adresse ou mot de passe incorrect."));
+    assert!(!browser.cookies.contains_key("assidu_session"));
+
+    // A login link cannot send anyone elsewhere.
+    let page = browser
+        .post(
+            "/login",
+            &[
+                ("email", "anne@school.test"),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+                ("next", "//evil.test/"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/"));
+    let set_cookie = page.headers[SET_COOKIE].to_str().unwrap();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
+        "{set_cookie}"
+    );
+
+    // Logging out needs the token too, then the session is gone.
+    let home = browser.get("/").await;
+    let csrf = hidden(&home.html, "csrf");
+    assert_eq!(
+        browser.post("/logout", &[("csrf", "forged")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let page = browser.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = browser.get(&format!("/sessions/{}", s.session)).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(
+        page.location
+            .unwrap()
+            .starts_with("/login?next=%2Fsessions%2F")
+    );
+}
+
+#[tokio::test]
+async fn a_teacher_takes_the_roll_call_and_signs_without_javascript() {
+    let s = setup().await;
+    let mut browser = Browser::new(&s.app);
+    assert_eq!(
+        browser.login("anne@school.test").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let home = browser.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.html
+            .contains(&format!("data-session-id=\"{}\"", s.session)),
+        "{}",
+        home.html
+    );
+    assert!(home.html.contains("à saisir"));
+
+    let path = format!("/sessions/{}", s.session);
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("id=\"all-present\""));
+    assert!(page.html.contains("ÉLÈVE Zoé"));
+    let csrf = hidden(&page.html, "csrf");
+
+    // A form without the token changes nothing.
+    let refused = browser
+        .post(&path, &[("action", "all_present"), ("csrf", "x")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let sheet = s
+        .app
+        .get(
+            &format!("/api/v1/sessions/{}/attendance", s.session),
+            &s.admin,
+        )
+        .await
+        .json();
+    assert_eq!(sheet["counts"]["marked"], 0);
+
+    // One tap: everyone present.
+    let saved = browser
+        .post(&path, &[("action", "all_present"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(format!("{path}?saved=2").as_str())
+    );
+    let page = browser.get(&format!("{path}?saved=2")).await;
+    assert!(page.html.contains("Appel enregistré."));
+    assert!(page.html.contains("data-state=\"recorded\""));
+
+    // Then the exceptions; a bad value is shown on the page and nothing is written.
+    let status_2 = format!("status_{}", s.student2);
+    let minutes_2 = format!("minutes_{}", s.student2);
+    let status_1 = format!("status_{}", s.b.student);
+    let bad = browser
+        .post(
+            &path,
+            &[
+                (&status_1, "present"),
+                (&status_2, "late"),
+                (&minutes_2, "400"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.html
+            .contains("400 minutes manquées pour une séance de 210 minutes"),
+        "{}",
+        bad.html
+    );
+    let ok = browser
+        .post(
+            &path,
+            &[
+                (&status_1, "present"),
+                (&status_2, "late"),
+                (&minutes_2, "10"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(
+        ok.location.as_deref(),
+        Some(format!("{path}?saved=1").as_str())
+    );
+
+    let signed = browser
+        .post(&format!("{path}/sign"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let page = browser.get(&format!("{path}?signed=1")).await;
+    assert!(page.html.contains("data-state=\"signed\""));
+
+    let sheet = s
+        .app
+        .get(
+            &format!("/api/v1/sessions/{}/attendance", s.session),
+            &s.admin,
+        )
+        .await
+        .json();
+    assert!(sheet["session"]["signed_at"].is_string());
+    let late = sheet["roster"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["student_id"] == s.student2)
+        .unwrap();
+    assert_eq!(late["mark"]["status"], "late");
+    assert_eq!(late["mark"]["minutes_missed"], 10);
+    assert_eq!(late["mark"]["source"], "teacher");
+
+    // The QR code page for the classroom, refreshed as the code changes.
+    let qr = browser.get(&format!("{path}/qr")).await;
+    assert_eq!(qr.status, StatusCode::OK);
+    assert!(qr.html.contains("<svg"));
+    assert!(qr.html.contains("http-equiv=\"refresh\""));
+}
+
+#[tokio::test]
+async fn students_tutors_and_admins_each_get_their_page() {
+    let s = setup().await;
+    let mut student = Browser::new(&s.app);
+    student.login("zoe@student.test").await;
+    let home = student.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.html.contains("Mon assiduité"));
+    assert!(
+        home.html
+            .contains(&format!("/sessions/{}/signin", s.session)),
+        "{}",
+        home.html
+    );
+    // The student signs in from the page.
+    let form = student
+        .get(&format!("/sessions/{}/signin", s.session))
+        .await;
+    let csrf = hidden(&form.html, "csrf");
+    let bad = student
+        .post(
+            &format!("/sessions/{}/signin", s.session),
+            &[("csrf", &csrf), ("code", "000000000000")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("code expiré ou erroné"));
+    let done = student
+        .post(
+            &format!("/sessions/{}/signin", s.session),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let sheet = student.get(&format!("/sessions/{}", s.session)).await;
+    assert!(
+        sheet.html.contains("Signé par l&#x27;apprenti·e à 10:00")
+            || sheet.html.contains("Signé par l'apprenti·e à 10:00"),
+        "{}",
+        sheet.html
+    );
+    assert!(
+        !sheet.html.contains("MARTIN Léo"),
+        "a student sees only their own line"
+    );
+    // Not the roll call, not the audit.
+    assert!(!sheet.html.contains("id=\"roll-call\""));
+    assert_eq!(student.get("/audit").await.status, StatusCode::FORBIDDEN);
+
+    let mut tutor = Browser::new(&s.app);
+    tutor.login("tutor@company.test").await;
+    let home = tutor.get("/").await;
+    assert!(home.html.contains("Mes apprenti·es"));
+    assert!(
+        home.html.contains("Zoé Élève") && home.html.contains("Léo Martin"),
+        "{}",
+        home.html
+    );
+
+    let mut admin = Browser::new(&s.app);
+    let hash = assidu::auth::hash_password(PASSWORD).unwrap();
+    assidu::auth::create_user(
+        &s.app.db,
+        Role::Admin,
+        "office@school.test",
+        "Office",
+        None,
+        &hash,
+    )
+    .await
+    .unwrap();
+    admin.login("office@school.test").await;
+    let home = admin.get("/").await;
+    assert!(home.html.contains("Vue d&#x27;ensemble") || home.html.contains("Vue d'ensemble"));
+    let audit = admin.get("/audit?from=2025-09-01&to=2025-09-30").await;
+    assert_eq!(audit.status, StatusCode::OK);
+    assert!(audit.html.contains("Appels manquants ou non signés"));
+    let bad = admin.get("/audit?from=hier").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // English on request, remembered by a cookie.
+    let english = admin.get("/audit?lang=en").await;
+    assert!(english.html.contains("<html lang=\"en\">"));
+    assert!(english.html.contains("Missing or unsigned roll calls"));
+    assert!(admin.cookies.get("assidu_lang").is_some_and(|l| l == "en"));
+    assert!(admin.get("/").await.html.contains("Overview"));
+}
