@@ -1,6 +1,7 @@
 //! Request extractors: JSON bodies whose errors say what and where, and the caller.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::Method;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -124,8 +125,17 @@ impl FromRequestParts<ApiContext> for Caller {
             })
             .map(str::trim)
             .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            // The web pages link to API downloads (PDF, CSV): a logged-in browser may read
+            // through its session cookie. Reads only, so that the cookie never lets another
+            // site change anything through the API (it has no CSRF token).
+            .or_else(|| {
+                matches!(parts.method, Method::GET | Method::HEAD)
+                    .then(|| crate::web::cookie(&parts.headers, crate::web::SESSION_COOKIE))
+                    .flatten()
+            })
             .ok_or(AppError::Unauthorized)?;
-        auth::caller_for_token(&ctx.db, token)
+        auth::caller_for_token(&ctx.db, &token)
             .await?
             .ok_or(AppError::Unauthorized)
     }

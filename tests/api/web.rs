@@ -91,6 +91,7 @@ impl<'a> Browser<'a> {
         self.take(res).await
     }
 
+
     async fn login(&mut self, email: &str) -> Page {
         let page = self.get("/login").await;
         let csrf = hidden(&page.html, "csrf");
@@ -409,6 +410,32 @@ async fn students_tutors_and_admins_each_get_their_page() {
         !sheet.html.contains("MARTIN Léo"),
         "a student sees only their own line"
     );
+    // The page's PDF link works with the login cookie alone; the API's writes do not.
+    let pdf = student
+        .client
+        .get(
+            s.app
+                .url(&format!("/api/v1/students/{}/emargement.pdf", s.b.student)),
+        )
+        .header(COOKIE, student.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    let write = student
+        .client
+        .post(s.app.url(&format!("/api/v1/sessions/{}/signin", s.session)))
+        .header(COOKIE, student.cookie_header())
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        write.status(),
+        StatusCode::UNAUTHORIZED,
+        "no API write by cookie"
+    );
     // Not the roll call, not the audit.
     assert!(!sheet.html.contains("id=\"roll-call\""));
     assert_eq!(student.get("/audit").await.status, StatusCode::FORBIDDEN);
@@ -449,5 +476,9 @@ async fn students_tutors_and_admins_each_get_their_page() {
     assert!(english.html.contains("<html lang=\"en\">"));
     assert!(english.html.contains("Missing or unsigned roll calls"));
     assert!(admin.cookies.get("assidu_lang").is_some_and(|l| l == "en"));
-    assert!(admin.get("/").await.html.contains("Overview"));
+    let home = admin.get("/").await.html;
+    assert!(
+        home.contains("Overview") && home.contains("contracts"),
+        "{home}"
+    );
 }
