@@ -14,9 +14,10 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
-use crate::config::{AttendanceSettings, AuthSettings};
+use crate::config::{AttendanceSettings, AuthSettings, JobSettings, Schedules};
 use crate::db::Db;
 use crate::error::AppError;
+use crate::mail::MailService;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -29,6 +30,14 @@ pub struct ApiContext {
     pub public_url: Arc<str>,
     /// Signs the rotating sign-in codes; kept in the database so every instance agrees.
     pub signin_secret: Arc<[u8]>,
+    pub mail: Arc<MailService>,
+    pub jobs: Arc<JobContext>,
+}
+
+/// The scheduled jobs' settings and their parsed schedules.
+pub struct JobContext {
+    pub settings: JobSettings,
+    pub schedules: Schedules,
 }
 
 impl ApiContext {
@@ -36,8 +45,11 @@ impl ApiContext {
         db: Db,
         auth: AuthSettings,
         attendance: AttendanceSettings,
+        mail: MailService,
+        jobs: JobSettings,
         public_url: &str,
     ) -> anyhow::Result<ApiContext> {
+        let schedules = jobs.schedules()?;
         let clock = match attendance.pretend_now {
             Some(start) => Clock::starting_at(start),
             None => Clock::system(),
@@ -50,6 +62,11 @@ impl ApiContext {
             clock,
             public_url: public_url.trim_end_matches('/').into(),
             signin_secret: signin_secret.into_bytes().into(),
+            mail: Arc::new(mail),
+            jobs: Arc::new(JobContext {
+                settings: jobs,
+                schedules,
+            }),
         })
     }
 }

@@ -16,6 +16,7 @@ use crate::domain::text;
 use crate::error::AppError;
 use crate::http::crud;
 use crate::http::years::{self, Calendars};
+use crate::mail::MailService;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web application and the API (migrations are applied first).
-    Serve(ServeSettings),
+    Serve(Box<ServeSettings>),
     /// Apply database migrations and exit.
     Migrate,
     /// Manage user accounts.
@@ -133,7 +134,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve(settings) => serve(&cli.database, settings).await,
+        Command::Serve(settings) => serve(&cli.database, *settings).await,
         Command::User {
             command:
                 UserCommand::Add {
@@ -160,22 +161,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(database: &DatabaseSettings, settings: ServeSettings) -> anyhow::Result<()> {
+    // Settings are checked before anything starts: a bad one stops here, naming its variable.
+    settings.jobs.schedules()?;
+    let mail = MailService::new(settings.mail.clone())?;
+    let mail_route = mail.describe();
     let db = connect(database).await?;
     let ctx = ApiContext::new(
         db.clone(),
         settings.auth.clone(),
         settings.attendance.clone(),
+        mail,
+        settings.jobs.clone(),
         &settings.public_url(),
     )
     .await?;
     if settings.demo {
         load_demo(&db, ctx.clock.today()).await?;
     }
+    let worker = crate::worker::spawn(ctx.clone());
     let app = Application::bind(ctx, settings.bind).await?;
     let addr = app.local_addr()?;
-    tracing::info!(%addr, engine = db.engine(), "assidu écoute");
+    tracing::info!(%addr, engine = db.engine(), mail = %mail_route, "assidu écoute");
+    println!("courriels : {mail_route}");
     println!("assidu écoute sur http://{addr}/ (API : http://{addr}/api/docs/)");
     app.serve().await?;
+    worker.abort();
     db.close().await;
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Every setting of the service, from flags or environment variables, checked at start.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -45,6 +47,12 @@ pub struct ServeSettings {
 
     #[command(flatten)]
     pub attendance: AttendanceSettings,
+
+    #[command(flatten)]
+    pub mail: MailSettings,
+
+    #[command(flatten)]
+    pub jobs: JobSettings,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -90,6 +98,10 @@ pub struct AttendanceSettings {
     /// and let it run from there: for demonstrations and tests, never in production.
     #[arg(long, env = "ASSIDU_PRETEND_NOW", value_parser = parse_instant)]
     pub pretend_now: Option<DateTime<Utc>>,
+
+    /// Largest justification file accepted, in bytes (PDF, PNG or JPEG).
+    #[arg(long, env = "ASSIDU_JUSTIFICATION_MAX_BYTES", default_value_t = 5 * 1024 * 1024)]
+    pub justification_max_bytes: u64,
 }
 
 impl Default for AttendanceSettings {
@@ -98,6 +110,7 @@ impl Default for AttendanceSettings {
             teacher_edit_days: 7,
             late_signature_hours: 48,
             pretend_now: None,
+            justification_max_bytes: 5 * 1024 * 1024,
         }
     }
 }
@@ -115,5 +128,149 @@ impl ServeSettings {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.bind),
         }
+    }
+}
+
+/// Where mail goes and how the outbox worker retries.
+#[derive(Debug, Clone, Args)]
+pub struct MailSettings {
+    /// SMTP server (`smtp://host:25`, `smtp://host:587?tls=required`, `smtps://user:pass@host`).
+    /// Without it, every mail is written as an `.eml` file into `--mail-dir`.
+    #[arg(long, env = "ASSIDU_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender of every mail.
+    #[arg(
+        long,
+        env = "ASSIDU_MAIL_FROM",
+        default_value = "assidu <assidu@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Folder of `.eml` files when no SMTP server is configured (created if missing).
+    #[arg(long, env = "ASSIDU_MAIL_DIR", default_value = "mail-out")]
+    pub mail_dir: PathBuf,
+
+    /// Folder whose files override the built-in mail templates (`mail/fr/absence_notice.txt`…).
+    #[arg(long, env = "ASSIDU_TEMPLATES_DIR")]
+    pub templates_dir: Option<PathBuf>,
+
+    /// Grace delay before an absence notice leaves: a mark corrected meanwhile is not notified.
+    #[arg(long, env = "ASSIDU_ABSENCE_NOTICE_DELAY", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub absence_notice_delay: Duration,
+
+    /// Longest wait between two attempts of a failing mail (back-off doubles from 2 s).
+    #[arg(long, env = "ASSIDU_MAIL_RETRY_MAX", default_value = "1m", value_parser = humantime::parse_duration)]
+    pub mail_retry_max: Duration,
+
+    /// Attempts before a mail is marked failed and shown to the admin.
+    #[arg(long, env = "ASSIDU_MAIL_MAX_ATTEMPTS", default_value_t = 10)]
+    pub mail_max_attempts: u32,
+
+    /// How often the background worker looks for mail and notices to send.
+    #[arg(long, env = "ASSIDU_WORKER_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub worker_interval: Duration,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            smtp_url: None,
+            mail_from: "assidu <assidu@localhost>".to_owned(),
+            mail_dir: PathBuf::from("mail-out"),
+            templates_dir: None,
+            absence_notice_delay: Duration::from_secs(15 * 60),
+            mail_retry_max: Duration::from_secs(60),
+            mail_max_attempts: 10,
+            worker_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The scheduled jobs: cron expressions with the seconds first (`cron` crate), read in
+/// Europe/Paris time.
+#[derive(Debug, Clone, Args)]
+pub struct JobSettings {
+    /// Daily digest to the school office: the day's absences, missing roll calls, waiting
+    /// justifications.
+    #[arg(long, env = "ASSIDU_DIGEST_CRON", default_value = "0 0 18 * * Mon-Fri")]
+    pub digest_cron: String,
+
+    /// Reminders to teachers whose session ended more than `--reminder-after` ago unsigned.
+    #[arg(
+        long,
+        env = "ASSIDU_REMINDER_CRON",
+        default_value = "0 */15 7-20 * * Mon-Sat"
+    )]
+    pub reminder_cron: String,
+
+    #[arg(long, env = "ASSIDU_REMINDER_AFTER", default_value = "2h", value_parser = humantime::parse_duration)]
+    pub reminder_after: Duration,
+
+    /// Warnings of missed hours crossing a threshold, and dropout alerts.
+    #[arg(long, env = "ASSIDU_ALERT_CRON", default_value = "0 30 18 * * *")]
+    pub alert_cron: String,
+
+    /// Percentages of a semester's planned hours whose crossing warns the tutor and the school.
+    #[arg(
+        long,
+        env = "ASSIDU_ABSENCE_THRESHOLDS",
+        default_value = "10,20",
+        value_delimiter = ','
+    )]
+    pub absence_thresholds: Vec<u32>,
+
+    /// Consecutive absent half-days that raise the dropout alert.
+    #[arg(long, env = "ASSIDU_DROPOUT_HALF_DAYS", default_value_t = 3)]
+    pub dropout_half_days: u32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            digest_cron: "0 0 18 * * Mon-Fri".to_owned(),
+            reminder_cron: "0 */15 7-20 * * Mon-Sat".to_owned(),
+            reminder_after: Duration::from_secs(2 * 3600),
+            alert_cron: "0 30 18 * * *".to_owned(),
+            absence_thresholds: vec![10, 20],
+            dropout_half_days: 3,
+        }
+    }
+}
+
+/// The three schedules, parsed.
+#[derive(Debug, Clone)]
+pub struct Schedules {
+    pub digest: cron::Schedule,
+    pub reminder: cron::Schedule,
+    pub alert: cron::Schedule,
+}
+
+impl JobSettings {
+    /// Parses the cron expressions; an error names the variable and shows the expected form.
+    pub fn schedules(&self) -> anyhow::Result<Schedules> {
+        fn parse(var: &str, expr: &str) -> anyhow::Result<cron::Schedule> {
+            cron::Schedule::from_str(expr).map_err(|e| {
+                anyhow::anyhow!(
+                    "{var} : expression cron invalide « {expr} » ({e}) ; attendu six champs, \
+                     seconde minute heure jour mois jour-de-semaine, par ex. « 0 0 18 * * Mon-Fri »"
+                )
+            })
+        }
+        if let Some(bad) = self
+            .absence_thresholds
+            .iter()
+            .find(|t| **t == 0 || **t > 100)
+        {
+            anyhow::bail!("ASSIDU_ABSENCE_THRESHOLDS : seuil {bad} % hors de 1..100");
+        }
+        if self.dropout_half_days == 0 {
+            anyhow::bail!("ASSIDU_DROPOUT_HALF_DAYS : au moins 1");
+        }
+        Ok(Schedules {
+            digest: parse("ASSIDU_DIGEST_CRON", &self.digest_cron)?,
+            reminder: parse("ASSIDU_REMINDER_CRON", &self.reminder_cron)?,
+            alert: parse("ASSIDU_ALERT_CRON", &self.alert_cron)?,
+        })
     }
 }

@@ -106,6 +106,9 @@ struct DemoTutor {
     email: String,
     #[serde(default)]
     phone: String,
+    /// The language of their mail; French unless said.
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -328,6 +331,7 @@ async fn load_data(db: &Db, today: NaiveDate) -> AppResult<String> {
             function: t.function.clone(),
             email: t.email.clone(),
             phone: t.phone.clone(),
+            lang: t.lang.clone().unwrap_or_else(|| "fr".to_owned()),
         };
         let id = create::<Tutors>(db, &input).await?;
         ids.put("tutor", &t.key, id);

@@ -58,6 +58,12 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service momentanément indisponible")]
     Unavailable,
+    /// An upload over its size limit.
+    #[error("trop volumineux : {0}")]
+    TooLarge(String),
+    /// An upload of a type that is not accepted.
+    #[error("type de fichier refusé : {0}")]
+    UnsupportedType(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -80,6 +86,8 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,6 +103,8 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable => "unavailable",
+            AppError::TooLarge(_) => "payload_too_large",
+            AppError::UnsupportedType(_) => "unsupported_media_type",
             AppError::Internal(_) => "internal",
         }
     }

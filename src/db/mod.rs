@@ -148,3 +148,24 @@ impl Tx {
         }
     }
 }
+
+impl Tx {
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL, so that instances sharing the database take
+    /// different rows; nothing on SQLite, whose write transaction already excludes the others.
+    pub fn skip_locked(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
+impl Db {
+    /// See [`Tx::skip_locked`].
+    pub fn skip_locked(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "",
+            Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Pure rules of the convention: no I/O here, only values in and values out.
 
+pub mod absence;
 pub mod attendance;
 pub mod calendar;
 pub mod hours;

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::db::Db;
+use crate::domain::absence;
 use crate::domain::attendance::{
     self, SessionTimes, Source, Status, check_minutes, half_day_en, half_day_fr,
 };
@@ -24,6 +25,7 @@ use crate::domain::text::{date_fr, sort_key};
 use crate::error::{AppError, AppResult, Problems};
 use crate::http::crud::Id;
 use crate::http::extract::ApiJson;
+use crate::notices;
 use crate::{db_run, tx_run};
 
 /// Students of a group on a given day: those whose contract covers it (the parameter is the
@@ -563,8 +565,8 @@ pub async fn record(
 
     let now = ctx.clock.now();
     let changed = write_marks(
-        &ctx.db,
-        session.id,
+        ctx,
+        &session,
         &input.marks,
         source,
         Some(caller.id),
@@ -587,16 +589,17 @@ struct CurrentMark {
 /// Writes the marks that differ from those stored, with one history row each, in one
 /// transaction; answers how many changed.
 async fn write_marks(
-    db: &Db,
-    session_id: i64,
+    ctx: &ApiContext,
+    session: &SessionInfo,
     marks: &[MarkInput],
     source: Source,
     by: Option<i64>,
     reason: &str,
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
-    let mut tx = db.begin_write().await?;
-    let changed = tx_run!(&mut tx, |conn| {
+    let session_id = session.id;
+    let mut tx = ctx.db.begin_write().await?;
+    let changes = tx_run!(&mut tx, |conn| {
         // Serialises roll calls of one session on PostgreSQL (SQLite already holds the lock).
         sqlx::query("UPDATE training_sessions SET id = id WHERE id = $1")
             .bind(session_id)
@@ -693,8 +696,25 @@ async fn write_marks(
             }
             q.execute(&mut *conn).await?;
         }
-        Ok::<_, sqlx::Error>(changes.len())
+        // Students whose absences changed: their day's notice is (re)scheduled.
+        let noticed: Vec<i64> = changes
+            .iter()
+            .filter(|(m, old)| {
+                let was = old
+                    .and_then(|o| Status::parse(&o.status))
+                    .is_some_and(absence::is_reported);
+                was || absence::is_reported(m.status)
+            })
+            .map(|(m, _)| m.student_id)
+            .collect();
+        Ok::<_, sqlx::Error>((changes.len(), noticed))
     })?;
+    let (changed, noticed) = changes;
+    if !noticed.is_empty() {
+        let delay = chrono::Duration::from_std(ctx.mail.settings.absence_notice_delay)
+            .unwrap_or_else(|_| chrono::Duration::minutes(15));
+        notices::schedule(&mut tx, &noticed, session.day, now + delay).await?;
+    }
     tx.commit().await?;
     Ok(changed)
 }
@@ -831,8 +851,8 @@ pub async fn self_signin(
         .await)?;
         if marked.is_none() {
             write_marks(
-                &ctx.db,
-                session.id,
+                ctx,
+                &session,
                 &[claim],
                 Source::SelfSignIn,
                 Some(caller.id),

@@ -147,12 +147,13 @@ impl Resource for Contracts {
             p.add("end_date", "la fin du contrat précède son début");
         }
         if let Some(d) = i.defence_date
-            && (d < i.start_date || d > i.end_date) {
-                p.add(
-                    "defence_date",
-                    "la soutenance doit tomber entre le début et la fin du contrat",
-                );
-            }
+            && (d < i.start_date || d > i.end_date)
+        {
+            p.add(
+                "defence_date",
+                "la soutenance doit tomber entre le début et la fin du contrat",
+            );
+        }
         if let Some(t) = i.termination_date {
             if t > i.end_date {
                 p.add(

@@ -8,6 +8,8 @@ pub mod crud;
 pub mod emargement;
 pub mod extract;
 pub mod health;
+pub mod justifications;
+pub mod mail_log;
 pub mod openapi;
 pub mod parties;
 pub mod programmes;
@@ -61,6 +63,26 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(emargement::student_pdf))
         .routes(routes!(emargement::student_csv))
         .routes(routes!(audit::get_audit))
+        .merge(
+            // Justification files are larger than any JSON body; the handler enforces the
+            // configured limit.
+            OpenApiRouter::new()
+                .routes(routes!(
+                    justifications::get_justifications,
+                    justifications::post_justification
+                ))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    justifications::BODY_LIMIT,
+                )),
+        )
+        .routes(routes!(justifications::get_justification))
+        .routes(routes!(justifications::get_file))
+        .routes(routes!(justifications::post_decision))
+        .routes(routes!(mail_log::get_mails))
+        .routes(routes!(mail_log::get_mail))
+        .routes(routes!(mail_log::post_resend))
+        .routes(routes!(mail_log::get_jobs))
+        .routes(routes!(mail_log::post_job_run))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

@@ -109,6 +109,8 @@ pub struct Tutor {
     pub function: String,
     pub email: String,
     pub phone: String,
+    /// Language of the mail sent to this person: `fr` or `en`.
+    pub lang: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -122,12 +124,16 @@ pub struct TutorInput {
     pub email: String,
     #[serde(default)]
     pub phone: String,
+    /// `fr` (default) or `en`: the language of their mail.
+    #[serde(default = "default_lang")]
+    pub lang: String,
 }
 
 impl Resource for Tutors {
     const PATH: &'static str = "tutors";
     const TABLE: &'static str = "tutors";
-    const COLUMNS: &'static str = "id, company_id, last_name, first_name, function, email, phone";
+    const COLUMNS: &'static str =
+        "id, company_id, last_name, first_name, function, email, phone, lang";
     const ORDER_BY: &'static str = "last_name, first_name, id";
     const FILTERS: &'static [Filter] = &[Filter::Id("company_id", "company_id")];
     const DESCRIPTION: &'static str = "Tuteurs en entreprise (article 5)";
@@ -141,8 +147,10 @@ impl Resource for Tutors {
         let function = p.check("function", text::optional(&i.function, 200));
         let email = p.check("email", text::email(&i.email));
         let phone = p.check("phone", text::optional(&i.phone, 40));
+        let lang = p.check("lang", check_lang(&i.lang));
         p.into_result()?;
         Ok(vec![
+            ("lang", lang.unwrap_or_default().into()),
             ("company_id", i.company_id.into()),
             ("last_name", last.unwrap_or_default().into()),
             ("first_name", first.unwrap_or_default().into()),
@@ -168,6 +176,8 @@ pub struct Student {
     pub address: String,
     pub birth_date: NaiveDate,
     pub birth_place: String,
+    /// Language of the mail sent to this person: `fr` or `en`.
+    pub lang: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -181,13 +191,16 @@ pub struct StudentInput {
     pub birth_date: NaiveDate,
     #[serde(default)]
     pub birth_place: String,
+    /// `fr` (default) or `en`: the language of their mail.
+    #[serde(default = "default_lang")]
+    pub lang: String,
 }
 
 impl Resource for Students {
     const PATH: &'static str = "students";
     const TABLE: &'static str = "students";
     const COLUMNS: &'static str =
-        "id, last_name, first_name, email, address, birth_date, birth_place";
+        "id, last_name, first_name, email, address, birth_date, birth_place, lang";
     const ORDER_BY: &'static str = "last_name, first_name, id";
     const DESCRIPTION: &'static str = "Salarié·es en contrat de professionnalisation";
     type Row = Student;
@@ -200,6 +213,7 @@ impl Resource for Students {
         let email = p.check("email", text::email(&i.email));
         let address = p.check("address", text::optional(&i.address, 300));
         let place = p.check("birth_place", text::optional(&i.birth_place, 200));
+        let lang = p.check("lang", check_lang(&i.lang));
         if i.birth_date > today_in_paris() {
             p.add("birth_date", "la date de naissance est dans le futur");
         } else if i.birth_date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default() {
@@ -207,6 +221,7 @@ impl Resource for Students {
         }
         p.into_result()?;
         Ok(vec![
+            ("lang", lang.unwrap_or_default().into()),
             ("last_name", last.unwrap_or_default().into()),
             ("first_name", first.unwrap_or_default().into()),
             ("email", email.unwrap_or_default().into()),
@@ -238,6 +253,8 @@ pub struct Teacher {
     pub last_name: String,
     pub first_name: String,
     pub email: String,
+    /// Language of the mail sent to this person: `fr` or `en`.
+    pub lang: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -246,12 +263,15 @@ pub struct TeacherInput {
     pub last_name: String,
     pub first_name: String,
     pub email: String,
+    /// `fr` (default) or `en`: the language of their mail.
+    #[serde(default = "default_lang")]
+    pub lang: String,
 }
 
 impl Resource for Teachers {
     const PATH: &'static str = "teachers";
     const TABLE: &'static str = "teachers";
-    const COLUMNS: &'static str = "id, last_name, first_name, email";
+    const COLUMNS: &'static str = "id, last_name, first_name, email, lang";
     const ORDER_BY: &'static str = "last_name, first_name, id";
     const DESCRIPTION: &'static str = "Formateurs et enseignants";
     type Row = Teacher;
@@ -262,11 +282,13 @@ impl Resource for Teachers {
         let last = p.check("last_name", text::required(&i.last_name, 100));
         let first = p.check("first_name", text::required(&i.first_name, 100));
         let email = p.check("email", text::email(&i.email));
+        let lang = p.check("lang", check_lang(&i.lang));
         p.into_result()?;
         Ok(vec![
             ("last_name", last.unwrap_or_default().into()),
             ("first_name", first.unwrap_or_default().into()),
             ("email", email.unwrap_or_default().into()),
+            ("lang", lang.unwrap_or_default().into()),
         ])
     }
 
@@ -282,4 +304,14 @@ impl Resource for Teachers {
         )
         .await
     }
+}
+
+fn default_lang() -> String {
+    "fr".to_owned()
+}
+
+fn check_lang(lang: &str) -> Result<String, String> {
+    crate::i18n::Lang::parse(lang)
+        .map(|l| l.code().to_owned())
+        .ok_or_else(|| format!("langue « {lang} » inconnue : fr ou en"))
 }

@@ -62,6 +62,12 @@ pub struct SummaryQuery {
     pub contract_id: Option<i64>,
 }
 
+/// Selects [`ContractFrame`]s; append a `WHERE` on `c` (contracts).
+pub const CONTRACT_FRAME_SELECT: &str = "SELECT c.id, c.student_id, c.tutor_id, c.group_id, \
+    y.name AS academic_year, y.starts_on AS academic_year_start, c.start_date, c.end_date, \
+    c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10 \
+    FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id";
+
 /// The contract facts a summary needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ContractFrame {
@@ -106,16 +112,14 @@ pub async fn visible_contracts(
         Role::Teacher => return Err(AppError::Forbidden),
     };
     let contracts: Vec<ContractFrame> = db_run!(db, |pool| {
-        sqlx::query_as(
-        "SELECT c.id, c.student_id, c.tutor_id, c.group_id, y.name AS academic_year, y.starts_on AS academic_year_start, \
-         c.start_date, c.end_date, c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10 \
-         FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id \
-         WHERE c.student_id = $1 AND ($2 = 0 OR c.tutor_id = $2) ORDER BY c.start_date DESC, c.id DESC"
-    )
-    .bind(student_id)
-    .bind(tutor.unwrap_or(0))
-    .fetch_all(pool)
-    .await
+        sqlx::query_as(&format!(
+            "{CONTRACT_FRAME_SELECT} WHERE c.student_id = $1 AND ($2 = 0 OR c.tutor_id = $2) \
+             ORDER BY c.start_date DESC, c.id DESC"
+        ))
+        .bind(student_id)
+        .bind(tutor.unwrap_or(0))
+        .fetch_all(pool)
+        .await
     })?;
     if contracts.is_empty() {
         return Err(AppError::NotFound);
@@ -123,7 +127,7 @@ pub async fn visible_contracts(
     Ok(contracts)
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StudentSession {
     pub id: i64,
     pub day: NaiveDate,

@@ -235,7 +235,12 @@ mod tests {
     fn line(i: usize) -> SheetLine {
         SheetLine {
             day: "01/09/2025".into(),
-            half_day: if i.is_multiple_of(2) { "matin" } else { "après-midi" }.into(),
+            half_day: if i.is_multiple_of(2) {
+                "matin"
+            } else {
+                "après-midi"
+            }
+            .into(),
             times: "08:30–12:00".into(),
             module: "Français · écrit".into(),
             teacher: "Mme Façade".into(),

@@ -6,6 +6,7 @@
 //! token derived from it (and the cookie is `SameSite=Lax`), so another site cannot post
 //! on a user's behalf.
 
+mod absences;
 mod pages;
 
 use std::sync::LazyLock;
@@ -56,6 +57,11 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/error.html",
         "pages/sessions_table.html",
         "pages/semesters_table.html",
+        "pages/student_record.html",
+        "pages/justification_new.html",
+        "pages/justifications.html",
+        "pages/justification.html",
+        "pages/mails.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -96,6 +102,19 @@ pub fn router() -> Router<ApiContext> {
             "/sessions/{id}/signin",
             get(pages::signin_form).post(pages::signin),
         )
+        .route("/students/{id}", get(absences::student_record))
+        .route(
+            "/justifications",
+            get(absences::justification_list).post(absences::submit_justification),
+        )
+        .route("/justifications/new", get(absences::justification_form))
+        .route("/justifications/{id}", get(absences::justification))
+        .route("/justifications/{id}/decision", post(absences::decide))
+        .route("/mails", get(absences::mails))
+        .route("/mails/{id}/resend", post(absences::resend))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::http::justifications::BODY_LIMIT,
+        ))
 }
 
 /// Who is looking, in which language, from which page.

@@ -26,10 +26,10 @@ use crate::http::crud::Id;
 use crate::http::summary::{self, SemesterSummary};
 use crate::i18n::Lang;
 
-type PageResult = Result<Response, WebError>;
+pub(super) type PageResult = Result<Response, WebError>;
 
 /// Turns request errors into pages in the viewer's language.
-fn page_err(lang: Lang) -> impl Fn(AppError) -> WebError {
+pub(super) fn page_err(lang: Lang) -> impl Fn(AppError) -> WebError {
     move |e| WebError::new(e, lang)
 }
 
@@ -41,7 +41,7 @@ async fn school_name(ctx: &ApiContext) -> String {
 }
 
 /// Renders a page with the viewer's base context merged with the page's own.
-async fn show(
+pub(super) async fn show(
     ctx: &ApiContext,
     viewer: &Viewer,
     status: StatusCode,
@@ -401,7 +401,7 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
 }
 
 /// A semester's hours as the pages print them (French decimal comma).
-fn semester_rows(semesters: &[SemesterSummary], lang: Lang) -> Vec<Value> {
+pub(super) fn semester_rows(semesters: &[SemesterSummary], lang: Lang) -> Vec<Value> {
     let h = |v: f64| {
         let s = format!("{v:.2}");
         if lang == Lang::Fr {

@@ -267,7 +267,7 @@ async fn calendar_import_and_export_round_trip_through_the_binary() {
 }
 
 /// A server process, killed when dropped.
-struct Server(Child, String);
+pub struct Server(pub Child, pub String);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -277,10 +277,20 @@ impl Drop for Server {
 }
 
 fn start_server(database_url: &str, args: &[&str]) -> Server {
+    start_server_with(database_url, args, &[])
+}
+
+/// `assidu` with these arguments and extra environment, once it listens.
+pub fn start_server_with(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_assidu"))
         .args(args)
+        .envs(env.iter().copied())
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
+        .env(
+            "ASSIDU_MAIL_DIR",
+            std::env::temp_dir().join(format!("assidu-cli-mail-{}", std::process::id())),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

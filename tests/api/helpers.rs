@@ -1,9 +1,10 @@
 use std::net::SocketAddr;
 
 use assidu::app::{ApiContext, Application};
-use assidu::config::{AttendanceSettings, AuthSettings};
+use assidu::config::{AttendanceSettings, AuthSettings, JobSettings, MailSettings};
 use assidu::db::Db;
 use assidu::domain::roles::Role;
+use assidu::mail::MailService;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -61,9 +62,63 @@ pub async fn fresh_database() -> TestDatabase {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
+    pub ctx: ApiContext,
     pub client: reqwest::Client,
+    /// Where mail goes when the test configured no SMTP server.
+    pub mail_dir: std::path::PathBuf,
+    _mail_dir: tempfile::TempDir,
     _database: TestDatabase,
     _stop: tokio::sync::oneshot::Sender<()>,
+    _worker: Option<Worker>,
+}
+
+/// The background worker of a test instance, stopped with it.
+struct Worker(tokio::task::JoinHandle<()>);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Everything a test may set on its instance.
+pub struct TestConfig {
+    pub auth: AuthSettings,
+    pub attendance: AttendanceSettings,
+    /// `mail_dir` is replaced by a temporary folder unless `smtp_url` is set.
+    pub mail: MailSettings,
+    pub jobs: JobSettings,
+    /// Run the background worker (notices, jobs, outbox).
+    pub worker: bool,
+}
+
+impl Default for TestConfig {
+    fn default() -> Self {
+        TestConfig {
+            auth: AuthSettings::default(),
+            attendance: AttendanceSettings::default(),
+            mail: MailSettings {
+                absence_notice_delay: std::time::Duration::ZERO,
+                worker_interval: std::time::Duration::from_millis(50),
+                mail_retry_max: std::time::Duration::from_millis(500),
+                ..MailSettings::default()
+            },
+            jobs: JobSettings::default(),
+            worker: true,
+        }
+    }
+}
+
+impl TestConfig {
+    /// The clock started at `now` (RFC 3339).
+    pub fn at(mut self, now: &str) -> Self {
+        self.attendance.pretend_now = Some(
+            chrono::DateTime::parse_from_rfc3339(now)
+                .expect("RFC 3339 instant")
+                .to_utc(),
+        );
+        self
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -71,51 +126,64 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(auth: AuthSettings) -> TestApp {
-    serve(fresh_database().await, auth, AttendanceSettings::default()).await
-}
-
-/// The application with its clock started at `now` (RFC 3339).
-pub async fn spawn_app_at(now: &str) -> TestApp {
-    spawn_app_with_attendance(AttendanceSettings {
-        pretend_now: Some(
-            chrono::DateTime::parse_from_rfc3339(now)
-                .expect("RFC 3339 instant")
-                .to_utc(),
-        ),
-        ..AttendanceSettings::default()
+    spawn_configured(TestConfig {
+        auth,
+        ..TestConfig::default()
     })
     .await
 }
 
+/// The application with its clock started at `now` (RFC 3339).
+pub async fn spawn_app_at(now: &str) -> TestApp {
+    spawn_configured(TestConfig::default().at(now)).await
+}
+
 pub async fn spawn_app_with_attendance(attendance: AttendanceSettings) -> TestApp {
-    serve(fresh_database().await, AuthSettings::default(), attendance).await
+    spawn_configured(TestConfig {
+        attendance,
+        ..TestConfig::default()
+    })
+    .await
+}
+
+pub async fn spawn_configured(config: TestConfig) -> TestApp {
+    serve(fresh_database().await, config).await
 }
 
 /// The application on a database another test step (the CLI) also uses.
 pub async fn spawn_app_on(database: &TestDatabase) -> TestApp {
+    spawn_configured_on(database, TestConfig::default()).await
+}
+
+/// Another instance on the same database.
+pub async fn spawn_configured_on(database: &TestDatabase, config: TestConfig) -> TestApp {
     let shared = TestDatabase {
         url: database.url.clone(),
         _dir: None,
     };
-    serve(
-        shared,
-        AuthSettings::default(),
-        AttendanceSettings::default(),
-    )
-    .await
+    serve(shared, config).await
 }
 
-async fn serve(
-    database: TestDatabase,
-    auth: AuthSettings,
-    attendance: AttendanceSettings,
-) -> TestApp {
+async fn serve(database: TestDatabase, mut config: TestConfig) -> TestApp {
     let db = Db::connect(&database.url, 5).await.expect("connect");
     db.migrate().await.expect("migrate");
-    let ctx = ApiContext::new(db.clone(), auth, attendance, "http://assidu.test")
-        .await
-        .expect("context");
-    let app = Application::bind(ctx, "127.0.0.1:0".parse().unwrap())
+    let mail_dir = tempfile::tempdir().expect("mail dir");
+    config.mail.mail_dir = mail_dir.path().to_owned();
+    let mail = MailService::new(config.mail).expect("mail settings");
+    let ctx = ApiContext::new(
+        db.clone(),
+        config.auth,
+        config.attendance,
+        mail,
+        config.jobs,
+        "http://assidu.test",
+    )
+    .await
+    .expect("context");
+    let worker = config
+        .worker
+        .then(|| Worker(assidu::worker::spawn(ctx.clone())));
+    let app = Application::bind(ctx.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .expect("bind");
     let addr = app.local_addr().expect("addr");
@@ -126,9 +194,13 @@ async fn serve(
     TestApp {
         addr,
         db,
+        ctx,
         client: reqwest::Client::new(),
+        mail_dir: mail_dir.path().to_owned(),
+        _mail_dir: mail_dir,
         _database: database,
         _stop: stop,
+        _worker: worker,
     }
 }
 
@@ -158,6 +230,14 @@ impl Answer {
 }
 
 impl TestApp {
+    /// The same database, for another instance.
+    pub fn database(&self) -> TestDatabase {
+        TestDatabase {
+            url: self._database.url.clone(),
+            _dir: None,
+        }
+    }
+
     pub fn db_url(&self) -> String {
         self._database.url.clone()
     }
@@ -365,4 +445,21 @@ pub fn contract_body(
 
 pub fn session_body(b: &Basics, day: &str, start: &str, end: &str) -> Value {
     json!({"group_id": b.group, "module_id": b.module, "teacher_id": b.teacher, "day": day, "starts_at": start, "ends_at": end})
+}
+
+/// One integer from the test's database, on either engine.
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    match &app.db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+    }
+}
+
+/// Runs a statement with one instant bound to `$1`, on either engine.
+pub async fn execute(app: &TestApp, sql: &str, at: chrono::DateTime<chrono::Utc>) {
+    match &app.db {
+        Db::Sqlite(p) => sqlx::query(sql).bind(at).execute(p).await.map(|_| ()),
+        Db::Postgres(p) => sqlx::query(sql).bind(at).execute(p).await.map(|_| ()),
+    }
+    .unwrap()
 }

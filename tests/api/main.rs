@@ -12,6 +12,8 @@ mod calendar;
 mod cli;
 mod demo;
 mod emargement;
+mod mail;
 mod openapi;
 mod semesters;
+mod smtp;
 mod web;

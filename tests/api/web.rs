@@ -91,6 +91,17 @@ impl<'a> Browser<'a> {
         self.take(res).await
     }
 
+    async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Page {
+        let res = self
+            .client
+            .post(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.take(res).await
+    }
 
     async fn login(&mut self, email: &str) -> Page {
         let page = self.get("/login").await;
@@ -481,4 +492,175 @@ async fn students_tutors_and_admins_each_get_their_page() {
         home.contains("Overview") && home.contains("contracts"),
         "{home}"
     );
+}
+
+fn justification_form(csrf: Option<&str>, student: i64, session: i64) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new()
+        .text("student_id", student.to_string())
+        .text("session_ids", session.to_string())
+        .text("reason", "Rendez-vous médical")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+                .file_name("certificat.pdf"),
+        );
+    if let Some(c) = csrf {
+        form = form.text("csrf", c.to_owned());
+    }
+    form
+}
+
+#[tokio::test]
+async fn a_student_justifies_an_absence_from_the_pages_and_the_admin_accepts_it() {
+    let s = setup().await;
+    let put = s
+        .app
+        .put(
+            &format!("/api/v1/sessions/{}/attendance", s.session),
+            &s.admin,
+            json!({"marks": [{"student_id": s.b.student, "status": "absent", "minutes_missed": 0, "note": ""},
+                             {"student_id": s.student2, "status": "present", "minutes_missed": 0, "note": ""}]}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+
+    let mut zoe = Browser::new(&s.app);
+    zoe.login("zoe@student.test").await;
+    let record = zoe.get(&format!("/students/{}", s.b.student)).await;
+    assert_eq!(record.status, StatusCode::OK, "{}", record.html);
+    assert!(
+        record.html.contains("Absences et retards (1)"),
+        "{}",
+        record.html
+    );
+    assert!(record.html.contains("absent·e"));
+    let link = format!(
+        "/justifications/new?student={}&amp;sessions={}",
+        s.b.student, s.session
+    );
+    assert!(record.html.contains(&link), "{}", record.html);
+    // Léo's record does not exist for Zoé.
+    assert_eq!(
+        zoe.get(&format!("/students/{}", s.student2)).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let form = zoe
+        .get(&format!(
+            "/justifications/new?student={}&sessions={}",
+            s.b.student, s.session
+        ))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.html.contains("enctype=\"multipart/form-data\""));
+    assert!(
+        form.html
+            .contains(&format!("value=\"{}\" checked", s.session)),
+        "{}",
+        form.html
+    );
+    let csrf = hidden(&form.html, "csrf");
+    // Without the form's token: refused, nothing stored.
+    let forged = zoe
+        .post_multipart(
+            "/justifications",
+            justification_form(None, s.b.student, s.session),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let none = s.app.get("/api/v1/justifications", &s.admin).await.json();
+    assert!(none.as_array().unwrap().is_empty());
+    let sent = zoe
+        .post_multipart(
+            "/justifications",
+            justification_form(Some(&csrf), s.b.student, s.session),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    let location = sent.location.unwrap();
+    assert!(location.ends_with("?sent=1"), "{location}");
+    let page = zoe.get(&location).await;
+    assert!(page.html.contains("Justificatif envoyé"), "{}", page.html);
+    assert!(page.html.contains("data-state=\"pending\""));
+    assert!(
+        !page.html.contains("id=\"decision\""),
+        "only the admin decides"
+    );
+
+    let mut admin = Browser::new(&s.app);
+    let hash = assidu::auth::hash_password(PASSWORD).unwrap();
+    assidu::auth::create_user(
+        &s.app.db,
+        Role::Admin,
+        "office@school.test",
+        "Office",
+        None,
+        &hash,
+    )
+    .await
+    .unwrap();
+    admin.login("office@school.test").await;
+    let list = admin.get("/justifications").await;
+    assert!(list.html.contains("Élève"), "{}", list.html);
+    let id: String = location
+        .trim_start_matches("/justifications/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = admin.get(&format!("/justifications/{id}")).await;
+    assert!(page.html.contains("id=\"decision\""));
+    let csrf = hidden(&page.html, "csrf");
+    let refused = admin
+        .post(
+            &format!("/justifications/{id}/decision"),
+            &[("csrf", &csrf), ("decision", "refuse"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a refusal needs a comment"
+    );
+    let accepted = admin
+        .post(
+            &format!("/justifications/{id}/decision"),
+            &[("csrf", &csrf), ("decision", "accept"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER);
+    let page = admin.get(&format!("/justifications/{id}?decided=1")).await;
+    assert!(
+        page.html.contains("data-state=\"accepted\""),
+        "{}",
+        page.html
+    );
+    let record = zoe.get(&format!("/students/{}", s.b.student)).await;
+    assert!(
+        record.html.contains("data-status=\"excused\""),
+        "{}",
+        record.html
+    );
+
+    // The admin's mail log lists the notices and the decision, and resends one.
+    let mut log = admin.get("/mails").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !log.html.contains("Justificatif n°") {
+        assert!(std::time::Instant::now() < deadline, "{}", log.html);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        log = admin.get("/mails").await;
+    }
+    assert!(log.html.contains("zoe@student.test"));
+    assert!(
+        log.html.contains("Récapitulatif quotidien"),
+        "the jobs are listed"
+    );
+    let csrf = hidden(&log.html, "csrf");
+    let resent = admin.post("/mails/1/resend", &[("csrf", &csrf)]).await;
+    assert_eq!(resent.status, StatusCode::SEE_OTHER);
+    assert_eq!(zoe.get("/mails").await.status, StatusCode::FORBIDDEN);
+    let mut tutor = Browser::new(&s.app);
+    tutor.login("tutor@company.test").await;
+    let record = tutor.get(&format!("/students/{}", s.b.student)).await;
+    assert_eq!(record.status, StatusCode::OK);
 }

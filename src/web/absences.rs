@@ -1,0 +1,474 @@
+//! Pages of absences: a student's attendance record (linked from every notice), the
+//! justification form and the admin's decisions, and the admin's mail log.
+
+use axum::Form;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use super::pages::{PageResult, page_err, semester_rows, show};
+use super::{Viewer, WebError};
+use crate::app::ApiContext;
+use crate::db_run;
+use crate::domain::absence::{self, Mark};
+use crate::domain::attendance::{Status, half_day_en, half_day_fr};
+use crate::domain::roles::Role;
+use crate::domain::text::date_fr;
+use crate::error::{AppError, FieldError};
+use crate::http::crud::Id;
+use crate::http::justifications::{self, DecisionInput, ListQuery};
+use crate::http::mail_log::{self, MailQuery};
+use crate::http::summary;
+use crate::i18n::Lang;
+use crate::mail::outbox;
+use crate::notices::{hours_text, status_text};
+
+#[derive(Debug, sqlx::FromRow)]
+struct MarkRow {
+    session_id: i64,
+    day: NaiveDate,
+    starts_at: NaiveTime,
+    ends_at: NaiveTime,
+    module: String,
+    status: String,
+    minutes_missed: i64,
+    note: String,
+    justification_id: Option<i64>,
+    justification_status: Option<String>,
+}
+
+/// The student's marks other than present, newest first, each with its latest justification.
+async fn reported_marks(ctx: &ApiContext, student: i64) -> Result<Vec<MarkRow>, AppError> {
+    Ok(db_run!(&ctx.db, |pool| {
+        sqlx::query_as(
+        "SELECT s.id AS session_id, s.day, s.starts_at, s.ends_at, m.name AS module, am.status, am.minutes_missed, am.note, \
+         (SELECT MAX(j.id) FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
+          WHERE ja.session_id = s.id AND j.student_id = am.student_id) AS justification_id, \
+         (SELECT j.status FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
+          WHERE ja.session_id = s.id AND j.student_id = am.student_id ORDER BY j.id DESC LIMIT 1) AS justification_status \
+         FROM attendance_marks am JOIN training_sessions s ON s.id = am.session_id JOIN modules m ON m.id = s.module_id \
+         WHERE am.student_id = $1 AND am.status <> 'present' ORDER BY s.day DESC, s.starts_at DESC"
+    )
+    .bind(student)
+    .fetch_all(pool)
+    .await
+    })?)
+}
+
+fn times(a: NaiveTime, b: NaiveTime) -> String {
+    format!("{}–{}", a.format("%H:%M"), b.format("%H:%M"))
+}
+
+fn half_day(lang: Lang, t: NaiveTime) -> &'static str {
+    match lang {
+        Lang::Fr => half_day_fr(t),
+        Lang::En => half_day_en(t),
+    }
+}
+
+/// A student's attendance: semesters and every absence, late arrival and early leave.
+pub async fn student_record(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    let summary = summary::student_summary(&ctx, &caller, id, None)
+        .await
+        .map_err(page_err(lang))?;
+    let marks = reported_marks(&ctx, id).await.map_err(page_err(lang))?;
+    let lines: Vec<Value> = marks
+        .iter()
+        .map(|m| {
+            let status = Status::parse(&m.status).unwrap_or(Status::Absent);
+            let missed = absence::missed_minutes(
+                Mark { status, minutes_missed: m.minutes_missed },
+                (m.ends_at - m.starts_at).num_minutes(),
+            );
+            context! {
+                session_id => m.session_id, day => date_fr(m.day), half_day => half_day(lang, m.starts_at),
+                times => times(m.starts_at, m.ends_at), module => m.module.clone(),
+                status => status_text(status, lang), status_code => m.status.clone(),
+                missed => hours_text(missed, lang), note => m.note.clone(),
+                justification_id => m.justification_id, justification_status => m.justification_status.clone(),
+                justifiable => status == Status::Absent && m.justification_status.as_deref() != Some("pending"),
+            }
+        })
+        .collect();
+    let may_justify = matches!(caller.role, Role::Student | Role::Tutor | Role::Admin);
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/student_record.html",
+        context! {
+            student_id => id,
+            name => format!("{} {}", summary.first_name, summary.last_name),
+            year => summary.academic_year.clone(),
+            semesters => semester_rows(&summary.semesters, lang),
+            lines, may_justify,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewQuery {
+    student: Option<i64>,
+    /// Comma-separated session ids to tick.
+    sessions: Option<String>,
+}
+
+async fn new_page(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    student: i64,
+    ticked: &[i64],
+    reason: &str,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    // The student's record must be visible to the caller (404 otherwise).
+    let summary = summary::student_summary(ctx, &caller, student, None)
+        .await
+        .map_err(page_err(lang))?;
+    let marks = reported_marks(ctx, student).await.map_err(page_err(lang))?;
+    let absences: Vec<Value> = marks
+        .iter()
+        .filter(|m| m.status == "absent" && m.justification_status.as_deref() != Some("pending"))
+        .map(|m| {
+            context! {
+                session_id => m.session_id, day => date_fr(m.day), half_day => half_day(lang, m.starts_at),
+                times => times(m.starts_at, m.ends_at), module => m.module.clone(),
+                checked => ticked.contains(&m.session_id),
+            }
+        })
+        .collect();
+    show(
+        ctx,
+        viewer,
+        status,
+        "pages/justification_new.html",
+        context! {
+            student_id => student,
+            name => format!("{} {}", summary.first_name, summary.last_name),
+            absences, reason, errors => super::ser(&errors),
+            max_mb => format!("{:.1}", ctx.attendance.justification_max_bytes as f64 / 1_048_576.0),
+        },
+    )
+    .await
+}
+
+/// The justification form: the student's absences to tick, a reason, a file.
+pub async fn justification_form(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Query(q): Query<NewQuery>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let student = match (q.student, caller.student_id) {
+        (Some(s), _) => s,
+        (None, Some(s)) => s,
+        (None, None) => return Err(WebError::new(AppError::NotFound, viewer.lang)),
+    };
+    let ticked: Vec<i64> = q
+        .sessions
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    new_page(
+        &ctx,
+        &viewer,
+        student,
+        &ticked,
+        "",
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Receives the form (multipart, for the file).
+pub async fn submit_justification(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    let form = form.map_err(|e| {
+        WebError::new(
+            AppError::BadRequest(format!("formulaire illisible : {e}")),
+            lang,
+        )
+    })?;
+    let (submission, csrf) =
+        justifications::read_multipart(form, ctx.attendance.justification_max_bytes)
+            .await
+            .map_err(page_err(lang))?;
+    viewer.check_csrf(csrf.as_deref())?;
+    let student = submission
+        .student_id
+        .or(caller.student_id)
+        .ok_or_else(|| WebError::new(AppError::NotFound, lang))?;
+    let ticked = submission.session_ids.clone();
+    let reason = submission.reason.clone();
+    match justifications::submit(&ctx, &caller, submission).await {
+        Ok(id) => Ok(Redirect::to(&format!("/justifications/{id}?sent=1")).into_response()),
+        Err(
+            e @ (AppError::Validation(_) | AppError::TooLarge(_) | AppError::UnsupportedType(_)),
+        ) => {
+            let status = e.status();
+            let errors = match e {
+                AppError::Validation(errors) => errors,
+                other => vec![FieldError::new("file", other.public_message())],
+            };
+            new_page(&ctx, &viewer, student, &ticked, &reason, errors, status).await
+        }
+        Err(e) => Err(WebError::new(e, lang)),
+    }
+}
+
+fn justification_view(j: &justifications::Justification, lang: Lang) -> Value {
+    context! {
+        id => j.id, student_id => j.student_id, student => j.student_name.clone(),
+        submitted_by => j.submitted_by.clone(),
+        submitted_at => paris(j.submitted_at),
+        reason => j.reason.clone(), status => j.status.clone(),
+        file_size_kb => (j.file_size + 1023) / 1024, file_type => j.file_type.clone(),
+        decided_by => j.decided_by.clone(), decided_at => j.decided_at.map(paris),
+        comment => j.decision_comment.clone(),
+        absences => j.absences.iter().map(|a| context! {
+            session_id => a.session_id, day => date_fr(a.day), half_day => half_day(lang, a.starts_at),
+            times => times(a.starts_at, a.ends_at), module => a.module.clone(),
+            status => a.status.as_deref().and_then(Status::parse).map(|s| status_text(s, lang)),
+        }).collect::<Vec<Value>>(),
+    }
+}
+
+fn paris(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListForm {
+    status: Option<String>,
+}
+
+/// Justifications the viewer may see; pending ones by default for the admin.
+pub async fn justification_list(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Query(q): Query<ListForm>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    let status = match q.status.as_deref() {
+        Some("all") => None,
+        Some(s) => Some(s.to_owned()),
+        None if caller.role == Role::Admin => Some("pending".to_owned()),
+        None => None,
+    };
+    let list = justifications::list(
+        &ctx,
+        &caller,
+        &ListQuery {
+            status: status.clone(),
+            student_id: None,
+        },
+    )
+    .await
+    .map_err(page_err(lang))?;
+    let items: Vec<Value> = list.iter().map(|j| justification_view(j, lang)).collect();
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/justifications.html",
+        context! { items, filter => status.unwrap_or_else(|| "all".to_owned()) },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SentQuery {
+    sent: Option<u8>,
+    decided: Option<u8>,
+}
+
+async fn justification_page(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    id: i64,
+    notice: Option<String>,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    let j = justifications::load(ctx, &caller, id)
+        .await
+        .map_err(page_err(lang))?;
+    show(
+        ctx,
+        viewer,
+        status,
+        "pages/justification.html",
+        context! {
+            j => justification_view(&j, lang), notice, errors => super::ser(&errors),
+            may_decide => caller.role == Role::Admin && j.status == "pending",
+        },
+    )
+    .await
+}
+
+pub async fn justification(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+    Query(q): Query<SentQuery>,
+) -> PageResult {
+    let lang = viewer.lang;
+    let notice = if q.sent.is_some() {
+        Some(lang.text("justification_sent").to_owned())
+    } else if q.decided.is_some() {
+        Some(lang.text("justification_decided").to_owned())
+    } else {
+        None
+    };
+    justification_page(&ctx, &viewer, id, notice, Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    csrf: Option<String>,
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn decide(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+    Form(form): Form<DecisionForm>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let input = DecisionInput {
+        decision: form.decision,
+        comment: form.comment,
+    };
+    match justifications::decide(&ctx, &caller, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/justifications/{id}?decided=1")).into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            let errors = match e {
+                AppError::Validation(errors) => errors,
+                other => vec![FieldError::new("decision", other.public_message())],
+            };
+            justification_page(&ctx, &viewer, id, None, errors, status).await
+        }
+        Err(e) => Err(WebError::new(e, lang)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MailsForm {
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+/// The admin's log of every mail, 100 per page, with a resend button.
+pub async fn mails(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Query(q): Query<MailsForm>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    if caller.role != Role::Admin {
+        return Err(WebError::new(AppError::Forbidden, lang));
+    }
+    let status = q.status.filter(|s| !s.is_empty() && s != "all");
+    let page = q.page.unwrap_or(0).max(0);
+    let log = mail_log::list(
+        &ctx,
+        &MailQuery {
+            status: status.clone(),
+            student_id: None,
+            kind: None,
+            limit: Some(100),
+            offset: Some(page * 100),
+        },
+    )
+    .await
+    .map_err(page_err(lang))?;
+    let items: Vec<Value> = log
+        .items
+        .iter()
+        .map(|m| context! {
+            id => m.id, kind => m.kind.clone(), recipient => m.recipient.clone(), subject => m.subject.clone(),
+            reason => m.reason.clone(), status => m.status.clone(), queued_at => paris(m.queued_at),
+            sent_at => m.sent_at.map(paris), attempts => m.attempts, last_error => m.last_error.clone(),
+            resend_of => m.resend_of,
+        })
+        .collect();
+    let jobs = crate::jobs::statuses(&ctx)
+        .await
+        .map_err(|e| WebError::new(e.into(), lang))?;
+    let jobs: Vec<Value> = jobs
+        .iter()
+        .map(|j| context! {
+            job => j.job.name(), schedule => j.schedule.clone(),
+            last => j.last_ran_at.map(paris), outcome => j.last_outcome.clone(), next => j.next_due_at.map(paris),
+        })
+        .collect();
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/mails.html",
+        context! {
+            items, jobs, total => log.total, page, filter => status.unwrap_or_else(|| "all".to_owned()),
+            more => (page + 1) * 100 < log.total,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    csrf: Option<String>,
+}
+
+pub async fn resend(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+    Form(form): Form<CsrfOnly>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    if caller.role != Role::Admin {
+        return Err(WebError::new(AppError::Forbidden, lang));
+    }
+    let domain = ctx.mail.from_address().email.domain().to_owned();
+    outbox::resend(&ctx.db, &domain, id, ctx.clock.now())
+        .await
+        .map_err(|e| WebError::new(e.into(), lang))?
+        .ok_or_else(|| WebError::new(AppError::NotFound, lang))?;
+    Ok(Redirect::to("/mails?resent=1").into_response())
+}
