@@ -13,7 +13,7 @@ use crate::domain::attendance::{Status, half_day_en, half_day_fr};
 use crate::domain::hours::Minutes;
 use crate::i18n::Lang;
 use crate::mail::outbox::{self, NewMail};
-use crate::tx_run;
+use crate::{db_run, tx_run};
 
 /// Records, in the roll call's transaction, that these students' day must be looked at
 /// again after the grace delay (a later change pushes it back).
@@ -23,19 +23,25 @@ pub async fn schedule(
     day: NaiveDate,
     due_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    for student in students {
-        tx_run!(&mut *tx, |conn| sqlx::query(
-            "INSERT INTO absence_notice_due (student_id, day, due_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (student_id, day) DO UPDATE SET due_at = excluded.due_at",
-        )
-        .bind(student)
-        .bind(day)
-        .bind(due_at)
-        .execute(&mut *conn)
-        .await
-        .map(|r| r.rows_affected()))?;
+    if students.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    // One statement for the whole roll call.
+    let values: Vec<String> = (0..students.len())
+        .map(|i| format!("(${}, $1, $2)", i + 3))
+        .collect();
+    let sql = format!(
+        "INSERT INTO absence_notice_due (student_id, day, due_at) VALUES {} \
+         ON CONFLICT (student_id, day) DO UPDATE SET due_at = excluded.due_at",
+        values.join(", ")
+    );
+    tx_run!(&mut *tx, |conn| {
+        let mut q = sqlx::query(&sql).bind(day).bind(due_at);
+        for student in students {
+            q = q.bind(student);
+        }
+        q.execute(&mut *conn).await.map(|_| ())
+    })
 }
 
 /// Someone mail goes to.
@@ -215,6 +221,16 @@ pub async fn process_due(ctx: &ApiContext, limit: usize) -> anyhow::Result<usize
     let mut handled = 0;
     while handled < limit {
         let now = ctx.clock.now();
+        // A read first: an idle worker must not take SQLite's write lock every second.
+        let any: Option<i64> = db_run!(&ctx.db, |pool| sqlx::query_scalar(
+            "SELECT student_id FROM absence_notice_due WHERE due_at <= $1 LIMIT 1"
+        )
+        .bind(now)
+        .fetch_optional(pool)
+        .await)?;
+        if any.is_none() {
+            break;
+        }
         let mut tx = ctx.db.begin_write().await?;
         let sql = format!(
             "SELECT student_id, day, due_at FROM absence_notice_due WHERE due_at <= $1 \

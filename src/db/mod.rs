@@ -10,6 +10,7 @@ pub mod calendars;
 pub mod values;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -24,13 +25,25 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 /// A connection pool on one of the two supported engines.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
 }
 
-/// An open transaction on either engine.
+/// SQLite has one writer at a time. Writers of this process queue on an async lock instead
+/// of SQLite's busy handler, whose sleeps (up to 100 ms each) made the slowest roll calls
+/// of a busy morning wait for seconds; other processes (the CLI) still meet the busy timeout.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    pub pool: SqlitePool,
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// An open transaction on either engine; on SQLite it holds this process's writer lock.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        tokio::sync::OwnedMutexGuard<()>,
+    ),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -39,7 +52,7 @@ pub enum Tx {
 macro_rules! db_run {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Sqlite($crate::db::SqliteDb { pool: $pool, .. }) => $body,
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
@@ -51,7 +64,7 @@ macro_rules! db_run {
 macro_rules! tx_run {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+            $crate::db::Tx::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -78,7 +91,10 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(SqliteDb {
+                pool,
+                writer: Arc::new(tokio::sync::Mutex::new(())),
+            }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -105,24 +121,27 @@ impl Db {
     /// instances starting together migrate once.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Sqlite(db) => SQLITE_MIGRATIONS.run(&db.pool).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
 
+    /// A transaction; every one of them here writes, see [`Db::begin_write`].
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+        self.begin_write().await
     }
 
-    /// A transaction that will write: on SQLite it takes the write lock at once, so that two
-    /// writers queue on the busy timeout instead of failing when a reader upgrades.
+    /// A transaction that will write: on SQLite it takes this process's writer lock, then
+    /// the database's (`BEGIN IMMEDIATE`), so that writers queue instead of failing when a
+    /// reader upgrades.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(db) => {
+                // The lock first, then a connection: a writer waiting here holds none.
+                let guard = db.writer.clone().lock_owned().await;
+                Tx::Sqlite(db.pool.begin_with("BEGIN IMMEDIATE").await?, guard)
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -143,7 +162,7 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t, _) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
     }
@@ -154,7 +173,7 @@ impl Tx {
     /// different rows; nothing on SQLite, whose write transaction already excludes the others.
     pub fn skip_locked(&self) -> &'static str {
         match self {
-            Tx::Sqlite(_) => "",
+            Tx::Sqlite(..) => "",
             Tx::Postgres(_) => " FOR UPDATE SKIP LOCKED",
         }
     }

@@ -268,7 +268,12 @@ async fn roster_students(db: &Db, s: &SessionInfo) -> AppResult<Vec<RosterStuden
     Ok(students)
 }
 
-#[derive(Debug, sqlx::FromRow)]
+/// Every mark of a session with who recorded it.
+const MARKS_OF_SESSION: &str = "SELECT m.student_id, m.status, m.minutes_missed, m.note, m.source, \
+     m.recorded_at, u.display_name AS recorded_by FROM attendance_marks m \
+     LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
 struct MarkRow {
     student_id: i64,
     status: String,
@@ -305,17 +310,29 @@ async fn build_sheet(
     session: SessionInfo,
     visibility: &Visibility,
 ) -> AppResult<SessionSheet> {
+    let students = roster_students(&ctx.db, &session).await?;
+    sheet_of(ctx, caller, session, visibility, students, None).await
+}
+
+/// The sheet of a session whose roster is already known.
+async fn sheet_of(
+    ctx: &ApiContext,
+    caller: &Caller,
+    session: SessionInfo,
+    visibility: &Visibility,
+    students: Vec<RosterStudent>,
+    known_marks: Option<Vec<MarkRow>>,
+) -> AppResult<SessionSheet> {
     let db = &ctx.db;
-    let students = roster_students(db, &session).await?;
-    let marks: Vec<MarkRow> = db_run!(db, |pool| {
-        sqlx::query_as(
-        "SELECT m.student_id, m.status, m.minutes_missed, m.note, m.source, m.recorded_at, u.display_name AS recorded_by \
-         FROM attendance_marks m LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1"
-    )
-    .bind(session.id)
-    .fetch_all(pool)
-    .await
-    })?;
+    let marks: Vec<MarkRow> = match known_marks {
+        Some(marks) => marks,
+        None => db_run!(db, |pool| {
+            sqlx::query_as(MARKS_OF_SESSION)
+                .bind(session.id)
+                .fetch_all(pool)
+                .await
+        })?,
+    };
     let signins: Vec<SignInRow> = db_run!(db, |pool| sqlx::query_as(
         "SELECT student_id, signed_at, with_code FROM self_signins WHERE session_id = $1"
     )
@@ -491,12 +508,8 @@ pub async fn record(
     let times = session.times();
     let minutes = times.minutes();
     let begun = times.has_begun(ctx.clock.now());
-    let enrolled: HashSet<i64> = roster_students(&ctx.db, &session)
-        .await?
-        .into_iter()
-        .filter(|s| s.enrolled)
-        .map(|s| s.id)
-        .collect();
+    let roster = roster_students(&ctx.db, &session).await?;
+    let enrolled: HashSet<i64> = roster.iter().filter(|s| s.enrolled).map(|s| s.id).collect();
 
     let mut p = Problems::new();
     let reason = input
@@ -564,56 +577,52 @@ pub async fn record(
     p.into_result()?;
 
     let now = ctx.clock.now();
-    let changed = write_marks(
+    let (changed, marks) = write_marks(
         ctx,
         &session,
         &input.marks,
         source,
-        Some(caller.id),
+        caller,
         reason.as_deref().unwrap_or(""),
         now,
     )
     .await?;
-    let sheet = build_sheet(ctx, caller, session, &Visibility::All).await?;
+    // The roster read before the write is still the roster, and the write answered the
+    // marks: the answer needs no second read.
+    let sheet = sheet_of(ctx, caller, session, &Visibility::All, roster, Some(marks)).await?;
     Ok(RollCallSaved { changed, sheet })
 }
 
-#[derive(sqlx::FromRow)]
-struct CurrentMark {
-    student_id: i64,
-    status: String,
-    minutes_missed: i64,
-    note: String,
-}
-
 /// Writes the marks that differ from those stored, with one history row each, in one
-/// transaction; answers how many changed.
+/// transaction; answers how many changed and every mark of the session as it now stands.
 async fn write_marks(
     ctx: &ApiContext,
     session: &SessionInfo,
     marks: &[MarkInput],
     source: Source,
-    by: Option<i64>,
+    by: &Caller,
     reason: &str,
     now: DateTime<Utc>,
-) -> AppResult<usize> {
+) -> AppResult<(usize, Vec<MarkRow>)> {
     let session_id = session.id;
+    let by_id = Some(by.id);
     let mut tx = ctx.db.begin_write().await?;
+    let serialise = matches!(tx, crate::db::Tx::Postgres(_));
     let changes = tx_run!(&mut tx, |conn| {
         // Serialises roll calls of one session on PostgreSQL (SQLite already holds the lock).
-        sqlx::query("UPDATE training_sessions SET id = id WHERE id = $1")
+        if serialise {
+            sqlx::query("UPDATE training_sessions SET id = id WHERE id = $1")
+                .bind(session_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let current: Vec<MarkRow> = sqlx::query_as(MARKS_OF_SESSION)
             .bind(session_id)
-            .execute(&mut *conn)
+            .fetch_all(&mut *conn)
             .await?;
-        let current: Vec<CurrentMark> = sqlx::query_as(
-            "SELECT student_id, status, minutes_missed, note FROM attendance_marks WHERE session_id = $1",
-        )
-        .bind(session_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let current: HashMap<i64, CurrentMark> =
+        let current: HashMap<i64, MarkRow> =
             current.into_iter().map(|m| (m.student_id, m)).collect();
-        let changes: Vec<(&MarkInput, Option<&CurrentMark>)> = marks
+        let changes: Vec<(&MarkInput, Option<&MarkRow>)> = marks
             .iter()
             .map(|m| (m, current.get(&m.student_id)))
             .filter(|(m, old)| {
@@ -647,7 +656,7 @@ async fn write_marks(
             let mut q = sqlx::query(&sql)
                 .bind(session_id)
                 .bind(source.as_str())
-                .bind(by)
+                .bind(by_id)
                 .bind(now);
             for (m, _) in &changes {
                 q = q
@@ -681,7 +690,7 @@ async fn write_marks(
             let mut q = sqlx::query(&sql)
                 .bind(session_id)
                 .bind(source.as_str())
-                .bind(by)
+                .bind(by_id)
                 .bind(now)
                 .bind(reason);
             for (m, old) in &changes {
@@ -707,16 +716,32 @@ async fn write_marks(
             })
             .map(|(m, _)| m.student_id)
             .collect();
-        Ok::<_, sqlx::Error>((changes.len(), noticed))
+        // The marks as they stand once this roll call is written.
+        let mut after = current.clone();
+        for (m, _) in &changes {
+            after.insert(
+                m.student_id,
+                MarkRow {
+                    student_id: m.student_id,
+                    status: m.status.as_str().to_owned(),
+                    minutes_missed: m.minutes_missed,
+                    note: m.note.clone(),
+                    source: source.as_str().to_owned(),
+                    recorded_at: now,
+                    recorded_by: Some(by.name.clone()),
+                },
+            );
+        }
+        Ok::<_, sqlx::Error>((changes.len(), noticed, after.into_values().collect()))
     })?;
-    let (changed, noticed) = changes;
+    let (changed, noticed, after) = changes;
     if !noticed.is_empty() {
         let delay = chrono::Duration::from_std(ctx.mail.settings.absence_notice_delay)
             .unwrap_or_else(|_| chrono::Duration::minutes(15));
         notices::schedule(&mut tx, &noticed, session.day, now + delay).await?;
     }
     tx.commit().await?;
-    Ok(changed)
+    Ok((changed, after))
 }
 
 /// Signs the sheet: everyone on the roster has a mark. Signing again changes nothing.
@@ -850,16 +875,7 @@ pub async fn self_signin(
         .fetch_optional(pool)
         .await)?;
         if marked.is_none() {
-            write_marks(
-                ctx,
-                &session,
-                &[claim],
-                Source::SelfSignIn,
-                Some(caller.id),
-                "",
-                now,
-            )
-            .await?;
+            write_marks(ctx, &session, &[claim], Source::SelfSignIn, caller, "", now).await?;
         }
     }
     sheet(ctx, caller, session_id).await

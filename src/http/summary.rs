@@ -138,24 +138,76 @@ pub struct StudentSession {
 }
 
 /// The sessions of the contract's group inside its dates, each with the student's mark.
+///
+/// They come back as one text row (`string_agg`, in SQLite since 3.44 and PostgreSQL): the
+/// SQLite driver hands rows over one by one between threads, and a summary reads hundreds of
+/// them, which made it cost several times the query itself.
 pub async fn contract_sessions(db: &Db, c: &ContractFrame) -> AppResult<Vec<StudentSession>> {
     let Some(group) = c.group_id else {
         return Ok(Vec::new());
     };
     let dates = c.dates();
-    Ok(db_run!(db, |pool| {
-        sqlx::query_as(
-        "SELECT s.id, s.day, s.starts_at, s.ends_at, m.status, m.minutes_missed FROM training_sessions s \
+    let packed: Option<String> = db_run!(db, |pool| {
+        sqlx::query_scalar(
+        "SELECT string_agg(CAST(s.id AS TEXT) || ',' || CAST(s.day AS TEXT) || ',' || CAST(s.starts_at AS TEXT) \
+         || ',' || CAST(s.ends_at AS TEXT) || ',' || COALESCE(m.status, '') || ',' \
+         || COALESCE(CAST(m.minutes_missed AS TEXT), ''), ';') FROM training_sessions s \
          LEFT JOIN attendance_marks m ON m.session_id = s.id AND m.student_id = $1 \
-         WHERE s.group_id = $2 AND s.day >= $3 AND s.day <= $4 ORDER BY s.day, s.starts_at"
+         WHERE s.group_id = $2 AND s.day >= $3 AND s.day <= $4"
     )
     .bind(c.student_id)
     .bind(group)
     .bind(dates.start)
     .bind(dates.last_day())
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await
-    })?)
+    })?;
+    let mut sessions = packed
+        .as_deref()
+        .unwrap_or_default()
+        .split(';')
+        .filter(|r| !r.is_empty())
+        .map(unpack_session)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("séance illisible : {e}")))?;
+    sessions.sort_by_key(|s| (s.day, s.starts_at, s.id));
+    Ok(sessions)
+}
+
+/// `id,day,starts_at,ends_at,status,minutes_missed` (the last two empty without a mark).
+fn unpack_session(row: &str) -> Result<StudentSession, String> {
+    let mut f = row.split(',');
+    let mut next = |what: &str| {
+        f.next()
+            .ok_or_else(|| format!("{what} manquant dans « {row} »"))
+    };
+    let id = next("id")?
+        .parse()
+        .map_err(|_| format!("id dans « {row} »"))?;
+    let day = next("date")?
+        .parse()
+        .map_err(|_| format!("date dans « {row} »"))?;
+    let starts_at = next("début")?
+        .parse()
+        .map_err(|_| format!("début dans « {row} »"))?;
+    let ends_at = next("fin")?
+        .parse()
+        .map_err(|_| format!("fin dans « {row} »"))?;
+    let status = Some(next("statut")?)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let minutes_missed = match next("minutes")? {
+        "" => None,
+        m => Some(m.parse().map_err(|_| format!("minutes dans « {row} »"))?),
+    };
+    Ok(StudentSession {
+        id,
+        day,
+        starts_at,
+        ends_at,
+        status,
+        minutes_missed,
+    })
 }
 
 /// Counts a contract's semesters from its sessions and marks: no I/O.
@@ -275,4 +327,27 @@ pub async fn get_summary(
     Ok(Json(
         student_summary(&ctx, &caller, id, q.contract_id).await?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_packed_session_row_reads_back_with_or_without_a_mark() {
+        let s = unpack_session("12,2025-09-15,08:30:00,12:00:00,late,10").unwrap();
+        assert_eq!((s.id, s.day.to_string()), (12, "2025-09-15".to_owned()));
+        assert_eq!(
+            (s.starts_at.to_string(), s.ends_at.to_string()),
+            ("08:30:00".to_owned(), "12:00:00".to_owned())
+        );
+        assert_eq!(
+            (s.status.as_deref(), s.minutes_missed),
+            (Some("late"), Some(10))
+        );
+        let unmarked = unpack_session("13,2025-09-15,13:30:00,17:00:00,,").unwrap();
+        assert_eq!((unmarked.status, unmarked.minutes_missed), (None, None));
+        assert!(unpack_session("13,2025-09-15").is_err());
+        assert!(unpack_session("x,2025-09-15,13:30:00,17:00:00,,").is_err());
+    }
 }

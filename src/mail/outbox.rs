@@ -110,6 +110,17 @@ pub fn backoff(attempts: u32, cap: Duration) -> Duration {
 
 /// Takes the next due mail for this worker, if any.
 async fn claim(db: &Db, now: DateTime<Utc>) -> Result<Option<Claimed>, sqlx::Error> {
+    let due = "(status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)";
+    // A read first: an idle worker must not take SQLite's write lock every second.
+    let any: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(&format!(
+        "SELECT id FROM outbox WHERE {due} LIMIT 1"
+    ))
+    .bind(now)
+    .fetch_optional(pool)
+    .await)?;
+    if any.is_none() {
+        return Ok(None);
+    }
     let lease_until = now + LEASE;
     let sql = format!(
         "UPDATE outbox SET status = 'sending', lease_until = $1, attempts = attempts + 1 \

@@ -450,7 +450,9 @@ pub fn session_body(b: &Basics, day: &str, start: &str, end: &str) -> Value {
 /// One integer from the test's database, on either engine.
 pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
     match &app.db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Db::Sqlite(assidu::db::SqliteDb { pool: p, .. }) => {
+            sqlx::query_scalar(sql).fetch_one(p).await.unwrap()
+        }
         Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
     }
 }
@@ -458,7 +460,9 @@ pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
 /// Runs a statement with one instant bound to `$1`, on either engine.
 pub async fn execute(app: &TestApp, sql: &str, at: chrono::DateTime<chrono::Utc>) {
     match &app.db {
-        Db::Sqlite(p) => sqlx::query(sql).bind(at).execute(p).await.map(|_| ()),
+        Db::Sqlite(assidu::db::SqliteDb { pool: p, .. }) => {
+            sqlx::query(sql).bind(at).execute(p).await.map(|_| ())
+        }
         Db::Postgres(p) => sqlx::query(sql).bind(at).execute(p).await.map(|_| ()),
     }
     .unwrap()
