@@ -1,5 +1,5 @@
 //! The background worker of each instance: absence notices whose grace delay is over,
-//! scheduled jobs that are due, then the outbox. Every step is safe with several instances
+//! scheduled jobs that are due, then the outbox, and SQLite's WAL checkpoint. Every step is safe with several instances
 //! on one database and after a crash at any point.
 
 use std::time::Duration;
@@ -35,5 +35,8 @@ pub async fn round(ctx: &ApiContext) {
     }
     if let Err(e) = outbox::send_due(&ctx.db, &ctx.mail, || ctx.clock.now(), 100).await {
         tracing::warn!(error = %e, "outbox postponed");
+    }
+    if let Err(e) = ctx.db.checkpoint().await {
+        tracing::warn!(error = %e, "WAL checkpoint postponed");
     }
 }

@@ -85,7 +85,10 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Checkpoints run in the background worker (`Db::checkpoint`), not inside a
+                // roll call's commit; this only bounds the log if the worker stops.
+                .pragma("wal_autocheckpoint", "20000");
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections)
                 .acquire_timeout(Duration::from_secs(5))
@@ -144,6 +147,18 @@ impl Db {
             }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
+    }
+
+    /// Copies SQLite's write-ahead log into the database without waiting for readers or
+    /// writers (`PASSIVE`); nothing to do on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Sqlite(db) => sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&db.pool)
+                .await
+                .map(|_| ()),
+            Db::Postgres(_) => Ok(()),
+        }
     }
 
     /// A cheap round trip, for readiness probes.

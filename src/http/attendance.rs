@@ -239,7 +239,7 @@ pub async fn own_students(db: &Db, caller: &Caller) -> AppResult<HashSet<i64>> {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Deserialize)]
 struct RosterStudent {
     id: i64,
     last_name: String,
@@ -254,16 +254,29 @@ async fn roster_students(db: &Db, s: &SessionInfo) -> AppResult<Vec<RosterStuden
            EXISTS (SELECT 1 FROM contracts c WHERE c.student_id = st.id AND c.group_id = $2 AND {enrolled}) AS enrolled \
          FROM students st \
          WHERE st.id IN (SELECT c.student_id FROM contracts c WHERE c.group_id = $2 AND {enrolled}) \
-            OR st.id IN (SELECT student_id FROM attendance_marks WHERE session_id = $1) \
-         ORDER BY st.id",
+            OR st.id IN (SELECT student_id FROM attendance_marks WHERE session_id = $1)",
         enrolled = enrolled_on("$3")
     );
-    let mut students: Vec<RosterStudent> = db_run!(db, |pool| sqlx::query_as(&sql)
+    // One JSON row rather than one row per student (see MARKS_JSON_SQLITE).
+    let packed = match db {
+        Db::Sqlite(_) => format!(
+            "SELECT json_group_array(json_object('id', r.id, 'last_name', r.last_name, \
+             'first_name', r.first_name, 'enrolled', CASE WHEN r.enrolled THEN json('true') \
+             ELSE json('false') END)) FROM ({sql}) r"
+        ),
+        Db::Postgres(_) => format!(
+            "SELECT COALESCE(json_agg(json_build_object('id', r.id, 'last_name', r.last_name, \
+             'first_name', r.first_name, 'enrolled', r.enrolled)), '[]')::text FROM ({sql}) r"
+        ),
+    };
+    let json: String = db_run!(db, |pool| sqlx::query_scalar(&packed)
         .bind(s.id)
         .bind(s.group_id)
         .bind(s.day)
-        .fetch_all(pool)
+        .fetch_one(pool)
         .await)?;
+    let mut students: Vec<RosterStudent> = serde_json::from_str(&json)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("roster illisible : {e}")))?;
     students.sort_by_cached_key(|s| (sort_key(&s.last_name), sort_key(&s.first_name), s.id));
     Ok(students)
 }
@@ -273,7 +286,17 @@ const MARKS_OF_SESSION: &str = "SELECT m.student_id, m.status, m.minutes_missed,
      m.recorded_at, u.display_name AS recorded_by FROM attendance_marks m \
      LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1";
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// The same as one JSON array, per engine.
+const MARKS_JSON_SQLITE: &str = "SELECT json_group_array(json_object('student_id', m.student_id, \
+     'status', m.status, 'minutes_missed', m.minutes_missed, 'note', m.note, 'source', m.source, \
+     'recorded_at', m.recorded_at, 'recorded_by', u.display_name)) FROM attendance_marks m \
+     LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1";
+const MARKS_JSON_POSTGRES: &str = "SELECT COALESCE(json_agg(json_build_object('student_id', m.student_id, \
+     'status', m.status, 'minutes_missed', m.minutes_missed, 'note', m.note, 'source', m.source, \
+     'recorded_at', m.recorded_at, 'recorded_by', u.display_name)), '[]')::text FROM attendance_marks m \
+     LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1";
+
+#[derive(Debug, Clone, sqlx::FromRow, Deserialize)]
 struct MarkRow {
     student_id: i64,
     status: String,
@@ -608,6 +631,11 @@ async fn write_marks(
     let by_id = Some(by.id);
     let mut tx = ctx.db.begin_write().await?;
     let serialise = matches!(tx, crate::db::Tx::Postgres(_));
+    let marks_json = if serialise {
+        MARKS_JSON_POSTGRES
+    } else {
+        MARKS_JSON_SQLITE
+    };
     let changes = tx_run!(&mut tx, |conn| {
         // Serialises roll calls of one session on PostgreSQL (SQLite already holds the lock).
         if serialise {
@@ -616,10 +644,14 @@ async fn write_marks(
                 .execute(&mut *conn)
                 .await?;
         }
-        let current: Vec<MarkRow> = sqlx::query_as(MARKS_OF_SESSION)
+        // One JSON row rather than one row per student: this read holds the write lock, and
+        // the SQLite driver hands rows between threads one at a time.
+        let packed: String = sqlx::query_scalar(marks_json)
             .bind(session_id)
-            .fetch_all(&mut *conn)
+            .fetch_one(&mut *conn)
             .await?;
+        let current: Vec<MarkRow> =
+            serde_json::from_str(&packed).map_err(|e| sqlx::Error::Decode(e.into()))?;
         let current: HashMap<i64, MarkRow> =
             current.into_iter().map(|m| (m.student_id, m)).collect();
         let changes: Vec<(&MarkInput, Option<&MarkRow>)> = marks

@@ -65,8 +65,10 @@ pub struct SummaryQuery {
 /// Selects [`ContractFrame`]s; append a `WHERE` on `c` (contracts).
 pub const CONTRACT_FRAME_SELECT: &str = "SELECT c.id, c.student_id, c.tutor_id, c.group_id, \
     y.name AS academic_year, y.starts_on AS academic_year_start, c.start_date, c.end_date, \
-    c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10 \
-    FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id";
+    c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10, \
+    st.first_name AS student_first_name, st.last_name AS student_last_name \
+    FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id \
+    JOIN students st ON st.id = c.student_id";
 
 /// The contract facts a summary needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -83,6 +85,8 @@ pub struct ContractFrame {
     pub termination_date: Option<NaiveDate>,
     pub planned_minutes_s9: i64,
     pub planned_minutes_s10: i64,
+    pub student_first_name: String,
+    pub student_last_name: String,
 }
 
 impl ContractFrame {
@@ -286,12 +290,10 @@ pub async fn student_summary(
             )
         })?,
     };
-    let (first_name, last_name): (String, String) = db_run!(&ctx.db, |pool| sqlx::query_as(
-        "SELECT first_name, last_name FROM students WHERE id = $1"
-    )
-    .bind(student_id)
-    .fetch_one(pool)
-    .await)?;
+    let (first_name, last_name) = (
+        chosen.student_first_name.clone(),
+        chosen.student_last_name.clone(),
+    );
     let sessions = contract_sessions(&ctx.db, chosen).await?;
     Ok(StudentSummary {
         student_id,
