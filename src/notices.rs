@@ -15,33 +15,14 @@ use crate::i18n::Lang;
 use crate::mail::outbox::{self, NewMail};
 use crate::{db_run, tx_run};
 
-/// Records, in the roll call's transaction, that these students' day must be looked at
-/// again after the grace delay (a later change pushes it back).
-pub async fn schedule(
-    tx: &mut Tx,
-    students: &[i64],
-    day: NaiveDate,
-    due_at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    if students.is_empty() {
-        return Ok(());
-    }
-    // One statement for the whole roll call.
-    let values: Vec<String> = (0..students.len())
-        .map(|i| format!("(${}, $1, $2)", i + 3))
-        .collect();
-    let sql = format!(
-        "INSERT INTO absence_notice_due (student_id, day, due_at) VALUES {} \
-         ON CONFLICT (student_id, day) DO UPDATE SET due_at = excluded.due_at",
-        values.join(", ")
-    );
-    tx_run!(&mut *tx, |conn| {
-        let mut q = sqlx::query(&sql).bind(day).bind(due_at);
-        for student in students {
-            q = q.bind(student);
-        }
-        q.execute(&mut *conn).await.map(|_| ())
-    })
+/// The statement that records, in the roll call's transaction, that these students' day
+/// must be looked at again after the grace delay (a later change pushes it back). `values`
+/// are `(student, day, due_at)` tuples of placeholders.
+pub fn schedule_statement(values: &str) -> String {
+    format!(
+        "INSERT INTO absence_notice_due (student_id, day, due_at) VALUES {values} \
+         ON CONFLICT (student_id, day) DO UPDATE SET due_at = excluded.due_at"
+    )
 }
 
 /// Someone mail goes to.

@@ -629,6 +629,9 @@ async fn write_marks(
 ) -> AppResult<(usize, Vec<MarkRow>)> {
     let session_id = session.id;
     let by_id = Some(by.id);
+    let notice_due = now
+        + chrono::Duration::from_std(ctx.mail.settings.absence_notice_delay)
+            .unwrap_or_else(|_| chrono::Duration::minutes(15));
     let mut tx = ctx.db.begin_write().await?;
     let serialise = matches!(tx, crate::db::Tx::Postgres(_));
     let marks_json = if serialise {
@@ -665,78 +668,6 @@ async fn write_marks(
                 })
             })
             .collect();
-        if !changes.is_empty() {
-            let values: Vec<String> = (0..changes.len())
-                .map(|i| {
-                    let b = i * 4;
-                    format!(
-                        "($1, ${}, ${}, ${}, ${}, $2, $3, $4)",
-                        b + 5,
-                        b + 6,
-                        b + 7,
-                        b + 8
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO attendance_marks (session_id, student_id, status, minutes_missed, note, source, recorded_by, recorded_at) \
-                 VALUES {} ON CONFLICT (session_id, student_id) DO UPDATE SET status = excluded.status, \
-                 minutes_missed = excluded.minutes_missed, note = excluded.note, source = excluded.source, \
-                 recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
-                values.join(", ")
-            );
-            let mut q = sqlx::query(&sql)
-                .bind(session_id)
-                .bind(source.as_str())
-                .bind(by_id)
-                .bind(now);
-            for (m, _) in &changes {
-                q = q
-                    .bind(m.student_id)
-                    .bind(m.status.as_str())
-                    .bind(m.minutes_missed)
-                    .bind(m.note.as_str());
-            }
-            q.execute(&mut *conn).await?;
-
-            let values: Vec<String> = (0..changes.len())
-                .map(|i| {
-                    let b = i * 7;
-                    format!(
-                        "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $2, $3, $4, $5)",
-                        b + 6,
-                        b + 7,
-                        b + 8,
-                        b + 9,
-                        b + 10,
-                        b + 11,
-                        b + 12
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO attendance_history (session_id, student_id, old_status, old_minutes_missed, old_note, \
-                 new_status, new_minutes_missed, new_note, source, changed_by, changed_at, reason) VALUES {}",
-                values.join(", ")
-            );
-            let mut q = sqlx::query(&sql)
-                .bind(session_id)
-                .bind(source.as_str())
-                .bind(by_id)
-                .bind(now)
-                .bind(reason);
-            for (m, old) in &changes {
-                q = q
-                    .bind(m.student_id)
-                    .bind(old.map(|o| o.status.clone()))
-                    .bind(old.map(|o| o.minutes_missed))
-                    .bind(old.map(|o| o.note.clone()))
-                    .bind(m.status.as_str())
-                    .bind(m.minutes_missed)
-                    .bind(m.note.as_str());
-            }
-            q.execute(&mut *conn).await?;
-        }
         // Students whose absences changed: their day's notice is (re)scheduled.
         let noticed: Vec<i64> = changes
             .iter()
@@ -748,6 +679,29 @@ async fn write_marks(
             })
             .map(|(m, _)| m.student_id)
             .collect();
+        if !changes.is_empty() {
+            let sql = write_statement(serialise, &changes, &noticed);
+            let mut q = sqlx::query(&sql)
+                .bind(session_id)
+                .bind(source.as_str())
+                .bind(by_id)
+                .bind(now)
+                .bind(reason);
+            if !noticed.is_empty() {
+                q = q.bind(session.day).bind(notice_due);
+            }
+            for (m, old) in &changes {
+                q = q
+                    .bind(m.student_id)
+                    .bind(m.status.as_str())
+                    .bind(m.minutes_missed)
+                    .bind(m.note.as_str())
+                    .bind(old.map(|o| o.status.clone()))
+                    .bind(old.map(|o| o.minutes_missed))
+                    .bind(old.map(|o| o.note.clone()));
+            }
+            q.execute(&mut *conn).await?;
+        }
         // The marks as they stand once this roll call is written.
         let mut after = current.clone();
         for (m, _) in &changes {
@@ -764,16 +718,76 @@ async fn write_marks(
                 },
             );
         }
-        Ok::<_, sqlx::Error>((changes.len(), noticed, after.into_values().collect()))
+        Ok::<_, sqlx::Error>((changes.len(), after.into_values().collect()))
     })?;
-    let (changed, noticed, after) = changes;
-    if !noticed.is_empty() {
-        let delay = chrono::Duration::from_std(ctx.mail.settings.absence_notice_delay)
-            .unwrap_or_else(|_| chrono::Duration::minutes(15));
-        notices::schedule(&mut tx, &noticed, session.day, now + delay).await?;
-    }
+    let (changed, after) = changes;
     tx.commit().await?;
     Ok((changed, after))
+}
+
+/// The marks, their history rows and the notice schedules of a roll call as one round trip:
+/// several statements sharing their numbered parameters on SQLite (its driver runs them in
+/// turn), one statement with data-modifying CTEs on PostgreSQL. This runs under the write
+/// lock, where every round trip counts.
+///
+/// Parameters: `$1` session, `$2` source, `$3` author, `$4` instant, `$5` reason, then, when
+/// some students' absences changed, `$6` day and `$7` notice due time; then for each change,
+/// 7 in a row: student, status, minutes, note, old status, old minutes, old note.
+fn write_statement(
+    postgres: bool,
+    changes: &[(&MarkInput, Option<&MarkRow>)],
+    noticed: &[i64],
+) -> String {
+    let count = changes.len();
+    let first = if noticed.is_empty() { 6 } else { 8 };
+    let at = |i: usize| first + i * 7;
+    let marks: Vec<String> = (0..count)
+        .map(|i| {
+            let p = at(i);
+            format!("($1, ${p}, ${}, ${}, ${}, $2, $3, $4)", p + 1, p + 2, p + 3)
+        })
+        .collect();
+    let history: Vec<String> = (0..count)
+        .map(|i| {
+            let p = at(i);
+            format!(
+                "($1, ${p}, ${}, ${}, ${}, ${}, ${}, ${}, $2, $3, $4, $5)",
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 1,
+                p + 2,
+                p + 3
+            )
+        })
+        .collect();
+    let notices: Vec<String> = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, (m, _))| noticed.contains(&m.student_id))
+        .map(|(i, _)| format!("(${}, $6, $7)", at(i)))
+        .collect();
+    let marks = format!(
+        "INSERT INTO attendance_marks (session_id, student_id, status, minutes_missed, note, source, recorded_by, recorded_at) \
+         VALUES {} ON CONFLICT (session_id, student_id) DO UPDATE SET status = excluded.status, \
+         minutes_missed = excluded.minutes_missed, note = excluded.note, source = excluded.source, \
+         recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+        marks.join(", ")
+    );
+    let history = format!(
+        "INSERT INTO attendance_history (session_id, student_id, old_status, old_minutes_missed, old_note, \
+         new_status, new_minutes_missed, new_note, source, changed_by, changed_at, reason) VALUES {}",
+        history.join(", ")
+    );
+    let notices = (!notices.is_empty()).then(|| notices::schedule_statement(&notices.join(", ")));
+    match (postgres, notices) {
+        (false, None) => format!("{marks}; {history}"),
+        (false, Some(n)) => format!("{marks}; {history}; {n}"),
+        (true, None) => format!("WITH m AS ({marks} RETURNING 1) {history}"),
+        (true, Some(n)) => {
+            format!("WITH m AS ({marks} RETURNING 1), n AS ({n} RETURNING 1) {history}")
+        }
+    }
 }
 
 /// Signs the sheet: everyone on the roster has a mark. Signing again changes nothing.
