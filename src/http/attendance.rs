@@ -245,14 +245,18 @@ struct RosterStudent {
     last_name: String,
     first_name: String,
     enrolled: bool,
+    /// The student's own sign-in for this session, if any.
+    signed_at: Option<DateTime<Utc>>,
+    with_code: Option<bool>,
 }
 
 /// The group's students whose contract covers the day, and anyone already marked.
 async fn roster_students(db: &Db, s: &SessionInfo) -> AppResult<Vec<RosterStudent>> {
     let sql = format!(
         "SELECT st.id, st.last_name, st.first_name, \
-           EXISTS (SELECT 1 FROM contracts c WHERE c.student_id = st.id AND c.group_id = $2 AND {enrolled}) AS enrolled \
-         FROM students st \
+           EXISTS (SELECT 1 FROM contracts c WHERE c.student_id = st.id AND c.group_id = $2 AND {enrolled}) AS enrolled, \
+           ss.signed_at, ss.with_code \
+         FROM students st LEFT JOIN self_signins ss ON ss.session_id = $1 AND ss.student_id = st.id \
          WHERE st.id IN (SELECT c.student_id FROM contracts c WHERE c.group_id = $2 AND {enrolled}) \
             OR st.id IN (SELECT student_id FROM attendance_marks WHERE session_id = $1)",
         enrolled = enrolled_on("$3")
@@ -262,11 +266,14 @@ async fn roster_students(db: &Db, s: &SessionInfo) -> AppResult<Vec<RosterStuden
         Db::Sqlite(_) => format!(
             "SELECT json_group_array(json_object('id', r.id, 'last_name', r.last_name, \
              'first_name', r.first_name, 'enrolled', CASE WHEN r.enrolled THEN json('true') \
+             ELSE json('false') END, 'signed_at', r.signed_at, 'with_code', CASE \
+             WHEN r.with_code IS NULL THEN NULL WHEN r.with_code THEN json('true') \
              ELSE json('false') END)) FROM ({sql}) r"
         ),
         Db::Postgres(_) => format!(
             "SELECT COALESCE(json_agg(json_build_object('id', r.id, 'last_name', r.last_name, \
-             'first_name', r.first_name, 'enrolled', r.enrolled)), '[]')::text FROM ({sql}) r"
+             'first_name', r.first_name, 'enrolled', r.enrolled, 'signed_at', r.signed_at, \
+             'with_code', r.with_code)), '[]')::text FROM ({sql}) r"
         ),
     };
     let json: String = db_run!(db, |pool| sqlx::query_scalar(&packed)
@@ -305,13 +312,6 @@ struct MarkRow {
     source: String,
     recorded_at: DateTime<Utc>,
     recorded_by: Option<String>,
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct SignInRow {
-    student_id: i64,
-    signed_at: DateTime<Utc>,
-    with_code: bool,
 }
 
 fn status_of(raw: &str) -> AppResult<Status> {
@@ -356,17 +356,11 @@ async fn sheet_of(
                 .await
         })?,
     };
-    let signins: Vec<SignInRow> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT student_id, signed_at, with_code FROM self_signins WHERE session_id = $1"
-    )
-    .bind(session.id)
-    .fetch_all(pool)
-    .await)?;
+
     let times = session.times();
     let minutes = times.minutes();
     let mut marks: HashMap<i64, MarkRow> = marks.into_iter().map(|m| (m.student_id, m)).collect();
-    let mut signins: HashMap<i64, SignInRow> =
-        signins.into_iter().map(|s| (s.student_id, s)).collect();
+
     let mut roster = Vec::with_capacity(students.len());
     let mut counts = SheetCounts::default();
     let mut everyone_marked = true;
@@ -398,9 +392,9 @@ async fn sheet_of(
         if !visible {
             continue;
         }
-        let self_signin = signins.remove(&st.id).map(|s| SelfSignIn {
-            signed_at: s.signed_at,
-            with_code: s.with_code,
+        let self_signin = st.signed_at.map(|signed_at| SelfSignIn {
+            signed_at,
+            with_code: st.with_code.unwrap_or(false),
         });
         counts.roster += usize::from(st.enrolled);
         counts.self_signed += usize::from(self_signin.is_some());
