@@ -1246,3 +1246,42 @@ async fn a_tutor_without_a_valid_email_or_language_is_refused() {
     assert_eq!(tutors["total"], 1, "nothing written");
     assert_eq!(tutors["items"][0]["lang"], "fr");
 }
+
+#[tokio::test]
+async fn a_school_rewords_a_mail_with_its_own_template_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("mail/fr")).unwrap();
+    std::fs::write(
+        dir.path().join("mail/fr/absence_notice.txt"),
+        "[École] {{ student.name }} absent·e le {{ day }}\n\nBonjour,\n{% for l in lines %}{{ l.module }} : {{ l.missed }}\n{% endfor %}",
+    )
+    .unwrap();
+    let smtp = SmtpServer::start().await;
+    let mut own = config(&smtp, NOW, Duration::ZERO);
+    own.mail.templates_dir = Some(dir.path().to_owned());
+    let s = scene_with(own, smtp).await;
+    roll_call(&s, s.morning, vec![mark(s.b.student, "absent", 0)]).await;
+    let mails = s.smtp.wait_for(3, WAIT).await;
+    let office = one(&mails, OFFICE);
+    assert_eq!(office.subject, "[École] Zoé Élève absent·e le 15/09/2025");
+    assert!(
+        office.text.contains("Ingénierie logicielle : 3 h 30"),
+        "{}",
+        office.text
+    );
+    // The HTML part and the other kinds keep the built-in templates.
+    assert!(office.html.as_deref().unwrap().contains("Article 4"));
+
+    // A template that does not parse is refused when the service starts.
+    std::fs::write(dir.path().join("mail/fr/digest.html"), "{% if %}").unwrap();
+    let refused = assidu::mail::MailService::new(assidu::config::MailSettings {
+        templates_dir: Some(dir.path().to_owned()),
+        mail_dir: dir.path().join("out"),
+        ..assidu::config::MailSettings::default()
+    });
+    let err = refused
+        .err()
+        .expect("a broken template is refused")
+        .to_string();
+    assert!(err.contains("mail/fr/digest.html"), "{err}");
+}
