@@ -737,6 +737,44 @@ async fn a_justification_is_submitted_checked_and_accepted_and_both_are_told() {
     let mut recipients: Vec<String> = decided.iter().flat_map(|m| m.envelope_to.clone()).collect();
     recipients.sort();
     assert_eq!(recipients, vec!["tutor@company.test", "zoe@student.test"]);
+
+    // A tutor justifies for their own apprentice, not for someone else's.
+    let jane_id = scalar(
+        &s.app,
+        "SELECT id FROM tutors WHERE email = 'jane@company.test'",
+    )
+    .await;
+    let jane = s
+        .app
+        .user_token(Role::Tutor, "jane@company.test", Some(jane_id))
+        .await;
+    let leo_id = s.student2.to_string();
+    let for_leo = multipart(
+        &s.app,
+        &jane,
+        &[
+            ("student_id", leo_id.as_str()),
+            ("reason", "Arrêt de travail"),
+            ("session_ids", morning.as_str()),
+        ],
+        Some(("arret.png", b"\x89PNG\r\n\x1a\n0000".to_vec())),
+    )
+    .await;
+    assert_eq!(for_leo.status, StatusCode::CREATED, "{}", for_leo.text);
+    assert_eq!(for_leo.json()["justification"]["file_type"], "image/png");
+    let zoe_id = s.b.student.to_string();
+    let for_zoe = multipart(
+        &s.app,
+        &jane,
+        &[
+            ("student_id", zoe_id.as_str()),
+            ("reason", "x"),
+            ("session_ids", morning.as_str()),
+        ],
+        Some(("r.pdf", PDF.to_vec())),
+    )
+    .await;
+    assert_eq!(for_zoe.status, StatusCode::NOT_FOUND, "{}", for_zoe.text);
 }
 
 #[tokio::test]
