@@ -547,7 +547,7 @@ async fn record_past_attendance(
         )));
     }
 
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_write().await?;
     tx_run!(&mut tx, |conn| {
         for chunk in rows.chunks(100) {
             let marks: Vec<String> = (0..chunk.len())

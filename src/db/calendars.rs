@@ -129,7 +129,7 @@ pub async fn replace_days(db: &Db, calendar_id: i64, days: &[CalendarDay]) -> Ap
         return Err(AppError::Validation(conflicts));
     }
 
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_write().await?;
     tx_run!(&mut tx, |conn| {
         sqlx::query("DELETE FROM calendar_days WHERE calendar_id = $1")
             .bind(calendar_id)

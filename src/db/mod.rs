@@ -130,11 +130,6 @@ impl Db {
         Ok(())
     }
 
-    /// A transaction; every one of them here writes, see [`Db::begin_write`].
-    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.begin_write().await
-    }
-
     /// A transaction that will write: on SQLite it takes this process's writer lock, then
     /// the database's (`BEGIN IMMEDIATE`), so that writers queue instead of failing when a
     /// reader upgrades.

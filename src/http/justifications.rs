@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::db::Db;
-use crate::domain::absence::{self, Mark};
+use crate::domain::absence::Mark;
 use crate::domain::attendance::{Status, half_day_en, half_day_fr};
 use crate::domain::roles::Role;
 use crate::error::{AppError, AppResult, FieldError};
@@ -50,7 +50,6 @@ pub struct Submission {
     pub student_id: Option<i64>,
     pub session_ids: Vec<i64>,
     pub reason: String,
-    pub file_name: String,
     pub file: Option<Vec<u8>>,
 }
 
@@ -113,6 +112,7 @@ const SELECT: &str = "SELECT j.id, j.student_id, st.first_name || ' ' || st.last
 
 #[derive(Debug, sqlx::FromRow)]
 struct AbsenceRow {
+    justification_id: i64,
     session_id: i64,
     day: NaiveDate,
     starts_at: NaiveTime,
@@ -121,50 +121,72 @@ struct AbsenceRow {
     status: Option<String>,
 }
 
-async fn absences_of(db: &Db, id: i64, student: i64) -> AppResult<Vec<AbsenceRow>> {
-    Ok(db_run!(db, |pool| sqlx::query_as(
-        "SELECT s.id AS session_id, s.day, s.starts_at, s.ends_at, m.name AS module, am.status \
-         FROM justification_absences ja JOIN training_sessions s ON s.id = ja.session_id \
-         JOIN modules m ON m.id = s.module_id \
-         LEFT JOIN attendance_marks am ON am.session_id = s.id AND am.student_id = $2 \
-         WHERE ja.justification_id = $1 ORDER BY s.day, s.starts_at"
-    )
-    .bind(id)
-    .bind(student)
-    .fetch_all(pool)
-    .await)?)
+/// The absences of these justifications, in one query.
+async fn absences_of(
+    db: &Db,
+    ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Vec<JustifiedAbsence>>> {
+    let mut by_justification: std::collections::HashMap<i64, Vec<JustifiedAbsence>> =
+        std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_justification);
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT ja.justification_id, s.id AS session_id, s.day, s.starts_at, s.ends_at, m.name AS module, am.status \
+         FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
+         JOIN training_sessions s ON s.id = ja.session_id JOIN modules m ON m.id = s.module_id \
+         LEFT JOIN attendance_marks am ON am.session_id = s.id AND am.student_id = j.student_id \
+         WHERE ja.justification_id IN ({}) ORDER BY s.day, s.starts_at",
+        placeholders.join(", ")
+    );
+    let rows: Vec<AbsenceRow> = db_run!(db, |pool| {
+        let mut q = sqlx::query_as(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(pool).await
+    })?;
+    for a in rows {
+        by_justification
+            .entry(a.justification_id)
+            .or_default()
+            .push(JustifiedAbsence {
+                session_id: a.session_id,
+                day: a.day,
+                starts_at: a.starts_at,
+                ends_at: a.ends_at,
+                module: a.module,
+                status: a.status,
+            });
+    }
+    Ok(by_justification)
 }
 
-async fn complete(db: &Db, r: Row) -> AppResult<Justification> {
-    let absences = absences_of(db, r.id, r.student_id)
-        .await?
+/// Rows with their absences.
+async fn complete(db: &Db, rows: Vec<Row>) -> AppResult<Vec<Justification>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut absences = absences_of(db, &ids).await?;
+    Ok(rows
         .into_iter()
-        .map(|a| JustifiedAbsence {
-            session_id: a.session_id,
-            day: a.day,
-            starts_at: a.starts_at,
-            ends_at: a.ends_at,
-            module: a.module,
-            status: a.status,
+        .map(|r| Justification {
+            absences: absences.remove(&r.id).unwrap_or_default(),
+            id: r.id,
+            student_id: r.student_id,
+            student_name: r.student_name,
+            submitted_by: r.submitted_by,
+            submitted_at: r.submitted_at,
+            reason: r.reason,
+            file_name: r.file_name,
+            file_type: r.file_type,
+            file_size: r.file_size,
+            file_sha256: r.file_sha256,
+            status: r.status,
+            decided_by: r.decided_by,
+            decided_at: r.decided_at,
+            decision_comment: r.decision_comment,
         })
-        .collect();
-    Ok(Justification {
-        id: r.id,
-        student_id: r.student_id,
-        student_name: r.student_name,
-        submitted_by: r.submitted_by,
-        submitted_at: r.submitted_at,
-        reason: r.reason,
-        file_name: r.file_name,
-        file_type: r.file_type,
-        file_size: r.file_size,
-        file_sha256: r.file_sha256,
-        status: r.status,
-        decided_by: r.decided_by,
-        decided_at: r.decided_at,
-        decision_comment: r.decision_comment,
-        absences,
-    })
+        .collect())
 }
 
 /// The students whose justifications the caller may see: `None` for all (admin).
@@ -192,7 +214,8 @@ pub async fn load(ctx: &ApiContext, caller: &Caller, id: i64) -> AppResult<Justi
     if visible.is_some_and(|v| !v.contains(&row.student_id)) {
         return Err(AppError::NotFound);
     }
-    complete(&ctx.db, row).await
+    let mut one = complete(&ctx.db, vec![row]).await?;
+    one.pop().ok_or(AppError::NotFound)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -225,13 +248,11 @@ pub async fn list(
     .bind(q.student_id.unwrap_or(0))
     .fetch_all(pool)
     .await)?;
-    let mut out = Vec::new();
-    for r in rows {
-        if visible.as_ref().is_none_or(|v| v.contains(&r.student_id)) {
-            out.push(complete(&ctx.db, r).await?);
-        }
-    }
-    Ok(out)
+    let rows = rows
+        .into_iter()
+        .filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.student_id)))
+        .collect();
+    complete(&ctx.db, rows).await
 }
 
 /// Checks and stores a submission; answers its id. Nothing is written when anything is wrong.
@@ -367,7 +388,6 @@ pub async fn submit(ctx: &ApiContext, caller: &Caller, s: Submission) -> AppResu
         Ok::<_, sqlx::Error>(id)
     })?;
     tx.commit().await?;
-    let _ = s.file_name;
     Ok(id)
 }
 
@@ -515,13 +535,8 @@ async fn queue_decision_mails(
             .absences
             .iter()
             .map(|a| {
-                let minutes = absence::missed_minutes(
-                    Mark {
-                        status: Status::Absent,
-                        minutes_missed: 0,
-                    },
-                    (a.ends_at - a.starts_at).num_minutes(),
-                );
+                // Only whole absences are justified: the session's length is what was missed.
+                let minutes = (a.ends_at - a.starts_at).num_minutes();
                 json!({
                     "date": a.day.format("%d/%m/%Y").to_string(),
                     "half_day": match lang { Lang::Fr => half_day_fr(a.starts_at), Lang::En => half_day_en(a.starts_at) },
@@ -588,7 +603,6 @@ pub async fn read_multipart(
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "file" => {
-                s.file_name = field.file_name().unwrap_or_default().to_owned();
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(bad)? {
                     bytes.extend_from_slice(&chunk);

@@ -91,9 +91,10 @@ pub async fn get_mails(
     Ok(Json(list(&ctx, &q).await?))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
 pub struct MailDetail {
     #[serde(flatten)]
+    #[sqlx(flatten)]
     pub entry: OutboxEntry,
     pub body_text: String,
 }
@@ -110,20 +111,13 @@ pub async fn get_mail(
     State(ctx): State<ApiContext>,
     Id(id): Id,
 ) -> AppResult<Json<MailDetail>> {
-    let entry: Option<OutboxEntry> = db_run!(&ctx.db, |pool| sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM outbox WHERE id = $1"
+    let detail: Option<MailDetail> = db_run!(&ctx.db, |pool| sqlx::query_as(&format!(
+        "SELECT {ENTRY_COLUMNS}, body_text FROM outbox WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(pool)
     .await)?;
-    let entry = entry.ok_or(AppError::NotFound)?;
-    let body_text: String = db_run!(&ctx.db, |pool| sqlx::query_scalar(
-        "SELECT body_text FROM outbox WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await)?;
-    Ok(Json(MailDetail { entry, body_text }))
+    Ok(Json(detail.ok_or(AppError::NotFound)?))
 }
 
 /// Queues the same mail again, to the same recipient; the log keeps both.

@@ -131,7 +131,7 @@ pub async fn visible_contracts(
     Ok(contracts)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct StudentSession {
     pub id: i64,
     pub day: NaiveDate,
