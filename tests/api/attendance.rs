@@ -31,15 +31,7 @@ async fn school() -> School {
     let app = spawn_app_at(NOW).await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
-    let student2 = app
-        .create(&admin, "/api/v1/students", json!({"last_name": "Martin", "first_name": "Léo", "email": "leo@student.test", "birth_date": "2002-05-06", "birth_place": "Alès"}))
-        .await;
-    app.create(
-        &admin,
-        "/api/v1/contracts",
-        contract_body(student2, b.company, b.tutor, b.programme, b.year, b.group),
-    )
-    .await;
+    let student2 = add_second_student(&app, &admin, &b, b.tutor).await;
     let other_group = app
         .create(&admin, "/api/v1/groups", json!({"name": "Autre", "academic_year_id": b.year, "calendar_id": b.calendar, "programme_id": b.programme}))
         .await;

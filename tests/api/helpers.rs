@@ -425,6 +425,20 @@ pub async fn seed_basics(app: &TestApp, token: &str) -> Basics {
     }
 }
 
+/// A second student of the basics' group, Léo Martin, with a contract under `tutor`.
+pub async fn add_second_student(app: &TestApp, admin: &str, b: &Basics, tutor: i64) -> i64 {
+    let student = app
+        .create(admin, "/api/v1/students", json!({"last_name": "Martin", "first_name": "Léo", "email": "leo@student.test", "birth_date": "2002-05-06", "birth_place": "Alès"}))
+        .await;
+    app.create(
+        admin,
+        "/api/v1/contracts",
+        contract_body(student, b.company, tutor, b.programme, b.year, b.group),
+    )
+    .await;
+    student
+}
+
 pub fn contract_body(
     student: i64,
     company: i64,

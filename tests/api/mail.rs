@@ -56,15 +56,7 @@ async fn scene_with(config: TestConfig, smtp: SmtpServer) -> Scene {
     let tutor2 = app
         .create(&admin, "/api/v1/tutors", json!({"company_id": b.company, "last_name": "Smith", "first_name": "Jane", "email": "jane@company.test", "lang": "en"}))
         .await;
-    let student2 = app
-        .create(&admin, "/api/v1/students", json!({"last_name": "Martin", "first_name": "Léo", "email": "leo@student.test", "birth_date": "2002-05-06", "birth_place": "Alès"}))
-        .await;
-    app.create(
-        &admin,
-        "/api/v1/contracts",
-        contract_body(student2, b.company, tutor2, b.programme, b.year, b.group),
-    )
-    .await;
+    let student2 = add_second_student(&app, &admin, &b, tutor2).await;
     let morning = app
         .create(
             &admin,

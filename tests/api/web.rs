@@ -141,15 +141,7 @@ async fn setup() -> Setup {
     let app = spawn_app_at(NOW).await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
-    let student2 = app
-        .create(&admin, "/api/v1/students", json!({"last_name": "Martin", "first_name": "Léo", "email": "leo@student.test", "birth_date": "2002-05-06", "birth_place": "Alès"}))
-        .await;
-    app.create(
-        &admin,
-        "/api/v1/contracts",
-        contract_body(student2, b.company, b.tutor, b.programme, b.year, b.group),
-    )
-    .await;
+    let student2 = add_second_student(&app, &admin, &b, b.tutor).await;
     let session = app
         .create(
             &admin,
@@ -462,17 +454,9 @@ async fn students_tutors_and_admins_each_get_their_page() {
     );
 
     let mut admin = Browser::new(&s.app);
-    let hash = assidu::auth::hash_password(PASSWORD).unwrap();
-    assidu::auth::create_user(
-        &s.app.db,
-        Role::Admin,
-        "office@school.test",
-        "Office",
-        None,
-        &hash,
-    )
-    .await
-    .unwrap();
+    s.app
+        .user_token(Role::Admin, "office@school.test", None)
+        .await;
     admin.login("office@school.test").await;
     let home = admin.get("/").await;
     assert!(home.html.contains("Vue d&#x27;ensemble") || home.html.contains("Vue d'ensemble"));
@@ -588,17 +572,9 @@ async fn a_student_justifies_an_absence_from_the_pages_and_the_admin_accepts_it(
     );
 
     let mut admin = Browser::new(&s.app);
-    let hash = assidu::auth::hash_password(PASSWORD).unwrap();
-    assidu::auth::create_user(
-        &s.app.db,
-        Role::Admin,
-        "office@school.test",
-        "Office",
-        None,
-        &hash,
-    )
-    .await
-    .unwrap();
+    s.app
+        .user_token(Role::Admin, "office@school.test", None)
+        .await;
     admin.login("office@school.test").await;
     let list = admin.get("/justifications").await;
     assert!(list.html.contains("Élève"), "{}", list.html);
