@@ -3,6 +3,7 @@
 pub mod absence;
 pub mod attendance;
 pub mod calendar;
+pub mod certificate;
 pub mod hours;
 pub mod roles;
 pub mod semester;
