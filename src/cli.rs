@@ -8,10 +8,13 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{ApiContext, Application};
 use crate::auth;
-use crate::config::{DatabaseSettings, ServeSettings};
+use crate::certificates::{self, Existing, IssueOptions, Issuer, Selection};
+use crate::config::{DatabaseSettings, MailSettings, ServeSettings};
 use crate::db::{Db, calendars};
 use crate::db_run;
+use crate::domain::certificate::CertificateKind;
 use crate::domain::roles::Role;
+use crate::domain::semester::Semester;
 use crate::domain::text;
 use crate::error::AppError;
 use crate::http::crud;
@@ -51,6 +54,39 @@ pub enum Command {
     Demo {
         #[command(subcommand)]
         command: DemoCommand,
+    },
+    /// The S9/S10 certificates (attestations de présence, certificats de réalisation).
+    Certificates {
+        #[command(subcommand)]
+        command: CertificatesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertificatesCommand {
+    /// Issue a semester's certificates for every contract of an academic year, with a
+    /// progress bar. Documents already issued are kept; students whose roll calls are not
+    /// all signed are listed and left for later. The student and the tutor are told by mail
+    /// (queued; `assidu serve` sends it).
+    Issue {
+        /// S9 or S10.
+        #[arg(long)]
+        semester: Semester,
+        /// Academic year, e.g. 2025-2026.
+        #[arg(long)]
+        year: String,
+        /// attestation, certificat_realisation, or all (both).
+        #[arg(long, default_value = "all")]
+        kind: String,
+        /// Public base URL printed on the certificates and in the mails.
+        #[arg(
+            long,
+            env = "ASSIDU_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+        #[command(flatten)]
+        mail: MailSettings,
     },
 }
 
@@ -157,7 +193,88 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = connect(&cli.database).await?;
             load_demo(&db, crate::domain::today_in_paris()).await
         }
+        Command::Certificates {
+            command:
+                CertificatesCommand::Issue {
+                    semester,
+                    year,
+                    kind,
+                    public_url,
+                    mail,
+                },
+        } => {
+            let kinds = crate::http::certificates::parse_kinds(Some(&kind))
+                .map_err(|e| anyhow::anyhow!("--kind : {e}"))?;
+            let mail = MailService::new(mail)?;
+            let db = connect(&cli.database).await?;
+            let issuer = Issuer {
+                db,
+                mail: std::sync::Arc::new(mail),
+                public_url: public_url.trim_end_matches('/').into(),
+            };
+            issue_certificates(&issuer, semester, year, kinds).await
+        }
     }
+}
+
+async fn issue_certificates(
+    issuer: &Issuer,
+    semester: Semester,
+    year: String,
+    kinds: Vec<CertificateKind>,
+) -> anyhow::Result<()> {
+    let known: Option<i64> = db_run!(&issuer.db, |pool| sqlx::query_scalar(
+        "SELECT id FROM academic_years WHERE name = $1"
+    )
+    .bind(&year)
+    .fetch_optional(pool)
+    .await)?;
+    if known.is_none() {
+        bail!("--year : année universitaire inconnue « {year} »");
+    }
+    let selection = Selection::Year { year, semester };
+    let total = certificates::count(&issuer.db, &selection).await?;
+    let bar = indicatif::ProgressBar::new(total).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} contrats ({per_sec}, reste {eta})",
+        )?
+        .progress_chars("=> "),
+    );
+    bar.set_message(format!("Émission {semester}"));
+    let options = IssueOptions {
+        kinds,
+        existing: Existing::Skip,
+        force_reason: None,
+        issued_by: None,
+    };
+    let started = std::time::Instant::now();
+    let report = certificates::issue_many(issuer, &selection, &options, chrono::Utc::now, |done| {
+        bar.set_position(done)
+    })
+    .await;
+    bar.finish_and_clear();
+    let report = report?;
+    println!(
+        "{} ({:.1} s)",
+        report.summary_fr(),
+        started.elapsed().as_secs_f64()
+    );
+    for b in &report.blocked {
+        eprintln!("en attente : {} — {}", b.student, b.reason);
+    }
+    for f in &report.failed {
+        eprintln!("non émis : {} — {}", f.student, f.reason);
+    }
+    if report.issued > 0 {
+        println!("les courriels aux salarié·es et aux tuteurs partent avec « assidu serve »");
+    }
+    if !report.failed.is_empty() {
+        bail!(
+            "{} certificat(s) n'ont pas pu être émis (voir ci-dessus)",
+            report.failed.len()
+        );
+    }
+    Ok(())
 }
 
 async fn serve(database: &DatabaseSettings, settings: ServeSettings) -> anyhow::Result<()> {

@@ -223,6 +223,11 @@ pub struct JobSettings {
     /// Consecutive absent half-days that raise the dropout alert.
     #[arg(long, env = "ASSIDU_DROPOUT_HALF_DAYS", default_value_t = 3)]
     pub dropout_half_days: u32,
+
+    /// Issues the S9/S10 certificates of semesters that have ended with every roll call
+    /// signed, and tells the office which students are blocked by missing ones.
+    #[arg(long, env = "ASSIDU_CERTIFICATES_CRON", default_value = "0 0 7 * * *")]
+    pub certificates_cron: String,
 }
 
 impl Default for JobSettings {
@@ -234,16 +239,18 @@ impl Default for JobSettings {
             alert_cron: "0 30 18 * * *".to_owned(),
             absence_thresholds: vec![10, 20],
             dropout_half_days: 3,
+            certificates_cron: "0 0 7 * * *".to_owned(),
         }
     }
 }
 
-/// The three schedules, parsed.
+/// The jobs' schedules, parsed.
 #[derive(Debug, Clone)]
 pub struct Schedules {
     pub digest: cron::Schedule,
     pub reminder: cron::Schedule,
     pub alert: cron::Schedule,
+    pub certificates: cron::Schedule,
 }
 
 impl JobSettings {
@@ -271,6 +278,7 @@ impl JobSettings {
             digest: parse("ASSIDU_DIGEST_CRON", &self.digest_cron)?,
             reminder: parse("ASSIDU_REMINDER_CRON", &self.reminder_cron)?,
             alert: parse("ASSIDU_ALERT_CRON", &self.alert_cron)?,
+            certificates: parse("ASSIDU_CERTIFICATES_CRON", &self.certificates_cron)?,
         })
     }
 }

@@ -12,9 +12,12 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::app::ApiContext;
+use crate::certificates::{self, Existing, IssueOptions, Issuer, Selection};
 use crate::db::Tx;
 use crate::domain::absence::{self, Mark};
 use crate::domain::attendance::{Status, half_day_fr, paris_instant};
+use crate::domain::certificate::CertificateKind;
+use crate::domain::semester::Semester;
 use crate::http::summary::{CONTRACT_FRAME_SELECT, ContractFrame, contract_sessions, summarize};
 use crate::i18n::Lang;
 use crate::mail::outbox::{self, NewMail};
@@ -30,16 +33,18 @@ pub enum Job {
     Digest,
     Reminder,
     Alert,
+    Certificates,
 }
 
 impl Job {
-    pub const ALL: [Job; 3] = [Job::Digest, Job::Reminder, Job::Alert];
+    pub const ALL: [Job; 4] = [Job::Digest, Job::Reminder, Job::Alert, Job::Certificates];
 
     pub fn name(self) -> &'static str {
         match self {
             Job::Digest => "digest",
             Job::Reminder => "reminder",
             Job::Alert => "alert",
+            Job::Certificates => "certificates",
         }
     }
 
@@ -52,6 +57,7 @@ impl Job {
             Job::Digest => &ctx.jobs.schedules.digest,
             Job::Reminder => &ctx.jobs.schedules.reminder,
             Job::Alert => &ctx.jobs.schedules.alert,
+            Job::Certificates => &ctx.jobs.schedules.certificates,
         }
     }
 
@@ -126,6 +132,15 @@ pub async fn run_once(ctx: &ApiContext, job: Job, due: DateTime<Utc>) -> anyhow:
         Job::Digest => digest(ctx, &mut tx, due, now).await?,
         Job::Reminder => reminders(ctx, &mut tx, due, now).await?,
         Job::Alert => alerts(ctx, &mut tx, due, now).await?,
+        Job::Certificates => {
+            // Issuing writes a batch at a time: the claim is committed first so that the
+            // writers of roll calls are not held for the whole run. A run cut short is
+            // finished by the next one (what was issued is skipped).
+            tx.commit().await?;
+            let outcome = issue_due_certificates(ctx, due).await?;
+            tx = ctx.db.begin_write().await?;
+            outcome
+        }
     };
     tx_run!(&mut tx, |conn| sqlx::query(
         "UPDATE job_runs SET outcome = $3 WHERE job = $1 AND due_at = $2"
@@ -139,6 +154,54 @@ pub async fn run_once(ctx: &ApiContext, job: Job, due: DateTime<Utc>) -> anyhow:
     tx.commit().await?;
     tracing::info!(job = job.name(), %due, outcome, "scheduled job ran");
     Ok(true)
+}
+
+/// Issues both documents of every semester that has ended with its roll calls signed, and
+/// tells the office which students are held by unsigned ones.
+async fn issue_due_certificates(ctx: &ApiContext, due: DateTime<Utc>) -> anyhow::Result<String> {
+    let issuer = Issuer::from(ctx);
+    let options = IssueOptions {
+        kinds: CertificateKind::ALL.to_vec(),
+        existing: Existing::Skip,
+        force_reason: None,
+        issued_by: None,
+    };
+    let mut issued = 0;
+    let mut blocked = Vec::new();
+    let mut failed = Vec::new();
+    for semester in [Semester::S9, Semester::S10] {
+        let selection = Selection::Missing {
+            semester,
+            kinds: CertificateKind::ALL.len(),
+            today: ctx.clock.today(),
+        };
+        let clock = ctx.clock;
+        let report =
+            certificates::issue_many(&issuer, &selection, &options, || clock.now(), |_| {}).await?;
+        issued += report.issued;
+        for f in &report.failed {
+            tracing::warn!(student = %f.student, semester = %f.semester, reason = %f.reason, "certificate not issued");
+        }
+        blocked.extend(report.blocked);
+        failed.extend(report.failed);
+    }
+    let mut tx = ctx.db.begin_write().await?;
+    let dedup = format!("certificates_blocked:{}", due.timestamp());
+    certificates::queue_blocked_report(
+        &issuer,
+        &mut tx,
+        &blocked,
+        &failed,
+        &dedup,
+        ctx.clock.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!(
+        "{issued} document(s) émis, {} salarié·e(s) bloqué·e(s) par des appels non signés, {} en erreur",
+        blocked.len(),
+        failed.len()
+    ))
 }
 
 fn paris_day(t: DateTime<Utc>) -> NaiveDate {
@@ -572,6 +635,7 @@ pub async fn statuses(ctx: &ApiContext) -> Result<Vec<JobStatus>, sqlx::Error> {
                 Job::Digest => ctx.jobs.settings.digest_cron.clone(),
                 Job::Reminder => ctx.jobs.settings.reminder_cron.clone(),
                 Job::Alert => ctx.jobs.settings.alert_cron.clone(),
+                Job::Certificates => ctx.jobs.settings.certificates_cron.clone(),
             },
             last_due_at: last.as_ref().map(|l| l.0),
             last_ran_at: last.as_ref().map(|l| l.1),

@@ -166,7 +166,7 @@ pub struct JobRun {
     pub ran: bool,
 }
 
-/// Runs a job now (`digest`, `reminder` or `alert`), as if it were due at this instant.
+/// Runs a job now (`digest`, `reminder`, `alert` or `certificates`), as if it were due at this instant.
 ///
 /// Rôle : admin.
 #[utoipa::path(post, path = "/jobs/{name}/run", tag = "mail", params(("name" = String, Path)),

@@ -3,6 +3,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 pub mod contracts;
 pub mod crud;
 pub mod emargement;
@@ -83,6 +84,20 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(mail_log::post_resend))
         .routes(routes!(mail_log::get_jobs))
         .routes(routes!(mail_log::post_job_run))
+        .routes(routes!(
+            certificates::post_certificate,
+            certificates::get_certificates
+        ))
+        .routes(routes!(certificates::post_issue_batch))
+        .routes(routes!(certificates::get_pdf))
+        .routes(routes!(certificates::get_verify))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(certificates::post_verify))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    certificates::VERIFY_BODY_LIMIT,
+                )),
+        )
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

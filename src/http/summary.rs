@@ -214,12 +214,12 @@ fn unpack_session(row: &str) -> Result<StudentSession, String> {
     })
 }
 
-/// Counts a contract's semesters from its sessions and marks: no I/O.
-pub fn summarize(
+/// Each semester of a contract with the tally of its sessions and marks: no I/O.
+pub fn tally_semesters(
     c: &ContractFrame,
     sessions: &[StudentSession],
     now: chrono::DateTime<chrono::Utc>,
-) -> Vec<SemesterSummary> {
+) -> Vec<(semester::SemesterCoverage, Tally)> {
     let dates = c.dates();
     let periods: Vec<SemesterPeriod> = semester::semesters(&dates);
     let scheduled: Vec<semester::ScheduledSession> = sessions
@@ -237,7 +237,7 @@ pub fn summarize(
         &scheduled,
     );
     coverage
-        .iter()
+        .into_iter()
         .map(|cov| {
             let tally: Tally = sessions
                 .iter()
@@ -255,6 +255,20 @@ pub fn summarize(
                     }
                 })
                 .collect();
+            (cov, tally)
+        })
+        .collect()
+}
+
+/// Counts a contract's semesters from its sessions and marks: no I/O.
+pub fn summarize(
+    c: &ContractFrame,
+    sessions: &[StudentSession],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<SemesterSummary> {
+    tally_semesters(c, sessions, now)
+        .into_iter()
+        .map(|(cov, tally)| {
             let h = |m: i64| Minutes(m).hours();
             SemesterSummary {
                 semester: cov.semester,

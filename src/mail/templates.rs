@@ -19,6 +19,8 @@ pub const KINDS: &[&str] = &[
     "roll_call_reminder",
     "threshold_warning",
     "dropout_alert",
+    "certificate_issued",
+    "certificates_blocked",
 ];
 
 macro_rules! builtin {
@@ -58,6 +60,14 @@ static BUILTIN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
         "mail/fr/dropout_alert.html",
         "mail/en/dropout_alert.txt",
         "mail/en/dropout_alert.html",
+        "mail/fr/certificate_issued.txt",
+        "mail/fr/certificate_issued.html",
+        "mail/en/certificate_issued.txt",
+        "mail/en/certificate_issued.html",
+        "mail/fr/certificates_blocked.txt",
+        "mail/fr/certificates_blocked.html",
+        "mail/en/certificates_blocked.txt",
+        "mail/en/certificates_blocked.html",
     ]
     .into_iter()
     .collect()

@@ -7,6 +7,7 @@
 //! on a user's behalf.
 
 mod absences;
+mod certificates;
 mod pages;
 
 use std::sync::LazyLock;
@@ -62,6 +63,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/justifications.html",
         "pages/justification.html",
         "pages/mails.html",
+        "pages/certificates.html",
+        "pages/certificates_list.html",
+        "pages/student_certificates.html",
+        "pages/verify.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -112,6 +117,17 @@ pub fn router() -> Router<ApiContext> {
         .route("/justifications/{id}/decision", post(absences::decide))
         .route("/mails", get(absences::mails))
         .route("/mails/{id}/resend", post(absences::resend))
+        .route("/certificates", get(certificates::my_certificates))
+        .route("/certificates/issue", post(certificates::issue_batch))
+        .route(
+            "/students/{id}/certificates",
+            get(certificates::student_page).post(certificates::issue_for_student),
+        )
+        .route(
+            "/verify",
+            get(certificates::verify_query).post(certificates::verify_upload),
+        )
+        .route("/verify/{number}", get(certificates::verify_page))
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::http::justifications::BODY_LIMIT,
         ))

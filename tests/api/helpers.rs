@@ -231,6 +231,11 @@ impl Answer {
 
 impl TestApp {
     /// The same database, for another instance.
+    /// Stops this instance and hands its database over, to start another one on it.
+    pub fn stop(self) -> TestDatabase {
+        self._database
+    }
+
     pub fn database(&self) -> TestDatabase {
         TestDatabase {
             url: self._database.url.clone(),
@@ -306,6 +311,13 @@ impl TestApp {
         assidu::auth::create_user(&self.db, role, email, email, link, &hash)
             .await
             .expect("create user");
+        let a = self.login(email, PASSWORD).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        a.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A token for an account that already exists (created by [`TestApp::user_token`]).
+    pub async fn token_of(&self, email: &str) -> String {
         let a = self.login(email, PASSWORD).await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);
         a.json()["token"].as_str().unwrap().to_owned()

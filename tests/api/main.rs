@@ -9,6 +9,7 @@ mod attendance;
 mod auth;
 mod browser;
 mod calendar;
+mod certificates;
 mod cli;
 mod demo;
 mod emargement;

@@ -13,21 +13,21 @@ use crate::helpers::*;
 const NOW: &str = "2025-09-15T10:00:00+02:00";
 
 /// A browser without JavaScript: keeps cookies, does not follow redirects.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
     cookies: HashMap<String, String>,
 }
 
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    html: String,
-    headers: reqwest::header::HeaderMap,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) html: String,
+    pub(crate) headers: reqwest::header::HeaderMap,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Browser {
             app,
             client: reqwest::Client::builder()
@@ -68,7 +68,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let res = self
             .client
             .get(self.app.url(path))
@@ -79,7 +79,7 @@ impl<'a> Browser<'a> {
         self.take(res).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let res = self
             .client
             .post(self.app.url(path))
@@ -91,7 +91,11 @@ impl<'a> Browser<'a> {
         self.take(res).await
     }
 
-    async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Page {
+    pub(crate) async fn post_multipart(
+        &mut self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> Page {
         let res = self
             .client
             .post(self.app.url(path))
@@ -103,7 +107,7 @@ impl<'a> Browser<'a> {
         self.take(res).await
     }
 
-    async fn login(&mut self, email: &str) -> Page {
+    pub(crate) async fn login(&mut self, email: &str) -> Page {
         let page = self.get("/login").await;
         let csrf = hidden(&page.html, "csrf");
         self.post(
@@ -120,7 +124,7 @@ impl<'a> Browser<'a> {
 }
 
 /// The value of a hidden input.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)

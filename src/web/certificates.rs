@@ -1,0 +1,475 @@
+//! Pages of the certificates: « Mes attestations » (the student's, a tutor's students', the
+//! admin's latest and bulk issue), one student's certificates with the admin's issue form,
+//! and the public verification page (by number, or by uploading the PDF).
+
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use super::pages::{PageResult, page_err, show};
+use super::{Viewer, WebError, ser};
+use crate::app::ApiContext;
+use crate::certificates::{self, Existing, IssueOptions, Issuer, Selection};
+use crate::db_run;
+use crate::domain::hours::Minutes;
+use crate::domain::roles::Role;
+use crate::domain::semester::Semester;
+use crate::domain::text::date_fr;
+use crate::error::{AppError, FieldError};
+use crate::http::certificates::{
+    CertificateEntry, Verification, parse_kinds, student_certificates, verify_bytes, verify_number,
+};
+use crate::http::crud::Id;
+use crate::i18n::Lang;
+
+/// « 252 h 30 », the way the certificates print hours (in both languages).
+fn hours(h: f64) -> String {
+    Minutes((h * 60.0).round() as i64).fmt_fr()
+}
+
+fn entry_row(e: &CertificateEntry, lang: Lang) -> Value {
+    context! {
+        number => e.number.clone(),
+        title => match lang { Lang::Fr => e.title.clone(), Lang::En => format!("{} — Semester {}", e.kind.title_en(), e.semester.number()) },
+        semester => e.semester.as_str(),
+        academic_year => e.academic_year.clone(),
+        period => format!("{} – {}", date_fr(e.period_from), date_fr(e.period_to)),
+        attended => hours(e.attended_hours),
+        planned => hours(e.planned_hours),
+        excused => hours(e.excused_hours),
+        unexcused => hours(e.unexcused_hours),
+        valid => e.superseded_at.is_none(),
+        superseded_by => e.superseded_by.clone(),
+        supersede_reason => e.supersede_reason.clone(),
+        forced_reason => e.forced_reason.clone(),
+        issued => date_fr(e.issued_at.with_timezone(&chrono_tz::Europe::Paris).date_naive()),
+        pdf_url => format!("/api/v1/certificates/{}.pdf", e.number),
+        verify_url => format!("/verify/{}", e.number),
+    }
+}
+
+async fn student_name(ctx: &ApiContext, id: i64) -> Result<String, AppError> {
+    let (first, last): (String, String) = db_run!(&ctx.db, |pool| sqlx::query_as(
+        "SELECT first_name, last_name FROM students WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)?;
+    Ok(format!("{first} {}", last.to_uppercase()))
+}
+
+/// One student's block of the list page.
+async fn student_block(ctx: &ApiContext, viewer: &Viewer, id: i64) -> Result<Value, AppError> {
+    let caller = viewer.caller.as_ref().ok_or(AppError::Unauthorized)?;
+    let entries = student_certificates(ctx, caller, id).await?;
+    Ok(context! {
+        id,
+        name => student_name(ctx, id).await?,
+        certificates => entries.iter().map(|e| entry_row(e, viewer.lang)).collect::<Vec<_>>(),
+    })
+}
+
+/// « Mes attestations »: the student's own; a tutor's students'; for an admin, the latest
+/// issued and the form to issue a whole year.
+pub async fn my_certificates(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    admin_page_or_list(&ctx, &viewer, &caller, None, Vec::new(), StatusCode::OK)
+        .await
+        .map_err(page_err(lang))?
+}
+
+async fn admin_page_or_list(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    caller: &crate::auth::Caller,
+    report: Option<Value>,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<PageResult, AppError> {
+    let students: Vec<i64> = match caller.role {
+        Role::Student => caller.student_id.into_iter().collect(),
+        Role::Tutor => db_run!(&ctx.db, |pool| sqlx::query_scalar(
+            "SELECT DISTINCT st.id FROM contracts c JOIN students st ON st.id = c.student_id \
+             WHERE c.tutor_id = $1 ORDER BY st.id"
+        )
+        .bind(caller.tutor_id.unwrap_or(-1))
+        .fetch_all(pool)
+        .await)?,
+        Role::Admin => Vec::new(),
+        Role::Teacher => return Err(AppError::Forbidden),
+    };
+    let mut blocks = Vec::with_capacity(students.len());
+    for id in students {
+        blocks.push(student_block(ctx, viewer, id).await?);
+    }
+    let latest: Vec<Value> = if caller.role == Role::Admin {
+        let rows: Vec<(String, i64, String, String, String)> = db_run!(&ctx.db, |pool| {
+            sqlx::query_as(
+                "SELECT ce.number, st.id, st.first_name, st.last_name, ce.semester FROM certificates ce \
+                 JOIN students st ON st.id = ce.student_id ORDER BY ce.id DESC LIMIT 50",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|(number, id, first, last, semester)| {
+                context! { number, student_id => id, student => format!("{first} {}", last.to_uppercase()), semester }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let years: Vec<String> = if caller.role == Role::Admin {
+        db_run!(&ctx.db, |pool| sqlx::query_scalar(
+            "SELECT name FROM academic_years ORDER BY starts_on DESC"
+        )
+        .fetch_all(pool)
+        .await)?
+    } else {
+        Vec::new()
+    };
+    Ok(show(
+        ctx,
+        viewer,
+        status,
+        "pages/certificates.html",
+        context! {
+            students => blocks,
+            is_admin => caller.role == Role::Admin,
+            latest, years, report,
+            errors => ser(errors),
+        },
+    )
+    .await)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BatchForm {
+    csrf: Option<String>,
+    semester: String,
+    year: String,
+    kind: Option<String>,
+}
+
+/// The admin issues a semester for a whole year from the page.
+pub async fn issue_batch(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Form(form): Form<BatchForm>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let lang = viewer.lang;
+    if caller.role != Role::Admin {
+        return Err(WebError::new(AppError::Forbidden, lang));
+    }
+    let mut errors = Vec::new();
+    let semester = form
+        .semester
+        .parse::<Semester>()
+        .map_err(|e| errors.push(FieldError::new("semester", e)))
+        .ok();
+    let kinds = parse_kinds(form.kind.as_deref())
+        .map_err(|e| errors.push(FieldError::new("kind", e)))
+        .ok();
+    let (Some(semester), Some(kinds)) = (semester, kinds) else {
+        return admin_page_or_list(
+            &ctx,
+            &viewer,
+            &caller,
+            None,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await
+        .map_err(page_err(lang))?;
+    };
+    let options = IssueOptions {
+        kinds,
+        existing: Existing::Skip,
+        force_reason: None,
+        issued_by: Some(caller.id),
+    };
+    let clock = ctx.clock;
+    let report = certificates::issue_many(
+        &Issuer::from(&ctx),
+        &Selection::Year {
+            year: form.year.trim().to_owned(),
+            semester,
+        },
+        &options,
+        || clock.now(),
+        |_| {},
+    )
+    .await
+    .map_err(|e| WebError::new(AppError::Internal(e), lang))?;
+    let report = context! {
+        summary => report.summary_fr(),
+        held => report.blocked.iter().chain(report.failed.iter()).map(|h| context! {
+            student_id => h.student_id, student => h.student.clone(), reason => h.reason.clone(),
+        }).collect::<Vec<_>>(),
+    };
+    admin_page_or_list(
+        &ctx,
+        &viewer,
+        &caller,
+        Some(report),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+    .map_err(page_err(lang))?
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IssuedQuery {
+    issued: Option<String>,
+}
+
+/// One student's certificates, with the admin's form to issue or correct.
+pub async fn student_page(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+    axum::extract::Query(q): axum::extract::Query<IssuedQuery>,
+) -> PageResult {
+    viewer.require()?;
+    let notice = q
+        .issued
+        .filter(|n| crate::domain::certificate::is_well_formed_number(n));
+    student_page_with(&ctx, &viewer, id, notice, Vec::new(), StatusCode::OK).await
+}
+
+async fn student_page_with(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    id: i64,
+    notice: Option<String>,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> PageResult {
+    let lang = viewer.lang;
+    let caller = viewer.require()?;
+    let block = student_block(ctx, viewer, id)
+        .await
+        .map_err(page_err(lang))?;
+    show(
+        ctx,
+        viewer,
+        status,
+        "pages/student_certificates.html",
+        context! {
+            student => block,
+            is_admin => caller.role == Role::Admin,
+            notice,
+            errors => ser(errors),
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IssueForm {
+    csrf: Option<String>,
+    semester: String,
+    kind: Option<String>,
+    /// `force` or `replace` (a checkbox each).
+    force: Option<String>,
+    replace: Option<String>,
+    reason: Option<String>,
+}
+
+/// The admin issues (or, after a correction, re-issues) one student's certificate.
+pub async fn issue_for_student(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+    Form(form): Form<IssueForm>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let lang = viewer.lang;
+    if caller.role != Role::Admin {
+        return Err(WebError::new(AppError::Forbidden, lang));
+    }
+    let fail = |e: AppError| async {
+        let (status, errors) = match e {
+            AppError::Validation(fields) => (StatusCode::UNPROCESSABLE_ENTITY, fields),
+            other => (
+                other.status(),
+                vec![FieldError::new("", other.public_message())],
+            ),
+        };
+        student_page_with(&ctx, &viewer, id, None, errors, status).await
+    };
+    let body = crate::http::certificates::IssueRequest {
+        semester: form.semester.clone(),
+        kind: form.kind.clone().filter(|k| !k.is_empty()),
+        contract_id: None,
+        force: form.force.is_some(),
+        replace: form.replace.is_some(),
+        reason: form.reason.clone(),
+    };
+    match crate::http::certificates::issue(&ctx, &caller, id, body).await {
+        Ok(issued) => Ok(viewer.finish(
+            Redirect::to(&format!(
+                "/students/{id}/certificates?issued={}",
+                issued.number
+            ))
+            .into_response(),
+        )),
+        Err(e) => fail(e).await,
+    }
+}
+
+fn verification_view(v: &Verification, lang: Lang) -> Value {
+    context! {
+        number => v.number.clone(),
+        valid => v.valid,
+        title => match lang { Lang::Fr => v.title.clone(), Lang::En => format!("{} — Semester {}", v.kind.title_en(), v.semester.number()) },
+        academic_year => v.academic_year.clone(),
+        student => v.student.clone(),
+        company => v.company.clone(),
+        school => v.school.clone(),
+        qualification => v.qualification.clone(),
+        period => format!("{} – {}", date_fr(v.period_from), date_fr(v.period_to)),
+        planned => hours(v.planned_hours),
+        attended => hours(v.attended_hours),
+        excused => hours(v.excused_hours),
+        unexcused => hours(v.unexcused_hours),
+        issued => date_fr(v.issued_on),
+        superseded_on => v.superseded_on.map(date_fr),
+        superseded_by => v.superseded_by.clone(),
+        sha256 => v.sha256.clone(),
+    }
+}
+
+/// The public verification page: a number to type, or the PDF to upload.
+pub async fn verify_form(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/verify.html",
+        context! {},
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NumberQuery {
+    number: Option<String>,
+}
+
+/// The form's « Vérifier » by number, as a link that can be shared.
+pub async fn verify_query(
+    viewer: Viewer,
+    axum::extract::Query(q): axum::extract::Query<NumberQuery>,
+    State(ctx): State<ApiContext>,
+) -> PageResult {
+    match q.number.map(|n| n.trim().to_uppercase()) {
+        Some(n) if !n.is_empty() => Ok(Redirect::to(&format!(
+            "/verify/{}",
+            form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()
+        ))
+        .into_response()),
+        _ => verify_form(State(ctx), viewer).await,
+    }
+}
+
+/// A certificate's public status by number.
+pub async fn verify_page(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Path(number): Path<String>,
+) -> PageResult {
+    let (status, page) = match verify_number(&ctx.db, &number).await {
+        Ok(v) => (
+            StatusCode::OK,
+            context! { certificate => verification_view(&v, viewer.lang), asked => number },
+        ),
+        Err(AppError::NotFound) => (
+            StatusCode::NOT_FOUND,
+            context! { unknown => true, asked => number },
+        ),
+        Err(e) => return Err(WebError::new(e, viewer.lang)),
+    };
+    show(&ctx, &viewer, status, "pages/verify.html", page).await
+}
+
+/// Checks an uploaded PDF against the certificates issued, by its SHA-256. Public, and it
+/// changes nothing: no CSRF token needed.
+pub async fn verify_upload(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let lang = viewer.lang;
+    let file = match read_upload(form).await {
+        Ok(Some(file)) => file,
+        Ok(None) => {
+            return upload_problem(
+                &ctx,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "verify_no_file",
+            )
+            .await;
+        }
+        Err(status) => {
+            return upload_problem(&ctx, &viewer, status, "verify_too_large").await;
+        }
+    };
+    let (sha256, found) = verify_bytes(&ctx.db, &file).await.map_err(page_err(lang))?;
+    let page = match found {
+        Some(v) => {
+            context! { certificate => verification_view(&v, lang), file_matches => true, file_sha256 => sha256 }
+        }
+        None => context! { file_matches => false, file_sha256 => sha256, uploaded => true },
+    };
+    show(&ctx, &viewer, StatusCode::OK, "pages/verify.html", page).await
+}
+
+/// The `file` field of the verification form; `Err` when the form could not be read (too
+/// large, cut short).
+async fn read_upload(
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Option<axum::body::Bytes>, StatusCode> {
+    // A form without any field is not even multipart to some clients: simply no file.
+    let Ok(mut form) = form else {
+        return Ok(None);
+    };
+    let mut file = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                file = Some(field.bytes().await.map_err(|e| e.status())?);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) if file.is_none() && e.status() == StatusCode::BAD_REQUEST => return Ok(None),
+            Err(e) => return Err(e.status()),
+        }
+    }
+    Ok(file.filter(|f| !f.is_empty()))
+}
+
+async fn upload_problem(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    status: StatusCode,
+    text: &str,
+) -> PageResult {
+    show(
+        ctx,
+        viewer,
+        status,
+        "pages/verify.html",
+        context! { upload_error => viewer.lang.text(text) },
+    )
+    .await
+}
