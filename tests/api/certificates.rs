@@ -1070,3 +1070,132 @@ async fn certificate_numbers(app: &TestApp) -> Vec<String> {
     };
     list.unwrap()
 }
+
+/// Runs one statement on the test's database, on either engine.
+async fn run_sql(app: &TestApp, sql: &str) {
+    let done = match &app.db {
+        assidu::db::Db::Sqlite(assidu::db::SqliteDb { pool, .. }) => {
+            sqlx::query(sql).execute(pool).await.map(|_| ())
+        }
+        assidu::db::Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+    };
+    done.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+#[tokio::test]
+async fn a_bulk_issue_killed_midway_leaves_nothing_half_issued_and_a_rerun_completes_it() {
+    let s = scene().await;
+    // 640 more students in Zoé's group, marked like her: copies of her rows.
+    let extra = 640;
+    run_sql(
+        &s.app,
+        &format!(
+            "INSERT INTO students (last_name, first_name, email, birth_date, birth_place) \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {extra}) \
+             SELECT 'Copie' || i, st.first_name, 'copy' || i || '@student.test', st.birth_date, st.birth_place \
+             FROM students st, n WHERE st.id = {}",
+            s.b.student
+        ),
+    )
+    .await;
+    run_sql(
+        &s.app,
+        &format!(
+            "INSERT INTO contracts (student_id, company_id, tutor_id, programme_id, academic_year_id, group_id, \
+             kind, start_date, end_date, defence_date, place, planned_minutes_s9, planned_minutes_s10, \
+             price_s9_cents, price_s10_cents) \
+             SELECT st.id, c.company_id, c.tutor_id, c.programme_id, c.academic_year_id, c.group_id, c.kind, \
+             c.start_date, c.end_date, c.defence_date, c.place, c.planned_minutes_s9, c.planned_minutes_s10, \
+             c.price_s9_cents, c.price_s10_cents FROM contracts c, students st \
+             WHERE c.id = {} AND st.email LIKE 'copy%'",
+            s.b.contract
+        ),
+    )
+    .await;
+    run_sql(
+        &s.app,
+        &format!(
+            "INSERT INTO attendance_marks (session_id, student_id, status, minutes_missed, note, source, recorded_by, recorded_at) \
+             SELECT m.session_id, st.id, m.status, m.minutes_missed, m.note, m.source, m.recorded_by, m.recorded_at \
+             FROM attendance_marks m, students st WHERE m.student_id = {} AND st.email LIKE 'copy%'",
+            s.b.student
+        ),
+    )
+    .await;
+    let contracts = scalar(&s.app, "SELECT COUNT(*) FROM contracts").await;
+    assert_eq!(contracts, extra + 2);
+
+    let url = s.app.db_url();
+    let command = || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_assidu"));
+        c.args([
+            "certificates",
+            "issue",
+            "--semester",
+            "S9",
+            "--year",
+            "2025-2026",
+        ])
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+        c
+    };
+    // Kill it (SIGKILL) once the first batches are written.
+    let mut child = command().spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        if certificate_count(&s.app).await > 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing issued");
+        assert!(child.try_wait().unwrap().is_none(), "finished too early");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let at_kill = certificate_count(&s.app).await;
+    assert!(
+        at_kill < 2 * contracts,
+        "killed mid-run: {at_kill} documents of {}",
+        2 * contracts
+    );
+    // What was written is whole: every contract issued has both documents, each with its
+    // bytes and hash, and the two mails (student, tutor).
+    let issued_contracts = scalar(
+        &s.app,
+        "SELECT COUNT(DISTINCT contract_id) FROM certificates",
+    )
+    .await;
+    assert_eq!(at_kill, 2 * issued_contracts);
+    let mails = "SELECT COUNT(*) FROM outbox WHERE kind = 'certificate_issued'";
+    assert_eq!(scalar(&s.app, mails).await, 2 * issued_contracts);
+    assert_eq!(
+        scalar(
+            &s.app,
+            "SELECT COUNT(*) FROM certificates WHERE LENGTH(pdf) < 1000 OR LENGTH(sha256) <> 64"
+        )
+        .await,
+        0
+    );
+
+    // A second run finishes the job, without issuing anything twice.
+    let out = command().output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("{} déjà émis", issued_contracts)),
+        "{stdout}"
+    );
+    assert_eq!(certificate_count(&s.app).await, 2 * contracts);
+    assert_eq!(
+        scalar(&s.app, "SELECT COUNT(*) FROM (SELECT contract_id, kind FROM certificates GROUP BY contract_id, kind HAVING COUNT(*) > 1) AS twice").await,
+        0
+    );
+    assert_eq!(scalar(&s.app, mails).await, 2 * contracts);
+}
