@@ -147,6 +147,16 @@ async fn admin_page_or_list(
     .await)
 }
 
+/// The admin behind a form of this session; anyone else is refused.
+fn admin_form(viewer: &Viewer, csrf: Option<&str>) -> Result<crate::auth::Caller, WebError> {
+    let caller = viewer.require()?.clone();
+    viewer.check_csrf(csrf)?;
+    if caller.role != Role::Admin {
+        return Err(WebError::new(AppError::Forbidden, viewer.lang));
+    }
+    Ok(caller)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct BatchForm {
     csrf: Option<String>,
@@ -161,12 +171,8 @@ pub async fn issue_batch(
     viewer: Viewer,
     Form(form): Form<BatchForm>,
 ) -> PageResult {
-    let caller = viewer.require()?.clone();
-    viewer.check_csrf(form.csrf.as_deref())?;
+    let caller = admin_form(&viewer, form.csrf.as_deref())?;
     let lang = viewer.lang;
-    if caller.role != Role::Admin {
-        return Err(WebError::new(AppError::Forbidden, lang));
-    }
     let mut errors = Vec::new();
     let semester = form
         .semester
@@ -290,12 +296,7 @@ pub async fn issue_for_student(
     Id(id): Id,
     Form(form): Form<IssueForm>,
 ) -> PageResult {
-    let caller = viewer.require()?.clone();
-    viewer.check_csrf(form.csrf.as_deref())?;
-    let lang = viewer.lang;
-    if caller.role != Role::Admin {
-        return Err(WebError::new(AppError::Forbidden, lang));
-    }
+    let caller = admin_form(&viewer, form.csrf.as_deref())?;
     let fail = |e: AppError| async {
         let (status, errors) = match e {
             AppError::Validation(fields) => (StatusCode::UNPROCESSABLE_ENTITY, fields),
