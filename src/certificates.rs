@@ -155,22 +155,11 @@ impl From<IssueError> for AppError {
 /// The facts of one contract that its certificates print, in one row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct ContractFacts {
-    contract_id: i64,
-    student_id: i64,
-    tutor_id: i64,
-    group_id: Option<i64>,
+    /// The dates and names a summary also reads.
+    #[sqlx(flatten)]
+    frame: ContractFrame,
     contract_kind: String,
     place: String,
-    start_date: NaiveDate,
-    end_date: NaiveDate,
-    defence_date: Option<NaiveDate>,
-    termination_date: Option<NaiveDate>,
-    planned_minutes_s9: i64,
-    planned_minutes_s10: i64,
-    academic_year: String,
-    academic_year_start: NaiveDate,
-    student_first_name: String,
-    student_last_name: String,
     birth_date: NaiveDate,
     birth_place: String,
     student_email: String,
@@ -195,7 +184,7 @@ struct ContractFacts {
     signatory_title: Option<String>,
 }
 
-const FACTS_SELECT: &str = "SELECT c.id AS contract_id, c.student_id, c.tutor_id, c.group_id, \
+const FACTS_SELECT: &str = "SELECT c.id, c.student_id, c.tutor_id, c.group_id, \
     c.kind AS contract_kind, c.place, c.start_date, c.end_date, c.defence_date, c.termination_date, \
     c.planned_minutes_s9, c.planned_minutes_s10, y.name AS academic_year, \
     y.starts_on AS academic_year_start, st.first_name AS student_first_name, \
@@ -211,30 +200,11 @@ const FACTS_SELECT: &str = "SELECT c.id AS contract_id, c.student_id, c.tutor_id
     LEFT JOIN school sc ON sc.id = 1 WHERE c.id = $1";
 
 impl ContractFacts {
-    fn frame(&self) -> ContractFrame {
-        ContractFrame {
-            id: self.contract_id,
-            student_id: self.student_id,
-            tutor_id: self.tutor_id,
-            group_id: self.group_id,
-            academic_year: self.academic_year.clone(),
-            academic_year_start: self.academic_year_start,
-            start_date: self.start_date,
-            end_date: self.end_date,
-            defence_date: self.defence_date,
-            termination_date: self.termination_date,
-            planned_minutes_s9: self.planned_minutes_s9,
-            planned_minutes_s10: self.planned_minutes_s10,
-            student_first_name: self.student_first_name.clone(),
-            student_last_name: self.student_last_name.clone(),
-        }
-    }
-
     fn student_name(&self) -> String {
         format!(
             "{} {}",
-            self.student_first_name,
-            self.student_last_name.to_uppercase()
+            self.frame.student_first_name,
+            self.frame.student_last_name.to_uppercase()
         )
     }
 }
@@ -282,12 +252,12 @@ fn check_printable(f: &ContractFacts) -> Result<(), FieldError> {
             "le SIRET de l'entreprise",
         ),
         (
-            f.student_last_name.trim().is_empty(),
+            f.frame.student_last_name.trim().is_empty(),
             "student.last_name",
             "le nom de l'apprenti·e",
         ),
         (
-            f.student_first_name.trim().is_empty(),
+            f.frame.student_first_name.trim().is_empty(),
             "student.first_name",
             "le prénom de l'apprenti·e",
         ),
@@ -358,7 +328,7 @@ pub async fn prepare(
         .bind(contract_id)
         .fetch_one(pool)
         .await)?;
-    let frame = facts.frame();
+    let frame = &facts.frame;
     // The period first, from the dates alone: a semester still running costs no more reads.
     let Some(period) = crate::domain::semester::semesters(&frame.dates())
         .into_iter()
@@ -406,10 +376,10 @@ pub async fn prepare(
         return Ok(None);
     }
 
-    let sessions = contract_sessions(db, &frame)
+    let sessions = contract_sessions(db, frame)
         .await
         .map_err(IssueError::Failed)?;
-    let Some((cov, tally)) = tally_semesters(&frame, &sessions, now)
+    let Some((cov, tally)) = tally_semesters(frame, &sessions, now)
         .into_iter()
         .find(|(cov, _)| cov.semester == semester)
     else {
@@ -417,7 +387,7 @@ pub async fn prepare(
     };
 
     if options.force_reason.is_none()
-        && let Some(group) = facts.group_id
+        && let Some(group) = facts.frame.group_id
     {
         let (count, first_day): (i64, Option<NaiveDate>) = db_run!(db, |pool| {
             sqlx::query_as(
@@ -447,8 +417,9 @@ pub async fn prepare(
         (d, o) => format!("{d} — {o}"),
     };
     let terminated_on = facts
+        .frame
         .termination_date
-        .filter(|t| *t <= facts.defence_date.unwrap_or(facts.end_date) && *t == cov.to);
+        .filter(|t| *t <= facts.frame.defence_date.unwrap_or(facts.frame.end_date) && *t == cov.to);
     let hours = HourFacts {
         planned: cov.planned,
         scheduled: Minutes(tally.scheduled),
@@ -460,7 +431,7 @@ pub async fn prepare(
     let documents = kinds
         .into_iter()
         .map(|(kind, replaces)| {
-            let number = new_number(kind, facts.academic_year_start.year(), semester);
+            let number = new_number(kind, facts.frame.academic_year_start.year(), semester);
             CertificateData {
                 verify_url: issuer.verify_url(&number),
                 number,
@@ -481,8 +452,8 @@ pub async fn prepare(
                     siret: facts.company_siret.clone(),
                 },
                 student: StudentFacts {
-                    first_name: facts.student_first_name.clone(),
-                    last_name: facts.student_last_name.clone(),
+                    first_name: facts.frame.student_first_name.clone(),
+                    last_name: facts.frame.student_last_name.clone(),
                     birth_date: facts.birth_date,
                     birth_place: facts.birth_place.clone(),
                 },
@@ -492,7 +463,7 @@ pub async fn prepare(
                     speciality: speciality.clone(),
                     contract_kind: facts.contract_kind.clone(),
                     place: facts.place.clone(),
-                    academic_year: facts.academic_year.clone(),
+                    academic_year: facts.frame.academic_year.clone(),
                 },
                 period_from: cov.from,
                 period_to: cov.to,
@@ -585,8 +556,8 @@ pub async fn store(
         .bind(&d.number)
         .bind(d.kind.as_str())
         .bind(d.semester.as_str())
-        .bind(prepared.facts.student_id)
-        .bind(prepared.facts.contract_id)
+        .bind(prepared.facts.frame.student_id)
+        .bind(prepared.facts.frame.id)
         .bind(&snapshot)
         .bind(&r.pdf)
         .bind(&r.sha256)
@@ -634,7 +605,10 @@ async fn queue_mails(
     let recipients = [
         (
             "student",
-            format!("{} {}", f.student_first_name, f.student_last_name),
+            format!(
+                "{} {}",
+                f.frame.student_first_name, f.frame.student_last_name
+            ),
             &f.student_email,
             &f.student_lang,
         ),
@@ -664,7 +638,7 @@ async fn queue_mails(
             "school": first.school.name,
             "semester_label": format!("Semestre {}", semester.number()),
             "semester_label_en": format!("Semester {}", semester.number()),
-            "academic_year": f.academic_year,
+            "academic_year": f.frame.academic_year,
             "documents": documents,
             "replaces": replaces,
             "attended": first.hours.attended.fmt_fr(),
@@ -697,7 +671,7 @@ async fn queue_mails(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                student_id: Some(f.student_id),
+                student_id: Some(f.frame.student_id),
             },
             now,
         )
@@ -924,7 +898,7 @@ pub async fn issue_many(
             let rendered = match rendered {
                 Ok(r) => r,
                 Err(e) => {
-                    tracing::error!(error = ?e, contract = prepared.facts.contract_id, "certificate rendering failed");
+                    tracing::error!(error = ?e, contract = prepared.facts.frame.id, "certificate rendering failed");
                     report.failed.push(held(
                         &prepared.facts,
                         semester,
@@ -957,11 +931,11 @@ pub async fn issue_many(
 
 fn held(f: &ContractFacts, semester: Semester, reason: String) -> HeldStudent {
     HeldStudent {
-        student_id: f.student_id,
-        contract_id: f.contract_id,
+        student_id: f.frame.student_id,
+        contract_id: f.frame.id,
         student: f.student_name(),
         semester,
-        academic_year: f.academic_year.clone(),
+        academic_year: f.frame.academic_year.clone(),
         reason,
         unsigned_roll_calls: None,
         first_unsigned_day: None,
@@ -1080,22 +1054,24 @@ mod tests {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         let some = |s: &str| Some(s.to_owned());
         ContractFacts {
-            contract_id: 1,
-            student_id: 1,
-            tutor_id: 1,
-            group_id: Some(1),
+            frame: ContractFrame {
+                id: 1,
+                student_id: 1,
+                tutor_id: 1,
+                group_id: Some(1),
+                start_date: d("2025-09-01"),
+                end_date: d("2026-08-31"),
+                defence_date: Some(d("2026-08-28")),
+                termination_date: None,
+                planned_minutes_s9: 270 * 60,
+                planned_minutes_s10: 210 * 60,
+                academic_year: "2025-2026".into(),
+                academic_year_start: d("2025-09-01"),
+                student_first_name: "Léa".into(),
+                student_last_name: "Martin".into(),
+            },
             contract_kind: "contrat de professionnalisation".into(),
             place: "Alès".into(),
-            start_date: d("2025-09-01"),
-            end_date: d("2026-08-31"),
-            defence_date: Some(d("2026-08-28")),
-            termination_date: None,
-            planned_minutes_s9: 270 * 60,
-            planned_minutes_s10: 210 * 60,
-            academic_year: "2025-2026".into(),
-            academic_year_start: d("2025-09-01"),
-            student_first_name: "Léa".into(),
-            student_last_name: "Martin".into(),
             birth_date: d("2002-03-14"),
             birth_place: "Nîmes".into(),
             student_email: "lea@example.fr".into(),

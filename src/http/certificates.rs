@@ -213,6 +213,18 @@ pub async fn post_issue_batch(
     State(ctx): State<ApiContext>,
     ApiJson(body): ApiJson<BatchRequest>,
 ) -> AppResult<Json<BatchReport>> {
+    Ok(Json(issue_year(&ctx, &admin, body).await?))
+}
+
+/// Checks a request for a whole year and issues it (the API's and the page's).
+pub async fn issue_year(
+    ctx: &ApiContext,
+    admin: &Caller,
+    body: BatchRequest,
+) -> AppResult<BatchReport> {
+    if admin.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
     let mut v = Problems::new();
     let semester = parse_semester(&mut v, &body.semester);
     let kinds = v.check("kind", parse_kinds(body.kind.as_deref()));
@@ -237,15 +249,14 @@ pub async fn post_issue_batch(
         issued_by: Some(admin.id),
     };
     let clock = ctx.clock;
-    let report = certificates::issue_many(
-        &Issuer::from(&ctx),
+    Ok(certificates::issue_many(
+        &Issuer::from(ctx),
         &Selection::Year { year, semester },
         &options,
         || clock.now(),
         |_| {},
     )
-    .await?;
-    Ok(Json(report))
+    .await?)
 }
 
 /// A certificate in a student's list.

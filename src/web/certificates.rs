@@ -12,15 +12,14 @@ use serde::Deserialize;
 use super::pages::{PageResult, page_err, show};
 use super::{Viewer, WebError, ser};
 use crate::app::ApiContext;
-use crate::certificates::{self, Existing, IssueOptions, Issuer, Selection};
 use crate::db_run;
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
-use crate::domain::semester::Semester;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
 use crate::http::certificates::{
-    CertificateEntry, Verification, parse_kinds, student_certificates, verify_bytes, verify_number,
+    BatchRequest, CertificateEntry, Verification, issue_year, student_certificates, verify_bytes,
+    verify_number,
 };
 use crate::http::crud::Id;
 use crate::i18n::Lang;
@@ -173,46 +172,27 @@ pub async fn issue_batch(
 ) -> PageResult {
     let caller = admin_form(&viewer, form.csrf.as_deref())?;
     let lang = viewer.lang;
-    let mut errors = Vec::new();
-    let semester = form
-        .semester
-        .parse::<Semester>()
-        .map_err(|e| errors.push(FieldError::new("semester", e)))
-        .ok();
-    let kinds = parse_kinds(form.kind.as_deref())
-        .map_err(|e| errors.push(FieldError::new("kind", e)))
-        .ok();
-    let (Some(semester), Some(kinds)) = (semester, kinds) else {
-        return admin_page_or_list(
-            &ctx,
-            &viewer,
-            &caller,
-            None,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await
-        .map_err(page_err(lang))?;
+    let body = BatchRequest {
+        semester: form.semester,
+        year: form.year,
+        kind: form.kind,
     };
-    let options = IssueOptions {
-        kinds,
-        existing: Existing::Skip,
-        force_reason: None,
-        issued_by: Some(caller.id),
+    let report = match issue_year(&ctx, &caller, body).await {
+        Ok(report) => report,
+        Err(AppError::Validation(errors)) => {
+            return admin_page_or_list(
+                &ctx,
+                &viewer,
+                &caller,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+            .map_err(page_err(lang))?;
+        }
+        Err(e) => return Err(WebError::new(e, lang)),
     };
-    let clock = ctx.clock;
-    let report = certificates::issue_many(
-        &Issuer::from(&ctx),
-        &Selection::Year {
-            year: form.year.trim().to_owned(),
-            semester,
-        },
-        &options,
-        || clock.now(),
-        |_| {},
-    )
-    .await
-    .map_err(|e| WebError::new(AppError::Internal(e), lang))?;
     let report = context! {
         summary => report.summary_fr(),
         held => report.blocked.iter().chain(report.failed.iter()).map(|h| context! {
