@@ -180,6 +180,11 @@ fn pdf_text(bytes: &[u8]) -> String {
     pdf_extract::extract_text_from_mem(bytes).expect("text of the PDF")
 }
 
+/// A GET without logging in.
+async fn public(app: &TestApp, path: &str) -> Answer {
+    app.request(reqwest::Method::GET, path, None, None).await
+}
+
 async fn issue(s: &Scene, student: i64, body: Value) -> Answer {
     s.app
         .post(
@@ -266,14 +271,8 @@ async fn an_ended_semester_is_issued_downloaded_by_its_people_only_and_verified(
         let refused = download(&s.app, &number, stranger).await;
         assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     }
-    let anonymous = s
-        .app
-        .client
-        .get(s.app.url(&format!("/api/v1/certificates/{number}.pdf")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let anonymous = public(&s.app, &format!("/api/v1/certificates/{number}.pdf")).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 
     // The lists: her own, her tutor's view; not another student's nor another tutor's.
     let path = format!("/api/v1/students/{}/certificates", s.b.student);
@@ -292,15 +291,9 @@ async fn an_ended_semester_is_issued_downloaded_by_its_people_only_and_verified(
     }
 
     // Anyone verifies it by number, without logging in, and learns only what is printed.
-    let public = s
-        .app
-        .client
-        .get(s.app.url(&format!("/api/v1/verify/{number}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(public.status(), StatusCode::OK);
-    let v: Value = public.json().await.unwrap();
+    let verified = public(&s.app, &format!("/api/v1/verify/{number}")).await;
+    assert_eq!(verified.status, StatusCode::OK);
+    let v = verified.json();
     assert_eq!(v["valid"], true);
     assert_eq!(v["status"], "valid");
     assert_eq!(v["student"], "Zoé ÉLÈVE");
@@ -314,16 +307,9 @@ async fn an_ended_semester_is_issued_downloaded_by_its_people_only_and_verified(
         "not-a-number",
         "AP-2025-S9-0000000000.pdf",
     ] {
-        let missing = s
-            .app
-            .client
-            .get(s.app.url(&format!("/api/v1/verify/{bad}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{bad}");
-        let body: Value = missing.json().await.unwrap();
-        assert_eq!(body["error"], "not_found", "{bad}");
+        let missing = public(&s.app, &format!("/api/v1/verify/{bad}")).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{bad}");
+        assert_eq!(missing.json()["error"], "not_found", "{bad}");
         let download = download(&s.app, bad, &s.admin).await;
         assert_eq!(download.status(), StatusCode::NOT_FOUND, "{bad}");
     }
@@ -441,16 +427,9 @@ async fn a_correction_supersedes_the_certificate_and_keeps_both() {
     );
     assert!(text.contains("3 h 30"), "excused hours:\n{text}");
 
-    let old_now: Value = s
-        .app
-        .client
-        .get(s.app.url(&format!("/api/v1/verify/{old}")))
-        .send()
+    let old_now = public(&s.app, &format!("/api/v1/verify/{old}"))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(old_now["valid"], false);
     assert_eq!(old_now["status"], "superseded");
     assert_eq!(old_now["superseded_by"], new_number);
@@ -927,7 +906,9 @@ async fn the_pages_list_download_issue_and_verify_without_javascript() {
     assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.html);
     let back = admin.get(issued.location.as_deref().unwrap()).await;
     assert!(back.html.contains("Document émis"), "{}", back.html);
-    let number = certificate_numbers(&s.app).await.remove(0);
+    let number = texts(&s.app, "SELECT number FROM certificates ORDER BY id")
+        .await
+        .remove(0);
     assert!(back.html.contains(&number));
 
     // The admin issues the rest of the year from « Attestations ».
@@ -1055,39 +1036,12 @@ async fn the_pages_list_download_issue_and_verify_without_javascript() {
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-async fn certificate_numbers(app: &TestApp) -> Vec<String> {
-    let list = match &app.db {
-        assidu::db::Db::Sqlite(assidu::db::SqliteDb { pool, .. }) => {
-            sqlx::query_scalar("SELECT number FROM certificates ORDER BY id")
-                .fetch_all(pool)
-                .await
-        }
-        assidu::db::Db::Postgres(pool) => {
-            sqlx::query_scalar("SELECT number FROM certificates ORDER BY id")
-                .fetch_all(pool)
-                .await
-        }
-    };
-    list.unwrap()
-}
-
-/// Runs one statement on the test's database, on either engine.
-async fn run_sql(app: &TestApp, sql: &str) {
-    let done = match &app.db {
-        assidu::db::Db::Sqlite(assidu::db::SqliteDb { pool, .. }) => {
-            sqlx::query(sql).execute(pool).await.map(|_| ())
-        }
-        assidu::db::Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
-    };
-    done.unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
 #[tokio::test]
 async fn a_bulk_issue_killed_midway_leaves_nothing_half_issued_and_a_rerun_completes_it() {
     let s = scene().await;
     // 640 more students in Zoé's group, marked like her: copies of her rows.
     let extra = 640;
-    run_sql(
+    execute_plain(
         &s.app,
         &format!(
             "INSERT INTO students (last_name, first_name, email, birth_date, birth_place) \
@@ -1098,7 +1052,7 @@ async fn a_bulk_issue_killed_midway_leaves_nothing_half_issued_and_a_rerun_compl
         ),
     )
     .await;
-    run_sql(
+    execute_plain(
         &s.app,
         &format!(
             "INSERT INTO contracts (student_id, company_id, tutor_id, programme_id, academic_year_id, group_id, \
@@ -1112,7 +1066,7 @@ async fn a_bulk_issue_killed_midway_leaves_nothing_half_issued_and_a_rerun_compl
         ),
     )
     .await;
-    run_sql(
+    execute_plain(
         &s.app,
         &format!(
             "INSERT INTO attendance_marks (session_id, student_id, status, minutes_missed, note, source, recorded_by, recorded_at) \

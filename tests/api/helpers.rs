@@ -483,6 +483,27 @@ pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
     }
 }
 
+/// Runs a statement without parameters, on either engine.
+pub async fn execute_plain(app: &TestApp, sql: &str) {
+    let done = match &app.db {
+        Db::Sqlite(assidu::db::SqliteDb { pool: p, .. }) => {
+            sqlx::query(sql).execute(p).await.map(|_| ())
+        }
+        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    };
+    done.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// A column of text from the test's database, on either engine.
+pub async fn texts(app: &TestApp, sql: &str) -> Vec<String> {
+    match &app.db {
+        Db::Sqlite(assidu::db::SqliteDb { pool: p, .. }) => {
+            sqlx::query_scalar(sql).fetch_all(p).await.unwrap()
+        }
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+    }
+}
+
 /// Runs a statement with one instant bound to `$1`, on either engine.
 pub async fn execute(app: &TestApp, sql: &str, at: chrono::DateTime<chrono::Utc>) {
     match &app.db {
