@@ -323,11 +323,27 @@ pub async fn prepare(
     options: &IssueOptions,
     now: DateTime<Utc>,
 ) -> Result<Option<Prepared>, IssueError> {
-    let db = &issuer.db;
-    let facts: ContractFacts = db_run!(db, |pool| sqlx::query_as(FACTS_SELECT)
+    let facts = load_facts(&issuer.db, contract_id).await?;
+    prepare_from(issuer, &facts, semester, options, now).await
+}
+
+async fn load_facts(db: &Db, contract_id: i64) -> Result<ContractFacts, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_as(FACTS_SELECT)
         .bind(contract_id)
         .fetch_one(pool)
-        .await)?;
+        .await)
+}
+
+/// [`prepare`] for facts already read.
+async fn prepare_from(
+    issuer: &Issuer,
+    facts: &ContractFacts,
+    semester: Semester,
+    options: &IssueOptions,
+    now: DateTime<Utc>,
+) -> Result<Option<Prepared>, IssueError> {
+    let db = &issuer.db;
+    let contract_id = facts.frame.id;
     let frame = &facts.frame;
     // The period first, from the dates alone: a semester still running costs no more reads.
     let Some(period) = crate::domain::semester::semesters(&frame.dates())
@@ -408,7 +424,7 @@ pub async fn prepare(
             });
         }
     }
-    check_printable(&facts).map_err(IssueError::MissingField)?;
+    check_printable(facts).map_err(IssueError::MissingField)?;
 
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let speciality = match (facts.department_name.trim(), facts.option_name.trim()) {
@@ -478,7 +494,7 @@ pub async fn prepare(
         })
         .collect();
     Ok(Some(Prepared {
-        facts,
+        facts: facts.clone(),
         documents,
         replaced,
         forced_reason: options.force_reason.clone(),
@@ -869,10 +885,11 @@ pub async fn issue_many(
         let mut batch = Vec::with_capacity(ids.len());
         for id in &ids {
             report.contracts += 1;
-            match prepare(issuer, *id, semester, options, at).await {
+            let facts = load_facts(&issuer.db, *id).await?;
+            match prepare_from(issuer, &facts, semester, options, at).await {
                 Ok(Some(p)) => batch.push(p),
                 Ok(None) => report.already_issued += 1,
-                Err(e) => hold(issuer, &mut report, *id, semester, e).await?,
+                Err(e) => hold(&mut report, &facts, semester, e)?,
             }
         }
         // Render on every core: each thread takes a share of the batch.
@@ -943,21 +960,12 @@ fn held(f: &ContractFacts, semester: Semester, reason: String) -> HeldStudent {
 }
 
 /// Files a contract that could not be prepared under the right heading of the report.
-async fn hold(
-    issuer: &Issuer,
+fn hold(
     report: &mut BatchReport,
-    contract_id: i64,
+    facts: &ContractFacts,
     semester: Semester,
     e: IssueError,
 ) -> anyhow::Result<()> {
-    let who = || async {
-        db_run!(&issuer.db, |pool| sqlx::query_as::<_, ContractFacts>(
-            FACTS_SELECT
-        )
-        .bind(contract_id)
-        .fetch_one(pool)
-        .await)
-    };
     match e {
         IssueError::NoSemester(_) => report.no_semester += 1,
         IssueError::NotEnded { .. } => report.not_ended += 1,
@@ -965,17 +973,15 @@ async fn hold(
         IssueError::UnsignedRollCalls {
             count, first_day, ..
         } => {
-            let facts = who().await?;
-            let mut h = held(&facts, semester, AppError::from(e).public_message());
+            let mut h = held(facts, semester, AppError::from(e).public_message());
             h.unsigned_roll_calls = Some(count);
             h.first_unsigned_day = Some(first_day);
             report.blocked.push(h);
         }
         IssueError::MissingField(_) => {
-            let facts = who().await?;
             report
                 .failed
-                .push(held(&facts, semester, AppError::from(e).public_message()));
+                .push(held(facts, semester, AppError::from(e).public_message()));
         }
         IssueError::Failed(AppError::Internal(e)) => return Err(e),
         IssueError::Failed(e) => return Err(anyhow::anyhow!("{e}")),
