@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod certificates;
 pub mod cli;
 pub mod clock;

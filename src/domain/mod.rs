@@ -2,6 +2,7 @@
 
 pub mod absence;
 pub mod attendance;
+pub mod billing;
 pub mod calendar;
 pub mod certificate;
 pub mod hours;

@@ -39,6 +39,22 @@ pub fn date_fr(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
+/// An amount in cents as French text without the sign: `4 500,00` (narrow no-break space
+/// between thousands, as French typography wants), `-12,50`.
+pub fn euros_fr(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let (units, rest) = (cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
+    let digits = units.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped},{rest:02}")
+}
+
 /// A key that sorts names the French way: case and accents do not count (Élise with Elise,
 /// before Martin).
 pub fn sort_key(name: &str) -> String {
@@ -61,6 +77,14 @@ pub fn sort_key(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn euros_are_grouped_by_thousands_with_a_decimal_comma() {
+        assert_eq!(euros_fr(450_000), "4\u{202f}500,00");
+        assert_eq!(euros_fr(1_234_567_89), "1\u{202f}234\u{202f}567,89");
+        assert_eq!(euros_fr(5), "0,05");
+        assert_eq!(euros_fr(-1_250), "-12,50");
+    }
 
     #[test]
     fn names_sort_without_accents_or_case() {
