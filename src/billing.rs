@@ -3,7 +3,7 @@
 //! [`crate::domain::billing`].
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::Db;
@@ -12,6 +12,7 @@ use crate::domain::attendance::{SessionMark, SessionTimes, Status};
 use crate::domain::billing::{
     self, BillLine, Funding, Payer, SemesterHours, SemesterTerms, bill_semester, main_payer,
 };
+use crate::domain::certificate::SchoolFacts;
 use crate::domain::hours::Minutes;
 use crate::domain::semester::{self, ContractDates, Semester};
 use crate::error::{AppError, AppResult};
@@ -24,7 +25,7 @@ pub const ROUNDING_RULE: &str = "Chaque ligne vaut le prix du semestre × ses he
     d'arrondi, si bien que les lignes font exactement le montant dû.";
 
 /// Where a semester's statement stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StatementStatus {
     /// The semester is under way, or roll calls are missing: figures may still change.
@@ -35,7 +36,7 @@ pub enum StatementStatus {
     Cancelled,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SemesterStatement {
     #[schema(value_type = String, example = "S9")]
     pub semester: Semester,
@@ -67,7 +68,7 @@ pub struct SemesterStatement {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Statement {
     pub contract_id: i64,
     pub student_id: i64,
@@ -282,4 +283,66 @@ pub async fn contract_statement(
     let facts = load_facts(db, contract_id).await?;
     let sessions = contract_sessions(db, &facts.frame).await?;
     Ok(statement(&facts, &sessions, now))
+}
+
+/// The statements of every contract of a year, by student name.
+pub async fn year_statements(
+    db: &Db,
+    academic_year_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Statement>> {
+    let facts: Vec<BillingFacts> = db_run!(db, |pool| {
+        sqlx::query_as(&format!(
+            "{BILLING_SELECT} WHERE c.academic_year_id = $1 \
+             ORDER BY st.last_name, st.first_name, c.id"
+        ))
+        .bind(academic_year_id)
+        .fetch_all(pool)
+        .await
+    })?;
+    let mut out = Vec::with_capacity(facts.len());
+    for f in &facts {
+        let sessions = contract_sessions(db, &f.frame).await?;
+        out.push(statement(f, &sessions, now));
+    }
+    Ok(out)
+}
+
+/// The school's letterhead; empty texts when its profile is not filled in yet.
+pub async fn school_facts(db: &Db) -> AppResult<SchoolFacts> {
+    let row: Option<(
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+    )> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT name, legal_entity, address, siret, activity_number, city, signatory_name, \
+             signatory_title FROM school WHERE id = 1"
+    )
+    .fetch_optional(pool)
+    .await)?;
+    let (
+        name,
+        legal_entity,
+        address,
+        siret,
+        activity_number,
+        city,
+        signatory_name,
+        signatory_title,
+    ) = row.unwrap_or_default();
+    Ok(SchoolFacts {
+        name,
+        legal_entity,
+        address,
+        siret,
+        activity_number,
+        city,
+        signatory_name,
+        signatory_title,
+    })
 }

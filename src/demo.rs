@@ -138,6 +138,8 @@ struct DemoContract {
     #[serde(default)]
     opco_name: String,
     #[serde(default)]
+    opco_email: String,
+    #[serde(default)]
     subrogation: bool,
     subrogation_received_on: Option<NaiveDate>,
     opco_agreement_on: Option<NaiveDate>,
@@ -371,14 +373,32 @@ async fn load_data(db: &Db, today: NaiveDate) -> AppResult<String> {
             price_s9_cents: c.price_s9_cents,
             price_s10_cents: c.price_s10_cents,
             opco_name: c.opco_name.clone(),
+            opco_email: c.opco_email.clone(),
             subrogation: c.subrogation,
             subrogation_received_on: c.subrogation_received_on,
             opco_agreement_on: c.opco_agreement_on,
             opco_hourly_cents: c.opco_hourly_cents,
-            termination_date: c.termination_date,
-            termination_reason: c.termination_reason.clone(),
+            termination_date: None,
+            termination_reason: None,
         };
-        create::<Contracts>(db, &input).await?;
+        let id = create::<Contracts>(db, &input).await?;
+        // A termination is recorded through its own action, which mails the OPCO and the
+        // DREETS; the demo's predates the service, so it is written as a fact, unsent.
+        if let Some(date) = c.termination_date {
+            db_run!(db, |pool| sqlx::query(
+                "UPDATE contracts SET termination_date = $1, termination_reason = $2 WHERE id = $3"
+            )
+            .bind(date)
+            .bind(
+                c.termination_reason
+                    .as_deref()
+                    .unwrap_or("rupture anticipée")
+            )
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        }
     }
 
     let mut session_count = 0;

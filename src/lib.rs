@@ -17,5 +17,6 @@ pub mod jobs;
 pub mod mail;
 pub mod notices;
 pub mod pdf;
+pub mod terminations;
 pub mod web;
 pub mod worker;

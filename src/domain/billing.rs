@@ -16,14 +16,14 @@
 //! left, so the lines always add up to what is due. Pure functions, no I/O.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::attendance::{SessionMark, Tally};
 use super::hours::Minutes;
 use super::semester::Semester;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Payer {
     Opco,
@@ -47,7 +47,7 @@ impl Payer {
 }
 
 /// What a line bills, for translations and exports; the label says it in French.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LineKind {
     /// The hours the main payer funds (the rest of the price).
@@ -152,7 +152,7 @@ pub struct SemesterTerms {
     pub cancelled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct BillLine {
     pub payer: Payer,
     pub kind: LineKind,

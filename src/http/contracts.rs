@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::app::ApiContext;
 use crate::db::Db;
 use crate::db_run;
+use crate::domain::billing;
 use crate::domain::hours::Minutes;
 use crate::domain::semester::{self, ContractDates, ScheduledSession, Semester};
 use crate::domain::text::{self, date_fr};
@@ -48,6 +49,8 @@ pub struct Contract {
     pub price_s9_cents: i64,
     pub price_s10_cents: i64,
     pub opco_name: String,
+    /// Where the OPCO is told of a termination.
+    pub opco_email: String,
     /// Payment by the OPCO under subrogation (Article 6).
     pub subrogation: bool,
     /// When the subrogation deed reached the school.
@@ -92,6 +95,8 @@ pub struct ContractInput {
     #[serde(default)]
     pub opco_name: String,
     #[serde(default)]
+    pub opco_email: String,
+    #[serde(default)]
     pub subrogation: bool,
     #[serde(default)]
     pub subrogation_received_on: Option<NaiveDate>,
@@ -117,7 +122,7 @@ impl Resource for Contracts {
     const TABLE: &'static str = "contracts";
     const COLUMNS: &'static str = "id, student_id, company_id, tutor_id, programme_id, academic_year_id, \
         group_id, kind, start_date, end_date, defence_date, place, planned_minutes_s9 AS planned_hours_s9, \
-        planned_minutes_s10 AS planned_hours_s10, price_s9_cents, price_s10_cents, opco_name, subrogation, \
+        planned_minutes_s10 AS planned_hours_s10, price_s9_cents, price_s10_cents, opco_name, opco_email, subrogation, \
         subrogation_received_on, opco_agreement_on, opco_hourly_cents, termination_date, termination_reason";
     const FILTERS: &'static [Filter] = &[
         Filter::Id("student_id", "student_id"),
@@ -135,6 +140,11 @@ impl Resource for Contracts {
         let kind = p.check("kind", text::required(&i.kind, 100));
         let place = p.check("place", text::required(&i.place, 100));
         let opco = p.check("opco_name", text::optional(&i.opco_name, 200));
+        let opco_email = if i.opco_email.trim().is_empty() {
+            Some(String::new())
+        } else {
+            p.check("opco_email", text::email(&i.opco_email))
+        };
         let reason = i
             .termination_reason
             .as_deref()
@@ -190,6 +200,25 @@ impl Resource for Contracts {
                 p.add(field, "au plus 2 000 heures par semestre");
             }
         }
+        // Article 6: the OPCO covers at most the price of an hour.
+        if let Some(hourly) = i.opco_hourly_cents {
+            for (semester, price, planned) in [
+                ("S9", i.price_s9_cents, i.planned_hours_s9),
+                ("S10", i.price_s10_cents, i.planned_hours_s10),
+            ] {
+                if billing::coverage_exceeds(hourly, price, planned.0) {
+                    p.add(
+                        "opco_hourly_cents",
+                        format!(
+                            "la prise en charge de l'OPCO ({} €/h) dépasse la valeur horaire du semestre {semester} ({} €/h)",
+                            text::euros_fr(hourly),
+                            text::euros_fr(billing::hourly_value_cents(price, planned.0).floor() as i64)
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
         if i.subrogation_received_on.is_some() && !i.subrogation {
             p.add(
                 "subrogation_received_on",
@@ -214,6 +243,7 @@ impl Resource for Contracts {
             ("price_s9_cents", i.price_s9_cents.into()),
             ("price_s10_cents", i.price_s10_cents.into()),
             ("opco_name", opco.unwrap_or_default().into()),
+            ("opco_email", opco_email.unwrap_or_default().into()),
             ("subrogation", i.subrogation.into()),
             ("subrogation_received_on", i.subrogation_received_on.into()),
             ("opco_agreement_on", i.opco_agreement_on.into()),
@@ -235,6 +265,30 @@ impl Resource for Contracts {
     }
 
     async fn check(db: &Db, i: &ContractInput, id: Option<i64>) -> AppResult<()> {
+        // A termination is told to the OPCO and the DREETS: it has its own action, which
+        // sends the notices; a plain edit must leave it as it is.
+        let recorded: Option<(Option<NaiveDate>, Option<String>)> = match id {
+            None => None,
+            Some(id) => db_run!(db, |pool| sqlx::query_as(
+                "SELECT termination_date, termination_reason FROM contracts WHERE id = $1"
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?,
+        };
+        let (date, reason) = recorded.unwrap_or((None, None));
+        let given_reason = i
+            .termination_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        if i.termination_date != date || given_reason != reason.as_deref() {
+            return Err(AppError::field(
+                "termination_date",
+                "une rupture ou un désistement s'enregistre par POST /api/v1/contracts/{id}/termination, \
+                 qui prévient l'OPCO et la DREETS ; laissez ici la date et le motif enregistrés",
+            ));
+        }
         let tutor_company: i64 = db_run!(db, |pool| sqlx::query_scalar(
             "SELECT company_id FROM tutors WHERE id = $1"
         )

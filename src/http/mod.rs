@@ -3,6 +3,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod certificates;
 pub mod contracts;
 pub mod crud;
@@ -17,6 +18,7 @@ pub mod programmes;
 pub mod school;
 pub mod sessions;
 pub mod summary;
+pub mod terminations;
 pub mod years;
 
 use axum::Router;
@@ -88,6 +90,12 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
             certificates::post_certificate,
             certificates::get_certificates
         ))
+        .routes(routes!(billing::get_contract_billing))
+        .routes(routes!(billing::get_year_billing))
+        .routes(routes!(billing::get_year_billing_file))
+        .routes(routes!(terminations::post_termination))
+        .routes(routes!(terminations::get_terminations))
+        .routes(routes!(terminations::get_termination_file))
         .routes(routes!(certificates::post_issue_batch))
         .routes(routes!(certificates::get_pdf))
         .routes(routes!(certificates::get_verify))

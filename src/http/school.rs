@@ -23,6 +23,8 @@ pub struct School {
     pub phone: String,
     /// Where absence notices and digests for the school office go.
     pub office_email: String,
+    /// The DREETS told of terminations (Articles 6 and 7); empty until set.
+    pub dreets_email: String,
     pub siret: String,
     pub ape_code: String,
     /// Numéro de déclaration d'activité.
@@ -45,6 +47,8 @@ pub struct SchoolInput {
     #[serde(default)]
     pub phone: String,
     pub office_email: String,
+    #[serde(default)]
+    pub dreets_email: String,
     pub siret: String,
     pub ape_code: String,
     pub activity_number: String,
@@ -78,6 +82,12 @@ impl SchoolInput {
         let office_email = p
             .check("office_email", text::email(&self.office_email))
             .unwrap_or_default();
+        let dreets_email = if self.dreets_email.trim().is_empty() {
+            String::new()
+        } else {
+            p.check("dreets_email", text::email(&self.dreets_email))
+                .unwrap_or_default()
+        };
         let siret = p
             .check("siret", Siret::parse(&self.siret))
             .map(|s| s.as_str().to_owned());
@@ -113,6 +123,7 @@ impl SchoolInput {
             address,
             phone,
             office_email,
+            dreets_email,
             siret: siret.unwrap_or_default(),
             ape_code: ape,
             activity_number: activity,
@@ -124,12 +135,13 @@ impl SchoolInput {
     }
 }
 
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 13] = [
     "name",
     "legal_entity",
     "address",
     "phone",
     "office_email",
+    "dreets_email",
     "siret",
     "ape_code",
     "activity_number",
@@ -164,6 +176,7 @@ pub async fn save(db: &Db, s: &School) -> AppResult<()> {
         &s.address,
         &s.phone,
         &s.office_email,
+        &s.dreets_email,
         &s.siret,
         &s.ape_code,
         &s.activity_number,

@@ -6,6 +6,7 @@ pub mod templates;
 
 use std::time::Duration;
 
+use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -42,6 +43,7 @@ pub struct Envelope<'a> {
     pub text: &'a str,
     pub html: &'a str,
     pub message_id: &'a str,
+    pub attachments: &'a [outbox::Attachment],
 }
 
 impl MailService {
@@ -121,15 +123,29 @@ impl MailService {
             ),
             permanent: true,
         })?;
+        let body = MultiPart::alternative_plain_html(mail.text.to_owned(), mail.html.to_owned());
+        let body = if mail.attachments.is_empty() {
+            body
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(body);
+            for a in mail.attachments {
+                let kind = ContentType::parse(&a.content_type).map_err(|e| DeliveryError {
+                    message: format!("type de pièce jointe invalide « {} » : {e}", a.content_type),
+                    permanent: true,
+                })?;
+                mixed = mixed.singlepart(
+                    lettre::message::Attachment::new(a.file_name.clone())
+                        .body(a.data.clone(), kind),
+                );
+            }
+            mixed
+        };
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject)
             .message_id(Some(mail.message_id.to_owned()))
-            .multipart(MultiPart::alternative_plain_html(
-                mail.text.to_owned(),
-                mail.html.to_owned(),
-            ))
+            .multipart(body)
             .map_err(|e| DeliveryError {
                 message: format!("message impossible à construire : {e}"),
                 permanent: true,

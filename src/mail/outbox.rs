@@ -32,6 +32,14 @@ pub struct NewMail {
     pub student_id: Option<i64>,
 }
 
+/// A file sent with a mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
 /// Queues a mail in the caller's transaction; answers whether it was new.
 pub async fn enqueue(
     tx: &mut Tx,
@@ -39,13 +47,24 @@ pub async fn enqueue(
     mail: &NewMail,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
+    enqueue_with_attachments(tx, domain, mail, &[], now).await
+}
+
+/// Queues a mail and its files in the caller's transaction; answers whether it was new.
+pub async fn enqueue_with_attachments(
+    tx: &mut Tx,
+    domain: &str,
+    mail: &NewMail,
+    attachments: &[Attachment],
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
     let message_id = format!("<{}@{domain}>", crate::auth::random_secret());
-    let done = tx_run!(tx, |conn| {
-        sqlx::query(
+    let id: Option<i64> = tx_run!(tx, |conn| {
+        sqlx::query_scalar(
         "INSERT INTO outbox (kind, dedup_key, recipient, lang, subject, body_text, body_html, reason, \
          student_id, status, queued_at, next_attempt_at, message_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10, $11) \
-         ON CONFLICT (dedup_key) DO NOTHING",
+         ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
     )
     .bind(mail.kind)
     .bind(&mail.dedup_key)
@@ -58,10 +77,48 @@ pub async fn enqueue(
     .bind(mail.student_id)
     .bind(now)
     .bind(message_id)
-    .execute(&mut *conn)
-    .await.map(|r| r.rows_affected())
+    .fetch_optional(&mut *conn)
+    .await
     })?;
-    Ok(done == 1)
+    let Some(id) = id else {
+        return Ok(false);
+    };
+    for (position, a) in (0i64..).zip(attachments) {
+        tx_run!(tx, |conn| {
+            sqlx::query(
+                "INSERT INTO outbox_attachments (outbox_id, position, file_name, content_type, data) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(position)
+            .bind(&a.file_name)
+            .bind(&a.content_type)
+            .bind(&a.data)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(true)
+}
+
+async fn attachments_of(db: &Db, id: i64) -> Result<Vec<Attachment>, sqlx::Error> {
+    let rows: Vec<(String, String, Vec<u8>)> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT file_name, content_type, data FROM outbox_attachments WHERE outbox_id = $1 ORDER BY position"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(file_name, content_type, data)| Attachment {
+            file_name,
+            content_type,
+            data,
+        })
+        .collect())
 }
 
 /// One line of the mail log.
@@ -148,6 +205,7 @@ pub async fn send_due(
         let Some(row) = claim(db, now()).await? else {
             break;
         };
+        let attachments = attachments_of(db, row.id).await?;
         let outcome = mail
             .deliver(&Envelope {
                 recipient: &row.recipient,
@@ -155,6 +213,7 @@ pub async fn send_due(
                 text: &row.body_text,
                 html: &row.body_html,
                 message_id: &row.message_id,
+                attachments: &attachments,
             })
             .await;
         let at = now();
@@ -199,7 +258,7 @@ pub async fn send_due(
     Ok(sent)
 }
 
-/// Queues a copy of mail `id` to the same recipient; answers the new entry's id.
+/// Queues a copy of mail `id` (and its files) to the same recipient; answers the new entry's id.
 pub async fn resend(
     db: &Db,
     domain: &str,
@@ -208,7 +267,8 @@ pub async fn resend(
 ) -> Result<Option<i64>, sqlx::Error> {
     let message_id = format!("<{}@{domain}>", crate::auth::random_secret());
     let dedup_key = format!("resend:{id}:{}", crate::auth::random_secret());
-    db_run!(db, |pool| {
+    let mut tx = db.begin_write().await?;
+    let copy: Option<i64> = tx_run!(&mut tx, |conn| {
         sqlx::query_scalar::<_, i64>(
         "INSERT INTO outbox (kind, dedup_key, recipient, lang, subject, body_text, body_html, reason, \
          student_id, status, queued_at, next_attempt_at, message_id, resend_of) \
@@ -219,9 +279,24 @@ pub async fn resend(
     .bind(dedup_key)
     .bind(now)
     .bind(message_id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await
-    })
+    })?;
+    if let Some(copy) = copy {
+        tx_run!(&mut tx, |conn| {
+            sqlx::query(
+                "INSERT INTO outbox_attachments (outbox_id, position, file_name, content_type, data) \
+                 SELECT $1, position, file_name, content_type, data FROM outbox_attachments WHERE outbox_id = $2",
+            )
+            .bind(copy)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+    }
+    tx.commit().await?;
+    Ok(copy)
 }
 
 #[cfg(test)]

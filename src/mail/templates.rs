@@ -21,6 +21,7 @@ pub const KINDS: &[&str] = &[
     "dropout_alert",
     "certificate_issued",
     "certificates_blocked",
+    "termination_notice",
 ];
 
 macro_rules! builtin {
@@ -68,6 +69,10 @@ static BUILTIN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
         "mail/fr/certificates_blocked.html",
         "mail/en/certificates_blocked.txt",
         "mail/en/certificates_blocked.html",
+        "mail/fr/termination_notice.txt",
+        "mail/fr/termination_notice.html",
+        "mail/en/termination_notice.txt",
+        "mail/en/termination_notice.html",
     ]
     .into_iter()
     .collect()

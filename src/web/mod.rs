@@ -7,6 +7,7 @@
 //! on a user's behalf.
 
 mod absences;
+mod billing;
 mod certificates;
 mod pages;
 
@@ -67,6 +68,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/certificates_list.html",
         "pages/student_certificates.html",
         "pages/verify.html",
+        "pages/billing.html",
+        "pages/contract_billing.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -117,6 +120,12 @@ pub fn router() -> Router<ApiContext> {
         .route("/justifications/{id}/decision", post(absences::decide))
         .route("/mails", get(absences::mails))
         .route("/mails/{id}/resend", post(absences::resend))
+        .route("/billing", get(billing::year_page))
+        .route("/contracts/{id}/billing", get(billing::contract_page))
+        .route(
+            "/contracts/{id}/termination",
+            post(billing::record_termination),
+        )
         .route("/certificates", get(certificates::my_certificates))
         .route("/certificates/issue", post(certificates::issue_batch))
         .route(

@@ -87,13 +87,7 @@ async fn scene() -> Scene {
     let smtp = SmtpServer::start().await;
     let september = spawn_configured(config(&smtp, SEPTEMBER)).await;
     let admin = september.admin_token().await;
-    let school = json!({
-        "name": "IMT Mines Alès", "legal_entity": "Institut Mines-Télécom",
-        "address": "6 avenue de Clavières, 30100 Alès",
-        "office_email": OFFICE, "siret": "180 092 025 00113", "ape_code": "8542Z",
-        "activity_number": "763 004 118 30", "signatory_name": "Assia TRIA",
-        "signatory_title": "directrice", "city": "Alès"
-    });
+    let school = school_body();
     let put = september.put("/api/v1/school", &admin, school).await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
     let b = seed_basics(&september, &admin).await;

@@ -165,6 +165,13 @@ pub async fn spawn_configured_on(database: &TestDatabase, config: TestConfig) ->
 }
 
 async fn serve(database: TestDatabase, mut config: TestConfig) -> TestApp {
+    // `ASSIDU_TEST_LOG=debug` shows the server's log (internal errors included) in a failing test.
+    if let Ok(filter) = std::env::var("ASSIDU_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
     let db = Db::connect(&database.url, 5).await.expect("connect");
     db.migrate().await.expect("migrate");
     let mail_dir = tempfile::tempdir().expect("mail dir");
@@ -449,6 +456,18 @@ pub async fn add_second_student(app: &TestApp, admin: &str, b: &Basics, tutor: i
     )
     .await;
     student
+}
+
+/// A complete school profile (the one of the convention), its DREETS included.
+pub fn school_body() -> Value {
+    json!({
+        "name": "IMT Mines Alès", "legal_entity": "Institut Mines-Télécom",
+        "address": "6 avenue de Clavières, 30100 Alès", "phone": "04 66 78 50 00",
+        "office_email": "contrats-pro@school.test", "dreets_email": "dreets@occitanie.test",
+        "siret": "180 092 025 00113", "ape_code": "8542Z",
+        "activity_number": "763 004 118 30", "signatory_name": "Assia TRIA",
+        "signatory_title": "directrice", "city": "Alès"
+    })
 }
 
 pub fn contract_body(

@@ -7,6 +7,7 @@ mod helpers;
 mod admin_api;
 mod attendance;
 mod auth;
+mod billing;
 mod browser;
 mod calendar;
 mod certificates;

@@ -1,0 +1,417 @@
+//! Recording an early termination or a withdrawal (Articles 6 and 7): the contract is cut,
+//! its final statement is computed, and letters to the OPCO and the DREETS are written and
+//! queued — all in one transaction, so that a termination never exists without its notices.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::billing::{self, BillingFacts, Statement};
+use crate::db::Db;
+use crate::domain::certificate::SchoolFacts;
+use crate::domain::hours::Minutes;
+use crate::domain::text::{self, date_fr};
+use crate::error::{AppError, AppResult, Problems};
+use crate::http::summary::contract_sessions;
+use crate::i18n::Lang;
+use crate::mail::MailService;
+use crate::mail::outbox::{self, Attachment, NewMail};
+use crate::pdf::letter::{LetterRecipient, TerminationLetter, render_termination_letter};
+use crate::pdf::statement::render_contract_statement;
+use crate::{db_run, tx_run};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminationInput {
+    /// The last day of the contract (termination), or the day the withdrawal was told.
+    pub date: NaiveDate,
+    pub reason: String,
+    /// A withdrawal before the start of the training (the convention is cancelled), rather
+    /// than a termination after it.
+    #[serde(default)]
+    pub withdrawal: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LetterEntry {
+    /// `opco` or `dreets`.
+    pub recipient: String,
+    pub email: String,
+    pub sha256: String,
+    pub pdf_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TerminationRecord {
+    pub id: i64,
+    pub reference: String,
+    pub contract_id: i64,
+    pub termination_date: NaiveDate,
+    pub reason: String,
+    pub withdrawal: bool,
+    /// The termination date this record corrects, if any.
+    pub corrects_date: Option<NaiveDate>,
+    pub recorded_at: DateTime<Utc>,
+    pub letters: Vec<LetterEntry>,
+    pub statement_pdf_url: String,
+    /// The final statement, as sent.
+    pub statement: Statement,
+}
+
+/// What the letters print beyond the statement's facts.
+#[derive(Debug, sqlx::FromRow)]
+struct LetterFacts {
+    birth_date: NaiveDate,
+    qualification: String,
+    rncp: String,
+    opco_email: String,
+    office_email: Option<String>,
+    office_phone: Option<String>,
+    dreets_email: Option<String>,
+}
+
+async fn letter_facts(db: &Db, contract_id: i64) -> AppResult<LetterFacts> {
+    let facts: Option<LetterFacts> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT st.birth_date, p.qualification, p.rncp, c.opco_email, sc.office_email, \
+         sc.phone AS office_phone, sc.dreets_email FROM contracts c \
+         JOIN students st ON st.id = c.student_id JOIN programmes p ON p.id = c.programme_id \
+         LEFT JOIN school sc ON sc.id = 1 WHERE c.id = $1"
+    )
+    .bind(contract_id)
+    .fetch_optional(pool)
+    .await)?;
+    facts.ok_or(AppError::NotFound)
+}
+
+/// Checks the request against the contract; every problem is named.
+fn check(
+    input: &TerminationInput,
+    facts: &BillingFacts,
+    letter: &LetterFacts,
+    school: &SchoolFacts,
+) -> AppResult<String> {
+    let mut p = Problems::new();
+    let reason = p
+        .check("reason", text::required(&input.reason, 1000))
+        .unwrap_or_default();
+    let dates = facts.frame.dates();
+    let planned_end = dates.defence.unwrap_or(dates.end);
+    if input.withdrawal && input.date >= dates.start {
+        p.add(
+            "date",
+            format!(
+                "un désistement se déclare avant le début de la formation ({}) ; après, c'est une rupture anticipée",
+                date_fr(dates.start)
+            ),
+        );
+    } else if !input.withdrawal && input.date < dates.start {
+        p.add(
+            "date",
+            format!(
+                "la rupture précède le début du contrat ({}) ; un désistement avant le début se déclare avec \"withdrawal\": true",
+                date_fr(dates.start)
+            ),
+        );
+    }
+    if input.date > planned_end {
+        p.add(
+            "date",
+            format!(
+                "la rupture doit précéder la fin prévue de la formation ({})",
+                date_fr(planned_end)
+            ),
+        );
+    }
+    if letter.opco_email.trim().is_empty() {
+        p.add(
+            "contract.opco_email",
+            "l'adresse de l'OPCO manque sur le contrat : elle reçoit l'avis de rupture",
+        );
+    }
+    if letter
+        .dreets_email
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .is_empty()
+    {
+        p.add(
+            "school.dreets_email",
+            "l'adresse de la DREETS manque au profil de l'école : elle reçoit l'avis de rupture",
+        );
+    }
+    for (field, value) in [
+        ("school.name", &school.name),
+        ("school.city", &school.city),
+        ("school.signatory_name", &school.signatory_name),
+    ] {
+        if value.trim().is_empty() {
+            p.add(
+                field,
+                "le profil de l'école doit être complet pour signer la lettre",
+            );
+        }
+    }
+    p.into_result()?;
+    Ok(reason)
+}
+
+/// The PDFs of one termination, rendered before the transaction.
+struct Documents {
+    statement_pdf: Vec<u8>,
+    letters: Vec<(LetterRecipient, String, Vec<u8>)>,
+}
+
+fn recipient_code(r: LetterRecipient) -> &'static str {
+    match r {
+        LetterRecipient::Opco => "opco",
+        LetterRecipient::Dreets => "dreets",
+    }
+}
+
+/// Records a termination or a withdrawal, with its final statement and its notices.
+pub async fn record(
+    db: &Db,
+    mail: &MailService,
+    contract_id: i64,
+    input: &TerminationInput,
+    recorded_by: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<TerminationRecord> {
+    let mut facts = billing::load_facts(db, contract_id).await?;
+    let letter = letter_facts(db, contract_id).await?;
+    let school = billing::school_facts(db).await?;
+    let reason = check(input, &facts, &letter, &school)?;
+    let previous = facts.frame.termination_date;
+    if previous == Some(input.date) {
+        return Err(AppError::Conflict(format!(
+            "la rupture au {} est déjà enregistrée pour ce contrat",
+            date_fr(input.date)
+        )));
+    }
+    let today = now.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+    let dates = facts.frame.dates();
+    let planned_end = dates.defence.unwrap_or(dates.end);
+    facts.frame.termination_date = Some(input.date);
+    facts.termination_reason = Some(reason.clone());
+    let sessions = contract_sessions(db, &facts.frame).await?;
+    let statement = billing::statement(&facts, &sessions, now);
+
+    let count: i64 = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM terminations WHERE contract_id = $1"
+    )
+    .bind(contract_id)
+    .fetch_one(pool)
+    .await)?;
+    let reference = format!(
+        "RUP-{}-{contract_id}-{}",
+        dates.academic_year_start.format("%Y"),
+        count + 1
+    );
+    let base = TerminationLetter {
+        school: school.clone(),
+        office_email: letter.office_email.clone().unwrap_or_default(),
+        office_phone: letter.office_phone.clone().unwrap_or_default(),
+        recipient: LetterRecipient::Opco,
+        recipient_name: if facts.opco_name.trim().is_empty() {
+            "OPCO".to_owned()
+        } else {
+            facts.opco_name.clone()
+        },
+        recipient_email: letter.opco_email.clone(),
+        reference: reference.clone(),
+        issued_on: today,
+        student_name: statement.student_name(),
+        student_birth_date: letter.birth_date,
+        company_name: facts.company_name.clone(),
+        company_siret: facts.company_siret.clone(),
+        qualification: format!("{} (RNCP {})", letter.qualification, letter.rncp),
+        contract_start: dates.start,
+        contract_planned_end: planned_end,
+        termination_date: input.date,
+        termination_reason: reason.clone(),
+        withdrawal: input.withdrawal,
+        hours_done: statement
+            .semesters
+            .iter()
+            .filter(|s| s.due_cents > 0 || s.basis_hours > 0.0)
+            .map(|s| {
+                (
+                    s.semester.as_str().to_owned(),
+                    Minutes((s.basis_hours * 60.0).round() as i64).fmt_fr(),
+                )
+            })
+            .collect(),
+        due_cents: statement.due_cents,
+        opco_cents: statement.opco_cents,
+        company_cents: statement.company_cents,
+    };
+    let dreets = TerminationLetter {
+        recipient: LetterRecipient::Dreets,
+        recipient_name: "DREETS".to_owned(),
+        recipient_email: letter.dreets_email.clone().unwrap_or_default(),
+        ..base.clone()
+    };
+    let for_render = (school.clone(), statement.clone(), base, dreets);
+    let docs = tokio::task::spawn_blocking(move || -> anyhow::Result<Documents> {
+        let (school, statement, opco, dreets) = for_render;
+        Ok(Documents {
+            statement_pdf: render_contract_statement(&school, &statement, today)?,
+            letters: vec![
+                (
+                    LetterRecipient::Opco,
+                    opco.recipient_email.clone(),
+                    render_termination_letter(&opco)?,
+                ),
+                (
+                    LetterRecipient::Dreets,
+                    dreets.recipient_email.clone(),
+                    render_termination_letter(&dreets)?,
+                ),
+            ],
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(AppError::Internal)?;
+
+    let statement_json =
+        serde_json::to_string(&statement).map_err(|e| AppError::Internal(e.into()))?;
+    let domain = mail.from_address().email.domain().to_owned();
+    let mut tx = db.begin_write().await?;
+    // Another admin may have recorded the same date meanwhile: the unique key refuses it.
+    tx_run!(&mut tx, |conn| sqlx::query(
+        "UPDATE contracts SET termination_date = $1, termination_reason = $2 WHERE id = $3"
+    )
+    .bind(input.date)
+    .bind(&reason)
+    .bind(contract_id)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let id: i64 =
+        tx_run!(&mut tx, |conn| {
+            sqlx::query_scalar(
+        "INSERT INTO terminations (contract_id, reference, termination_date, reason, withdrawal, \
+         corrects_date, recorded_at, recorded_by, statement, statement_pdf) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
+    )
+    .bind(contract_id)
+    .bind(&reference)
+    .bind(input.date)
+    .bind(&reason)
+    .bind(input.withdrawal)
+    .bind(previous)
+    .bind(now)
+    .bind(recorded_by)
+    .bind(&statement_json)
+    .bind(&docs.statement_pdf)
+    .fetch_one(&mut *conn)
+    .await
+        })
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict(format!(
+                "la rupture au {} est déjà enregistrée pour ce contrat",
+                date_fr(input.date)
+            )),
+            e => e.into(),
+        })?;
+    let kind_fr = if input.withdrawal {
+        "Désistement"
+    } else {
+        "Rupture anticipée"
+    };
+    let statement_file = Attachment {
+        file_name: format!("releve-final-{reference}.pdf"),
+        content_type: "application/pdf".to_owned(),
+        data: docs.statement_pdf.clone(),
+    };
+    let mut letters = Vec::new();
+    for (recipient, email, pdf) in &docs.letters {
+        let code = recipient_code(*recipient);
+        let sha256 = hex::encode(Sha256::digest(pdf));
+        tx_run!(&mut tx, |conn| sqlx::query(
+            "INSERT INTO termination_letters (termination_id, recipient, email, pdf, sha256) \
+             VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(id)
+        .bind(code)
+        .bind(email)
+        .bind(pdf)
+        .bind(&sha256)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+        let context = serde_json::json!({
+            "withdrawal": input.withdrawal,
+            "recipient": match recipient { LetterRecipient::Opco => facts.opco_name.clone(), LetterRecipient::Dreets => "DREETS".to_owned() },
+            "reference": reference,
+            "student": statement.student_name(),
+            "company": facts.company_name,
+            "company_siret": facts.company_siret,
+            "date": date_fr(input.date),
+            "reason": reason,
+            "start": date_fr(dates.start),
+            "due": text::euros_fr(statement.due_cents),
+            "opco": text::euros_fr(statement.opco_cents),
+            "company_amount": text::euros_fr(statement.company_cents),
+            "school": school.name,
+            "office_email": letter.office_email.clone().unwrap_or_default(),
+        });
+        let rendered = mail
+            .render("termination_notice", Lang::Fr, &context)
+            .map_err(AppError::Internal)?;
+        outbox::enqueue_with_attachments(
+            &mut tx,
+            &domain,
+            &NewMail {
+                kind: "termination_notice",
+                dedup_key: format!("termination:{id}:{code}"),
+                recipient: email.clone(),
+                lang: Lang::Fr,
+                rendered,
+                reason: format!(
+                    "{kind_fr} au {} de {} : avis {} ({reference})",
+                    date_fr(input.date),
+                    statement.student_name(),
+                    match recipient {
+                        LetterRecipient::Opco => "à l'OPCO",
+                        LetterRecipient::Dreets => "à la DREETS",
+                    }
+                ),
+                student_id: Some(facts.frame.student_id),
+            },
+            &[
+                Attachment {
+                    file_name: format!("avis-{code}-{reference}.pdf"),
+                    content_type: "application/pdf".to_owned(),
+                    data: pdf.clone(),
+                },
+                statement_file.clone(),
+            ],
+            now,
+        )
+        .await?;
+        letters.push(LetterEntry {
+            recipient: code.to_owned(),
+            email: email.clone(),
+            sha256,
+            pdf_url: format!("/api/v1/terminations/{id}/{code}.pdf"),
+        });
+    }
+    tx.commit().await?;
+    Ok(TerminationRecord {
+        id,
+        reference: reference.clone(),
+        contract_id,
+        termination_date: input.date,
+        reason,
+        withdrawal: input.withdrawal,
+        corrects_date: previous,
+        recorded_at: now,
+        letters,
+        statement_pdf_url: format!("/api/v1/terminations/{id}/statement.pdf"),
+        statement,
+    })
+}
