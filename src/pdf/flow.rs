@@ -460,19 +460,19 @@ impl Flow {
                     let x = x + CELL_PAD_MM + style.indent_mm;
                     self.text(x, baseline(n), size, bold, line);
                 }
+            } else if column.right {
+                // Numbers are never cut: the columns are wide enough for any real amount,
+                // and a wider one runs into the padding of the column on its left.
+                self.text_right(
+                    x + column.width - CELL_PAD_MM,
+                    baseline(0),
+                    size,
+                    bold,
+                    cell,
+                );
             } else {
                 let text = self.w.truncate(cell, inner, size, bold);
-                if column.right {
-                    self.text_right(
-                        x + column.width - CELL_PAD_MM,
-                        baseline(0),
-                        size,
-                        bold,
-                        &text,
-                    );
-                } else {
-                    self.text(x + CELL_PAD_MM, baseline(0), size, bold, &text);
-                }
+                self.text(x + CELL_PAD_MM, baseline(0), size, bold, &text);
             }
             x += column.width;
         }
@@ -551,6 +551,39 @@ impl Flow {
 /// Checks on the PDF bytes themselves, shared by the documents' tests.
 #[cfg(test)]
 pub(super) mod check {
+    /// The text of every page.
+    pub fn pages(pdf: &[u8]) -> Vec<String> {
+        assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+        pdf_extract::extract_text_from_mem_by_pages(pdf).expect("text extraction")
+    }
+
+    /// Text with every run of white space (no-break ones included) as one space: the
+    /// extraction breaks lines where the layout wrapped them.
+    pub fn flat(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn assert_contains(text: &str, expected: &[&str]) {
+        let text_flat = flat(text);
+        for e in expected {
+            assert!(text_flat.contains(&flat(e)), "{e:?} missing from:\n{text}");
+        }
+    }
+
+    pub fn assert_lacks(text: &str, unexpected: &[&str]) {
+        let text_flat = flat(text);
+        for u in unexpected {
+            assert!(!text_flat.contains(&flat(u)), "{u:?} in:\n{text}");
+        }
+    }
+
+    /// Writes the PDF to `$ASSIDU_DUMP_PDF/name` when that variable is set, to look at it.
+    pub fn dump(name: &str, pdf: &[u8]) {
+        if let Some(dir) = std::env::var_os("ASSIDU_DUMP_PDF") {
+            std::fs::write(std::path::Path::new(&dir).join(name), pdf).expect("dump the PDF");
+        }
+    }
+
     /// For every page, the extent of what is drawn on it (text positions, line points,
     /// rectangles) in mm from the top-left corner: (left, top, right, bottom).
     pub fn extents(pdf: &[u8]) -> Vec<(f32, f32, f32, f32)> {
@@ -598,5 +631,45 @@ pub(super) mod check {
                 page + 1
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_spacing_binds_punctuation_and_guillemets() {
+        assert_eq!(
+            french_spacing("Objet : « rupture » ; vraiment ? oui !"),
+            "Objet\u{a0}: «\u{a0}rupture\u{a0}»\u{a0}; vraiment\u{a0}? oui\u{a0}!"
+        );
+        assert_eq!(french_spacing("08:30 https://a.fr"), "08:30 https://a.fr");
+        assert_eq!(siret("41234567800012"), "412\u{a0}345\u{a0}678\u{a0}00012");
+        assert_eq!(siret("inconnu"), "inconnu");
+        assert_eq!(euros(450_000), "4\u{202f}500,00\u{a0}€");
+    }
+
+    #[test]
+    fn a_block_taller_than_the_room_left_starts_a_new_page() {
+        let mut f = Flow::new("Titre courant".into()).unwrap();
+        let (left, width) = (f.left(), f.width());
+        let text = "Une ligne de texte assez longue pour être coupée. ".repeat(200);
+        f.para(left, width, 9.0, 4.4, false, 200, &text);
+        assert!(f.w.page_count() > 1);
+        assert!(f.lowest <= BOTTOM_MM, "{}", f.lowest);
+        // A block kept together moves to the next page whole.
+        let before = f.w.page_count();
+        f.y = BOTTOM_MM - 5.0;
+        f.block(left, width, 9.0, 4.4, false, 3, &"mot ".repeat(100));
+        assert_eq!(f.w.page_count(), before + 1);
+        let (pdf, lowest) = f.finish_laid_out("pied de page").unwrap();
+        assert!(lowest <= BOTTOM_MM);
+        check::inside_the_margins(&pdf);
+        let pages = check::pages(&pdf);
+        assert!(pages[1].contains("Titre courant"), "{}", pages[1]);
+        assert!(!pages[0].contains("Titre courant"));
+        let last = pages.len();
+        assert!(pages[last - 1].contains(&format!("page {last}/{last}")));
     }
 }
