@@ -15,7 +15,7 @@ use super::certificate::{capped_lines, siret_fr};
 use super::{MM_PER_PT, Orientation, PdfWriter};
 
 /// Left and right margins.
-pub(super) const MARGIN_MM: f32 = 18.0;
+const MARGIN_MM: f32 = 18.0;
 /// Top of the content of every page.
 const TOP_MM: f32 = 15.0;
 /// Rule above the footer.
@@ -35,7 +35,7 @@ const RUNNING_STEP_MM: f32 = 3.8;
 const HEADING_PT: f32 = 8.0;
 const HEADING_ROW_MM: f32 = 6.0;
 /// Vertical padding of a table row, above and below its text.
-pub(super) const ROW_PAD_MM: f32 = 0.9;
+const ROW_PAD_MM: f32 = 0.9;
 /// Horizontal padding of a table cell.
 const CELL_PAD_MM: f32 = 1.5;
 

@@ -1,5 +1,5 @@
 //! A thin PDF writer over `printpdf`, shared by the documents the service prints
-//! (the émargement sheet today, attendance certificates later).
+//! (the émargement sheet, the certificates, the billing statements and letters).
 //!
 //! Why a layer of our own: printpdf 0.12 is a list of low-level page operations
 //! with its origin at the bottom-left, in points, with no text measuring or

@@ -287,6 +287,8 @@ fn layout_payer_statement(doc: &PayerStatementDoc) -> anyhow::Result<(Vec<u8>, f
     f.end_table();
     f.gap(3.0);
     let (left, width) = (f.left(), f.width());
+    // The count and the total on the same page.
+    f.room(2.0 * BODY_STEP);
     f.block(
         left,
         width,
@@ -360,13 +362,18 @@ fn payer_contract(f: &mut Flow, statement: &Statement, payer: Payer) -> Option<i
 
     let mut subtotal = 0;
     for (s, lines) in &semesters {
-        let heading = semester_heading(s);
-        let mut keep = f.span_row_height(&heading, SEMESTER_ROW);
+        let semester = semester_heading(s);
+        let mut keep = f.span_row_height(&semester, SEMESTER_ROW);
         if let Some(line) = lines.first() {
             keep += f.row_height(&line.label, LINE_ROW);
         }
         f.room(keep);
-        f.span_row(&heading, SEMESTER_ROW);
+        f.span_row(&semester, SEMESTER_ROW);
+        // Lines carried over to the next page say whose and which semester they are.
+        f.continued = Some(format!(
+            "{heading} — semestre {} (suite)",
+            s.semester.number()
+        ));
         if lines.is_empty() {
             f.span_row("Article 7 : rien n'est facturé pour ce semestre.", LINE_ROW);
         }
@@ -739,7 +746,7 @@ fn semester_facts(s: &SemesterStatement) -> String {
     facts
 }
 
-pub(super) fn status_fr(status: StatementStatus) -> &'static str {
+fn status_fr(status: StatementStatus) -> &'static str {
     match status {
         StatementStatus::Provisional => "provisoire",
         StatementStatus::Final => "définitif",
