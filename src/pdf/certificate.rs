@@ -737,7 +737,7 @@ fn footer(w: &mut PdfWriter, data: &CertificateData) -> anyhow::Result<()> {
 }
 
 /// At most `max` characters of `text`, the last one "…" when it is cut.
-fn clip_chars(text: &str, max: usize) -> String {
+pub(super) fn clip_chars(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
@@ -748,7 +748,7 @@ fn clip_chars(text: &str, max: usize) -> String {
 
 /// `text` wrapped to `width_mm` in at most `max_lines` lines, the last one cut with "…"
 /// when more would be needed.
-fn capped_lines(
+pub(super) fn capped_lines(
     w: &PdfWriter,
     text: &str,
     width_mm: f32,
@@ -784,7 +784,7 @@ fn period_fr(data: &CertificateData) -> String {
 }
 
 /// A SIRET of 14 digits in groups 3-3-3-5 (« 180 092 025 00113 »); anything else as given.
-fn siret_fr(raw: &str) -> String {
+pub(super) fn siret_fr(raw: &str) -> String {
     let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) {
         format!(
@@ -800,7 +800,7 @@ fn siret_fr(raw: &str) -> String {
 }
 
 /// « de l’IMT », « d’IMT Mines Alès », « de Mines Paris »: the French elision before a vowel.
-fn de(name: &str) -> String {
+pub(super) fn de(name: &str) -> String {
     let elides = name
         .chars()
         .next()
@@ -813,7 +813,7 @@ fn de(name: &str) -> String {
 }
 
 /// First letter in capitals: « Contrat de professionnalisation ».
-fn capitalize(text: &str) -> String {
+pub(super) fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

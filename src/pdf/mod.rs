@@ -1,5 +1,5 @@
 //! A thin PDF writer over `printpdf`, shared by the documents the service prints
-//! (the émargement sheet today, attendance certificates later).
+//! (the émargement sheet, the certificates, the billing statements and letters).
 //!
 //! Why a layer of our own: printpdf 0.12 is a list of low-level page operations
 //! with its origin at the bottom-left, in points, with no text measuring or
@@ -18,7 +18,10 @@
 //! text, `y` is the baseline.
 
 pub mod certificate;
+mod flow;
+pub mod letter;
 pub mod sheet;
+pub mod statement;
 
 use std::sync::LazyLock;
 
@@ -226,6 +229,7 @@ impl PdfWriter {
     /// Splits `text` into lines no wider than `max_width_mm`: greedy on spaces,
     /// keeping the caller's line breaks ("\n"; an empty line stays empty). A word
     /// wider than a whole line is broken after a hyphen, or else between characters.
+    /// No-break spaces (U+00A0, U+202F) join words: « 4 500,00 € » stays on one line.
     pub fn wrap(&self, text: &str, max_width_mm: f32, size_pt: f32, bold: bool) -> Vec<String> {
         let face = self.fonts.face(bold);
         let width = |s: &str| -> f32 { s.chars().map(|c| char_width_mm(face, c, size_pt)).sum() };
@@ -234,7 +238,7 @@ impl PdfWriter {
         for paragraph in text.lines() {
             let mut line = String::new();
             let mut line_width = 0.0;
-            for word in paragraph.split_whitespace() {
+            for word in paragraph.split(breaks_line).filter(|w| !w.is_empty()) {
                 let word = sanitize(word);
                 let word_width = width(&word);
                 if !line.is_empty() && line_width + space + word_width <= max_width_mm {
@@ -645,6 +649,11 @@ fn char_width_mm(face: &ParsedFont, c: char, size_pt: f32) -> f32 {
     f32::from(face.get_horizontal_advance(glyph)) / units_per_em * size_pt * MM_PER_PT
 }
 
+/// A space where a line may break: any white space but the no-break ones.
+fn breaks_line(c: char) -> bool {
+    c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{202f}' | '\u{2007}')
+}
+
 /// Control characters have no glyph: show them as spaces.
 fn sanitize(text: &str) -> String {
     text.chars()
@@ -693,6 +702,13 @@ mod tests {
             ["Demi-", "journée"]
         );
         assert!(w.wrap("", 10.0, 9.0, false).is_empty());
+        // No-break spaces keep an amount together and are kept as they are.
+        let amount = "total 4\u{202f}500,00\u{a0}€";
+        let narrow = w.text_width_mm("total 4\u{202f}500,0", 9.0, false);
+        assert_eq!(
+            w.wrap(amount, narrow, 9.0, false),
+            ["total", "4\u{202f}500,00\u{a0}€"]
+        );
     }
 
     #[test]
