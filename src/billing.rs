@@ -310,39 +310,15 @@ pub async fn year_statements(
 
 /// The school's letterhead; empty texts when its profile is not filled in yet.
 pub async fn school_facts(db: &Db) -> AppResult<SchoolFacts> {
-    let row: Option<(
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-    )> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT name, legal_entity, address, siret, activity_number, city, signatory_name, \
-             signatory_title FROM school WHERE id = 1"
-    )
-    .fetch_optional(pool)
-    .await)?;
-    let (
-        name,
-        legal_entity,
-        address,
-        siret,
-        activity_number,
-        city,
-        signatory_name,
-        signatory_title,
-    ) = row.unwrap_or_default();
+    let s = crate::http::school::load(db).await?.unwrap_or_default();
     Ok(SchoolFacts {
-        name,
-        legal_entity,
-        address,
-        siret,
-        activity_number,
-        city,
-        signatory_name,
-        signatory_title,
+        name: s.name,
+        legal_entity: s.legal_entity,
+        address: s.address,
+        siret: s.siret,
+        activity_number: s.activity_number,
+        city: s.city,
+        signatory_name: s.signatory_name,
+        signatory_title: s.signatory_title,
     })
 }

@@ -290,9 +290,8 @@ pub async fn record(
     .execute(&mut *conn)
     .await
     .map(|r| r.rows_affected()))?;
-    let id: i64 =
-        tx_run!(&mut tx, |conn| {
-            sqlx::query_scalar(
+    let id: i64 = tx_run!(&mut tx, |conn| {
+        sqlx::query_scalar(
         "INSERT INTO terminations (contract_id, reference, termination_date, reason, withdrawal, \
          corrects_date, recorded_at, recorded_by, statement, statement_pdf) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
@@ -309,14 +308,14 @@ pub async fn record(
     .bind(&docs.statement_pdf)
     .fetch_one(&mut *conn)
     .await
-        })
-        .map_err(|e| match e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict(format!(
-                "la rupture au {} est déjà enregistrée pour ce contrat",
-                date_fr(input.date)
-            )),
-            e => e.into(),
-        })?;
+    })
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict(format!(
+            "la rupture au {} est déjà enregistrée pour ce contrat",
+            date_fr(input.date)
+        )),
+        e => e.into(),
+    })?;
     let kind_fr = if input.withdrawal {
         "Désistement"
     } else {

@@ -81,7 +81,7 @@ mod tests {
     #[test]
     fn euros_are_grouped_by_thousands_with_a_decimal_comma() {
         assert_eq!(euros_fr(450_000), "4\u{202f}500,00");
-        assert_eq!(euros_fr(1_234_567_89), "1\u{202f}234\u{202f}567,89");
+        assert_eq!(euros_fr(123_456_789), "1\u{202f}234\u{202f}567,89");
         assert_eq!(euros_fr(5), "0,05");
         assert_eq!(euros_fr(-1_250), "-12,50");
     }

@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult, Problems};
 use crate::http::extract::{Admin, ApiJson};
 use crate::{bind_values, db_run};
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
 pub struct School {
     pub name: String,
     /// The legal entity the school belongs to, e.g. Institut Mines-Télécom.

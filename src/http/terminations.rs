@@ -72,28 +72,26 @@ pub async fn get_terminations(
     Id(id): Id,
 ) -> AppResult<Json<Vec<TerminationRecord>>> {
     crate::http::crud::fetch::<crate::http::contracts::Contracts>(&ctx.db, id).await?;
-    let rows: Vec<Row> =
-        db_run!(&ctx.db, |pool| {
-            sqlx::query_as(
+    let rows: Vec<Row> = db_run!(&ctx.db, |pool| {
+        sqlx::query_as(
         "SELECT id, reference, contract_id, termination_date, reason, withdrawal, corrects_date, \
          recorded_at, statement FROM terminations WHERE contract_id = $1 ORDER BY id DESC"
     )
     .bind(id)
     .fetch_all(pool)
     .await
-        })?;
+    })?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let letters: Vec<(String, String, String)> =
-            db_run!(&ctx.db, |pool| {
-                sqlx::query_as(
+        let letters: Vec<(String, String, String)> = db_run!(&ctx.db, |pool| {
+            sqlx::query_as(
             "SELECT recipient, email, sha256 FROM termination_letters WHERE termination_id = $1 \
              ORDER BY recipient DESC"
         )
         .bind(r.id)
         .fetch_all(pool)
         .await
-            })?;
+        })?;
         out.push(TerminationRecord {
             statement: serde_json::from_str(&r.statement)
                 .map_err(|e| AppError::Internal(e.into()))?,
