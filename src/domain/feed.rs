@@ -5,6 +5,8 @@
 //! here: every client places them right, across the changes of summer time, without the
 //! feed having to carry a `VTIMEZONE` of its own (which the `icalendar` crate cannot write).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
 use serde::Serialize;
@@ -93,6 +95,8 @@ pub struct Period {
 pub struct Feed {
     /// « Prénom Nom » of the person whose timetable it is.
     pub owner_name: String,
+    /// What the calendar holds, in a sentence (its `DESCRIPTION`).
+    pub description: String,
     /// The host of the public URL, for the events' UIDs.
     pub host: String,
     /// The public URL (no trailing slash), for links to the sessions' pages.
@@ -101,14 +105,17 @@ pub struct Feed {
     pub periods: Vec<Period>,
 }
 
-/// Merges calendar days into periods: consecutive days of the same kind, and a weekend
-/// that the calendar leaves out does not break a run (a school week Monday–Friday followed
-/// by another is one period, as people say it).
+/// Merges calendar days into periods of consecutive days of one kind, as people say them:
+/// « à l'école du 01/09 au 30/09 », not one event per week. A weekend that is a holiday (the
+/// calendar's default for weekends) or left out does not break a run, is no « Congés » of its
+/// own, and widens the holidays it touches (« congés du 20/12 au 04/01 »).
 pub fn merge_days(days: &[CalendarDay]) -> Vec<Period> {
-    let mut sorted: Vec<&CalendarDay> = days.iter().collect();
-    sorted.sort_by_key(|d| d.date);
+    let is_rest = |d: &CalendarDay| d.kind == DayKind::Holiday && is_weekend(d.date);
+    let rest: HashSet<NaiveDate> = days.iter().filter(|d| is_rest(d)).map(|d| d.date).collect();
+    let mut worked: Vec<&CalendarDay> = days.iter().filter(|d| !is_rest(d)).collect();
+    worked.sort_by_key(|d| d.date);
     let mut periods: Vec<Period> = Vec::new();
-    for day in sorted {
+    for day in worked {
         if let Some(last) = periods.last_mut()
             && last.kind == day.kind
             && last.to < day.date
@@ -127,6 +134,14 @@ pub fn merge_days(days: &[CalendarDay]) -> Vec<Period> {
             to: day.date,
             students: Vec::new(),
         });
+    }
+    for p in periods.iter_mut().filter(|p| p.kind == DayKind::Holiday) {
+        while let Some(before) = p.from.pred_opt().filter(|d| rest.contains(d)) {
+            p.from = before;
+        }
+        while let Some(after) = p.to.succ_opt().filter(|d| rest.contains(d)) {
+            p.to = after;
+        }
     }
     periods
 }
@@ -256,10 +271,7 @@ pub fn render(feed: &Feed, stamp: DateTime<Utc>) -> String {
     }
     calendar
         .name(&format!("assidu — {}", feed.owner_name))
-        .description(&format!(
-            "Emploi du temps de {} : séances de formation et périodes à l'école, en entreprise et de congés",
-            feed.owner_name
-        ))
+        .description(&feed.description)
         .append_property(Property::new("X-WR-TIMEZONE", "Europe/Paris"))
         .ttl(&Duration::hours(1));
     for p in &feed.periods {
@@ -300,14 +312,18 @@ mod tests {
         }
     }
 
-    fn weekdays(from: &str, to: &str, kind: DayKind) -> Vec<CalendarDay> {
+    /// Days as a calendar import sets them: `kind` on weekdays, holiday on weekends.
+    fn weeks(from: &str, to: &str, kind: DayKind) -> Vec<CalendarDay> {
         d(from)
             .iter_days()
             .take_while(|x| *x <= d(to))
-            .filter(|x| !is_weekend(*x))
             .map(|x| CalendarDay {
                 date: x,
-                kind,
+                kind: if is_weekend(x) {
+                    DayKind::Holiday
+                } else {
+                    kind
+                },
                 note: None,
             })
             .collect()
@@ -331,6 +347,7 @@ mod tests {
     fn feed(sessions: Vec<FeedSession>, periods: Vec<Period>) -> Feed {
         Feed {
             owner_name: "Zoé Élève".to_owned(),
+            description: "Emploi du temps".to_owned(),
             host: "assidu.test".to_owned(),
             base_url: "https://assidu.test".to_owned(),
             sessions,
@@ -347,10 +364,10 @@ mod tests {
     }
 
     #[test]
-    fn weeks_merge_over_the_weekends_the_calendar_leaves_out() {
-        let mut days = weekdays("2025-09-01", "2025-09-26", DayKind::School);
-        days.extend(weekdays("2025-09-29", "2025-09-30", DayKind::School));
-        // A date range sets the weekend too: it stays one run.
+    fn weeks_merge_over_weekends_and_holidays_take_in_theirs() {
+        // The test calendar's autumn: school to Tuesday 30/09, the company from Wednesday
+        // 01/10 (a date range, its weekend included), school again, Christmas holidays.
+        let mut days = weeks("2025-09-01", "2025-09-30", DayKind::School);
         days.extend(
             d("2025-10-01")
                 .iter_days()
@@ -361,44 +378,48 @@ mod tests {
                     note: None,
                 }),
         );
-        days.extend(weekdays("2025-10-13", "2025-10-24", DayKind::Company));
-        days.extend(weekdays("2025-10-27", "2025-10-31", DayKind::Holiday));
-        let periods = merge_days(&days);
-        let spans: Vec<(DayKind, String, String)> = periods
+        days.extend(weeks("2025-10-11", "2025-10-24", DayKind::Company));
+        days.extend(weeks("2025-10-25", "2025-12-19", DayKind::School));
+        days.extend(weeks("2025-12-20", "2026-01-04", DayKind::Holiday));
+        days.extend(weeks("2026-01-05", "2026-01-09", DayKind::School));
+        let spans: Vec<(DayKind, String, String)> = merge_days(&days)
             .iter()
             .map(|p| (p.kind, p.from.to_string(), p.to.to_string()))
             .collect();
+        let span = |k, a: &str, b: &str| (k, a.to_owned(), b.to_owned());
         assert_eq!(
             spans,
             vec![
-                (
-                    DayKind::School,
-                    "2025-09-01".to_owned(),
-                    "2025-09-30".to_owned()
-                ),
-                (
-                    DayKind::Company,
-                    "2025-10-01".to_owned(),
-                    "2025-10-24".to_owned()
-                ),
-                (
-                    DayKind::Holiday,
-                    "2025-10-27".to_owned(),
-                    "2025-10-31".to_owned()
-                ),
+                span(DayKind::School, "2025-09-01", "2025-09-30"),
+                span(DayKind::Company, "2025-10-01", "2025-10-24"),
+                span(DayKind::School, "2025-10-27", "2025-12-19"),
+                span(DayKind::Holiday, "2025-12-20", "2026-01-04"),
+                span(DayKind::School, "2026-01-05", "2026-01-09"),
             ]
+        );
+        // Weekends left out of the calendar bridge runs the same way.
+        let weekdays_only: Vec<CalendarDay> = days
+            .iter()
+            .filter(|x| !is_weekend(x.date))
+            .cloned()
+            .collect();
+        let merged = merge_days(&weekdays_only);
+        assert_eq!(merged.len(), 5);
+        assert_eq!(
+            (merged[3].from, merged[3].to),
+            (d("2025-12-22"), d("2026-01-02"))
         );
     }
 
     #[test]
     fn a_missing_weekday_or_another_kind_breaks_a_run() {
-        // Wednesday missing: two runs. A Saturday of another kind: three.
+        // Wednesday missing: two runs. A Saturday in the company breaks the next one.
         let days = vec![
             day("2025-09-01", DayKind::School),
             day("2025-09-02", DayKind::School),
             day("2025-09-04", DayKind::School),
             day("2025-09-05", DayKind::School),
-            day("2025-09-06", DayKind::Holiday),
+            day("2025-09-06", DayKind::Company),
             day("2025-09-08", DayKind::School),
         ];
         let periods = merge_days(&days);
@@ -407,7 +428,7 @@ mod tests {
             (periods[1].from, periods[1].to),
             (d("2025-09-04"), d("2025-09-05"))
         );
-        assert_eq!(periods[2].kind, DayKind::Holiday);
+        assert_eq!(periods[2].kind, DayKind::Company);
         // Unsorted input gives the same periods; no days, no periods.
         let mut reversed = days.clone();
         reversed.reverse();
