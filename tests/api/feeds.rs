@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
+use crate::web::{Browser, hidden};
 
 /// Monday 20 October 2025, the week before the change to winter time (Sunday 26th).
 const NOW: &str = "2025-10-20T10:00:00+02:00";
@@ -747,6 +748,84 @@ async fn an_admin_creates_for_anyone_and_bad_requests_name_their_field() {
     assert_eq!(a.status, StatusCode::NO_CONTENT);
     assert_eq!(fetch(app, &path).await.status, StatusCode::NOT_FOUND);
     new_feed(app, &s.zoe, json!({})).await;
+}
+
+#[tokio::test]
+async fn the_home_pages_create_a_link_shown_once_list_it_and_revoke_it() {
+    let s = scene().await;
+    let app = &s.app;
+    let mut zoe = Browser::new(app);
+    zoe.login("zoe@student.test").await;
+    let home = zoe.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.html.contains("Mon agenda"), "{}", home.html);
+    assert!(home.html.contains("Aucun lien d&#x27;agenda actif."));
+    let csrf = hidden(&home.html, "csrf");
+
+    // Without the form's CSRF token: refused, nothing created.
+    let page = zoe.post("/agenda", &[("label", "Téléphone")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(scalar(app, "SELECT COUNT(*) FROM calendar_feeds").await, 0);
+
+    let page = zoe
+        .post("/agenda", &[("csrf", &csrf), ("label", "Téléphone")])
+        .await;
+    assert_eq!(page.status, StatusCode::CREATED, "{}", page.html);
+    assert_eq!(page.headers["cache-control"], "no-store");
+    // Templates escape « / » in attributes (`&#x2f;`); a browser reads it back.
+    let html = page.html.replace("&#x2f;", "/");
+    let url = hidden(&html, "url");
+    assert!(url.starts_with("http://assidu.test/ical/"), "{url}");
+    assert!(html.contains(&format!("href=\"webcal:{}\"", &url["http:".len()..])));
+    let path = url["http://assidu.test".len()..].to_owned();
+    let token = token_of_path(&path).to_owned();
+    assert_eq!(
+        session_ids(&calendar(app, &path).await),
+        BTreeSet::from([s.s1, s.s2])
+    );
+
+    // The home page lists it, read once, without its address.
+    let home = zoe.get("/").await;
+    assert!(home.html.contains("Téléphone"));
+    assert!(!home.html.contains(&token));
+    let id: i64 = scalar(app, "SELECT id FROM calendar_feeds").await;
+    assert!(
+        home.html
+            .contains(&format!("action=\"/agenda/{id}/revoke\""))
+    );
+
+    // Someone else cannot revoke it from their page.
+    let mut paul = Browser::new(app);
+    paul.login("tutor@company.test").await;
+    let paul_home = paul.get("/").await;
+    assert!(paul_home.html.contains("Mon agenda"));
+    let paul_csrf = hidden(&paul_home.html, "csrf");
+    let page = paul
+        .post(&format!("/agenda/{id}/revoke"), &[("csrf", &paul_csrf)])
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert_eq!(fetch(app, &path).await.status, StatusCode::OK);
+
+    // Zoé revokes it.
+    let page = zoe
+        .post(&format!("/agenda/{id}/revoke"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/#agenda"));
+    assert_eq!(fetch(app, &path).await.status, StatusCode::NOT_FOUND);
+    assert!(
+        zoe.get("/")
+            .await
+            .html
+            .contains("Aucun lien d&#x27;agenda actif.")
+    );
+
+    // The teacher's page has the block too, in English on request.
+    let mut anne = Browser::new(app);
+    anne.login("anne@school.test").await;
+    let page = anne.get("/?lang=en").await;
+    assert!(page.html.contains("My calendar"), "{}", page.html);
+    assert!(page.html.contains("Create a calendar link"));
 }
 
 #[tokio::test]
