@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod billing;
 pub mod calendar;
 pub mod certificate;
+pub mod feed;
 pub mod hours;
 pub mod roles;
 pub mod semester;

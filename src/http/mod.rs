@@ -9,6 +9,7 @@ pub mod contracts;
 pub mod crud;
 pub mod emargement;
 pub mod extract;
+pub mod feeds;
 pub mod health;
 pub mod justifications;
 pub mod mail_log;
@@ -106,6 +107,8 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
                     certificates::VERIFY_BODY_LIMIT,
                 )),
         )
+        .routes(routes!(feeds::post_feed, feeds::get_feeds))
+        .routes(routes!(feeds::delete_feed))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);
@@ -130,6 +133,8 @@ pub fn router() -> Router<ApiContext> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        // Calendar apps cannot log in: the secret token in the name is the key.
+        .route("/ical/{file}", get(feeds::get_ical))
         .nest(
             "/api/v1",
             api_router

@@ -9,6 +9,7 @@
 mod absences;
 mod billing;
 mod certificates;
+mod feeds;
 mod pages;
 
 use std::sync::LazyLock;
@@ -70,6 +71,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/verify.html",
         "pages/billing.html",
         "pages/contract_billing.html",
+        "pages/agenda_block.html",
+        "pages/agenda_created.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -137,6 +140,8 @@ pub fn router() -> Router<ApiContext> {
             get(certificates::verify_query).post(certificates::verify_upload),
         )
         .route("/verify/{number}", get(certificates::verify_page))
+        .route("/agenda", post(feeds::create))
+        .route("/agenda/{id}/revoke", post(feeds::revoke))
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::http::justifications::BODY_LIMIT,
         ))

@@ -288,6 +288,9 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
                 .into_iter()
                 .partition(|l| l.state == SheetState::Upcoming);
             recent.reverse();
+            let agenda = super::feeds::block(&ctx, &caller, lang)
+                .await
+                .map_err(&err)?;
             show(
                 &ctx,
                 &viewer,
@@ -298,6 +301,7 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
                     today_sessions => ser(&today_lines),
                     recent => ser(&recent),
                     upcoming => ser(&upcoming),
+                    agenda,
                 },
             )
             .await
@@ -326,6 +330,9 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
             let lines = session_lines(&ctx, &caller, sessions, lang)
                 .await
                 .map_err(&err)?;
+            let agenda = super::feeds::block(&ctx, &caller, lang)
+                .await
+                .map_err(&err)?;
             show(
                 &ctx,
                 &viewer,
@@ -336,6 +343,7 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
                     summary => summary.as_ref().map(|s| semester_rows(&s.semesters, lang)),
                     contract_year => summary.as_ref().map(|s| s.academic_year.clone()),
                     today_sessions => ser(&lines),
+                    agenda,
                 },
             )
             .await
@@ -358,12 +366,15 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
                     semesters => semester_rows(&s.semesters, lang),
                 });
             }
+            let agenda = super::feeds::block(&ctx, &caller, lang)
+                .await
+                .map_err(&err)?;
             show(
                 &ctx,
                 &viewer,
                 StatusCode::OK,
                 "pages/tutor.html",
-                context! { students },
+                context! { students, agenda },
             )
             .await
         }

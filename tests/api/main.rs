@@ -14,6 +14,7 @@ mod certificates;
 mod cli;
 mod demo;
 mod emargement;
+mod feeds;
 mod mail;
 mod openapi;
 mod semesters;
