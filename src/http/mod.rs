@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod audit;
+pub mod audit_bundle;
 pub mod auth;
 pub mod certificates;
 pub mod contracts;
@@ -98,6 +99,7 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
                     certificates::VERIFY_BODY_LIMIT,
                 )),
         )
+        .routes(routes!(audit_bundle::get_audit_bundle))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);
