@@ -18,3 +18,4 @@ mod openapi;
 mod semesters;
 mod smtp;
 mod web;
+mod audit_bundle;
