@@ -60,6 +60,16 @@ pub enum Command {
         #[command(subcommand)]
         command: CertificatesCommand,
     },
+    /// Write the OPCO audit bundle of a contract (ZIP: émargement sheets, mark history,
+    /// certificates, justifications, absence notices, manifest with SHA-256).
+    AuditBundle {
+        /// The contract's id.
+        #[arg(long)]
+        contract: i64,
+        /// The ZIP file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,7 +224,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             issue_certificates(&issuer, semester, year, kinds).await
         }
+        Command::AuditBundle { contract, out } => {
+            let db = connect(&cli.database).await?;
+            audit_bundle(&db, contract, &out).await
+        }
     }
+}
+
+async fn audit_bundle(db: &Db, contract: i64, out: &std::path::Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let by = "ligne de commande (assidu audit-bundle)";
+    let bundle = crate::audit_bundle::generate(db, contract, chrono::Utc::now(), by)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => anyhow::anyhow!("--contract : aucun contrat n° {contract}"),
+            other => describe(other),
+        })?;
+    std::fs::write(out, &bundle.bytes).with_context(|| format!("écriture de {}", out.display()))?;
+    let c = &bundle.manifest.counts;
+    println!(
+        "dossier du contrat n° {contract} écrit dans {} : {} fichiers, {} octets, {} séance(s) \
+         dont {} non signée(s), {} certificat(s), {} justificatif(s), {} avis ({:.2} s)",
+        out.display(),
+        bundle.manifest.files.len() + 1,
+        bundle.bytes.len(),
+        c.sessions,
+        c.unsigned_sheets,
+        c.certificates,
+        c.justifications,
+        c.notices,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn issue_certificates(

@@ -1,6 +1,7 @@
 //! assidu: attendance, certificates and billing for work-study training contracts.
 
 pub mod app;
+pub mod audit_bundle;
 pub mod auth;
 pub mod billing;
 pub mod certificates;

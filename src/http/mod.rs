@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod audit;
+pub mod audit_bundle;
 pub mod auth;
 pub mod billing;
 pub mod certificates;
@@ -109,6 +110,7 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         )
         .routes(routes!(feeds::post_feed, feeds::get_feeds))
         .routes(routes!(feeds::delete_feed))
+        .routes(routes!(audit_bundle::get_audit_bundle))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

@@ -109,6 +109,7 @@ pub async fn student_record(
             student_id => id,
             name => format!("{} {}", summary.first_name, summary.last_name),
             year => summary.academic_year.clone(),
+            contract_id => summary.contract_id,
             semesters => semester_rows(&summary.semesters, lang),
             lines, may_justify,
         },

@@ -20,3 +20,4 @@ mod openapi;
 mod semesters;
 mod smtp;
 mod web;
+mod audit_bundle;
