@@ -512,12 +512,7 @@ async fn a_teachers_feed_holds_their_sessions_and_a_tutors_their_students() {
         s.b.year,
         s.b.group,
     );
-    body["termination_date"] = json!("2025-09-30");
-    body["termination_reason"] = json!("rupture anticipée");
-    let a = app
-        .put(&format!("/api/v1/contracts/{contract}"), &s.admin, body)
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    terminate(app, &s.admin, contract, body, "2025-09-30").await;
     let (_, leo) = new_feed(app, &s.leo_token, json!({})).await;
     let cal = calendar(app, &leo).await;
     assert_eq!(session_ids(&cal), BTreeSet::from([s.s1]));

@@ -470,6 +470,26 @@ pub fn school_body() -> Value {
     })
 }
 
+/// Records a termination through its own action, which needs the school's DREETS and the
+/// contract's OPCO addresses: both are set first (`contract` is the contract's body).
+pub async fn terminate(app: &TestApp, admin: &str, id: i64, mut contract: Value, date: &str) {
+    let put = app.put("/api/v1/school", admin, school_body()).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    contract["opco_email"] = json!("contrats@opco-atlas.test");
+    let put = app
+        .put(&format!("/api/v1/contracts/{id}"), admin, contract)
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let a = app
+        .post(
+            &format!("/api/v1/contracts/{id}/termination"),
+            admin,
+            json!({"date": date, "reason": "rupture d'un commun accord"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+}
+
 pub fn contract_body(
     student: i64,
     company: i64,

@@ -6,6 +6,7 @@ mod helpers;
 
 mod admin_api;
 mod attendance;
+mod audit_bundle;
 mod auth;
 mod billing;
 mod browser;
@@ -20,4 +21,3 @@ mod openapi;
 mod semesters;
 mod smtp;
 mod web;
-mod audit_bundle;

@@ -111,22 +111,8 @@ async fn a_contract_derives_s9_and_s10_and_checks_the_scheduled_hours() {
     assert_eq!(outside, vec!["2025-09-01", "2025-09-02"]);
 
     // An early termination cuts S9 short and leaves no S10.
-    let put = app.put("/api/v1/school", &admin, school_body()).await;
-    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
-    let mut body = contract_body(b.student, b.company, b.tutor, b.programme, b.year, b.group);
-    body["opco_email"] = json!("contrats@opco-atlas.test");
-    let a = app
-        .put(&format!("/api/v1/contracts/{}", b.contract), &admin, body)
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    let a = app
-        .post(
-            &format!("/api/v1/contracts/{}/termination", b.contract),
-            &admin,
-            json!({"date": "2025-09-02", "reason": "rupture d'un commun accord"}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let body = contract_body(b.student, b.company, b.tutor, b.programme, b.year, b.group);
+    terminate(&app, &admin, b.contract, body, "2025-09-02").await;
     let r = app.get(&path, &admin).await.json();
     assert_eq!(r["last_day"], "2025-09-02");
     assert_eq!(r["semesters"].as_array().unwrap().len(), 1);
