@@ -60,6 +60,9 @@ pub enum Command {
         #[command(subcommand)]
         command: CertificatesCommand,
     },
+    /// Import companies, tutors, students and contracts from CSV files, all or nothing;
+    /// lines are matched on their natural key, so importing again changes nothing.
+    Import(crate::import::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +216,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 public_url: public_url.trim_end_matches('/').into(),
             };
             issue_certificates(&issuer, semester, year, kinds).await
+        }
+        Command::Import(args) => {
+            let db = connect(&cli.database).await?;
+            crate::import::run_cli(&db, args).await
         }
     }
 }

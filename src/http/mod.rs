@@ -9,6 +9,7 @@ pub mod crud;
 pub mod emargement;
 pub mod extract;
 pub mod health;
+pub mod imports;
 pub mod justifications;
 pub mod mail_log;
 pub mod openapi;
@@ -97,6 +98,12 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
                 .layer(axum::extract::DefaultBodyLimit::max(
                     certificates::VERIFY_BODY_LIMIT,
                 )),
+        )
+        .merge(
+            // CSV files of a whole year; over the limit is a 413.
+            OpenApiRouter::new()
+                .routes(routes!(imports::post_import))
+                .layer(axum::extract::DefaultBodyLimit::max(imports::BODY_LIMIT)),
         )
         .split_for_parts();
     let mut router = router;
