@@ -9,24 +9,24 @@
 //! so the same files imported twice leave the database as it was.
 
 pub mod parse;
+pub mod plan;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value as Json;
 use utoipa::ToSchema;
 
 use crate::db::{Db, Tx, Value};
-use crate::domain::text::date_fr;
-use crate::error::{AppError, AppResult, LineError};
-use crate::http::contracts::{Contract, Contracts};
+use crate::error::{AppError, AppResult};
+use crate::http::contracts::Contracts;
 use crate::http::crud::{Columns, Resource};
-use crate::http::parties::{Companies, Company, Student, Students, Tutor, Tutors};
+use crate::http::parties::{Companies, Students, Tutors};
 use crate::{bind_values, tx_run};
 pub use parse::Kind;
-use parse::{Parsed, Record, error};
+use parse::Parsed;
+use plan::{Plan, Planned, Step, Stored};
 
 /// What an import does with one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -99,19 +99,19 @@ pub async fn run(db: &Db, files: Vec<(Kind, Vec<u8>)>, options: &Options) -> App
     .map_err(|e| AppError::Internal(e.into()))?;
 
     let mut tx = db.begin_write().await?;
-    let stored = match Stored::load(&mut tx).await {
+    let stored = match load_stored(&mut tx).await {
         Ok(s) => s,
         Err(e) => {
             rollback(tx).await;
             return Err(e);
         }
     };
-    let plan = plan(&stored, &files);
+    let plan = plan::plan(&stored, &files);
     if !plan.errors.is_empty() {
         rollback(tx).await;
         let mut errors = plan.errors;
         let order = |file: &str| Kind::parse(file).map_or(usize::MAX, |k| k as usize);
-        errors.sort_by(|a, b| (order(&a.file), a.line).cmp(&(order(&b.file), b.line)));
+        errors.sort_by_key(|e| (order(&e.file), e.line));
         return Err(AppError::BadLines(errors));
     }
     // A dry run writes too, then rolls back: what it reports is what the database accepted.
@@ -120,7 +120,10 @@ pub async fn run(db: &Db, files: Vec<(Kind, Vec<u8>)>, options: &Options) -> App
         return Err(e);
     }
     let report = plan.report(options.dry_run);
-    if options.dry_run {
+    let changes = report.kinds.iter().any(|k| k.created + k.updated > 0);
+    // Nothing to log when nothing changed: importing the same files again leaves the
+    // database exactly as it was.
+    if options.dry_run || !changes {
         rollback(tx).await;
         return Ok(report);
     }
@@ -169,20 +172,6 @@ async fn rollback(tx: Tx) {
     }
 }
 
-/// What the database holds, read once inside the import's transaction.
-struct Stored {
-    companies: Vec<Company>,
-    tutors: Vec<Tutor>,
-    students: Vec<Student>,
-    contracts: Vec<Contract>,
-    /// (id, department, option)
-    programmes: Vec<(i64, String, String)>,
-    /// (id, name, starts_on, ends_on)
-    years: Vec<(i64, String, NaiveDate, NaiveDate)>,
-    /// (id, academic year, name)
-    groups: Vec<(i64, i64, String)>,
-}
-
 async fn load<R: Resource>(tx: &mut Tx) -> AppResult<Vec<R::Row>> {
     let sql = format!("SELECT {} FROM {}", R::COLUMNS, R::TABLE);
     Ok(tx_run!(tx, |conn| sqlx::query_as::<_, R::Row>(&sql)
@@ -190,637 +179,32 @@ async fn load<R: Resource>(tx: &mut Tx) -> AppResult<Vec<R::Row>> {
         .await)?)
 }
 
-impl Stored {
-    async fn load(tx: &mut Tx) -> AppResult<Stored> {
-        let programmes = tx_run!(&mut *tx, |conn| sqlx::query_as(
-            "SELECT id, department, option_name FROM programmes"
-        )
-        .fetch_all(&mut *conn)
-        .await)?;
-        let years = tx_run!(&mut *tx, |conn| sqlx::query_as(
-            "SELECT id, name, starts_on, ends_on FROM academic_years"
-        )
-        .fetch_all(&mut *conn)
-        .await)?;
-        let groups = tx_run!(&mut *tx, |conn| sqlx::query_as(
-            "SELECT id, academic_year_id, name FROM student_groups"
-        )
-        .fetch_all(&mut *conn)
-        .await)?;
-        Ok(Stored {
-            companies: load::<Companies>(tx).await?,
-            tutors: load::<Tutors>(tx).await?,
-            students: load::<Students>(tx).await?,
-            contracts: load::<Contracts>(tx).await?,
-            programmes,
-            years,
-            groups,
-        })
-    }
-}
-
-enum Step {
-    Create,
-    /// The database columns whose value changes.
-    Update(Vec<&'static str>),
-    Keep,
-}
-
-/// One line of a file, checked and ready to write.
-struct Planned {
-    line: usize,
-    key: String,
-    /// The record's id; negative for a record this import creates, until it is written.
-    id: i64,
-    columns: Columns,
-    step: Step,
-}
-
-struct Plan {
-    kinds: Vec<(Kind, Vec<Planned>)>,
-    errors: Vec<LineError>,
-}
-
-impl Plan {
-    fn report(&self, dry_run: bool) -> Report {
-        let kinds = self
-            .kinds
-            .iter()
-            .map(|(kind, rows)| {
-                let lines: Vec<LineReport> = rows
-                    .iter()
-                    .map(|p| {
-                        let (action, changed) = match &p.step {
-                            Step::Create => (Action::Created, Vec::new()),
-                            Step::Keep => (Action::Unchanged, Vec::new()),
-                            Step::Update(columns) => {
-                                let mut names: Vec<String> = Vec::new();
-                                for c in columns {
-                                    let name = kind.column(c).map_or(*c, |c| c.name).to_owned();
-                                    if !names.contains(&name) {
-                                        names.push(name);
-                                    }
-                                }
-                                (Action::Updated, names)
-                            }
-                        };
-                        LineReport {
-                            line: p.line,
-                            action,
-                            key: p.key.clone(),
-                            changed,
-                        }
-                    })
-                    .collect();
-                let count = |a: Action| lines.iter().filter(|l| l.action == a).count();
-                KindReport {
-                    kind: *kind,
-                    created: count(Action::Created),
-                    updated: count(Action::Updated),
-                    unchanged: count(Action::Unchanged),
-                    lines,
-                }
-            })
-            .collect();
-        Report {
-            dry_run,
-            applied: !dry_run,
-            kinds,
-        }
-    }
-}
-
-/// Ids handed to the records an import creates, before the database gives the real ones.
-struct Placeholders(i64);
-
-impl Placeholders {
-    fn next(&mut self) -> i64 {
-        self.0 -= 1;
-        self.0
-    }
-}
-
-/// Checks one record with the API's rules over its stored version, and says what to do.
-fn step<R: Resource>(
-    kind: Kind,
-    record: &Record,
-    existing: Option<&R::Row>,
-    id: i64,
-    ids: &[(&'static str, Json)],
-    errors: &mut Vec<LineError>,
-) -> Option<Planned> {
-    let stored = existing.and_then(|row| serde_json::to_value(row).ok());
-    let columns = match parse::to_columns::<R>(kind, record, stored.as_ref(), ids) {
-        Ok(c) => c,
-        Err(e) => {
-            errors.extend(e);
-            return None;
-        }
-    };
-    let step = match &stored {
-        None => Step::Create,
-        Some(stored) => {
-            let changed: Vec<&'static str> = match parse::stored_columns::<R>(stored) {
-                Some(before) => columns
-                    .iter()
-                    .filter(|(name, value)| {
-                        before.iter().find(|(n, _)| n == name).map(|(_, v)| v) != Some(value)
-                    })
-                    .map(|(name, _)| *name)
-                    .collect(),
-                None => columns.iter().map(|(name, _)| *name).collect(),
-            };
-            if changed.is_empty() {
-                Step::Keep
-            } else {
-                Step::Update(changed)
-            }
-        }
-    };
-    Some(Planned {
-        line: record.line,
-        key: record.key.clone().unwrap_or_default(),
-        id,
-        columns,
-        step,
-    })
-}
-
-/// Finds a record by a name typed by people: exactly, or else ignoring case.
-fn by_name<'a, T>(items: impl Iterator<Item = (&'a str, T)>, wanted: &str) -> Vec<T> {
-    let wanted = wanted.trim();
-    let mut exact = Vec::new();
-    let mut folded = Vec::new();
-    for (name, item) in items {
-        if name == wanted {
-            exact.push(item);
-        } else if name.to_lowercase() == wanted.to_lowercase() {
-            folded.push(item);
-        }
-    }
-    if exact.is_empty() { folded } else { exact }
-}
-
-fn date_of(columns: &Columns, name: &str) -> Option<NaiveDate> {
-    columns.iter().find_map(|(n, v)| match v {
-        Value::Date(d) if *n == name => *d,
-        _ => None,
-    })
-}
-
-/// A tutor as contracts see it: their id and company once the import is applied.
-enum TutorRef {
-    One {
-        id: i64,
-        company: Option<i64>,
-    },
-    /// Several stored tutors share the address: a contract cannot tell which.
-    Several(Vec<i64>),
-}
-
-/// Where a contract's dates come from, for the one-contract-at-a-time rule.
-enum Origin {
-    Line(usize),
-    Stored(i64),
-}
-
-fn plan(stored: &Stored, files: &[Parsed]) -> Plan {
-    let mut errors: Vec<LineError> = files.iter().flat_map(|f| f.errors.clone()).collect();
-    let mut kinds = Vec::new();
-    let mut placeholders = Placeholders(0);
-    let file = |kind: Kind| files.iter().find(|f| f.kind == kind);
-
-    // Companies, by SIRET.
-    let companies: HashMap<&str, &Company> = stored
-        .companies
-        .iter()
-        .map(|c| (c.siret.as_str(), c))
-        .collect();
-    let mut company_ids: HashMap<String, i64> = stored
-        .companies
-        .iter()
-        .map(|c| (c.siret.clone(), c.id))
-        .collect();
-    if let Some(f) = file(Kind::Companies) {
-        let mut rows = Vec::new();
-        for r in &f.records {
-            let existing = r.key.as_deref().and_then(|k| companies.get(k)).copied();
-            let id = existing.map_or_else(|| placeholders.next(), |c| c.id);
-            if let Some(key) = &r.key {
-                company_ids.insert(key.clone(), id);
-            }
-            rows.extend(step::<Companies>(
-                Kind::Companies,
-                r,
-                existing,
-                id,
-                &[],
-                &mut errors,
-            ));
-        }
-        kinds.push((Kind::Companies, rows));
-    }
-    let company_of = |r: &Record, kind: Kind, errors: &mut Vec<LineError>| -> Option<i64> {
-        let siret = r.reference("company_siret")?;
-        let found = company_ids.get(siret).copied();
-        if found.is_none() {
-            errors.push(error(
-                kind,
-                r.line,
-                Some("company_siret"),
-                format!(
-                    "entreprise inconnue : aucun SIRET « {siret} » dans la base ni dans le fichier des entreprises"
-                ),
-            ));
-        }
-        found
-    };
-
-    // Tutors, by e-mail (not unique in the database: several matches are refused).
-    let mut stored_tutors: HashMap<&str, Vec<&Tutor>> = HashMap::new();
-    for t in &stored.tutors {
-        stored_tutors.entry(t.email.as_str()).or_default().push(t);
-    }
-    let mut tutors: HashMap<String, TutorRef> = stored_tutors
-        .iter()
-        .map(|(email, found)| {
-            let found = match found.as_slice() {
-                [t] => TutorRef::One {
-                    id: t.id,
-                    company: Some(t.company_id),
-                },
-                several => TutorRef::Several(several.iter().map(|t| t.id).collect()),
-            };
-            ((*email).to_owned(), found)
-        })
-        .collect();
-    // Tutors whose company changes: (line, tutor, new company).
-    let mut moved: Vec<(usize, i64, i64)> = Vec::new();
-    if let Some(f) = file(Kind::Tutors) {
-        let mut rows = Vec::new();
-        for r in &f.records {
-            let company = company_of(r, Kind::Tutors, &mut errors);
-            let existing = match r.key.as_deref().and_then(|k| stored_tutors.get(k)) {
-                None => None,
-                Some(found) if found.len() == 1 => Some(found[0]),
-                Some(found) => {
-                    errors.push(several_tutors(Kind::Tutors, r.line, "email", found));
-                    continue;
-                }
-            };
-            let id = existing.map_or_else(|| placeholders.next(), |t| t.id);
-            if let Some(key) = &r.key {
-                tutors.insert(
-                    key.clone(),
-                    TutorRef::One {
-                        id,
-                        company: company.or(existing.map(|t| t.company_id)),
-                    },
-                );
-            }
-            let ids = [("company_id", Json::from(company.unwrap_or(0)))];
-            let planned = step::<Tutors>(Kind::Tutors, r, existing, id, &ids, &mut errors);
-            if let (Some(p), Some(company)) = (&planned, company)
-                && matches!(&p.step, Step::Update(c) if c.contains(&"company_id"))
-            {
-                moved.push((r.line, id, company));
-            }
-            rows.extend(planned);
-        }
-        kinds.push((Kind::Tutors, rows));
-    }
-
-    // Students, by e-mail.
-    let students: HashMap<&str, &Student> = stored
-        .students
-        .iter()
-        .map(|s| (s.email.as_str(), s))
-        .collect();
-    let mut student_ids: HashMap<String, i64> = stored
-        .students
-        .iter()
-        .map(|s| (s.email.clone(), s.id))
-        .collect();
-    if let Some(f) = file(Kind::Students) {
-        let mut rows = Vec::new();
-        for r in &f.records {
-            let existing = r.key.as_deref().and_then(|k| students.get(k)).copied();
-            let id = existing.map_or_else(|| placeholders.next(), |s| s.id);
-            if let Some(key) = &r.key {
-                student_ids.insert(key.clone(), id);
-            }
-            rows.extend(step::<Students>(
-                Kind::Students,
-                r,
-                existing,
-                id,
-                &[],
-                &mut errors,
-            ));
-        }
-        kinds.push((Kind::Students, rows));
-    }
-
-    // Contracts, by student and start date.
-    let mut touched: HashSet<i64> = HashSet::new();
-    let mut spans: HashMap<i64, Vec<(NaiveDate, NaiveDate, Origin)>> = HashMap::new();
-    if let Some(f) = file(Kind::Contracts) {
-        let mut stored_contracts: HashMap<(i64, NaiveDate), Vec<&Contract>> = HashMap::new();
-        for c in &stored.contracts {
-            stored_contracts
-                .entry((c.student_id, c.start_date))
-                .or_default()
-                .push(c);
-        }
-        let mut rows = Vec::new();
-        for r in &f.records {
-            let kind = Kind::Contracts;
-            let mut ids: Vec<(&'static str, Json)> = Vec::new();
-            let student = r.reference("student_email").and_then(|email| {
-                let found = student_ids.get(email).copied();
-                if found.is_none() {
-                    errors.push(error(
-                        kind,
-                        r.line,
-                        Some("student_email"),
-                        format!(
-                            "salarié·e inconnu·e : aucune adresse « {email} » dans la base ni dans le fichier des salarié·es"
-                        ),
-                    ));
-                }
-                found
-            });
-            let company = company_of(r, kind, &mut errors);
-            let tutor = match r.reference("tutor_email").map(|e| (e, tutors.get(e))) {
-                None => None,
-                Some((email, None)) => {
-                    errors.push(error(
-                        kind,
-                        r.line,
-                        Some("tutor_email"),
-                        format!(
-                            "tuteur inconnu : aucune adresse « {email} » dans la base ni dans le fichier des tuteurs"
-                        ),
-                    ));
-                    None
-                }
-                Some((_, Some(TutorRef::Several(ids)))) => {
-                    let found: Vec<&Tutor> = stored
-                        .tutors
-                        .iter()
-                        .filter(|t| ids.contains(&t.id))
-                        .collect();
-                    errors.push(several_tutors(kind, r.line, "tutor_email", &found));
-                    None
-                }
-                Some((_, Some(TutorRef::One { id, company: tc }))) => {
-                    if let (Some(tc), Some(c)) = (tc, company)
-                        && *tc != c
-                    {
-                        errors.push(error(
-                            kind,
-                            r.line,
-                            Some("tutor_email"),
-                            "ce tuteur appartient à une autre entreprise que celle du contrat",
-                        ));
-                    }
-                    Some(*id)
-                }
-            };
-            let programme = r.reference("department").and_then(|department| {
-                let option = r.reference("option_name").unwrap_or("");
-                let of_department = by_name(
-                    stored.programmes.iter().map(|p| (p.1.as_str(), p)),
-                    department,
-                );
-                let found = by_name(of_department.iter().map(|p| (p.2.as_str(), p.0)), option);
-                if found.len() == 1 {
-                    return Some(found[0]);
-                }
-                let options: Vec<String> = of_department
-                    .iter()
-                    .map(|p| {
-                        if p.2.is_empty() {
-                            "(sans option)".to_owned()
-                        } else {
-                            format!("« {} »", p.2)
-                        }
-                    })
-                    .collect();
-                let asked = if option.is_empty() {
-                    "sans option".to_owned()
-                } else {
-                    format!("option « {option} »")
-                };
-                let message = if of_department.is_empty() {
-                    format!("programme inconnu : aucun département « {department} »")
-                } else {
-                    format!(
-                        "programme inconnu : département « {department} », {asked} (options du département : {})",
-                        options.join(", ")
-                    )
-                };
-                let column = if of_department.is_empty() {
-                    "department"
-                } else {
-                    "option_name"
-                };
-                errors.push(error(kind, r.line, Some(column), message));
-                None
-            });
-            let year = r.reference("academic_year").and_then(|name| {
-                let found = by_name(stored.years.iter().map(|y| (y.1.as_str(), y)), name);
-                if found.len() != 1 {
-                    let known: Vec<&str> = stored.years.iter().map(|y| y.1.as_str()).collect();
-                    errors.push(error(
-                        kind,
-                        r.line,
-                        Some("academic_year"),
-                        format!(
-                            "année inconnue « {name} » (années connues : {})",
-                            known.join(", ")
-                        ),
-                    ));
-                }
-                (found.len() == 1).then(|| found[0])
-            });
-            if let Some(name) = r.reference("group") {
-                if name.is_empty() {
-                    ids.push(("group_id", Json::Null));
-                } else if let Some(year) = year {
-                    let found = by_name(
-                        stored
-                            .groups
-                            .iter()
-                            .filter(|g| g.1 == year.0)
-                            .map(|g| (g.2.as_str(), g.0)),
-                        name,
-                    );
-                    match found.as_slice() {
-                        [id] => ids.push(("group_id", Json::from(*id))),
-                        _ => errors.push(error(
-                            kind,
-                            r.line,
-                            Some("group"),
-                            format!("aucun groupe « {name} » pour l'année {}", year.1),
-                        )),
-                    }
-                }
-            }
-            let existing = match (student, r.date("start_date")) {
-                (Some(student), Some(start)) => match stored_contracts.get(&(student, start)) {
-                    None => None,
-                    Some(found) if found.len() == 1 => Some(found[0]),
-                    Some(found) => {
-                        errors.push(error(
-                            kind,
-                            r.line,
-                            Some("start_date"),
-                            format!(
-                                "plusieurs contrats de ce·tte salarié·e commencent ce jour-là (n° {}) : corrigez-les d'abord",
-                                found.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(", ")
-                            ),
-                        ));
-                        continue;
-                    }
-                },
-                _ => None,
-            };
-            if let Some(c) = existing {
-                touched.insert(c.id);
-            }
-            let id = existing.map_or_else(|| placeholders.next(), |c| c.id);
-            for (field, value) in [
-                ("student_id", student),
-                ("company_id", company),
-                ("tutor_id", tutor),
-                ("programme_id", programme),
-                ("academic_year_id", year.map(|y| y.0)),
-            ] {
-                ids.push((field, Json::from(value.unwrap_or(0))));
-            }
-            let Some(planned) = step::<Contracts>(kind, r, existing, id, &ids, &mut errors) else {
-                continue;
-            };
-            let (Some(start), Some(end)) = (
-                date_of(&planned.columns, "start_date"),
-                date_of(&planned.columns, "end_date"),
-            ) else {
-                continue;
-            };
-            if let Some((_, name, starts_on, ends_on)) = year
-                && (start < *starts_on || start > *ends_on)
-            {
-                errors.push(error(
-                    kind,
-                    r.line,
-                    Some("start_date"),
-                    format!(
-                        "le contrat doit commencer pendant l'année {name} (du {} au {})",
-                        date_fr(*starts_on),
-                        date_fr(*ends_on)
-                    ),
-                ));
-            }
-            if let Some(student) = student {
-                let last =
-                    date_of(&planned.columns, "termination_date").map_or(end, |t| t.min(end));
-                spans
-                    .entry(student)
-                    .or_default()
-                    .push((start, last, Origin::Line(r.line)));
-            }
-            rows.push(planned);
-        }
-        kinds.push((Kind::Contracts, rows));
-    }
-
-    // One student, one contract at a time: the stored contracts the files leave alone
-    // count too.
-    if !spans.is_empty() {
-        for c in &stored.contracts {
-            if touched.contains(&c.id) {
-                continue;
-            }
-            if let Some(student) = spans.get_mut(&c.student_id) {
-                let last = c.termination_date.map_or(c.end_date, |t| t.min(c.end_date));
-                student.push((c.start_date, last, Origin::Stored(c.id)));
-            }
-        }
-        for list in spans.values() {
-            for (i, (start_a, last_a, a)) in list.iter().enumerate() {
-                for (start_b, last_b, b) in &list[i + 1..] {
-                    if start_a > last_b || start_b > last_a {
-                        continue;
-                    }
-                    let (line, other) = match (a, b) {
-                        (Origin::Line(a), Origin::Line(b)) => {
-                            (*a.max(b), format!("celui de la ligne {}", a.min(b)))
-                        }
-                        (Origin::Line(line), Origin::Stored(id))
-                        | (Origin::Stored(id), Origin::Line(line)) => {
-                            let (s, l) = if matches!(a, Origin::Stored(_)) {
-                                (start_a, last_a)
-                            } else {
-                                (start_b, last_b)
-                            };
-                            (
-                                *line,
-                                format!("le n° {id}, du {} au {}", date_fr(*s), date_fr(*l)),
-                            )
-                        }
-                        (Origin::Stored(_), Origin::Stored(_)) => continue,
-                    };
-                    errors.push(error(
-                        Kind::Contracts,
-                        line,
-                        Some("start_date"),
-                        format!(
-                            "ce·tte salarié·e a déjà un contrat sur ces dates ({other}) : un seul contrat à la fois"
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-
-    // A tutor who changes company may not leave contracts of the old one behind.
-    for (line, tutor, company) in moved {
-        let left: Vec<String> = stored
-            .contracts
-            .iter()
-            .filter(|c| c.tutor_id == tutor && c.company_id != company && !touched.contains(&c.id))
-            .map(|c| c.id.to_string())
-            .collect();
-        if !left.is_empty() {
-            errors.push(error(
-                Kind::Tutors,
-                line,
-                Some("company_siret"),
-                format!(
-                    "ce tuteur suit des contrats d'une autre entreprise (n° {}) : importez-les aussi, avec leur nouvelle entreprise ou un autre tuteur",
-                    left.join(", ")
-                ),
-            ));
-        }
-    }
-    Plan { kinds, errors }
-}
-
-fn several_tutors(kind: Kind, line: usize, column: &str, found: &[&Tutor]) -> LineError {
-    error(
-        kind,
-        line,
-        Some(column),
-        format!(
-            "plusieurs tuteurs ont cette adresse (n° {}) : corrigez-les d'abord dans l'application",
-            found
-                .iter()
-                .map(|t| t.id.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+/// Everything the lines may match or refer to, one query per table.
+async fn load_stored(tx: &mut Tx) -> AppResult<Stored> {
+    let programmes = tx_run!(&mut *tx, |conn| sqlx::query_as(
+        "SELECT id, department, option_name FROM programmes"
     )
+    .fetch_all(&mut *conn)
+    .await)?;
+    let years = tx_run!(&mut *tx, |conn| sqlx::query_as(
+        "SELECT id, name, starts_on, ends_on FROM academic_years"
+    )
+    .fetch_all(&mut *conn)
+    .await)?;
+    let groups = tx_run!(&mut *tx, |conn| sqlx::query_as(
+        "SELECT id, academic_year_id, name FROM student_groups"
+    )
+    .fetch_all(&mut *conn)
+    .await)?;
+    Ok(Stored {
+        companies: load::<Companies>(tx).await?,
+        tutors: load::<Tutors>(tx).await?,
+        students: load::<Students>(tx).await?,
+        contracts: load::<Contracts>(tx).await?,
+        programmes,
+        years,
+        groups,
+    })
 }
 
 /// The columns with the placeholder ids of new records replaced by the database's ids.
@@ -841,8 +225,15 @@ fn resolve(real: &HashMap<i64, i64>, columns: &[(&'static str, Value)]) -> AppRe
         .collect()
 }
 
-/// Rows per INSERT: well under both engines' limits on bound parameters (SQLite 32,766).
-const BATCH_PARAMETERS: usize = 30_000;
+/// Bound parameters per INSERT. PostgreSQL takes up to 65,535 and each statement is a round
+/// trip; SQLite looks each `$N` up in a list while parsing, so long statements cost the
+/// square of their length there, and short ones cost no round trip.
+fn batch_parameters(tx: &Tx) -> usize {
+    match tx {
+        Tx::Sqlite(..) => 1_000,
+        Tx::Postgres(_) => 30_000,
+    }
+}
 
 /// Writes the plan in dependency order: the ids the database gives the new records replace
 /// the placeholders the later files refer to.
@@ -863,7 +254,7 @@ async fn write(tx: &mut Tx, plan: &Plan) -> AppResult<()> {
             .collect::<AppResult<_>>()?;
         if let Some((_, first)) = created.first() {
             let names: Vec<&str> = first.iter().map(|(n, _)| *n).collect();
-            let per_batch = (BATCH_PARAMETERS / names.len()).max(1);
+            let per_batch = (batch_parameters(tx) / names.len()).max(1);
             for batch in created.chunks(per_batch) {
                 let tuples: Vec<String> = (0..batch.len())
                     .map(|row| {

@@ -13,6 +13,7 @@ mod certificates;
 mod cli;
 mod demo;
 mod emargement;
+mod import;
 mod mail;
 mod openapi;
 mod semesters;
