@@ -34,11 +34,13 @@ pub struct ImportForm {
     dry_run: Option<bool>,
 }
 
-/// Imports companies, tutors, students and contracts from CSV files, in that order, in one
-/// transaction. Each line is matched on its natural key (SIRET, e-mail, student and start
-/// date): created, updated, or left unchanged. Any bad line in any file answers 422 with
-/// every bad line (`lines`: file, line, column, message) and writes nothing. With
-/// `dry_run=true`, the answer says what would happen and nothing is written.
+/// Imports companies, tutors, students and contracts from CSV files.
+///
+/// The files are applied in that order, in one transaction. Each line is matched on its
+/// natural key (SIRET, e-mail, student and start date): created, updated, or left unchanged.
+/// Any bad line in any file answers 422 with every bad line (`lines`: file, line, column,
+/// message) and writes nothing. With `dry_run=true`, the answer says what would happen and
+/// nothing is written. 20 MB at most in all (413).
 ///
 /// Rôle : admin.
 #[utoipa::path(post, path = "/imports", tag = "imports",

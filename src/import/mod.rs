@@ -207,6 +207,17 @@ async fn load_stored(tx: &mut Tx) -> AppResult<Stored> {
     })
 }
 
+/// A key taken between the read and the write (on PostgreSQL, another request may insert the
+/// same SIRET or e-mail meanwhile): the caller may simply import again.
+fn written(e: sqlx::Error) -> AppError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict(
+            "un enregistrement des fichiers a été créé pendant l'import : relancez-le".to_owned(),
+        ),
+        _ => e.into(),
+    }
+}
+
 /// The columns with the placeholder ids of new records replaced by the database's ids.
 fn resolve(real: &HashMap<i64, i64>, columns: &[(&'static str, Value)]) -> AppResult<Columns> {
     columns
@@ -274,7 +285,8 @@ async fn write(tx: &mut Tx, plan: &Plan) -> AppResult<()> {
                     tx_run!(&mut *tx, |conn| bind_values!(sqlx::query(&sql), values)
                         .execute(&mut *conn)
                         .await
-                        .map(|r| r.rows_affected()))?;
+                        .map(|r| r.rows_affected()))
+                    .map_err(written)?;
                     continue;
                 };
                 // The rows come back in no promised order: matched on their key.
@@ -282,7 +294,8 @@ async fn write(tx: &mut Tx, plan: &Plan) -> AppResult<()> {
                 let ids: Vec<(i64, String)> =
                     tx_run!(&mut *tx, |conn| bind_values!(sqlx::query_as(&sql), values)
                         .fetch_all(&mut *conn)
-                        .await)?;
+                        .await)
+                    .map_err(written)?;
                 let ids: HashMap<String, i64> = ids.into_iter().map(|(id, k)| (k, id)).collect();
                 for (planned, columns) in batch {
                     let key_value = columns.iter().find_map(|(n, v)| match v {
@@ -322,7 +335,8 @@ async fn write(tx: &mut Tx, plan: &Plan) -> AppResult<()> {
                 .bind(p.id)
                 .execute(&mut *conn)
                 .await
-                .map(|r| r.rows_affected()))?;
+                .map(|r| r.rows_affected()))
+            .map_err(written)?;
         }
     }
     Ok(())
