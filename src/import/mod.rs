@@ -148,7 +148,7 @@ pub async fn run(db: &Db, files: Vec<(Kind, Vec<u8>)>, options: &Options) -> App
 
 /// The counts of an applied import, kept in the import log.
 #[derive(Serialize)]
-struct Summary(HashMap<Kind, [usize; 3]>);
+struct Summary(std::collections::BTreeMap<Kind, [usize; 3]>);
 
 impl Summary {
     fn of(report: &Report) -> Summary {
