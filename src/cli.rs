@@ -70,6 +70,9 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Import companies, tutors, students and contracts from CSV files, all or nothing;
+    /// lines are matched on their natural key, so importing again changes nothing.
+    Import(crate::import::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,6 +230,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::AuditBundle { contract, out } => {
             let db = connect(&cli.database).await?;
             audit_bundle(&db, contract, &out).await
+        }
+        Command::Import(args) => {
+            let db = connect(&cli.database).await?;
+            crate::import::run_cli(&db, args).await
         }
     }
 }

@@ -24,6 +24,18 @@ impl FieldError {
     }
 }
 
+/// What is wrong with one line of an uploaded file, in French.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct LineError {
+    /// Which file: `companies`, `tutors`, `students` or `contracts`.
+    pub file: String,
+    /// The line in the file, the header being line 1.
+    pub line: usize,
+    /// The column, when one cell (or a missing column) is at fault.
+    pub column: Option<String>,
+    pub message: String,
+}
+
 /// The JSON body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -33,6 +45,9 @@ pub struct ErrorBody {
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// Every bad line of the uploaded files (imports only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<LineError>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +67,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("données invalides")]
     Validation(Vec<FieldError>),
+    /// Uploaded files with bad lines: all of them are listed, nothing was written.
+    #[error("fichiers refusés")]
+    BadLines(Vec<LineError>),
     #[error("conflit : {0}")]
     Conflict(String),
     #[error("trop de tentatives")]
@@ -82,7 +100,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation(_) | AppError::BadLines(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -99,7 +117,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::BadRequest(_) => "bad_request",
-            AppError::Validation(_) => "validation_failed",
+            AppError::Validation(_) | AppError::BadLines(_) => "validation_failed",
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable => "unavailable",
@@ -142,6 +160,15 @@ impl AppError {
                     .collect();
                 format!("données invalides — {}", parts.join(" ; "))
             }
+            AppError::BadLines(lines) if lines.len() == 1 => {
+                "1 erreur dans les fichiers : rien n'a été importé".to_owned()
+            }
+            AppError::BadLines(lines) => {
+                format!(
+                    "{} erreurs dans les fichiers : rien n'a été importé",
+                    lines.len()
+                )
+            }
             other => other.to_string(),
         }
     }
@@ -155,12 +182,17 @@ impl IntoResponse for AppError {
             AppError::Validation(ref fields) => fields.clone(),
             _ => Vec::new(),
         };
+        let lines = match self {
+            AppError::BadLines(ref lines) => lines.clone(),
+            _ => Vec::new(),
+        };
         let mut response = (
             status,
             axum::Json(ErrorBody {
                 error: self.code(),
                 message,
                 fields,
+                lines,
             }),
         )
             .into_response();

@@ -12,6 +12,7 @@ pub mod emargement;
 pub mod extract;
 pub mod feeds;
 pub mod health;
+pub mod imports;
 pub mod justifications;
 pub mod mail_log;
 pub mod openapi;
@@ -111,6 +112,12 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(feeds::post_feed, feeds::get_feeds))
         .routes(routes!(feeds::delete_feed))
         .routes(routes!(audit_bundle::get_audit_bundle))
+        .merge(
+            // CSV files of a whole year; over the limit is a 413.
+            OpenApiRouter::new()
+                .routes(routes!(imports::post_import))
+                .layer(axum::extract::DefaultBodyLimit::max(imports::BODY_LIMIT)),
+        )
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

@@ -16,6 +16,7 @@ mod cli;
 mod demo;
 mod emargement;
 mod feeds;
+mod import;
 mod mail;
 mod openapi;
 mod semesters;
