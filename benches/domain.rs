@@ -60,5 +60,21 @@ fn semester(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, calendar, semester);
+/// One contract's statement from a year of 120 marked half-days (`billing::statement`), and
+/// the CSV of 1,000 statements.
+fn billing(c: &mut Criterion) {
+    use assidu::pdf::statement::fixtures;
+    use chrono::TimeZone;
+    let now = chrono::Utc.with_ymd_and_hms(2026, 9, 15, 8, 0, 0).unwrap();
+    let (facts, sessions) = (fixtures::facts(2), fixtures::sessions(2, d(2026, 8, 28)));
+    c.bench_function("billing: a contract's statement (120 sessions)", |b| {
+        b.iter(|| assidu::billing::statement(black_box(&facts), black_box(&sessions), now))
+    });
+    let statements: Vec<_> = (0..1000).map(fixtures::contract).collect();
+    c.bench_function("billing: CSV of 1,000 statements", |b| {
+        b.iter(|| assidu::http::billing::statements_csv(black_box(&statements)).unwrap())
+    });
+}
+
+criterion_group!(benches, calendar, semester, billing);
 criterion_main!(benches);
