@@ -504,7 +504,7 @@ async fn a_teachers_feed_holds_their_sessions_and_a_tutors_their_students() {
         &format!("SELECT id FROM contracts WHERE student_id = {}", s.leo),
     )
     .await;
-    let mut body = contract_body(
+    let body = contract_body(
         s.leo,
         s.b.company,
         s.b.tutor,
