@@ -6,6 +6,7 @@ pub mod auth;
 pub mod certificates;
 pub mod contracts;
 pub mod crud;
+pub mod dashboard;
 pub mod emargement;
 pub mod extract;
 pub mod health;
@@ -98,6 +99,7 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
                     certificates::VERIFY_BODY_LIMIT,
                 )),
         )
+        .routes(routes!(dashboard::get_dashboard))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);
