@@ -8,6 +8,8 @@
 
 mod absences;
 mod certificates;
+mod chart;
+mod dashboard;
 mod pages;
 
 use std::sync::LazyLock;
@@ -67,6 +69,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/certificates_list.html",
         "pages/student_certificates.html",
         "pages/verify.html",
+        "pages/dashboard.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -128,6 +131,7 @@ pub fn router() -> Router<ApiContext> {
             get(certificates::verify_query).post(certificates::verify_upload),
         )
         .route("/verify/{number}", get(certificates::verify_page))
+        .route("/dashboard", get(dashboard::page))
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::http::justifications::BODY_LIMIT,
         ))
