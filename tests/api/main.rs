@@ -11,6 +11,7 @@ mod browser;
 mod calendar;
 mod certificates;
 mod cli;
+mod dashboard;
 mod demo;
 mod emargement;
 mod mail;
