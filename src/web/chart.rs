@@ -16,6 +16,17 @@ pub const PALETTE: [&str; 8] = [
 /// The bars of a block: planned, scheduled, done (same contrast rule as [`PALETTE`]).
 pub const BAR_COLOURS: [&str; 3] = ["#3d4852", "#0b4f8a", "#1d6b36"];
 
+/// How bar `k` is painted: the first (planned) is an outline, so that it differs from the
+/// others by its shape too; the rest are filled.
+fn bar_paint(k: usize) -> String {
+    let colour = BAR_COLOURS[k % BAR_COLOURS.len()];
+    if k % BAR_COLOURS.len() == 0 {
+        format!(r##"fill="#ffffff" stroke="{colour}" stroke-width="2""##)
+    } else {
+        format!(r#"fill="{colour}""#)
+    }
+}
+
 const WIDTH: f64 = 400.0;
 const FONT: f64 = 12.0;
 
@@ -270,8 +281,11 @@ pub fn rate_chart(c: &RateChart) -> String {
         let y = f.y.map(target);
         let _ = write!(
             out,
-            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#1b1f24" stroke-width="1.5" stroke-dasharray="6 4"/>"##,
-            WIDTH - RIGHT
+            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#1b1f24" stroke-width="1.5" stroke-dasharray="6 4"/><text x="{:.1}" y="{:.1}" fill="#1b1f24" text-anchor="end" font-size="11">{}</text>"##,
+            WIDTH - RIGHT,
+            WIDTH - RIGHT,
+            y - 4.0,
+            escape(&format!("{:.0}\u{a0}%", target * 100.0))
         );
     }
     // X labels: at most seven, evenly spaced, the last one always.
@@ -377,8 +391,10 @@ pub fn bar_chart(c: &BarChart) -> String {
         let y = LEGEND_ROW * k as f64 + 4.0;
         let _ = write!(
             out,
-            r##"<rect x="{BAR_LEFT}" y="{y:.1}" width="14" height="12" fill="{}"/><text x="{:.1}" y="{:.1}" fill="#1b1f24">{}</text>"##,
-            BAR_COLOURS[k % BAR_COLOURS.len()],
+            r##"<rect x="{:.1}" y="{:.1}" width="12" height="10" {}/><text x="{:.1}" y="{:.1}" fill="#1b1f24">{}</text>"##,
+            BAR_LEFT + 1.0,
+            y + 1.0,
+            bar_paint(k),
             BAR_LEFT + 20.0,
             y + 10.0,
             escape(name)
@@ -396,15 +412,17 @@ pub fn bar_chart(c: &BarChart) -> String {
             let y = top + BLOCK_LABEL + (BAR_H + BAR_GAP) * k as f64;
             let v = if v.is_finite() { v.max(0.0) } else { 0.0 };
             let mut w = x.map(v) - BAR_LEFT;
-            if v > 0.0 {
+            let paint = if v > 0.0 {
                 w = w.max(1.0);
-            }
+                bar_paint(k)
+            } else {
+                r#"fill="none""#.to_owned()
+            };
             let text = b.texts.get(k).map_or("", String::as_str);
             let name = c.bar_names.get(k).map_or("", String::as_str);
             let _ = write!(
                 out,
-                r##"<rect x="{BAR_LEFT}" y="{y:.1}" width="{w:.1}" height="{BAR_H}" fill="{}"><title>{} — {} — {}</title></rect><text x="{:.1}" y="{:.1}" fill="#1b1f24">{}</text>"##,
-                BAR_COLOURS[k % BAR_COLOURS.len()],
+                r##"<rect x="{BAR_LEFT}" y="{y:.1}" width="{w:.1}" height="{BAR_H}" {paint}><title>{} — {} — {}</title></rect><text x="{:.1}" y="{:.1}" fill="#1b1f24">{}</text>"##,
                 escape(&b.label),
                 escape(name),
                 escape(text),
@@ -517,6 +535,7 @@ mod tests {
         assert_eq!(svg.matches("<title>2IA — semaine").count(), 3, "{svg}");
         assert!(svg.contains("<title>2IA — semaine S38 — 90,0\u{a0}%</title>"));
         assert!(svg.contains(r#"stroke-dasharray="6 4""#), "the 90 % line");
+        assert!(svg.contains(">90\u{a0}%</text>"), "and its label");
         assert!(svg.contains(">S36</text>") && svg.contains(">S39</text>"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
     }

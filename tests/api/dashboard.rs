@@ -21,8 +21,10 @@ struct Scene {
     b: Basics,
     /// Léo Martin, in Zoé's group 2IA-IL: present.
     leo: i64,
-    /// Inès Durand, alone in group GCBD.
+    /// Inès Durand, in group GCBD.
     ines: i64,
+    /// Hugo Petit, in GCBD from 10 September to his contract's termination on 1 December.
+    hugo: i64,
     gcbd: i64,
 }
 
@@ -30,7 +32,8 @@ fn mark(student: i64, status: &str, minutes: i64) -> Value {
     json!({"student_id": student, "status": status, "minutes_missed": minutes, "note": ""})
 }
 
-/// 2IA-IL (Zoé, Léo) and GCBD (Inès), contracts of 270 h + 210 h. Zoé is present early in
+/// 2IA-IL (Zoé, Léo) and GCBD (Inès; Hugo, whose contract starts after the group's first
+/// session and ends before January), contracts of 270 h + 210 h. Zoé is present early in
 /// September, then absent from the 15th on (one roll call of the 23rd is not taken); Léo is
 /// excused on the 1st, leaves 30 minutes early on the 16th, and is excused in advance for a
 /// January session. Inès comes 15 minutes late once.
@@ -62,9 +65,21 @@ async fn scene() -> Scene {
     let gcbd = app
         .create(&admin, "/api/v1/groups", json!({"name": "GCBD", "academic_year_id": b.year, "calendar_id": b.calendar, "programme_id": b.programme}))
         .await;
-    for (student, group) in [(leo, b.group), (ines, gcbd)] {
+    let hugo = app
+        .create(&admin, "/api/v1/students", json!({"last_name": "Petit", "first_name": "Hugo", "email": "hugo@student.test", "birth_date": "2002-02-02"}))
+        .await;
+    let late_and_short = json!({"start_date": "2025-09-10", "termination_date": "2025-12-01",
+        "termination_reason": "rupture d'un commun accord"});
+    for (student, group, extra) in [
+        (leo, b.group, None),
+        (ines, gcbd, None),
+        (hugo, gcbd, Some(&late_and_short)),
+    ] {
         let mut body = contract_body(student, b.company, b.tutor, b.programme, b.year, group);
         merge(&mut body, &realistic);
+        if let Some(extra) = extra {
+            merge(&mut body, extra);
+        }
         app.create(&admin, "/api/v1/contracts", body).await;
     }
     let (zoe, am, pm) = (b.student, ("08:30", "12:00"), ("13:30", "17:00"));
@@ -122,7 +137,12 @@ async fn scene() -> Scene {
         ),
         (b.group, "2026-01-12", am, vec![mark(leo, "excused", 0)]),
         (gcbd, "2025-09-09", am, vec![mark(ines, "present", 0)]),
-        (gcbd, "2025-09-17", pm, vec![mark(ines, "late", 15)]),
+        (
+            gcbd,
+            "2025-09-17",
+            pm,
+            vec![mark(ines, "late", 15), mark(hugo, "present", 0)],
+        ),
         (gcbd, "2026-01-12", pm, vec![]),
     ];
     for (group, day, (start, end), marks) in sessions {
@@ -146,6 +166,7 @@ async fn scene() -> Scene {
         b,
         leo,
         ines,
+        hugo,
         gcbd,
     }
 }
@@ -192,7 +213,7 @@ async fn the_weekly_figures_are_exact_per_group() {
             )
         })
         .collect();
-    assert_eq!(groups, vec![("2IA-IL", 2), ("GCBD", 1)]);
+    assert_eq!(groups, vec![("2IA-IL", 2), ("GCBD", 2)]);
 
     // group, week, Monday, sessions, scheduled, recorded, attended, absent, excused, rate
     type Week<'a> = (
@@ -213,7 +234,8 @@ async fn the_weekly_figures_are_exact_per_group() {
         ("2IA-IL", "2025-W37", "2025-09-08", 2, 14.0, 14.0, 13.5, 0.5, 0.0, Some(0.9643)),
         ("GCBD", "2025-W37", "2025-09-08", 1, 3.5, 3.5, 3.5, 0.0, 0.0, Some(1.0)),
         ("2IA-IL", "2025-W38", "2025-09-15", 3, 21.0, 21.0, 10.0, 11.0, 0.0, Some(0.4762)),
-        ("GCBD", "2025-W38", "2025-09-15", 1, 3.5, 3.5, 3.25, 0.25, 0.0, Some(0.9286)),
+        // Hugo's contract covers the 17th, not the 9th nor January.
+        ("GCBD", "2025-W38", "2025-09-15", 1, 7.0, 7.0, 6.75, 0.25, 0.0, Some(0.9643)),
         // The 23rd's roll call is missing: scheduled, not recorded.
         ("2IA-IL", "2025-W39", "2025-09-22", 2, 14.0, 7.0, 3.5, 3.5, 0.0, Some(0.5)),
         ("2IA-IL", "2025-W40", "2025-09-29", 1, 7.0, 7.0, 3.5, 3.5, 0.0, Some(0.5)),
@@ -316,7 +338,9 @@ async fn an_absent_student_is_at_risk_and_present_ones_are_not() {
         .iter()
         .map(|a| a["student_id"].as_i64().unwrap())
         .collect();
-    assert!(!ids.contains(&s.leo) && !ids.contains(&s.ines));
+    for present in [s.leo, s.ines, s.hugo] {
+        assert!(!ids.contains(&present), "{present} is not at risk");
+    }
 
     // Léo's excuse on the 1st and his early leave (4 h, 1.5 %) stay under 5 %; with a 1 %
     // threshold he is listed, for that reason only.
@@ -336,6 +360,23 @@ async fn an_absent_student_is_at_risk_and_present_ones_are_not() {
         json!([{"kind": "threshold", "semester": "S9", "threshold": 1, "missed_hours": 4.0,
                 "absence_hours": 0.5, "excused_hours": 3.5, "planned_hours": 270.0, "percent": 1.5}])
     );
+
+    // Without any threshold, Zoé is still listed for her dropout and her attendance.
+    let mut config = TestConfig::default().at(NOW);
+    config.worker = false;
+    config.jobs.absence_thresholds = vec![];
+    let none = spawn_configured_on(&s.app.database(), config).await;
+    let d = none.get("/api/v1/dashboard", &s.admin).await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text);
+    let d = d.json();
+    assert_eq!(d["at_risk"].as_array().unwrap().len(), 1);
+    let kinds: Vec<&str> = d["at_risk"][0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["dropout", "low_attendance"]);
 }
 
 #[tokio::test]
@@ -357,6 +398,7 @@ async fn the_semester_hours_are_the_sums_of_the_students_summaries() {
         (s.b.student, s.b.group),
         (s.leo, s.b.group),
         (s.ines, s.gcbd),
+        (s.hugo, s.gcbd),
     ] {
         let summary = s
             .app
@@ -419,6 +461,19 @@ async fn the_semester_hours_are_the_sums_of_the_students_summaries() {
         ),
         (7.0, 3.5, 3.5)
     );
+    // Hugo counts in S9 only, and only from 10 September.
+    let gcbd: Vec<(i64, f64, f64)> = semesters
+        .iter()
+        .filter(|r| r["group_name"] == "GCBD")
+        .map(|r| {
+            (
+                r["student_count"].as_i64().unwrap(),
+                f(&r["planned_hours"]),
+                f(&r["scheduled_hours"]),
+            )
+        })
+        .collect();
+    assert_eq!(gcbd, [(2, 540.0, 10.5), (1, 210.0, 3.5)]);
     let order: Vec<String> = semesters
         .iter()
         .map(|r| {
@@ -508,7 +563,7 @@ async fn the_page_draws_the_charts_and_names_the_students_at_risk() {
     assert!(risks.contains("seuil d"), "{risks}");
     assert!(!html.contains("Léo"));
     // The rates' table: weeks 36 to 40 (not January, still to come), a rate per group.
-    assert!(html.contains("<th scope=\"row\">semaine 38 (15/09/2025)</th><td class=\"num\">47,6\u{a0}%</td><td class=\"num\">92,9\u{a0}%</td>"), "{html}");
+    assert!(html.contains("<th scope=\"row\">semaine 38 (15/09/2025)</th><td class=\"num\">47,6\u{a0}%</td><td class=\"num\">96,4\u{a0}%</td>"), "{html}");
     assert!(!html.contains("semaine 3 (12/01/2026)"));
     // The semesters' bars and table.
     assert!(html.contains("<title id=\"semester-hours-title\">"));
