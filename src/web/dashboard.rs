@@ -52,16 +52,16 @@ fn reason_text(r: &RiskReason, lang: Lang) -> String {
             let excused = (*excused_hours > 0.0).then(|| hours(*excused_hours));
             match lang {
                 Lang::Fr => format!(
-                    "{semester} : {} manquées sur {} prévues ({p}), seuil d'alerte de {threshold}\u{a0}% atteint{}",
+                    "{semester} : {} d'absence{} sur {} prévues ({p}), seuil d'alerte de {threshold}\u{a0}% atteint",
                     hours(*missed_hours),
+                    excused.map_or(String::new(), |e| format!(" (dont {e} justifiées)")),
                     hours(*planned_hours),
-                    excused.map_or(String::new(), |e| format!(" (dont {e} justifiées)"))
                 ),
                 Lang::En => format!(
-                    "{semester}: {} missed of {} planned ({p}), alert threshold of {threshold}\u{a0}% reached{}",
+                    "{semester}: {} absent{} of {} planned ({p}), alert threshold of {threshold}\u{a0}% reached",
                     hours(*missed_hours),
+                    excused.map_or(String::new(), |e| format!(" ({e} of them excused)")),
                     hours(*planned_hours),
-                    excused.map_or(String::new(), |e| format!(" ({e} of them excused)"))
                 ),
             }
         }
@@ -220,7 +220,7 @@ fn weekly_view(d: &Dashboard, lang: Lang) -> Value {
         })
         .collect();
     context! {
-        svg, desc, rows,
+        svg, rows,
         groups => series.iter().enumerate().map(|(k, (_, s))| context! { name => s.name.clone(), colour => chart::colour(k) }).collect::<Vec<_>>(),
     }
 }
@@ -274,7 +274,7 @@ fn semesters_view(d: &Dashboard, lang: Lang) -> Value {
             }
         })
         .collect();
-    context! { svg, desc, rows }
+    context! { svg, rows }
 }
 
 /// The dashboard of a year (`?academic_year_id=`, by default the current one). Admins only.
@@ -376,11 +376,12 @@ mod tests {
         };
         assert_eq!(
             reason_text(&threshold, Lang::Fr),
-            "S9 : 3 h 30 manquées sur 14 h prévues (25,0\u{a0}%), seuil d'alerte de 20\u{a0}% atteint (dont 1 h justifiées)"
+            "S9 : 3 h 30 d'absence (dont 1 h justifiées) sur 14 h prévues (25,0\u{a0}%), seuil d'alerte de 20\u{a0}% atteint"
         );
         assert!(
-            reason_text(&threshold, Lang::En)
-                .starts_with("S9: 3 h 30 missed of 14 h planned (25.0\u{a0}%)")
+            reason_text(&threshold, Lang::En).starts_with(
+                "S9: 3 h 30 absent (1 h of them excused) of 14 h planned (25.0\u{a0}%)"
+            )
         );
         let dropout = RiskReason::Dropout {
             from: day("2025-09-15"),
