@@ -20,7 +20,7 @@ pub const BAR_COLOURS: [&str; 3] = ["#3d4852", "#0b4f8a", "#1d6b36"];
 /// others by its shape too; the rest are filled.
 fn bar_paint(k: usize) -> String {
     let colour = BAR_COLOURS[k % BAR_COLOURS.len()];
-    if k % BAR_COLOURS.len() == 0 {
+    if k.is_multiple_of(BAR_COLOURS.len()) {
         format!(r##"fill="#ffffff" stroke="{colour}" stroke-width="2""##)
     } else {
         format!(r#"fill="{colour}""#)
