@@ -8,6 +8,7 @@ pub mod billing;
 pub mod certificates;
 pub mod contracts;
 pub mod crud;
+pub mod dashboard;
 pub mod emargement;
 pub mod extract;
 pub mod feeds;
@@ -118,6 +119,7 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
                 .routes(routes!(imports::post_import))
                 .layer(axum::extract::DefaultBodyLimit::max(imports::BODY_LIMIT)),
         )
+        .routes(routes!(dashboard::get_dashboard))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

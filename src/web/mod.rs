@@ -10,6 +10,8 @@ mod absences;
 mod billing;
 mod certificates;
 mod feeds;
+mod chart;
+mod dashboard;
 mod pages;
 
 use std::sync::LazyLock;
@@ -73,6 +75,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/contract_billing.html",
         "pages/agenda_block.html",
         "pages/agenda_created.html",
+        "pages/dashboard.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -142,6 +145,7 @@ pub fn router() -> Router<ApiContext> {
         .route("/verify/{number}", get(certificates::verify_page))
         .route("/agenda", post(feeds::create))
         .route("/agenda/{id}/revoke", post(feeds::revoke))
+        .route("/dashboard", get(dashboard::page))
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::http::justifications::BODY_LIMIT,
         ))

@@ -13,6 +13,7 @@ mod browser;
 mod calendar;
 mod certificates;
 mod cli;
+mod dashboard;
 mod demo;
 mod emargement;
 mod feeds;

@@ -1,0 +1,407 @@
+//! The admin's dashboard page: the weekly attendance rate per group as a chart, the
+//! students at risk as cards, and planned vs scheduled vs done hours per semester. The
+//! charts are inline SVG built by [`super::chart`]; each has its data in a table.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use super::chart::{self, BarBlock, BarChart, RateChart, Series, XTick};
+use super::pages::{PageResult, page_err, show};
+use super::{Viewer, WebError};
+use crate::app::ApiContext;
+use crate::db_run;
+use crate::domain::hours::Minutes;
+use crate::domain::roles::Role;
+use crate::domain::text::date_fr;
+use crate::error::AppError;
+use crate::http::dashboard::{self, Dashboard, HalfDay, RiskReason};
+use crate::i18n::Lang;
+
+#[derive(Debug, Deserialize)]
+pub struct DashboardForm {
+    academic_year_id: Option<String>,
+}
+
+/// « 252 h 30 », as the certificates print hours.
+fn hours(h: f64) -> String {
+    Minutes((h * 60.0).round() as i64).fmt_fr()
+}
+
+fn percent(rate: f64, lang: Lang) -> String {
+    chart::percent(rate, lang == Lang::Fr)
+}
+
+/// Why a student is at risk, in a sentence.
+fn reason_text(r: &RiskReason, lang: Lang) -> String {
+    match (r, lang) {
+        (
+            RiskReason::Threshold {
+                semester,
+                threshold,
+                missed_hours,
+                excused_hours,
+                planned_hours,
+                percent: p,
+                ..
+            },
+            _,
+        ) => {
+            let p = percent(p / 100.0, lang);
+            let excused = (*excused_hours > 0.0).then(|| hours(*excused_hours));
+            match lang {
+                Lang::Fr => format!(
+                    "{semester} : {} d'absence{} sur {} prévues ({p}), seuil d'alerte de {threshold}\u{a0}% atteint",
+                    hours(*missed_hours),
+                    excused.map_or(String::new(), |e| format!(" (dont {e} justifiées)")),
+                    hours(*planned_hours),
+                ),
+                Lang::En => format!(
+                    "{semester}: {} absent{} of {} planned ({p}), alert threshold of {threshold}\u{a0}% reached",
+                    hours(*missed_hours),
+                    excused.map_or(String::new(), |e| format!(" ({e} of them excused)")),
+                    hours(*planned_hours),
+                ),
+            }
+        }
+        (
+            RiskReason::Dropout {
+                from,
+                from_half_day,
+                half_days,
+            },
+            _,
+        ) => {
+            let half = match (from_half_day, lang) {
+                (HalfDay::Morning, Lang::Fr) => "matin",
+                (HalfDay::Afternoon, Lang::Fr) => "après-midi",
+                (HalfDay::Morning, Lang::En) => "morning",
+                (HalfDay::Afternoon, Lang::En) => "afternoon",
+            };
+            match lang {
+                Lang::Fr => format!(
+                    "Décrochage : {half_days} demi-journées d'absence consécutives depuis le {} ({half})",
+                    date_fr(*from)
+                ),
+                Lang::En => format!(
+                    "Dropout: {half_days} consecutive half-days absent from {} ({half})",
+                    date_fr(*from)
+                ),
+            }
+        }
+        (
+            RiskReason::LowAttendance {
+                from,
+                to,
+                rate,
+                attended_hours,
+                recorded_hours,
+            },
+            _,
+        ) => match lang {
+            Lang::Fr => format!(
+                "Présence de {} sur les 4 dernières semaines (du {} au {}), sous 90\u{a0}% : {} de présence sur {} saisies",
+                percent(*rate, lang),
+                date_fr(*from),
+                date_fr(*to),
+                hours(*attended_hours),
+                hours(*recorded_hours)
+            ),
+            Lang::En => format!(
+                "Attendance of {} over the last 4 weeks ({} – {}), below 90\u{a0}%: {} attended of {} recorded",
+                percent(*rate, lang),
+                date_fr(*from),
+                date_fr(*to),
+                hours(*attended_hours),
+                hours(*recorded_hours)
+            ),
+        },
+    }
+}
+
+/// The rules, as the page states them above the cards.
+fn rules_text(d: &Dashboard, lang: Lang) -> String {
+    let thresholds = d
+        .absence_thresholds
+        .iter()
+        .map(|t| format!("{t}\u{a0}%"))
+        .collect::<Vec<_>>();
+    let n = d.dropout_half_days;
+    match lang {
+        Lang::Fr => format!(
+            "Sont signalé·es : les absences d'un semestre qui atteignent un seuil d'alerte ({} des heures prévues), un décrochage ({n} demi-journées d'absence consécutives) ou une présence sous 90\u{a0}% sur les 4 dernières semaines.",
+            thresholds.join(", ")
+        ),
+        Lang::En => format!(
+            "Listed: absences of a semester reaching an alert threshold ({} of the planned hours), a dropout ({n} consecutive half-days absent) or attendance below 90\u{a0}% over the last 4 weeks.",
+            thresholds.join(", ")
+        ),
+    }
+}
+
+/// The chart of the weekly rates, its table, and its words.
+fn weekly_view(d: &Dashboard, lang: Lang) -> Value {
+    let mut mondays: Vec<_> = d
+        .weeks
+        .iter()
+        .filter(|w| w.monday <= d.as_of)
+        .map(|w| w.monday)
+        .collect();
+    mondays.sort_unstable();
+    mondays.dedup();
+    let week_word = lang.pick("semaine", "week");
+    let ticks: Vec<XTick> = mondays
+        .iter()
+        .map(|m| {
+            let number = chrono::Datelike::iso_week(m).week();
+            XTick {
+                short: format!("{}{number}", lang.pick("S", "W")),
+                long: format!("{week_word} {number} ({})", date_fr(*m)),
+            }
+        })
+        .collect();
+    // One line per group that had sessions, in the groups' order.
+    let series: Vec<(i64, Series)> = d
+        .groups
+        .iter()
+        .filter(|g| d.weeks.iter().any(|w| w.group_id == g.id))
+        .map(|g| {
+            let values = mondays
+                .iter()
+                .map(|m| {
+                    d.weeks
+                        .iter()
+                        .find(|w| w.group_id == g.id && w.monday == *m)
+                        .and_then(|w| w.attendance_rate)
+                })
+                .collect();
+            (
+                g.id,
+                Series {
+                    name: g.name.clone(),
+                    values,
+                },
+            )
+        })
+        .collect();
+    let lines: Vec<Series> = series.iter().map(|(_, s)| s.clone()).collect();
+    let range = match (ticks.first(), ticks.last()) {
+        (Some(a), Some(b)) => format!("{} – {}", a.long, b.long),
+        _ => String::new(),
+    };
+    let desc = match lang {
+        Lang::Fr => format!(
+            "Taux de présence (heures de présence sur heures saisies) de chaque groupe par semaine, {range} ; la ligne pointillée marque 90\u{a0}%. Les valeurs sont dans le tableau qui suit."
+        ),
+        Lang::En => format!(
+            "Attendance rate (hours attended over hours recorded) of each group per week, {range}; the dashed line marks 90\u{a0}%. The values are in the table below."
+        ),
+    };
+    let svg = (!ticks.is_empty()).then(|| {
+        chart::rate_chart(&RateChart {
+            id: "weekly-rates",
+            title: lang.text("weekly_rates"),
+            desc: &desc,
+            x: &ticks,
+            series: &lines,
+            target: Some(0.9),
+            decimal_comma: lang == Lang::Fr,
+        })
+    });
+    let rows: Vec<Value> = ticks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            context! {
+                week => t.long.clone(),
+                rates => lines.iter().map(|s| s.values[i].map_or_else(|| "—".to_owned(), |r| percent(r, lang))).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    context! {
+        svg, rows,
+        groups => series.iter().enumerate().map(|(k, (_, s))| context! { name => s.name.clone(), colour => chart::colour(k) }).collect::<Vec<_>>(),
+    }
+}
+
+/// The planned vs scheduled vs done bars of each group and semester, and their table.
+fn semesters_view(d: &Dashboard, lang: Lang) -> Value {
+    let names = [
+        lang.text("planned").to_owned(),
+        lang.text("scheduled").to_owned(),
+        lang.text("done").to_owned(),
+    ];
+    let blocks: Vec<BarBlock> = d
+        .semesters
+        .iter()
+        .map(|s| BarBlock {
+            label: format!("{} — {}", s.group_name, s.semester),
+            values: vec![s.planned_hours, s.scheduled_hours, s.attended_hours],
+            texts: [s.planned_hours, s.scheduled_hours, s.attended_hours]
+                .iter()
+                .map(|h| hours(*h))
+                .collect(),
+        })
+        .collect();
+    let desc = match lang {
+        Lang::Fr => {
+            "Pour chaque groupe et semestre : heures prévues aux contrats, heures programmées et heures faites, cumulées sur les apprenti·es du groupe. Les valeurs sont dans le tableau qui suit."
+        }
+        Lang::En => {
+            "For each group and semester: hours planned in the contracts, hours scheduled and hours done, summed over the group's students. The values are in the table below."
+        }
+    };
+    let svg = (!blocks.is_empty()).then(|| {
+        chart::bar_chart(&BarChart {
+            id: "semester-hours",
+            title: lang.text("hours_per_semester"),
+            desc,
+            bar_names: &names,
+            blocks: &blocks,
+        })
+    });
+    let rows: Vec<Value> = d
+        .semesters
+        .iter()
+        .map(|s| {
+            context! {
+                group => s.group_name.clone(), semester => s.semester.as_str(), students => s.student_count,
+                planned => hours(s.planned_hours), scheduled => hours(s.scheduled_hours),
+                done => hours(s.attended_hours), to_come => hours(s.upcoming_hours),
+                absence => hours(s.absence_hours), excused => hours(s.excused_hours),
+                rate => s.attendance_rate.map(|r| percent(r, lang)),
+            }
+        })
+        .collect();
+    context! { svg, rows }
+}
+
+/// The dashboard of a year (`?academic_year_id=`, by default the current one). Admins only.
+pub async fn page(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Query(q): Query<DashboardForm>,
+) -> PageResult {
+    let caller = viewer.require()?;
+    let lang = viewer.lang;
+    if caller.role != Role::Admin {
+        return Err(WebError::new(AppError::Forbidden, lang));
+    }
+    let year_id = match q.academic_year_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(v) => Some(v.parse::<i64>().map_err(|_| {
+            WebError::new(
+                AppError::field(
+                    "academic_year_id",
+                    format!("identifiant d'année invalide « {v} »"),
+                ),
+                lang,
+            )
+        })?),
+    };
+    let years: Vec<(i64, String)> = db_run!(&ctx.db, |pool| sqlx::query_as(
+        "SELECT id, name FROM academic_years ORDER BY starts_on DESC, id"
+    )
+    .fetch_all(pool)
+    .await)
+    .map_err(|e| WebError::new(e.into(), lang))?;
+    if years.is_empty() && year_id.is_none() {
+        return show(
+            &ctx,
+            &viewer,
+            StatusCode::OK,
+            "pages/dashboard.html",
+            context! { no_year => true },
+        )
+        .await;
+    }
+    let d = dashboard::dashboard(&ctx, year_id)
+        .await
+        .map_err(page_err(lang))?;
+    let at_risk: Vec<Value> = d
+        .at_risk
+        .iter()
+        .map(|a| {
+            context! {
+                name => format!("{} {}", a.first_name, a.last_name.to_uppercase()),
+                url => format!("/students/{}", a.student_id),
+                group => a.group_name.clone(),
+                reasons => a.reasons.iter().map(|r| reason_text(r, lang)).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let students: i64 = d.groups.iter().map(|g| g.student_count).sum();
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/dashboard.html",
+        context! {
+            years => years.iter().map(|(id, name)| context! { id, name, selected => *id == d.academic_year.id }).collect::<Vec<_>>(),
+            year => d.academic_year.name.clone(),
+            year_id => d.academic_year.id,
+            as_of => date_fr(d.as_of),
+            window_from => date_fr(d.window_from),
+            group_count => d.groups.len(),
+            students,
+            rules => rules_text(&d, lang),
+            at_risk,
+            weekly => weekly_view(&d, lang),
+            semesters => semesters_view(&d, lang),
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn reasons_read_in_both_languages() {
+        let threshold = RiskReason::Threshold {
+            semester: crate::domain::semester::Semester::S9,
+            threshold: 20,
+            missed_hours: 3.5,
+            absence_hours: 2.5,
+            excused_hours: 1.0,
+            planned_hours: 14.0,
+            percent: 25.0,
+        };
+        assert_eq!(
+            reason_text(&threshold, Lang::Fr),
+            "S9 : 3 h 30 d'absence (dont 1 h justifiées) sur 14 h prévues (25,0\u{a0}%), seuil d'alerte de 20\u{a0}% atteint"
+        );
+        assert!(
+            reason_text(&threshold, Lang::En).starts_with(
+                "S9: 3 h 30 absent (1 h of them excused) of 14 h planned (25.0\u{a0}%)"
+            )
+        );
+        let dropout = RiskReason::Dropout {
+            from: day("2025-09-15"),
+            from_half_day: HalfDay::Afternoon,
+            half_days: 4,
+        };
+        assert_eq!(
+            reason_text(&dropout, Lang::Fr),
+            "Décrochage : 4 demi-journées d'absence consécutives depuis le 15/09/2025 (après-midi)"
+        );
+        let low = RiskReason::LowAttendance {
+            from: day("2025-08-20"),
+            to: day("2025-09-16"),
+            rate: 0.75,
+            attended_hours: 10.5,
+            recorded_hours: 14.0,
+        };
+        assert!(reason_text(&low, Lang::Fr).starts_with(
+            "Présence de 75,0\u{a0}% sur les 4 dernières semaines (du 20/08/2025 au 16/09/2025)"
+        ));
+        assert!(reason_text(&low, Lang::En).contains("10 h 30 attended of 14 h recorded"));
+    }
+}
