@@ -9,9 +9,9 @@
 mod absences;
 mod billing;
 mod certificates;
-mod feeds;
 mod chart;
 mod dashboard;
+mod feeds;
 mod pages;
 
 use std::sync::LazyLock;

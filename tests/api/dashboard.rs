@@ -68,19 +68,22 @@ async fn scene() -> Scene {
     let hugo = app
         .create(&admin, "/api/v1/students", json!({"last_name": "Petit", "first_name": "Hugo", "email": "hugo@student.test", "birth_date": "2002-02-02"}))
         .await;
-    let late_and_short = json!({"start_date": "2025-09-10", "termination_date": "2025-12-01",
-        "termination_reason": "rupture d'un commun accord"});
+    let late = json!({"start_date": "2025-09-10"});
     for (student, group, extra) in [
         (leo, b.group, None),
         (ines, gcbd, None),
-        (hugo, gcbd, Some(&late_and_short)),
+        (hugo, gcbd, Some(&late)),
     ] {
         let mut body = contract_body(student, b.company, b.tutor, b.programme, b.year, group);
         merge(&mut body, &realistic);
         if let Some(extra) = extra {
             merge(&mut body, extra);
         }
-        app.create(&admin, "/api/v1/contracts", body).await;
+        let id = app.create(&admin, "/api/v1/contracts", body.clone()).await;
+        // Hugo's contract ends early, on 1 December.
+        if student == hugo {
+            terminate(&app, &admin, id, body, "2025-12-01").await;
+        }
     }
     let (zoe, am, pm) = (b.student, ("08:30", "12:00"), ("13:30", "17:00"));
     // group, day, times, marks
