@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::db::Db;
 use crate::db_run;
-use crate::domain::attendance::{SessionMark, SessionTimes, Status};
+use crate::domain::attendance::SessionMark;
 use crate::domain::billing::{
     self, BillLine, Funding, Payer, SemesterHours, SemesterTerms, bill_semester, main_payer,
 };
@@ -176,24 +176,8 @@ pub fn statement(f: &BillingFacts, sessions: &[StudentSession], now: DateTime<Ut
     let funding = f.funding();
     let first_due = planned.first().map(|p| p.to);
     let decision = main_payer(&funding, first_due.unwrap_or(dates.start));
-    let marks: Vec<(NaiveDate, SessionMark)> = sessions
-        .iter()
-        .map(|s| {
-            let times = SessionTimes::new(s.day, s.starts_at, s.ends_at);
-            (
-                s.day,
-                SessionMark {
-                    session_minutes: times.minutes(),
-                    begun: times.has_begun(now),
-                    mark: s
-                        .status
-                        .as_deref()
-                        .and_then(Status::parse)
-                        .map(|st| (st, s.minutes_missed.unwrap_or(0))),
-                },
-            )
-        })
-        .collect();
+    let marks: Vec<(NaiveDate, SessionMark)> =
+        sessions.iter().map(|s| (s.day, s.mark_at(now))).collect();
     let semesters: Vec<SemesterStatement> = planned
         .iter()
         .map(|p| {

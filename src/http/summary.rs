@@ -141,6 +141,22 @@ pub struct StudentSession {
     pub minutes_missed: Option<i64>,
 }
 
+impl StudentSession {
+    /// The session as the hour rules see it at `now`: its length, whether it has begun, the mark.
+    pub fn mark_at(&self, now: chrono::DateTime<chrono::Utc>) -> SessionMark {
+        let times = SessionTimes::new(self.day, self.starts_at, self.ends_at);
+        SessionMark {
+            session_minutes: times.minutes(),
+            begun: times.has_begun(now),
+            mark: self
+                .status
+                .as_deref()
+                .and_then(Status::parse)
+                .map(|st| (st, self.minutes_missed.unwrap_or(0))),
+        }
+    }
+}
+
 /// The sessions of the contract's group inside its dates, each with the student's mark.
 ///
 /// They come back as one text row (`string_agg`, in SQLite since 3.44 and PostgreSQL): the
@@ -242,18 +258,7 @@ pub fn tally_semesters(
             let tally: Tally = sessions
                 .iter()
                 .filter(|s| cov.from <= s.day && s.day <= cov.to)
-                .map(|s| {
-                    let times = SessionTimes::new(s.day, s.starts_at, s.ends_at);
-                    SessionMark {
-                        session_minutes: times.minutes(),
-                        begun: times.has_begun(now),
-                        mark: s
-                            .status
-                            .as_deref()
-                            .and_then(Status::parse)
-                            .map(|st| (st, s.minutes_missed.unwrap_or(0))),
-                    }
-                })
+                .map(|s| s.mark_at(now))
                 .collect();
             (cov, tally)
         })

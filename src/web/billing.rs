@@ -242,11 +242,7 @@ pub async fn record_termination(
     Id(id): Id,
     Form(form): Form<TerminationForm>,
 ) -> PageResult {
-    let caller = viewer.require()?.clone();
-    viewer.check_csrf(form.csrf.as_deref())?;
-    if caller.role != Role::Admin {
-        return Err(WebError::new(AppError::Forbidden, viewer.lang));
-    }
+    let caller = super::certificates::admin_form(&viewer, form.csrf.as_deref())?;
     let lang = viewer.lang;
     let Ok(date) = form.date.parse() else {
         let errors = vec![FieldError::new("date", "date AAAA-MM-JJ attendue")];

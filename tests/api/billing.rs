@@ -34,19 +34,6 @@ struct Scene {
     _database: TestDatabase,
 }
 
-fn config(smtp: &SmtpServer, now: &str) -> TestConfig {
-    let mut config = TestConfig::default().at(now);
-    config.mail.smtp_url = Some(smtp.url());
-    config.mail.mail_from = "assidu <assidu@school.test>".to_owned();
-    config.mail.absence_notice_delay = Duration::from_secs(3600 * 24 * 365);
-    let never = "0 0 3 1 8 *".to_owned();
-    config.jobs.digest_cron = never.clone();
-    config.jobs.reminder_cron = never.clone();
-    config.jobs.alert_cron = never.clone();
-    config.jobs.certificates_cron = never;
-    config
-}
-
 fn school(dreets: &str) -> Value {
     let mut body = school_body();
     body["dreets_email"] = json!(dreets);
@@ -62,7 +49,7 @@ fn mark(student: i64, status: &str, minutes: i64) -> Value {
 /// excused that afternoon. Then the service runs on in January.
 async fn scene() -> Scene {
     let smtp = SmtpServer::start().await;
-    let september = spawn_configured(config(&smtp, SEPTEMBER)).await;
+    let september = spawn_configured(mail_config(&smtp, SEPTEMBER)).await;
     let admin = september.admin_token().await;
     let put = september.put("/api/v1/school", &admin, school("")).await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
@@ -112,7 +99,7 @@ async fn scene() -> Scene {
     )
     .await;
     let database = september.stop();
-    let app = spawn_configured_on(&database, config(&smtp, JANUARY)).await;
+    let app = spawn_configured_on(&database, mail_config(&smtp, JANUARY)).await;
     Scene {
         admin: app.token_of("admin@school.test").await,
         zoe: app.token_of("zoe@student.test").await,

@@ -38,21 +38,6 @@ struct Scene {
     _database: TestDatabase,
 }
 
-fn config(smtp: &SmtpServer, now: &str) -> TestConfig {
-    let mut config = TestConfig::default().at(now);
-    config.mail.smtp_url = Some(smtp.url());
-    config.mail.mail_from = "assidu <assidu@school.test>".to_owned();
-    config.mail.absence_notice_delay = Duration::from_secs(3600 * 24 * 365);
-    // The scheduled jobs would run by themselves when the service restarts in January
-    // (missed due times are caught up): each test runs the ones it means to, through the API.
-    let never = "0 0 3 1 8 *".to_owned();
-    config.jobs.digest_cron = never.clone();
-    config.jobs.reminder_cron = never.clone();
-    config.jobs.alert_cron = never.clone();
-    config.jobs.certificates_cron = never;
-    config
-}
-
 /// The first mail to `address` whose subject holds `subject`, waiting for it.
 async fn mail_to(smtp: &SmtpServer, address: &str, subject: &str) -> ReceivedMail {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -85,7 +70,7 @@ fn mark(student: i64, status: &str, minutes: i64) -> Value {
 /// 16th. Then the service runs on in January.
 async fn scene() -> Scene {
     let smtp = SmtpServer::start().await;
-    let september = spawn_configured(config(&smtp, SEPTEMBER)).await;
+    let september = spawn_configured(mail_config(&smtp, SEPTEMBER)).await;
     let admin = september.admin_token().await;
     let school = school_body();
     let put = september.put("/api/v1/school", &admin, school).await;
@@ -134,7 +119,7 @@ async fn scene() -> Scene {
         september.user_token(role, email, Some(link)).await;
     }
     let database = september.stop();
-    let app = spawn_configured_on(&database, config(&smtp, JANUARY)).await;
+    let app = spawn_configured_on(&database, mail_config(&smtp, JANUARY)).await;
     let admin = app.token_of("admin@school.test").await;
     let zoe = app.token_of("zoe@student.test").await;
     let leo = app.token_of("leo@student.test").await;

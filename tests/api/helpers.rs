@@ -458,6 +458,22 @@ pub async fn add_second_student(app: &TestApp, admin: &str, b: &Basics, tutor: i
     student
 }
 
+/// Mail through the test's SMTP server; absence notices held back for a year, and no
+/// scheduled job by itself: a service restarted months later would catch up every missed
+/// due time, so each test runs the jobs it means to, through the API.
+pub fn mail_config(smtp: &crate::smtp::SmtpServer, now: &str) -> TestConfig {
+    let mut config = TestConfig::default().at(now);
+    config.mail.smtp_url = Some(smtp.url());
+    config.mail.mail_from = "assidu <assidu@school.test>".to_owned();
+    config.mail.absence_notice_delay = std::time::Duration::from_secs(3600 * 24 * 365);
+    let never = "0 0 3 1 8 *".to_owned();
+    config.jobs.digest_cron = never.clone();
+    config.jobs.reminder_cron = never.clone();
+    config.jobs.alert_cron = never.clone();
+    config.jobs.certificates_cron = never;
+    config
+}
+
 /// A complete school profile (the one of the convention), its DREETS included.
 pub fn school_body() -> Value {
     json!({
