@@ -180,6 +180,27 @@ async fn the_demo_year_follows_the_convention_and_loads_once() {
     .unwrap();
     assert_eq!(unrecorded_past, 0);
 
+    // The year bills what the conventions say: the terminated contract (S7, 06/02/2026)
+    // has its S10 pro rata, every other one its 8 000 €, split between the payers exactly.
+    let year: i64 = assidu::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT id FROM academic_years WHERE name = '2025-2026'"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    let billing = app
+        .get(&format!("/api/v1/years/{year}/billing"), &token)
+        .await
+        .json();
+    let contracts = billing["contracts"].as_i64().unwrap();
+    let due = billing["due_cents"].as_i64().unwrap();
+    assert!(due < contracts * 800_000 && due > (contracts - 1) * 800_000, "{billing}");
+    assert_eq!(
+        billing["opco_cents"].as_i64().unwrap() + billing["company_cents"].as_i64().unwrap(),
+        due
+    );
+    assert!(billing["payers"].as_array().unwrap().len() >= 3, "{billing}");
+
     // Every demo account can log in with its role.
     for (email, role) in [
         ("student@demo.test", "student"),
