@@ -11,6 +11,8 @@
 //! Reported: wall time, documents per second, the resident memory (VmRSS) sampled after each
 //! batch at 10 %, 50 % and 100 % of the run (flat when it does not grow with the count),
 //! the database's size, and the PDF size. `BENCH_KIND=all` issues both documents per student.
+//! Then the year's billing statements are read and written as CSV, as
+//! `GET /api/v1/years/{id}/billing/statements.csv` does.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -202,6 +204,19 @@ async fn main() -> anyhow::Result<()> {
         "issuing: PDF {} bytes on average; database {} MiB",
         pdf_bytes / docs.max(1),
         db_size / (1024 * 1024)
+    );
+    // The finance office's export of the same year: every statement, then the CSV.
+    let started = Instant::now();
+    let now = "2026-01-05T09:00:00Z".parse()?;
+    let statements = assidu::billing::year_statements(&db, 1, now).await?;
+    let read = started.elapsed().as_secs_f64();
+    let csv =
+        assidu::http::billing::statements_csv(&statements).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    println!(
+        "billing: {} statements in {read:.1} s, CSV ({} KiB) in {:.1} s in all",
+        statements.len(),
+        csv.len() / 1024,
+        started.elapsed().as_secs_f64()
     );
     anyhow::ensure!(
         report.failed.is_empty() && report.blocked.is_empty(),

@@ -147,7 +147,10 @@ async fn admin_page_or_list(
 }
 
 /// The admin behind a form of this session; anyone else is refused.
-pub(super) fn admin_form(viewer: &Viewer, csrf: Option<&str>) -> Result<crate::auth::Caller, WebError> {
+pub(super) fn admin_form(
+    viewer: &Viewer,
+    csrf: Option<&str>,
+) -> Result<crate::auth::Caller, WebError> {
     let caller = viewer.require()?.clone();
     viewer.check_csrf(csrf)?;
     if caller.role != Role::Admin {

@@ -194,12 +194,18 @@ async fn the_demo_year_follows_the_convention_and_loads_once() {
         .json();
     let contracts = billing["contracts"].as_i64().unwrap();
     let due = billing["due_cents"].as_i64().unwrap();
-    assert!(due < contracts * 800_000 && due > (contracts - 1) * 800_000, "{billing}");
+    assert!(
+        due < contracts * 800_000 && due > (contracts - 1) * 800_000,
+        "{billing}"
+    );
     assert_eq!(
         billing["opco_cents"].as_i64().unwrap() + billing["company_cents"].as_i64().unwrap(),
         due
     );
-    assert!(billing["payers"].as_array().unwrap().len() >= 3, "{billing}");
+    assert!(
+        billing["payers"].as_array().unwrap().len() >= 3,
+        "{billing}"
+    );
 
     // Every demo account can log in with its role.
     for (email, role) in [
