@@ -19,10 +19,11 @@ use crate::error::{AppError, AppResult};
 use crate::http::summary::{ContractFrame, StudentSession, contract_sessions};
 
 /// How amounts are rounded, as the statements say it.
-pub const ROUNDING_RULE: &str = "Chaque ligne vaut le prix du semestre × ses heures ÷ les heures prévues, \
-    arrondi au centime le plus proche (le demi-centime vers le haut) ; la ligne marquée « remainder » \
-    (les heures de formation du payeur principal, ou la part non prise en charge) reçoit l'écart \
-    d'arrondi, si bien que les lignes font exactement le montant dû.";
+pub const ROUNDING_RULE: &str = "Les lignes de l'entreprise valent le prix du semestre × leurs heures \
+    cumulées ÷ les heures prévues, arrondi au centime le plus proche (le demi-centime vers le haut), \
+    moins le même calcul pour les lignes qui les précèdent ; la ligne marquée « remainder » (les \
+    heures de formation du payeur principal, ou la part non prise en charge) reçoit le reste, si \
+    bien que les lignes font exactement le montant dû et qu'aucune n'est négative.";
 
 /// Where a semester's statement stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -187,9 +188,9 @@ pub fn statement(f: &BillingFacts, sessions: &[StudentSession], now: DateTime<Ut
                 semester: p.semester,
                 price_cents: price,
                 planned_minutes,
-                terminated_on: dates
-                    .termination
-                    .filter(|_| cut.is_some_and(|a| a.to < p.to)),
+                // A termination inside the semester, its last day included, bills the hours
+                // done: terminating on 31 December or the day before gives the same amount.
+                terminated_on: dates.termination.filter(|t| cut.is_some() && *t <= p.to),
                 cancelled: cut.is_none(),
             };
             let period = cut.copied().unwrap_or(*p);
@@ -201,13 +202,14 @@ pub fn statement(f: &BillingFacts, sessions: &[StudentSession], now: DateTime<Ut
             );
             let bill = bill_semester(&terms, &decision, &funding, &hours);
             let t = hours.tally;
-            let status = if terms.cancelled {
-                StatementStatus::Cancelled
-            } else if period.to < today && t.unrecorded == 0 && t.upcoming == 0 {
-                StatementStatus::Final
-            } else {
-                StatementStatus::Provisional
-            };
+            let status =
+                if terms.cancelled || (terms.terminated_on.is_some() && bill.due_cents == 0) {
+                    StatementStatus::Cancelled
+                } else if period.to < today && t.unrecorded == 0 && t.upcoming == 0 {
+                    StatementStatus::Final
+                } else {
+                    StatementStatus::Provisional
+                };
             let h = |m: i64| Minutes(m).hours();
             SemesterStatement {
                 semester: p.semester,

@@ -90,6 +90,7 @@ fn check(
     facts: &BillingFacts,
     letter: &LetterFacts,
     school: &SchoolFacts,
+    today: NaiveDate,
 ) -> AppResult<String> {
     let mut p = Problems::new();
     let reason = p
@@ -120,6 +121,16 @@ fn check(
             format!(
                 "la rupture doit précéder la fin prévue de la formation ({})",
                 date_fr(planned_end)
+            ),
+        );
+    } else if input.date > today {
+        // Article 7 bills the hours actually done, and the letters say so: a termination
+        // is recorded once it has happened.
+        p.add(
+            "date",
+            format!(
+                "la rupture se déclare à sa date ou après : elle ne peut pas suivre aujourd'hui ({})",
+                date_fr(today)
             ),
         );
     }
@@ -182,7 +193,8 @@ pub async fn record(
     let mut facts = billing::load_facts(db, contract_id).await?;
     let letter = letter_facts(db, contract_id).await?;
     let school = billing::school_facts(db).await?;
-    let reason = check(input, &facts, &letter, &school)?;
+    let today = now.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+    let reason = check(input, &facts, &letter, &school, today)?;
     let previous = facts.frame.termination_date;
     if previous == Some(input.date) {
         return Err(AppError::Conflict(format!(
@@ -190,7 +202,6 @@ pub async fn record(
             date_fr(input.date)
         )));
     }
-    let today = now.with_timezone(&chrono_tz::Europe::Paris).date_naive();
     let dates = facts.frame.dates();
     let planned_end = dates.defence.unwrap_or(dates.end);
     facts.frame.termination_date = Some(input.date);
@@ -198,16 +209,11 @@ pub async fn record(
     let sessions = contract_sessions(db, &facts.frame).await?;
     let statement = billing::statement(&facts, &sessions, now);
 
-    let count: i64 = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM terminations WHERE contract_id = $1"
-    )
-    .bind(contract_id)
-    .fetch_one(pool)
-    .await)?;
+    // One termination per contract and date: the reference is unique with it.
     let reference = format!(
         "RUP-{}-{contract_id}-{}",
         dates.academic_year_start.format("%Y"),
-        count + 1
+        input.date.format("%Y%m%d")
     );
     let base = TerminationLetter {
         school: school.clone(),

@@ -141,22 +141,7 @@ pub fn dedupe(paths: &mut [String]) {
     }
 }
 
-/// CSV as French Excel opens it with a double click: UTF-8 with a byte order mark, `;`
-/// between fields, CRLF between records.
-pub fn excel_csv<I>(header: &[&str], rows: I) -> anyhow::Result<Vec<u8>>
-where
-    I: IntoIterator<Item = Vec<String>>,
-{
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(b"\xEF\xBB\xBF".to_vec());
-    w.write_record(header)?;
-    for row in rows {
-        w.write_record(&row)?;
-    }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
-}
+pub use crate::export::excel_csv;
 
 /// « 15/09/2025 08:30:12 », Paris time: what a French reader expects in a log.
 pub fn paris_fr(t: DateTime<Utc>) -> String {

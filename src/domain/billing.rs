@@ -11,9 +11,11 @@
 //! - a termination after the start bills pro rata of the hours actually done and nothing after
 //!   it; a withdrawal before the start bills nothing (Article 7).
 //!
-//! Rounding: money is whole cents. Each line is the exact fraction of the price rounded to the
-//! nearest cent (half a cent up); the line of the hours paid by the main payer takes what is
-//! left, so the lines always add up to what is due. Pure functions, no I/O.
+//! Rounding: money is whole cents. The company's lines are rounded cumulatively (each is the
+//! share of the price of all company hours so far, to the nearest cent with half a cent up,
+//! minus that of the lines before it); the line of the hours paid by the main payer takes what
+//! is left, so the lines always add up to what is due and none is ever negative. Pure
+//! functions, no I/O.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -267,25 +269,41 @@ pub fn bill_semester(
         }
         None => (planned, price),
     };
-    let amount = |minutes: i64| pro_rata(price, minutes, planned);
+    if terms.terminated_on.is_some() && basis == 0 {
+        notes.push("Aucune heure réalisée sur ce semestre : rien n'est facturé".to_owned());
+        return SemesterBill {
+            due_cents: 0,
+            basis_minutes: 0,
+            opco_cents: 0,
+            company_cents: 0,
+            lines: Vec::new(),
+            notes,
+        };
+    }
 
-    // Company lines first, each capped so that they never exceed the basis.
+    // Company lines first, each capped so that they never exceed the basis, and rounded
+    // cumulatively: each is the rounded share of all company hours so far minus that of the
+    // lines before it, so their sum is itself a rounded share of the price and never exceeds
+    // what is due (the remainder line can never go negative).
     let mut lines = Vec::new();
     let mut left = basis;
+    let mut counted = 0;
     let mut take = |minutes: i64| {
         let m = minutes.clamp(0, left);
         left -= m;
-        m
+        let before = pro_rata(price, counted, planned);
+        counted += m;
+        (m, pro_rata(price, counted, planned) - before)
     };
-    let absent = take(t.absence);
-    let excused = take(t.excused);
+    let (absent, absent_cents) = take(t.absence);
+    let (excused, excused_cents) = take(t.excused);
     if absent > 0 {
         lines.push(line(
             Payer::Company,
             LineKind::Absences,
             "Absences non justifiées".to_owned(),
             absent,
-            amount(absent),
+            absent_cents,
             "6",
         ));
     }
@@ -295,12 +313,12 @@ pub fn bill_semester(
             LineKind::ExcusedAbsences,
             "Absences justifiées (facturées à l'entreprise)".to_owned(),
             excused,
-            amount(excused),
+            excused_cents,
             "6",
         ));
     }
     if payer.payer == Payer::Opco {
-        let before = take(hours.attended_before_agreement);
+        let (before, before_cents) = take(hours.attended_before_agreement);
         if before > 0 {
             let label = match funding.opco_agreement_on {
                 Some(d) => format!(
@@ -315,7 +333,7 @@ pub fn bill_semester(
                 LineKind::BeforeAgreement,
                 label,
                 before,
-                amount(before),
+                before_cents,
                 "6",
             ));
         }
@@ -452,6 +470,11 @@ mod tests {
             "the lines add up to what is due: {b:#?}"
         );
         assert_eq!(b.opco_cents + b.company_cents, b.due_cents);
+        assert!(
+            b.lines
+                .iter()
+                .all(|l| l.amount_cents >= 0 && l.minutes >= 0)
+        );
         assert_eq!(b.lines.iter().filter(|l| l.remainder).count(), 1);
         b
     }
@@ -487,9 +510,10 @@ mod tests {
         let b = bill(&s9(), &full_opco(), &s);
         assert_eq!(of(&b, LineKind::Absences).minutes, 440);
         assert_eq!(of(&b, LineKind::Absences).amount_cents, 12_222); // 7 h 20 → 122,22 €
-        assert_eq!(of(&b, LineKind::ExcusedAbsences).amount_cents, 5_833);
-        assert_eq!(b.company_cents, 18_055);
-        assert_eq!(b.opco_cents, 450_000 - 18_055);
+        // Cumulatively: 650 min → 180,555… → 180,56 €, minus the 122,22 € before it.
+        assert_eq!(of(&b, LineKind::ExcusedAbsences).amount_cents, 5_834);
+        assert_eq!(b.company_cents, 18_056);
+        assert_eq!(b.opco_cents, 450_000 - 18_056);
         assert!(of(&b, LineKind::Training).remainder);
         assert_eq!(of(&b, LineKind::Absences).article, "6");
     }
@@ -597,6 +621,37 @@ mod tests {
                 .all(|l| l.amount_cents >= 0 && l.minutes >= 0)
         );
         assert_eq!(b.company_cents, 450_000);
+    }
+
+    #[test]
+    fn rounded_company_lines_never_leave_a_negative_remainder() {
+        // Terminated after one 3 h 30 session, a minute late, with no OPCO agreement yet:
+        // 5 833,33 → 58,33 € due; rounded one by one the company lines would make 58,34 €.
+        let mut t = s9();
+        t.terminated_on = Some(d("2025-09-01"));
+        let mut f = full_opco();
+        f.opco_agreement_on = None;
+        let b = bill(&t, &f, &sessions(&[Some((Status::Late, 1))]));
+        assert_eq!(b.due_cents, 5_833);
+        assert!(b.lines.iter().all(|l| l.amount_cents >= 0), "{b:#?}");
+        assert_eq!(b.company_cents, 5_833);
+        let mut partial = f;
+        partial.opco_hourly_cents = Some(1_000);
+        let b = bill(&t, &partial, &sessions(&[Some((Status::Late, 1))]));
+        assert!(b.lines.iter().all(|l| l.amount_cents >= 0), "{b:#?}");
+    }
+
+    #[test]
+    fn a_termination_before_any_session_of_the_semester_bills_nothing_for_it() {
+        let mut t = s9();
+        t.terminated_on = Some(d("2025-09-01"));
+        let b = bill_semester(
+            &t,
+            &main_payer(&full_opco(), d("2025-12-31")),
+            &full_opco(),
+            &SemesterHours::default(),
+        );
+        assert_eq!((b.due_cents, b.lines.len()), (0, 0));
     }
 
     #[test]

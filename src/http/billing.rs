@@ -9,9 +9,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::ApiContext;
-use crate::billing::{self, Statement};
+use crate::billing::{self, Statement, StatementStatus};
 use crate::db_run;
 use crate::domain::billing::Payer;
+use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
 use crate::http::crud::Id;
 use crate::http::extract::Admin;
@@ -173,54 +174,52 @@ pub async fn get_year_billing(
     }))
 }
 
-/// Euros with two decimals and a point, for spreadsheets.
+/// Euros with two decimals and a decimal comma, as French spreadsheets read them.
 fn euros(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     format!(
-        "{sign}{}.{:02}",
+        "{sign}{},{:02}",
         cents.unsigned_abs() / 100,
         cents.unsigned_abs() % 100
     )
 }
 
-/// One line per contract and semester.
+fn decimal(value: f64) -> String {
+    format!("{value:.2}").replace('.', ",")
+}
+
+/// One line per contract and semester, as French Excel opens it (`;`, decimal commas,
+/// dates 01/09/2025, a byte order mark), every cell inert.
 pub fn statements_csv(statements: &[Statement]) -> AppResult<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let csv_err = |e: csv::Error| AppError::Internal(e.into());
-    w.write_record([
-        "academic_year",
-        "contract_id",
-        "student_last_name",
-        "student_first_name",
-        "company",
-        "company_siret",
+    let header = [
+        "annee",
+        "contrat",
+        "nom",
+        "prenom",
+        "entreprise",
+        "siret_entreprise",
         "opco",
-        "main_payer",
-        "semester",
-        "from",
-        "to",
-        "status",
-        "price_eur",
-        "planned_hours",
-        "hourly_value_eur",
-        "due_eur",
-        "basis_hours",
-        "attended_hours",
-        "absence_hours",
-        "excused_hours",
-        "before_agreement_hours",
+        "payeur_principal",
+        "semestre",
+        "du",
+        "au",
+        "statut",
+        "prix_eur",
+        "heures_prevues",
+        "valeur_horaire_eur",
+        "du_eur",
+        "heures_facturees",
+        "heures_suivies",
+        "heures_absence",
+        "heures_justifiees",
+        "heures_avant_accord",
         "opco_eur",
-        "company_eur",
-        "termination_date",
-    ])
-    .map_err(csv_err)?;
-    for s in statements {
-        for sem in &s.semesters {
-            let status = serde_json::to_value(sem.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            w.write_record([
+        "entreprise_eur",
+        "date_rupture",
+    ];
+    let rows = statements.iter().flat_map(|s| {
+        s.semesters.iter().map(move |sem| {
+            vec![
                 s.academic_year.clone(),
                 s.contract_id.to_string(),
                 s.student_last_name.clone(),
@@ -228,31 +227,36 @@ pub fn statements_csv(statements: &[Statement]) -> AppResult<Vec<u8>> {
                 s.company_name.clone(),
                 s.company_siret.clone(),
                 s.opco_name.clone(),
-                s.main_payer.as_str().to_owned(),
+                match s.main_payer {
+                    Payer::Opco => "OPCO",
+                    Payer::Company => "entreprise",
+                }
+                .to_owned(),
                 sem.semester.as_str().to_owned(),
-                sem.from.to_string(),
-                sem.to.to_string(),
-                status,
+                date_fr(sem.from),
+                date_fr(sem.to),
+                match sem.status {
+                    StatementStatus::Provisional => "provisoire",
+                    StatementStatus::Final => "définitif",
+                    StatementStatus::Cancelled => "annulé",
+                }
+                .to_owned(),
                 euros(sem.price_cents),
-                format!("{:.2}", sem.planned_hours),
-                format!("{:.2}", sem.hourly_value_cents / 100.0),
+                decimal(sem.planned_hours),
+                decimal(sem.hourly_value_cents / 100.0),
                 euros(sem.due_cents),
-                format!("{:.2}", sem.basis_hours),
-                format!("{:.2}", sem.attended_hours),
-                format!("{:.2}", sem.absence_hours),
-                format!("{:.2}", sem.excused_hours),
-                format!("{:.2}", sem.before_agreement_hours),
+                decimal(sem.basis_hours),
+                decimal(sem.attended_hours),
+                decimal(sem.absence_hours),
+                decimal(sem.excused_hours),
+                decimal(sem.before_agreement_hours),
                 euros(sem.opco_cents),
                 euros(sem.company_cents),
-                s.termination_date
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-            ])
-            .map_err(csv_err)?;
-        }
-    }
-    w.into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+                s.termination_date.map(date_fr).unwrap_or_default(),
+            ]
+        })
+    });
+    crate::export::excel_csv(&header, rows).map_err(AppError::Internal)
 }
 
 fn attachment(bytes: Vec<u8>, mime: &str, file_name: &str) -> Response {
@@ -270,8 +274,8 @@ fn attachment(bytes: Vec<u8>, mime: &str, file_name: &str) -> Response {
         .into_response()
 }
 
-/// A year's statements as files: `statements.csv` (one line per contract and semester,
-/// decimal points, ISO dates) or `{key}.pdf`, the statement of one payer (its `key` from
+/// A year's statements as files: `statements.csv` (one line per contract and semester, as
+/// French Excel opens it: `;`, decimal commas, 01/09/2025 dates) or `{key}.pdf`, the statement of one payer (its `key` from
 /// `GET /years/{id}/billing`: `opco-…` or `entreprise-SIRET`).
 ///
 /// Rôle : admin.
@@ -294,7 +298,7 @@ pub async fn get_year_billing_file(
         return Ok(attachment(
             statements_csv(&statements)?,
             "text/csv; charset=utf-8",
-            &format!("releves-{name}.csv"),
+            &format!("releves-{}.csv", slug(&name)),
         ));
     }
     let key = file.strip_suffix(".pdf").ok_or(AppError::NotFound)?;
@@ -329,7 +333,7 @@ pub async fn get_year_billing_file(
     Ok(attachment(
         bytes,
         "application/pdf",
-        &format!("releve-{name}-{key}.pdf"),
+        &format!("releve-{}-{key}.pdf", slug(&name)),
     ))
 }
 
@@ -345,7 +349,8 @@ mod tests {
             payer_key(Payer::Company, "X", "18009202500113"),
             "entreprise-18009202500113"
         );
-        assert_eq!(euros(450_000), "4500.00");
-        assert_eq!(euros(5), "0.05");
+        assert_eq!(euros(450_000), "4500,00");
+        assert_eq!(euros(5), "0,05");
+        assert_eq!(slug("2025-2026 \"bis\""), "2025-2026-bis");
     }
 }

@@ -219,6 +219,23 @@ impl Resource for Contracts {
                 }
             }
         }
+        if i.subrogation && opco.as_deref().unwrap_or("").is_empty() {
+            p.add(
+                "opco_name",
+                "le nom de l'OPCO est obligatoire avec la subrogation : il est facturé",
+            );
+        }
+        for (field, price, planned) in [
+            ("planned_hours_s9", i.price_s9_cents, i.planned_hours_s9),
+            ("planned_hours_s10", i.price_s10_cents, i.planned_hours_s10),
+        ] {
+            if price > 0 && planned.0 == 0 {
+                p.add(
+                    field,
+                    "un semestre qui a un prix a des heures prévues : le prix se répartit sur elles",
+                );
+            }
+        }
         if i.subrogation_received_on.is_some() && !i.subrogation {
             p.add(
                 "subrogation_received_on",
@@ -267,16 +284,13 @@ impl Resource for Contracts {
     async fn check(db: &Db, i: &ContractInput, id: Option<i64>) -> AppResult<()> {
         // A termination is told to the OPCO and the DREETS: it has its own action, which
         // sends the notices; a plain edit must leave it as it is.
-        let recorded: Option<(Option<NaiveDate>, Option<String>)> = match id {
+        let recorded: Option<Contract> = match id {
             None => None,
-            Some(id) => db_run!(db, |pool| sqlx::query_as(
-                "SELECT termination_date, termination_reason FROM contracts WHERE id = $1"
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await)?,
+            Some(id) => Some(fetch::<Contracts>(db, id).await?),
         };
-        let (date, reason) = recorded.unwrap_or((None, None));
+        let (date, reason) = recorded.as_ref().map_or((None, None), |c| {
+            (c.termination_date, c.termination_reason.clone())
+        });
         let given_reason = i
             .termination_reason
             .as_deref()
@@ -288,6 +302,27 @@ impl Resource for Contracts {
                 "une rupture ou un désistement s'enregistre par POST /api/v1/contracts/{id}/termination, \
                  qui prévient l'OPCO et la DREETS ; laissez ici la date et le motif enregistrés",
             ));
+        }
+        // The final statement sent with the notices rests on these: once terminated, they stay.
+        if let Some(c) = recorded.as_ref().filter(|c| c.termination_date.is_some()) {
+            let frozen = [
+                ("start_date", c.start_date != i.start_date),
+                ("end_date", c.end_date != i.end_date),
+                ("defence_date", c.defence_date != i.defence_date),
+                ("planned_hours_s9", c.planned_hours_s9 != i.planned_hours_s9),
+                (
+                    "planned_hours_s10",
+                    c.planned_hours_s10 != i.planned_hours_s10,
+                ),
+                ("price_s9_cents", c.price_s9_cents != i.price_s9_cents),
+                ("price_s10_cents", c.price_s10_cents != i.price_s10_cents),
+            ];
+            if let Some((field, _)) = frozen.iter().find(|(_, changed)| *changed) {
+                return Err(AppError::field(
+                    *field,
+                    "contrat rompu : ses dates, heures et prix sont ceux du relevé final envoyé à l'OPCO et à la DREETS",
+                ));
+            }
         }
         let tutor_company: i64 = db_run!(db, |pool| sqlx::query_scalar(
             "SELECT company_id FROM tutors WHERE id = $1"

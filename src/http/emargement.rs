@@ -15,6 +15,7 @@ use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
+use crate::export::spreadsheet_safe;
 use crate::http::attendance;
 use crate::http::crud::Id;
 use crate::http::extract::ApiQuery;
@@ -251,9 +252,9 @@ impl Emargement {
                 r.half_day(self.lang).to_owned(),
                 r.starts_at.format("%H:%M").to_string(),
                 r.ends_at.format("%H:%M").to_string(),
-                r.module.clone(),
-                r.teacher.clone(),
-                r.student.clone(),
+                spreadsheet_safe(&r.module).into_owned(),
+                spreadsheet_safe(&r.teacher).into_owned(),
+                spreadsheet_safe(&r.student).into_owned(),
                 r.mark
                     .map(|(s, _)| s.as_str().to_owned())
                     .unwrap_or_default(),

@@ -1110,7 +1110,7 @@ mod tests {
                 "Sous-total du contrat 8 000,00 €",
                 "Total du relevé (4 contrats)",
                 "Nombre de contrats : 4",
-                "Règle d'arrondi : Chaque ligne vaut le prix du semestre",
+                "Règle d'arrondi : Les lignes de l'entreprise valent le prix du semestre",
                 "page 1/",
             ],
         );

@@ -409,21 +409,30 @@ async fn the_finance_office_exports_a_year_as_csv_and_one_pdf_per_payer() {
     let (status, kind, csv) = bytes(&s.app, year["csv_url"].as_str().unwrap(), &s.admin).await;
     assert_eq!(status, StatusCode::OK);
     assert!(kind.starts_with("text/csv"), "{kind}");
-    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    // French Excel's CSV: a byte order mark, `;`, decimal commas, French dates.
+    assert!(
+        csv.starts_with(b"\xEF\xBB\xBFannee;contrat;nom;"),
+        "{:?}",
+        &csv[..40]
+    );
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(&csv[3..]);
     let header = reader.headers().unwrap().clone();
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), 4, "one line per contract and semester");
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let zoe_s9 = rows
         .iter()
-        .find(|r| r[col("contract_id")] == s.b.contract.to_string() && &r[col("semester")] == "S9")
+        .find(|r| r[col("contrat")] == s.b.contract.to_string() && &r[col("semestre")] == "S9")
         .unwrap();
-    assert_eq!(&zoe_s9[col("company_eur")], "3535.71");
-    assert_eq!(&zoe_s9[col("opco_eur")], "964.29");
-    assert_eq!(&zoe_s9[col("status")], "final");
+    assert_eq!(&zoe_s9[col("entreprise_eur")], "3535,71");
+    assert_eq!(&zoe_s9[col("opco_eur")], "964,29");
+    assert_eq!(&zoe_s9[col("statut")], "définitif");
+    assert_eq!(&zoe_s9[col("du")], "01/09/2025");
     let total: f64 = rows
         .iter()
-        .map(|r| r[col("due_eur")].parse::<f64>().unwrap())
+        .map(|r| r[col("du_eur")].replace(',', ".").parse::<f64>().unwrap())
         .sum();
     assert!((total - 16_000.0).abs() < 1e-6);
 
@@ -521,6 +530,11 @@ async fn a_termination_bills_the_hours_done_and_tells_the_opco_and_the_dreets() 
             json!({"date": "2026-03-01", "reason": "démission"}),
             "date",
             "fin prévue",
+        ),
+        (
+            json!({"date": "2026-01-06", "reason": "démission"}),
+            "date",
+            "aujourd'hui (05/01/2026)",
         ),
         (json!({"date": "2025-10-01", "reason": "  "}), "reason", ""),
     ] {
@@ -641,8 +655,35 @@ async fn a_termination_bills_the_hours_done_and_tells_the_opco_and_the_dreets() 
     same["opco_agreement_on"] = json!("2025-09-01");
     same["termination_date"] = c["termination_date"].clone();
     same["termination_reason"] = c["termination_reason"].clone();
-    let a = fund(&s, same).await;
+    let a = fund(&s, same.clone()).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    // The dates, hours and prices behind the final statement no longer change.
+    let mut moved = same.clone();
+    moved["start_date"] = json!("2025-09-16");
+    let a = fund(&s, moved).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
+    assert_eq!(a.json()["fields"][0]["field"], "start_date");
+
+    // A correction: the termination was on the 16th after all. A new record, its own
+    // letters, and the statement now counts both days (all of S9's 14 h were done).
+    let a =
+        ask(json!({"date": "2025-09-16", "reason": "Démission du salarié (rectificatif)"})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let correction = a.json();
+    assert_eq!(correction["corrects_date"], "2025-09-15");
+    assert_ne!(correction["reference"], record["reference"]);
+    assert_eq!(correction["statement"]["semesters"][0]["due_cents"], 450000);
+    assert_eq!(counts(&s.app).await, (2, 4, 1));
+    let list = s
+        .app
+        .get(
+            &format!("/api/v1/contracts/{}/terminations", s.b.contract),
+            &s.admin,
+        )
+        .await
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["termination_date"], "2025-09-16");
 }
 
 #[tokio::test]

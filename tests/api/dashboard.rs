@@ -23,7 +23,7 @@ struct Scene {
     leo: i64,
     /// Inès Durand, in group GCBD.
     ines: i64,
-    /// Hugo Petit, in GCBD from 10 September to his contract's termination on 1 December.
+    /// Hugo Petit, in GCBD from 10 September to his contract's termination on 30 September.
     hugo: i64,
     gcbd: i64,
 }
@@ -80,9 +80,9 @@ async fn scene() -> Scene {
             merge(&mut body, extra);
         }
         let id = app.create(&admin, "/api/v1/contracts", body.clone()).await;
-        // Hugo's contract ends early, on 1 December.
+        // Hugo's contract ends early, today (no session of his group until January).
         if student == hugo {
-            terminate(&app, &admin, id, body, "2025-12-01").await;
+            terminate(&app, &admin, id, body, "2025-09-30").await;
         }
     }
     let (zoe, am, pm) = (b.student, ("08:30", "12:00"), ("13:30", "17:00"));
