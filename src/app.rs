@@ -90,7 +90,19 @@ pub fn router(ctx: ApiContext) -> Router {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
-        .layer(TraceLayer::new_for_http());
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // The path only (no query string), and a calendar link's secret never reaches
+                // the log.
+                let path = req.uri().path();
+                let shown = if path.starts_with("/ical/") {
+                    "/ical/…"
+                } else {
+                    path
+                };
+                tracing::debug_span!("request", method = %req.method(), path = %shown)
+            }),
+        );
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,
