@@ -19,6 +19,36 @@ pub fn engine() -> String {
 pub struct TestDatabase {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL database this test created (admin URL, name), dropped with it.
+    created: Option<(String, String)>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.created.take() else {
+            return;
+        };
+        // Often dropped inside the test's runtime: a thread and a runtime of its own. FORCE
+        // closes the connections an instance may still hold.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(Db::Postgres(pool)) = Db::connect(&admin_url, 1).await {
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(&pool)
+                            .await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 pub async fn fresh_database() -> TestDatabase {
@@ -48,6 +78,7 @@ pub async fn fresh_database() -> TestDatabase {
         TestDatabase {
             url: format!("{base}/{name}"),
             _dir: None,
+            created: Some((admin_url.clone(), name)),
         }
     } else {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -55,6 +86,7 @@ pub async fn fresh_database() -> TestDatabase {
         TestDatabase {
             url,
             _dir: Some(dir),
+            created: None,
         }
     }
 }
@@ -160,6 +192,7 @@ pub async fn spawn_configured_on(database: &TestDatabase, config: TestConfig) ->
     let shared = TestDatabase {
         url: database.url.clone(),
         _dir: None,
+        created: None,
     };
     serve(shared, config).await
 }
@@ -237,16 +270,17 @@ impl Answer {
 }
 
 impl TestApp {
-    /// The same database, for another instance.
     /// Stops this instance and hands its database over, to start another one on it.
     pub fn stop(self) -> TestDatabase {
         self._database
     }
 
+    /// The same database, for another instance (this one keeps it).
     pub fn database(&self) -> TestDatabase {
         TestDatabase {
             url: self._database.url.clone(),
             _dir: None,
+            created: None,
         }
     }
 
