@@ -181,6 +181,20 @@ pub struct SemesterBill {
     pub notes: Vec<String>,
 }
 
+impl SemesterBill {
+    /// Nothing due, with the notes that say why.
+    fn nothing(notes: Vec<String>) -> SemesterBill {
+        SemesterBill {
+            due_cents: 0,
+            basis_minutes: 0,
+            opco_cents: 0,
+            company_cents: 0,
+            lines: Vec::new(),
+            notes,
+        }
+    }
+}
+
 /// `amount × numerator / denominator` to the nearest unit, half up; 0 when the denominator is.
 pub fn pro_rata(amount: i64, numerator: i64, denominator: i64) -> i64 {
     if denominator <= 0 || amount <= 0 || numerator <= 0 {
@@ -242,14 +256,7 @@ pub fn bill_semester(
             "Article 7 : convention annulée ou rompue avant ce semestre, rien n'est facturé"
                 .to_owned(),
         );
-        return SemesterBill {
-            due_cents: 0,
-            basis_minutes: 0,
-            opco_cents: 0,
-            company_cents: 0,
-            lines: Vec::new(),
-            notes,
-        };
+        return SemesterBill::nothing(notes);
     }
     let planned = terms.planned_minutes.max(0);
     let price = terms.price_cents.max(0);
@@ -271,14 +278,7 @@ pub fn bill_semester(
     };
     if terms.terminated_on.is_some() && basis == 0 {
         notes.push("Aucune heure réalisée sur ce semestre : rien n'est facturé".to_owned());
-        return SemesterBill {
-            due_cents: 0,
-            basis_minutes: 0,
-            opco_cents: 0,
-            company_cents: 0,
-            lines: Vec::new(),
-            notes,
-        };
+        return SemesterBill::nothing(notes);
     }
 
     // Company lines first, each capped so that they never exceed the basis, and rounded

@@ -3,8 +3,6 @@
 //! withdrawal with their letters mailed to the OPCO and the DREETS through a real SMTP
 //! listener; and every refusal, which changes nothing.
 
-use std::time::Duration;
-
 use assidu::domain::roles::Role;
 use mail_parser::MimeHeaders;
 use reqwest::StatusCode;
@@ -12,7 +10,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
-use crate::smtp::{ReceivedMail, SmtpServer};
+use crate::smtp::SmtpServer;
 
 /// Tuesday 16 September 2025 evening: the roll calls of the 15th and 16th are taken.
 const SEPTEMBER: &str = "2025-09-16T18:00:00+02:00";
@@ -349,27 +347,6 @@ async fn billing_is_for_admins_only() {
     }
 }
 
-async fn bytes(app: &TestApp, path: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
-    let r = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let kind = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, kind, r.bytes().await.unwrap().to_vec())
-}
-
-fn pdf_text(bytes: &[u8]) -> String {
-    pdf_extract::extract_text_from_mem(bytes).expect("text of the PDF")
-}
-
 #[tokio::test]
 async fn the_finance_office_exports_a_year_as_csv_and_one_pdf_per_payer() {
     let s = scene().await;
@@ -406,7 +383,7 @@ async fn the_finance_office_exports_a_year_as_csv_and_one_pdf_per_payer() {
     );
     assert_eq!(payers[1]["payer"], "company");
 
-    let (status, kind, csv) = bytes(&s.app, year["csv_url"].as_str().unwrap(), &s.admin).await;
+    let (status, kind, csv) = download(&s.app, year["csv_url"].as_str().unwrap(), &s.admin).await;
     assert_eq!(status, StatusCode::OK);
     assert!(kind.starts_with("text/csv"), "{kind}");
     // French Excel's CSV: a byte order mark, `;`, decimal commas, French dates.
@@ -437,7 +414,8 @@ async fn the_finance_office_exports_a_year_as_csv_and_one_pdf_per_payer() {
     assert!((total - 16_000.0).abs() < 1e-6);
 
     // The OPCO's PDF lists Zoé's OPCO lines only, with its total.
-    let (status, kind, pdf) = bytes(&s.app, payers[0]["pdf_url"].as_str().unwrap(), &s.admin).await;
+    let (status, kind, pdf) =
+        download(&s.app, payers[0]["pdf_url"].as_str().unwrap(), &s.admin).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(kind, "application/pdf");
     let text = pdf_text(&pdf);
@@ -448,24 +426,10 @@ async fn the_finance_office_exports_a_year_as_csv_and_one_pdf_per_payer() {
         text.contains("4 464,29") || text.contains("4\u{202f}464,29"),
         "{text}"
     );
-    let (_, _, company_pdf) = bytes(&s.app, payers[1]["pdf_url"].as_str().unwrap(), &s.admin).await;
+    let (_, _, company_pdf) =
+        download(&s.app, payers[1]["pdf_url"].as_str().unwrap(), &s.admin).await;
     let text = pdf_text(&company_pdf);
     assert!(text.contains("Léo") && text.contains("Zoé"), "{text}");
-}
-
-async fn mail_to(smtp: &SmtpServer, address: &str) -> ReceivedMail {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(m) = smtp
-            .messages()
-            .into_iter()
-            .find(|m| m.envelope_to.iter().any(|t| t == address))
-        {
-            return m;
-        }
-        assert!(std::time::Instant::now() < deadline, "no mail to {address}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn counts(app: &TestApp) -> (i64, i64, i64) {
@@ -579,7 +543,7 @@ async fn a_termination_bills_the_hours_done_and_tells_the_opco_and_the_dreets() 
 
     // Both letters leave by mail with the letter and the final statement attached.
     for (address, who) in [(OPCO_EMAIL, "opco"), (DREETS_EMAIL, "dreets")] {
-        let m = mail_to(&s.smtp, address).await;
+        let m = mail_to(&s.smtp, address, "").await;
         assert!(m.subject.contains("Rupture anticipée"), "{}", m.subject);
         assert!(
             m.text.contains("15/09/2025") && m.text.contains("Démission du salarié"),
@@ -623,7 +587,8 @@ async fn a_termination_bills_the_hours_done_and_tells_the_opco_and_the_dreets() 
             .iter()
             .find(|l| l["recipient"] == who)
             .unwrap();
-        let (status, _, kept) = bytes(&s.app, entry["pdf_url"].as_str().unwrap(), &s.admin).await;
+        let (status, _, kept) =
+            download(&s.app, entry["pdf_url"].as_str().unwrap(), &s.admin).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(kept, files[0].1);
         assert_eq!(entry["sha256"], hex::encode(Sha256::digest(&kept)));
@@ -742,7 +707,7 @@ async fn a_withdrawal_before_the_start_cancels_everything() {
             (&json!("cancelled"), &json!([]))
         );
     }
-    let m = mail_to(&s.smtp, DREETS_EMAIL).await;
+    let m = mail_to(&s.smtp, DREETS_EMAIL, "").await;
     assert!(m.subject.contains("Désistement"), "{}", m.subject);
     assert!(m.text.contains("aucune somme n'est due"), "{}", m.text);
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
-use crate::smtp::{ReceivedMail, SmtpServer};
+use crate::smtp::SmtpServer;
 
 /// Tuesday 16 September 2025 evening: the roll calls of the 15th and 16th are taken.
 const SEPTEMBER: &str = "2025-09-16T18:00:00+02:00";
@@ -36,29 +36,6 @@ struct Scene {
     anne: String,
     /// Keeps the database (and its folder) for the life of the test.
     _database: TestDatabase,
-}
-
-/// The first mail to `address` whose subject holds `subject`, waiting for it.
-async fn mail_to(smtp: &SmtpServer, address: &str, subject: &str) -> ReceivedMail {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let found = smtp
-            .messages()
-            .into_iter()
-            .find(|m| m.envelope_to.iter().any(|t| t == address) && m.subject.contains(subject));
-        if let Some(mail) = found {
-            return mail;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no mail to {address} about « {subject} »: {:?}",
-            smtp.messages()
-                .iter()
-                .map(|m| (m.envelope_to.clone(), m.subject.clone()))
-                .collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 fn mark(student: i64, status: &str, minutes: i64) -> Value {
@@ -153,10 +130,6 @@ async fn download(app: &TestApp, number: &str, token: &str) -> reqwest::Response
 
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-fn pdf_text(bytes: &[u8]) -> String {
-    pdf_extract::extract_text_from_mem(bytes).expect("text of the PDF")
 }
 
 /// A GET without logging in.

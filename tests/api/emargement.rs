@@ -8,28 +8,6 @@ use crate::helpers::*;
 
 const NOW: &str = "2025-09-15T10:00:00+02:00";
 
-async fn download(app: &TestApp, path: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
-    let res = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let kind = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, kind, res.bytes().await.unwrap().to_vec())
-}
-
-fn pdf_text(bytes: &[u8]) -> String {
-    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
-    pdf_extract::extract_text_from_mem(bytes).expect("text extracted")
-}
-
 /// Spaces and line breaks as the extractor finds them do not matter.
 fn squeeze(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -603,3 +603,53 @@ pub async fn execute(app: &TestApp, sql: &str, at: chrono::DateTime<chrono::Utc>
     }
     .unwrap()
 }
+
+/// A file's status, content type and bytes.
+pub async fn download(app: &TestApp, path: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
+    let res = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let kind = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, kind, res.bytes().await.unwrap().to_vec())
+}
+
+pub fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    pdf_extract::extract_text_from_mem(bytes).expect("text extracted")
+}
+
+/// The first mail to `address` whose subject holds `subject`, waiting for it.
+pub async fn mail_to(
+    smtp: &crate::smtp::SmtpServer,
+    address: &str,
+    subject: &str,
+) -> crate::smtp::ReceivedMail {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let found = smtp
+            .messages()
+            .into_iter()
+            .find(|m| m.envelope_to.iter().any(|t| t == address) && m.subject.contains(subject));
+        if let Some(mail) = found {
+            return mail;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no mail to {address} about « {subject} »: {:?}",
+            smtp.messages()
+                .iter()
+                .map(|m| (m.envelope_to.clone(), m.subject.clone()))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
