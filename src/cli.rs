@@ -149,6 +149,22 @@ pub enum CalendarCommand {
 pub enum DemoCommand {
     /// Load the demo school year (idempotent).
     Load,
+    /// Load the demo, then add N generated contracts to one of its years, with a session on
+    /// every school half-day and the roll call of every past one (for load tests).
+    Generate {
+        /// How many students (one contract each, groups of 25).
+        #[arg(long)]
+        students: usize,
+        /// The academic year, as the demo names it.
+        #[arg(long, default_value = "2025-2026")]
+        year: String,
+        /// Sessions before this day (YYYY-MM-DD) get their roll call; today by default.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// The password of every generated account.
+        #[arg(long, default_value = crate::demo::DEMO_PASSWORD)]
+        password: String,
+    },
 }
 
 async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Db> {
@@ -205,6 +221,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let db = connect(&cli.database).await?;
             load_demo(&db, crate::domain::today_in_paris()).await
+        }
+        Command::Demo {
+            command:
+                DemoCommand::Generate {
+                    students,
+                    year,
+                    as_of,
+                    password,
+                },
+        } => {
+            let db = connect(&cli.database).await?;
+            let today = crate::domain::today_in_paris();
+            crate::demo::load_as_of(&db, today)
+                .await
+                .map_err(describe)?;
+            let options = crate::generate::Options {
+                students,
+                year,
+                as_of: as_of.unwrap_or(today),
+                password,
+            };
+            let report = crate::generate::generate(&db, &options).await?;
+            println!("{}", report.summary_fr());
+            println!(
+                "comptes : eleve0.{tag}@generated.test, enseignant0.{tag}@generated.test, \
+                 tuteur0.{tag}@generated.test … (mot de passe : {})",
+                options.password,
+                tag = options
+                    .year
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+            );
+            Ok(())
         }
         Command::Certificates {
             command:

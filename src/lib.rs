@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod feeds;
+pub mod generate;
 pub mod http;
 pub mod i18n;
 pub mod import;

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-fn assidu(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+pub fn assidu(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_assidu"))
         .args(args)
         .env("DATABASE_URL", database_url)
@@ -30,7 +30,7 @@ fn assidu(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

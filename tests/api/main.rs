@@ -17,6 +17,7 @@ mod dashboard;
 mod demo;
 mod emargement;
 mod feeds;
+mod generate;
 mod import;
 mod mail;
 mod openapi;
