@@ -224,6 +224,16 @@ async fn year(db: &Db, name: &str) -> Result<Year, GenerateError> {
     })
 }
 
+/// A generated session before it is written; `signed` is when and by which account.
+struct SessionRow {
+    group: i64,
+    module: i64,
+    teacher: i64,
+    day: NaiveDate,
+    slot: usize,
+    signed: Option<(DateTime<Utc>, i64)>,
+}
+
 fn time(hm: (u32, u32)) -> NaiveTime {
     NaiveTime::from_hms_opt(hm.0, hm.1, 0).unwrap_or(NaiveTime::MIN)
 }
@@ -512,20 +522,14 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
         }
 
         // Sessions: four per school day and group; the morning teacher takes the first two.
-        let mut rows: Vec<(
-            i64,
-            i64,
-            i64,
-            NaiveDate,
-            usize,
-            Option<(DateTime<Utc>, i64)>,
-        )> = Vec::with_capacity(groups * year.school_days.len() * SLOTS.len());
+        let mut rows: Vec<SessionRow> =
+            Vec::with_capacity(groups * year.school_days.len() * SLOTS.len());
         for (g, group_id) in group_ids.iter().enumerate() {
             for (d, day) in year.school_days.iter().enumerate() {
                 for slot in 0..SLOTS.len() {
                     let teacher = g * 2 + slot / 2;
                     let teacher_id = id_of(&teacher_ids, teacher_email(teacher));
-                    let missing = mix(&[g as u64, d as u64, slot as u64]) % 100 == 0;
+                    let missing = mix(&[g as u64, d as u64, slot as u64]).is_multiple_of(100);
                     let signed = (*day < options.as_of && !missing).then(|| {
                         let at = day
                             .and_time(time(SLOTS[slot].1))
@@ -534,7 +538,14 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
                             .unwrap_or(DateTime::UNIX_EPOCH);
                         (at, id_of(&user_ids, teacher_email(teacher)))
                     });
-                    rows.push((*group_id, module_ids[slot], teacher_id, *day, slot, signed));
+                    rows.push(SessionRow {
+                        group: *group_id,
+                        module: module_ids[slot],
+                        teacher: teacher_id,
+                        day: *day,
+                        slot,
+                        signed,
+                    });
                 }
             }
         }
@@ -545,7 +556,15 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
             );
             q.push_values(
                 chunk,
-                |mut b, (group, module, teacher, day, slot, signed)| {
+                |mut b,
+                 SessionRow {
+                     group,
+                     module,
+                     teacher,
+                     day,
+                     slot,
+                     signed,
+                 }| {
                     b.push_bind(*group)
                         .push_bind(*module)
                         .push_bind(*teacher)
