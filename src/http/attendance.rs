@@ -83,7 +83,7 @@ impl SessionInfo {
     }
 }
 
-const SESSION_SQL: &str = "SELECT s.id, s.group_id, g.name AS group_name, s.module_id, mo.name AS module_name, \
+pub const SESSION_SQL: &str = "SELECT s.id, s.group_id, g.name AS group_name, s.module_id, mo.name AS module_name, \
      s.teacher_id, t.first_name || ' ' || t.last_name AS teacher_name, s.day, s.starts_at, s.ends_at, s.room, \
      s.signed_at, u.display_name AS signed_by_name \
      FROM training_sessions s JOIN student_groups g ON g.id = s.group_id JOIN modules mo ON mo.id = s.module_id \

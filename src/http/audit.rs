@@ -11,11 +11,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::ApiContext;
+use crate::auth::Caller;
 use crate::db_run;
 use crate::domain::attendance::SessionTimes;
+use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
-use crate::http::attendance::{SessionInfo, enrolled_on, sessions_between};
+use crate::http::attendance::{SESSION_SQL, SessionInfo, enrolled_on, sessions_between};
+use crate::http::crud::MAX_PAGE;
 use crate::http::extract::{Admin, ApiQuery};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -88,10 +91,14 @@ struct OffDay {
     group_name: String,
 }
 
-pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> {
-    let today = ctx.clock.today();
-    let to = q.to.unwrap_or(today);
-    let from = q.from.unwrap_or(to - Duration::days(90));
+/// The period asked for: 90 days up to today unless said, 400 days at most.
+fn period(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> AppResult<(NaiveDate, NaiveDate)> {
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or(to - Duration::days(90));
     if from > to {
         return Err(AppError::field(
             "to",
@@ -101,6 +108,12 @@ pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> 
     if (to - from).num_days() > 400 {
         return Err(AppError::field("from", "période de 400 jours au plus"));
     }
+    Ok((from, to))
+}
+
+pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> {
+    let today = ctx.clock.today();
+    let (from, to) = period(q.from, q.to, today)?;
     let db = &ctx.db;
     let now = ctx.clock.now();
     let sessions = sessions_between(db, None, from, to).await?;
@@ -192,21 +205,46 @@ pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> 
         ),
     }));
 
-    let student_pairs: Vec<Pair> = db_run!(db, |pool| {
+    // A student in two places: first the student-days where a session attended starts before
+    // an earlier one of the same day ends (one ordered pass over the period's marks), then
+    // the exact pairs of those few days. Joining every mark to every other mark of its
+    // student does not finish on a network's year.
+    let attended = "('present', 'late', 'left_early')";
+    let crowded: Vec<(i64, NaiveDate)> = db_run!(db, |pool| {
         sqlx::query_as(&format!(
-        "SELECT a.id AS a, b.id AS b, a.day, st.first_name || ' ' || st.last_name AS who \
-         FROM attendance_marks ma JOIN training_sessions a ON a.id = ma.session_id \
-         JOIN attendance_marks mb ON mb.student_id = ma.student_id AND mb.session_id <> ma.session_id \
-         JOIN training_sessions b ON b.id = mb.session_id AND {overlap} \
-         JOIN students st ON st.id = ma.student_id \
-         WHERE ma.status IN ('present', 'late', 'left_early') AND mb.status IN ('present', 'late', 'left_early') \
-         ORDER BY a.day, a.id"
-    ))
-    .bind(from)
-    .bind(to)
-    .fetch_all(pool)
-    .await
+            "SELECT DISTINCT student_id, day FROM (SELECT m.student_id, s.day, s.starts_at, \
+               MAX(s.ends_at) OVER (PARTITION BY m.student_id, s.day ORDER BY s.starts_at, s.id \
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end \
+             FROM training_sessions s JOIN attendance_marks m ON m.session_id = s.id \
+             WHERE s.day >= $1 AND s.day <= $2 AND m.status IN {attended}) x \
+             WHERE x.starts_at < x.earlier_end ORDER BY day, student_id"
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
     })?;
+    let mut student_pairs: Vec<Pair> = Vec::new();
+    for (student, day) in crowded {
+        let pairs: Vec<Pair> = db_run!(db, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT a.id AS a, b.id AS b, a.day, st.first_name || ' ' || st.last_name AS who \
+                 FROM attendance_marks ma JOIN training_sessions a ON a.id = ma.session_id \
+                 JOIN attendance_marks mb ON mb.student_id = ma.student_id AND mb.session_id <> ma.session_id \
+                 JOIN training_sessions b ON b.id = mb.session_id AND {overlap} \
+                 JOIN students st ON st.id = ma.student_id \
+                 WHERE ma.student_id = $3 AND a.day = $4 \
+                 AND ma.status IN {attended} AND mb.status IN {attended} ORDER BY a.id, b.id"
+            ))
+            .bind(from)
+            .bind(to)
+            .bind(student)
+            .bind(day)
+            .fetch_all(pool)
+            .await
+        })?;
+        student_pairs.extend(pairs);
+    }
     flags.extend(student_pairs.into_iter().map(|p| AuditFlag {
         kind: FlagKind::StudentInTwoPlaces,
         day: p.day,
@@ -264,4 +302,139 @@ pub async fn get_audit(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> AppResult<Json<AuditReport>> {
     Ok(Json(report(&ctx, &q).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MissingQuery {
+    /// First day (default: 90 days before today).
+    pub from: Option<NaiveDate>,
+    /// Last day (default: today).
+    pub to: Option<NaiveDate>,
+    /// Page size, 100 by default, 500 at most.
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Roll calls still to take: ended sessions, with students to mark, whose sheet is unsigned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissingRollCalls {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// How many in all; `items` is the page asked for, oldest first.
+    pub total: usize,
+    pub limit: i64,
+    pub offset: i64,
+    pub items: Vec<PendingRollCall>,
+}
+
+/// The roll calls missing: sessions ended and not signed, oldest first, with how many of
+/// their students already have a mark. The office sees every session, a teacher their own.
+/// Unlike the audit report, which checks every session of the period, this reads only the
+/// unsigned ones (a partial index keeps them at hand), so it stays fast on a network's year.
+///
+/// Rôle : admin, teacher (ses séances).
+#[utoipa::path(get, path = "/attendance/missing", tag = "attendance",
+    params(MissingQuery),
+    responses((status = 200, body = MissingRollCalls), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_missing(
+    caller: Caller,
+    State(ctx): State<ApiContext>,
+    ApiQuery(q): ApiQuery<MissingQuery>,
+) -> AppResult<Json<MissingRollCalls>> {
+    let teacher = match caller.role {
+        Role::Admin => None,
+        Role::Teacher => Some(caller.teacher_id.ok_or(AppError::Forbidden)?),
+        Role::Student | Role::Tutor => return Err(AppError::Forbidden),
+    };
+    Ok(Json(missing(&ctx, teacher, &q).await?))
+}
+
+pub async fn missing(
+    ctx: &ApiContext,
+    teacher: Option<i64>,
+    q: &MissingQuery,
+) -> AppResult<MissingRollCalls> {
+    let (from, to) = period(q.from, q.to, ctx.clock.today())?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::field(
+            "limit",
+            format!("entier de 1 à {MAX_PAGE} attendu"),
+        ));
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(AppError::field("offset", "entier positif ou nul attendu"));
+    }
+    let db = &ctx.db;
+    let now = ctx.clock.now();
+    let sql = format!(
+        "SELECT s.id, \
+           (SELECT COUNT(DISTINCT c.student_id) FROM contracts c WHERE c.group_id = s.group_id AND {e}) AS roster, \
+           (SELECT COUNT(DISTINCT c.student_id) FROM contracts c JOIN attendance_marks m ON m.student_id = c.student_id AND m.session_id = s.id \
+              WHERE c.group_id = s.group_id AND {e}) AS marked \
+         FROM training_sessions s WHERE s.signed_at IS NULL AND s.day >= $1 AND s.day <= $2 \
+         AND ($3 = 0 OR s.teacher_id = $3)",
+        e = enrolled_on("s.day")
+    );
+    let counts: Vec<Counts> = db_run!(db, |pool| sqlx::query_as(&sql)
+        .bind(from)
+        .bind(to.min(ctx.clock.today()))
+        .bind(teacher.unwrap_or(0))
+        .fetch_all(pool)
+        .await)?;
+    let counts: HashMap<i64, Counts> = counts
+        .into_iter()
+        .filter(|c| c.roster > 0)
+        .map(|c| (c.id, c))
+        .collect();
+    if counts.is_empty() {
+        return Ok(MissingRollCalls {
+            from,
+            to,
+            total: 0,
+            limit,
+            offset,
+            items: Vec::new(),
+        });
+    }
+    // The ids are integers read from the database: safe to write into the statement.
+    let ids = counts
+        .keys()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!("{SESSION_SQL} WHERE s.id IN ({ids}) ORDER BY s.day, s.starts_at, s.id");
+    let sessions: Vec<SessionInfo> =
+        db_run!(db, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+    let ended: Vec<SessionInfo> = sessions
+        .into_iter()
+        .filter(|s| s.times().ends <= now)
+        .collect();
+    let total = ended.len();
+    let items = ended
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .filter_map(|session| {
+            let c = counts.get(&session.id)?;
+            Some(PendingRollCall {
+                roster: c.roster,
+                marked: c.marked,
+                signed: false,
+                session,
+            })
+        })
+        .collect();
+    Ok(MissingRollCalls {
+        from,
+        to,
+        total,
+        limit,
+        offset,
+        items,
+    })
 }

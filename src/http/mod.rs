@@ -70,6 +70,7 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(emargement::student_pdf))
         .routes(routes!(emargement::student_csv))
         .routes(routes!(audit::get_audit))
+        .routes(routes!(audit::get_missing))
         .merge(
             // Justification files are larger than any JSON body; the handler enforces the
             // configured limit.

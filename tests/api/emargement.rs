@@ -353,4 +353,78 @@ async fn the_audit_lists_pending_roll_calls_and_what_a_funder_would_reject() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.fields(), vec!["to"]);
+
+    // The roll calls missing: the unsigned ones only, for the office and their teacher.
+    let ids = |a: &Answer| -> Vec<(i64, i64)> {
+        a.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["session"]["id"].as_i64().unwrap(),
+                    p["marked"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let path = "/api/v1/attendance/missing?from=2025-09-01&to=2025-09-30";
+    let all = app.get(path, &admin).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    assert_eq!(
+        ids(&all),
+        vec![(unrecorded, 0), (unsigned, 1), (company_day, 1)]
+    );
+    assert_eq!(all.json()["total"], 3);
+    assert_eq!(all.json()["items"][0]["roster"], 1);
+    assert_eq!(ids(&app.get(path, &teacher).await), ids(&all));
+    let page = app.get(&format!("{path}&limit=1&offset=1"), &admin).await;
+    assert_eq!(ids(&page), vec![(unsigned, 1)]);
+    assert_eq!(page.json()["total"], 3);
+    // By default the last 90 days up to today (15/09/2025).
+    assert_eq!(
+        ids(&app.get("/api/v1/attendance/missing", &admin).await),
+        ids(&all)
+    );
+    let other = app
+        .create(
+            &admin,
+            "/api/v1/teachers",
+            json!({"last_name": "Autre", "first_name": "Paul", "email": "paul@school.test"}),
+        )
+        .await;
+    let other = app
+        .user_token(Role::Teacher, "paul@school.test", Some(other))
+        .await;
+    let none = app.get(path, &other).await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert_eq!(
+        none.json()["total"],
+        0,
+        "another teacher's sessions are not theirs"
+    );
+    let student = app
+        .user_token(Role::Student, "zoe@school.test", Some(b.student))
+        .await;
+    assert_eq!(app.get(path, &student).await.status, StatusCode::FORBIDDEN);
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("offset=-1", "offset"),
+        ("from=2025-09-30&to=2025-09-01", "to"),
+        ("from=2024-01-01&to=2025-09-01", "from"),
+        ("from=hier", "from"),
+        ("colour=red", "colour"),
+    ] {
+        let bad = app
+            .get(&format!("/api/v1/attendance/missing?{query}"), &admin)
+            .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {}",
+            bad.text
+        );
+        assert_eq!(bad.fields(), vec![field], "{query}");
+    }
 }
