@@ -2,6 +2,8 @@
 //! and the company, read from the database and priced by the rules of
 //! [`crate::domain::billing`].
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +18,7 @@ use crate::domain::certificate::SchoolFacts;
 use crate::domain::hours::Minutes;
 use crate::domain::semester::{self, ContractDates, Semester};
 use crate::error::{AppError, AppResult};
-use crate::http::summary::{ContractFrame, StudentSession, contract_sessions};
+use crate::http::summary::{ContractFrame, GroupSessions, StudentSession, contract_sessions};
 
 /// How amounts are rounded, as the statements say it.
 pub const ROUNDING_RULE: &str = "Les lignes de l'entreprise valent le prix du semestre × leurs heures \
@@ -286,12 +288,31 @@ pub async fn year_statements(
         .fetch_all(pool)
         .await
     })?;
-    let mut out = Vec::with_capacity(facts.len());
-    for f in &facts {
-        let sessions = contract_sessions(db, &f.frame).await?;
-        out.push(statement(f, &sessions, now));
+    // Contracts by group: each group's sessions and marks are read once for all of them.
+    let mut by_group: BTreeMap<Option<i64>, Vec<usize>> = BTreeMap::new();
+    for (i, f) in facts.iter().enumerate() {
+        by_group.entry(f.frame.group_id).or_default().push(i);
     }
-    Ok(out)
+    let mut out: Vec<Option<Statement>> = vec![None; facts.len()];
+    for (group, members) in by_group {
+        let frames = members.iter().map(|i| &facts[*i].frame);
+        let group_sessions = match (group, frames.clone().map(|c| c.dates().start).min()) {
+            (Some(group), Some(from)) => {
+                let to = frames.map(|c| c.dates().last_day()).max().unwrap_or(from);
+                Some(GroupSessions::load(db, group, from, to).await?)
+            }
+            _ => None,
+        };
+        for i in members {
+            let f = &facts[i];
+            let sessions = group_sessions
+                .as_ref()
+                .map(|g| g.of_contract(&f.frame))
+                .unwrap_or_default();
+            out[i] = Some(statement(f, &sessions, now));
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
 }
 
 /// The school's letterhead; empty texts when its profile is not filled in yet.

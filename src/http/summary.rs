@@ -1,6 +1,8 @@
 //! A student's hours per semester, counted from the marks: what the certificates and the
 //! billing will say.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::State;
 use chrono::{NaiveDate, NaiveTime};
@@ -192,6 +194,95 @@ pub async fn contract_sessions(db: &Db, c: &ContractFrame) -> AppResult<Vec<Stud
         .map_err(|e| AppError::Internal(anyhow::anyhow!("séance illisible : {e}")))?;
     sessions.sort_by_key(|s| (s.day, s.starts_at, s.id));
     Ok(sessions)
+}
+
+/// The sessions of a group between two dates with every student's marks, for work over
+/// many contracts (the year's billing): two queries per group instead of one per contract.
+pub struct GroupSessions {
+    /// Ordered by day and time, without marks.
+    pub sessions: Vec<StudentSession>,
+    /// Student → session → (status, minutes missed).
+    pub marks: HashMap<i64, HashMap<i64, (String, i64)>>,
+}
+
+impl GroupSessions {
+    pub async fn load(db: &Db, group: i64, from: NaiveDate, to: NaiveDate) -> AppResult<Self> {
+        let packed: Option<String> = db_run!(db, |pool| {
+            sqlx::query_scalar(
+                "SELECT string_agg(CAST(s.id AS TEXT) || ',' || CAST(s.day AS TEXT) || ',' \
+                 || CAST(s.starts_at AS TEXT) || ',' || CAST(s.ends_at AS TEXT) || ',,', ';') \
+                 FROM training_sessions s WHERE s.group_id = $1 AND s.day >= $2 AND s.day <= $3",
+            )
+            .bind(group)
+            .bind(from)
+            .bind(to)
+            .fetch_one(pool)
+            .await
+        })?;
+        let mut sessions = packed
+            .as_deref()
+            .unwrap_or_default()
+            .split(';')
+            .filter(|r| !r.is_empty())
+            .map(unpack_session)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("séance illisible : {e}")))?;
+        sessions.sort_by_key(|s| (s.day, s.starts_at, s.id));
+        let rows: Vec<(i64, String)> = db_run!(db, |pool| {
+            sqlx::query_as(
+                "SELECT m.student_id, string_agg(CAST(m.session_id AS TEXT) || ',' || m.status \
+                 || ',' || CAST(m.minutes_missed AS TEXT), ';') FROM attendance_marks m \
+                 JOIN training_sessions s ON s.id = m.session_id \
+                 WHERE s.group_id = $1 AND s.day >= $2 AND s.day <= $3 GROUP BY m.student_id",
+            )
+            .bind(group)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut marks = HashMap::with_capacity(rows.len());
+        for (student, packed) in rows {
+            let mut of_student = HashMap::new();
+            for mark in packed.split(';').filter(|m| !m.is_empty()) {
+                let mut f = mark.split(',');
+                let (Some(session), Some(status), Some(missed)) = (f.next(), f.next(), f.next())
+                else {
+                    return Err(AppError::Internal(anyhow::anyhow!(
+                        "marque illisible : {mark}"
+                    )));
+                };
+                let session = session.parse().map_err(|_| {
+                    AppError::Internal(anyhow::anyhow!("marque illisible : {mark}"))
+                })?;
+                let missed = missed.parse().map_err(|_| {
+                    AppError::Internal(anyhow::anyhow!("marque illisible : {mark}"))
+                })?;
+                of_student.insert(session, (status.to_owned(), missed));
+            }
+            marks.insert(student, of_student);
+        }
+        Ok(GroupSessions { sessions, marks })
+    }
+
+    /// What `contract_sessions` reads for this contract, from the group's rows.
+    pub fn of_contract(&self, c: &ContractFrame) -> Vec<StudentSession> {
+        let dates = c.dates();
+        let (from, to) = (dates.start, dates.last_day());
+        let marks = self.marks.get(&c.student_id);
+        self.sessions
+            .iter()
+            .filter(|s| from <= s.day && s.day <= to)
+            .map(|s| {
+                let mark = marks.and_then(|m| m.get(&s.id));
+                StudentSession {
+                    status: mark.map(|m| m.0.clone()),
+                    minutes_missed: mark.map(|m| m.1),
+                    ..s.clone()
+                }
+            })
+            .collect()
+    }
 }
 
 /// `id,day,starts_at,ends_at,status,minutes_missed` (the last two empty without a mark).

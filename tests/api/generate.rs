@@ -111,6 +111,38 @@ async fn demo_generate_adds_a_whole_year_that_the_api_serves_and_refuses_a_secon
         billing["due_cents"].as_i64().unwrap(),
         billing["opco_cents"].as_i64().unwrap() + billing["company_cents"].as_i64().unwrap()
     );
+    // The year's statements (read a group at a time) are each contract's own statement.
+    let contracts = texts(
+        &app,
+        &format!("SELECT CAST(id AS TEXT) FROM contracts WHERE academic_year_id = {year}"),
+    )
+    .await;
+    let (mut opco, mut company) = (0, 0);
+    for id in &contracts {
+        let one = app
+            .get(&format!("/api/v1/contracts/{id}/billing"), &admin)
+            .await;
+        assert_eq!(one.status, 200, "{}", one.text);
+        for semester in one.json()["semesters"].as_array().unwrap() {
+            opco += semester["opco_cents"].as_i64().unwrap();
+            company += semester["company_cents"].as_i64().unwrap();
+        }
+    }
+    assert_eq!(
+        billing["contracts"].as_i64().unwrap(),
+        contracts.len() as i64
+    );
+    assert_eq!(
+        (opco, company),
+        (
+            billing["opco_cents"].as_i64().unwrap(),
+            billing["company_cents"].as_i64().unwrap()
+        )
+    );
+    assert!(
+        company > 0 && opco > 0,
+        "absences billed to companies, the rest to the OPCO"
+    );
 }
 
 async fn token(app: &TestApp, email: &str) -> String {
