@@ -133,7 +133,22 @@ impl From<sqlx::Error> for AppError {
         match e {
             sqlx::Error::RowNotFound => AppError::NotFound,
             // The database is away: say so quickly instead of a 500, the client may retry.
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            // A connection cut mid-handshake shows as a TLS or protocol error.
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                AppError::Unavailable
+            }
+            // PostgreSQL's "connection exception" class, and a server shutting down or
+            // starting up.
+            sqlx::Error::Database(ref d)
+                if d.code().is_some_and(|c| {
+                    c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+                }) =>
+            {
                 tracing::warn!(error = %e, "database unavailable");
                 AppError::Unavailable
             }

@@ -23,6 +23,17 @@ pub struct TestDatabase {
     created: Option<(String, String)>,
 }
 
+impl TestDatabase {
+    /// The same database reached at another URL (through a proxy, say); not dropped with it.
+    pub fn reached_at(&self, url: String) -> TestDatabase {
+        TestDatabase {
+            url,
+            _dir: None,
+            created: None,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((admin_url, name)) = self.created.take() else {

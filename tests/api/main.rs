@@ -16,6 +16,7 @@ mod cli;
 mod dashboard;
 mod demo;
 mod emargement;
+mod faults;
 mod feeds;
 mod generate;
 mod import;
