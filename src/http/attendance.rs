@@ -1096,11 +1096,13 @@ pub async fn put_attendance(
     caller: Caller,
     State(ctx): State<ApiContext>,
     Id(id): Id,
-    ApiJson(input): ApiJson<RollCall>,
+    input: Result<ApiJson<RollCall>, AppError>,
 ) -> AppResult<Json<RollCallSaved>> {
+    // The role before the body: another role hears "forbidden", not what the body lacks.
     if !matches!(caller.role, Role::Admin | Role::Teacher) {
         return Err(AppError::Forbidden);
     }
+    let ApiJson(input) = input?;
     Ok(Json(record(&ctx, &caller, id, input).await?))
 }
 
