@@ -22,6 +22,7 @@ mod generate;
 mod import;
 mod mail;
 mod openapi;
+mod roles;
 mod semesters;
 mod smtp;
 mod web;

@@ -1,0 +1,384 @@
+//! Every route of the API, called by every kind of caller: one table, kept complete (a route
+//! the OpenAPI document lists and the table does not fails the test).
+//!
+//! Columns: anonymous, admin, the session's teacher, another teacher, the contract's student,
+//! another student, the contract's tutor, another tutor. Cells:
+//! - `U`: 401 (no session);
+//! - `A`: allowed, the handler ran: 2xx, or 400/409/422 for the deliberately empty bodies of
+//!   writes (so the table changes nothing it should not);
+//! - `a`: allowed, the resource may not exist: anything but 401 and 403;
+//! - `D`: refused: 403, or 404 where the existence of another's record is not disclosed.
+
+use std::collections::{BTreeSet, HashMap};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const NOW: &str = "2025-09-15T17:30:00+02:00";
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+const ROLES: [&str; 8] = [
+    "anonymous",
+    "admin",
+    "teacher",
+    "other teacher",
+    "student",
+    "other student",
+    "tutor",
+    "other tutor",
+];
+
+/// (method, path under /api/v1, expected per role in the order of `ROLES`).
+const TABLE: &[(&str, &str, &str)] = &[
+    ("GET", "/academic-years", "UADDDDDD"),
+    ("POST", "/academic-years", "UADDDDDD"),
+    ("GET", "/academic-years/{year}", "UADDDDDD"),
+    ("PUT", "/academic-years/{year}", "UADDDDDD"),
+    ("GET", "/attendance/audit", "UADDDDDD"),
+    ("GET", "/attendance/missing", "UAAADDDD"),
+    ("POST", "/auth/login", "AAAAAAAA"),
+    ("POST", "/auth/logout", "UAAAAAAA"),
+    ("GET", "/calendar-feeds", "UAAAAAAA"),
+    ("POST", "/calendar-feeds", "UAAAAAAA"),
+    ("DELETE", "/calendar-feeds/{feed}", "UADDADDD"),
+    ("GET", "/calendars", "UADDDDDD"),
+    ("POST", "/calendars", "UADDDDDD"),
+    ("GET", "/calendars/{calendar}", "UADDDDDD"),
+    ("PUT", "/calendars/{calendar}", "UADDDDDD"),
+    ("GET", "/calendars/{calendar}/days", "UADDDDDD"),
+    ("GET", "/calendars/{calendar}/file", "UADDDDDD"),
+    ("PUT", "/calendars/{calendar}/file", "UaDDDDDD"),
+    ("POST", "/certificates/issue", "UADDDDDD"),
+    ("GET", "/certificates/{certificate}.pdf", "UADDADAD"),
+    ("GET", "/companies", "UADDDDDD"),
+    ("POST", "/companies", "UADDDDDD"),
+    ("GET", "/companies/{company}", "UADDDDDD"),
+    ("PUT", "/companies/{company}", "UADDDDDD"),
+    ("GET", "/contracts", "UADDDDDD"),
+    ("POST", "/contracts", "UADDDDDD"),
+    ("GET", "/contracts/{contract}", "UADDDDDD"),
+    ("PUT", "/contracts/{contract}", "UADDDDDD"),
+    ("GET", "/contracts/{contract}/audit-bundle", "UADDDDDD"),
+    ("GET", "/contracts/{contract}/billing", "UADDDDDD"),
+    ("GET", "/contracts/{contract}/semesters", "UADDDDDD"),
+    ("POST", "/contracts/{contract}/termination", "UADDDDDD"),
+    ("GET", "/contracts/{contract}/terminations", "UADDDDDD"),
+    ("GET", "/dashboard", "UADDDDDD"),
+    ("GET", "/groups", "UADDDDDD"),
+    ("POST", "/groups", "UADDDDDD"),
+    ("GET", "/groups/{group}", "UADDDDDD"),
+    ("PUT", "/groups/{group}", "UADDDDDD"),
+    ("POST", "/imports", "UaDDDDDD"),
+    ("GET", "/jobs", "UADDDDDD"),
+    ("POST", "/jobs/digest/run", "UADDDDDD"),
+    ("GET", "/justifications", "UADDAAAA"),
+    ("POST", "/justifications", "UaDDaaaa"),
+    ("GET", "/justifications/{justification}", "UADDADAD"),
+    (
+        "POST",
+        "/justifications/{justification}/decision",
+        "UADDDDDD",
+    ),
+    ("GET", "/justifications/{justification}/file", "UADDADAD"),
+    ("GET", "/mails", "UADDDDDD"),
+    ("GET", "/mails/{mail}", "UADDDDDD"),
+    ("POST", "/mails/{mail}/resend", "UADDDDDD"),
+    ("GET", "/me", "UAAAAAAA"),
+    ("GET", "/modules", "UADDDDDD"),
+    ("POST", "/modules", "UADDDDDD"),
+    ("GET", "/modules/{module}", "UADDDDDD"),
+    ("PUT", "/modules/{module}", "UADDDDDD"),
+    ("GET", "/planning", "UADDDDDD"),
+    ("GET", "/programmes", "UADDDDDD"),
+    ("POST", "/programmes", "UADDDDDD"),
+    ("GET", "/programmes/{programme}", "UADDDDDD"),
+    ("PUT", "/programmes/{programme}", "UADDDDDD"),
+    ("GET", "/school", "UADDDDDD"),
+    ("PUT", "/school", "UADDDDDD"),
+    ("GET", "/sessions", "UAAAAAAA"),
+    ("POST", "/sessions", "UADDDDDD"),
+    ("GET", "/sessions/{session}", "UAADADAD"),
+    ("PUT", "/sessions/{session}", "UADDDDDD"),
+    ("GET", "/sessions/{session}/attendance", "UAADADAD"),
+    ("PUT", "/sessions/{session}/attendance", "UAADDDDD"),
+    ("GET", "/sessions/{session}/attendance/history", "UAADADAD"),
+    ("POST", "/sessions/{session}/attendance/sign", "UAADDDDD"),
+    ("GET", "/sessions/{session}/emargement.csv", "UAADDDDD"),
+    ("GET", "/sessions/{session}/emargement.pdf", "UAADDDDD"),
+    ("POST", "/sessions/{session}/signin", "UDDDADDD"),
+    ("GET", "/sessions/{session}/signin-code", "UAADDDDD"),
+    ("GET", "/students", "UADDDDDD"),
+    ("POST", "/students", "UADDDDDD"),
+    ("GET", "/students/{student}", "UADDDDDD"),
+    ("PUT", "/students/{student}", "UADDDDDD"),
+    ("POST", "/students/{student}/certificates", "UADDDDDD"),
+    ("GET", "/students/{student}/certificates", "UADDADAD"),
+    ("GET", "/students/{student}/emargement.csv", "UADDADAD"),
+    ("GET", "/students/{student}/emargement.pdf", "UADDADAD"),
+    ("GET", "/students/{student}/summary", "UADDADAD"),
+    ("GET", "/teachers", "UADDDDDD"),
+    ("POST", "/teachers", "UADDDDDD"),
+    ("GET", "/teachers/{teacher}", "UADDDDDD"),
+    ("PUT", "/teachers/{teacher}", "UADDDDDD"),
+    ("GET", "/terminations/{termination}/opco.pdf", "UaDDDDDD"),
+    ("GET", "/tutors", "UADDDDDD"),
+    ("POST", "/tutors", "UADDDDDD"),
+    ("GET", "/tutors/{tutor}", "UADDDDDD"),
+    ("PUT", "/tutors/{tutor}", "UADDDDDD"),
+    ("POST", "/verify", "aaaaaaaa"),
+    ("GET", "/verify/{certificate}", "AAAAAAAA"),
+    ("GET", "/years/{year}/billing", "UADDDDDD"),
+    ("GET", "/years/{year}/billing/statements.csv", "UADDDDDD"),
+];
+
+/// The OpenAPI form of a table path: `{id}` for every placeholder, `{file}` for a file name.
+fn openapi_path(path: &str) -> String {
+    let mut out = String::new();
+    for segment in path.split('/').skip(1) {
+        out.push('/');
+        let generic = match segment {
+            "digest" => "{name}",
+            "opco.pdf" | "statements.csv" => "{file}",
+            s if s.starts_with("{certificate}") && path.starts_with("/verify") => "{number}",
+            s if s.starts_with("{certificate}") => "{file}",
+            s if s.starts_with('{') => "{id}",
+            s => s,
+        };
+        out.push_str(generic);
+    }
+    out
+}
+
+fn allowed(expected: char, status: StatusCode) -> bool {
+    let code = status.as_u16();
+    match expected {
+        'U' => code == 401,
+        'A' => status.is_success() || matches!(code, 400 | 409 | 422),
+        'a' => !matches!(code, 401 | 403),
+        'D' => matches!(code, 403 | 404),
+        other => panic!("unknown cell {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_table_says() {
+    let app = spawn_app_at(NOW).await;
+    let admin = app.admin_token().await;
+    let b = seed_basics(&app, &admin).await;
+    let school = app.put("/api/v1/school", &admin, school_body()).await;
+    assert_eq!(school.status, StatusCode::OK, "{}", school.text);
+    let other_tutor = app
+        .create(&admin, "/api/v1/tutors", json!({"company_id": b.company, "last_name": "Autre", "first_name": "Marc", "email": "marc@company.test"}))
+        .await;
+    // The other student is in another group: none of the session's routes are theirs.
+    let other_group = app
+        .create(&admin, "/api/v1/groups", json!({"name": "2IA-B", "academic_year_id": b.year, "calendar_id": b.calendar, "programme_id": b.programme}))
+        .await;
+    let other_student = app
+        .create(&admin, "/api/v1/students", json!({"last_name": "Martin", "first_name": "Léo", "email": "leo@student.test", "birth_date": "2002-05-06", "birth_place": "Alès"}))
+        .await;
+    app.create(
+        &admin,
+        "/api/v1/contracts",
+        contract_body(
+            other_student,
+            b.company,
+            other_tutor,
+            b.programme,
+            b.year,
+            other_group,
+        ),
+    )
+    .await;
+    let other_teacher = app
+        .create(
+            &admin,
+            "/api/v1/teachers",
+            json!({"last_name": "Autre", "first_name": "Paul", "email": "paul@school.test"}),
+        )
+        .await;
+    let emails = [
+        "anne@school.test",
+        "paul@school.test",
+        "zoe@student.test",
+        "leo@student.test",
+        "tutor@company.test",
+        "marc@company.test",
+    ];
+    let links = [
+        (assidu::domain::roles::Role::Teacher, Some(b.teacher)),
+        (assidu::domain::roles::Role::Teacher, Some(other_teacher)),
+        (assidu::domain::roles::Role::Student, Some(b.student)),
+        (assidu::domain::roles::Role::Student, Some(other_student)),
+        (assidu::domain::roles::Role::Tutor, Some(b.tutor)),
+        (assidu::domain::roles::Role::Tutor, Some(other_tutor)),
+    ];
+    let mut tokens: Vec<Option<String>> = vec![None, Some(admin.clone())];
+    for (email, (role, link)) in emails.iter().zip(links) {
+        tokens.push(Some(app.user_token(role, email, link).await));
+    }
+    let token = |i: usize| tokens[i].clone().unwrap();
+
+    // The records the paths name: a session of the teacher's with Zoé absent, her
+    // justification, a certificate, a calendar feed, a mail.
+    let session = app
+        .create(
+            &admin,
+            "/api/v1/sessions",
+            session_body(&b, "2025-09-15", "08:30", "12:00"),
+        )
+        .await;
+    let roll_call_body = json!({"marks": [{"student_id": b.student, "status": "absent"}]});
+    let roll_call = app
+        .put(
+            &format!("/api/v1/sessions/{session}/attendance"),
+            &token(2),
+            roll_call_body.clone(),
+        )
+        .await;
+    assert_eq!(roll_call.status, StatusCode::OK, "{}", roll_call.text);
+    let form = reqwest::multipart::Form::new()
+        .text("reason", "Rendez-vous médical")
+        .text("session_ids", session.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("certificat.pdf"),
+        );
+    let justification: Value = app
+        .client
+        .post(app.url("/api/v1/justifications"))
+        .bearer_auth(token(4))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let justification = justification["id"].as_i64().expect("justification created");
+    let issued = app
+        .post(
+            &format!("/api/v1/students/{}/certificates", b.student),
+            &admin,
+            json!({"semester": "S9", "force": true, "reason": "test des droits"}),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
+    let certificate = issued.json()["number"].as_str().unwrap().to_owned();
+    let mail = scalar(&app, "SELECT MIN(id) FROM outbox").await;
+    let new_feed = || async {
+        let a = app
+            .post(
+                "/api/v1/calendar-feeds",
+                &token(4),
+                json!({"label": "Téléphone"}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+        a.json()["id"].as_i64().unwrap()
+    };
+    let ids: HashMap<&str, String> = [
+        ("{year}", b.year.to_string()),
+        ("{calendar}", b.calendar.to_string()),
+        ("{programme}", b.programme.to_string()),
+        ("{module}", b.module.to_string()),
+        ("{group}", b.group.to_string()),
+        ("{company}", b.company.to_string()),
+        ("{tutor}", b.tutor.to_string()),
+        ("{teacher}", b.teacher.to_string()),
+        ("{student}", b.student.to_string()),
+        ("{contract}", b.contract.to_string()),
+        ("{session}", session.to_string()),
+        ("{justification}", justification.to_string()),
+        ("{certificate}", certificate.clone()),
+        ("{mail}", mail.to_string()),
+        ("{termination}", "1".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+
+    // The table covers every operation of the document, and only those.
+    let doc = app
+        .request(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .json();
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let tabled: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), openapi_path(p)))
+        .collect();
+    assert_eq!(
+        documented.difference(&tabled).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "routes missing from the table"
+    );
+    assert_eq!(
+        tabled.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "table rows that are not routes"
+    );
+
+    let mut wrong = Vec::new();
+    for (method, template, expected) in TABLE {
+        assert_eq!(expected.len(), ROLES.len(), "{method} {template}");
+        for (role, cell) in expected.chars().enumerate() {
+            let mut path = template.to_string();
+            for (key, value) in &ids {
+                path = path.replace(key, value);
+            }
+            if path.contains("{feed}") {
+                path = path.replace("{feed}", &new_feed().await.to_string());
+            }
+            let mut caller = tokens[role].clone();
+            if *template == "/auth/logout" && role > 0 {
+                // A fresh session of the same account, so the table's own stays valid.
+                caller = Some(if role == 1 {
+                    app.token_of("admin@school.test").await
+                } else {
+                    app.token_of(emails[role - 2]).await
+                });
+            }
+            let body = match (*method, *template) {
+                // The roll call as it stands: saving it again changes nothing.
+                ("PUT", "/sessions/{session}/attendance") => Some(roll_call_body.clone()),
+                ("POST" | "PUT", _) => Some(json!({})),
+                _ => None,
+            };
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            let answer = app
+                .request(
+                    method.clone(),
+                    &format!("/api/v1{path}"),
+                    caller.as_deref(),
+                    body,
+                )
+                .await;
+            if !allowed(cell, answer.status) {
+                wrong.push(format!(
+                    "{method} {template} as {}: {} (expected {cell}) {}",
+                    ROLES[role],
+                    answer.status,
+                    answer.text.chars().take(120).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
