@@ -205,3 +205,199 @@ async fn a_database_outage_answers_503_quickly_and_the_service_recovers_by_itsel
         .await;
     assert_eq!(write.status, StatusCode::CREATED, "{}", write.text);
 }
+
+/// Teachers saving roll calls as fast as they can when the process is killed (SIGKILL):
+/// after a restart every roll call is one of the versions sent, whole, and its history
+/// leads to what is recorded.
+#[tokio::test]
+async fn a_process_killed_during_roll_calls_leaves_each_one_whole() {
+    const DAY: &str = "2026-02-10";
+    const GROUPS: usize = 6;
+    let database = fresh_database().await;
+    let url = database.url.clone();
+    let generated = tokio::task::spawn_blocking(move || {
+        crate::cli::assidu(
+            &url,
+            &["demo", "generate", "--students", "150", "--as-of", DAY],
+            None,
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        generated.status.success(),
+        "{}",
+        crate::cli::text(&generated.stderr)
+    );
+    let env = [("ASSIDU_PRETEND_NOW", "2026-02-10T09:30:00Z")];
+    let server = {
+        let url = database.url.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::cli::start_server_with(&url, &["serve", "--bind", "127.0.0.1:0"], &env)
+        })
+        .await
+        .unwrap()
+    };
+    let base = format!("http://{}", server.1);
+    let client = reqwest::Client::new();
+    let get = |token: &str, path: &str| {
+        let request = client.get(format!("{base}{path}")).bearer_auth(token);
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    // Each group's morning teacher, their 08:30 session and its two versions of the roll call.
+    let mut work = Vec::new();
+    for g in 0..GROUPS {
+        let login: serde_json::Value = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": format!("enseignant{}.20252026@generated.test", g * 2), "password": "demo-password"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_owned();
+        let teacher = get(&token, "/api/v1/me").await["linked"]["id"]
+            .as_i64()
+            .unwrap();
+        let sessions = get(
+            &token,
+            &format!("/api/v1/sessions?teacher_id={teacher}&from={DAY}&to={DAY}&limit=1"),
+        )
+        .await;
+        let session = sessions["items"][0]["id"].as_i64().unwrap();
+        let sheet = get(&token, &format!("/api/v1/sessions/{session}/attendance")).await;
+        let students: Vec<i64> = sheet["roster"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["student_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(students.len(), 25);
+        work.push((token, session, students));
+    }
+    let version = |students: &[i64], late: bool| {
+        json!({"marks": students.iter().enumerate().map(|(i, s)| if late && i < 5 {
+            json!({"student_id": s, "status": "late", "minutes_missed": 10})
+        } else {
+            json!({"student_id": s, "status": "present"})
+        }).collect::<Vec<_>>()})
+    };
+    let mut writers = tokio::task::JoinSet::new();
+    for (token, session, students) in work.clone() {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/sessions/{session}/attendance");
+        let bodies = [version(&students, false), version(&students, true)];
+        writers.spawn(async move {
+            let mut saved = 0;
+            for i in 0.. {
+                match client
+                    .put(&url)
+                    .bearer_auth(&token)
+                    .json(&bodies[i % 2])
+                    .send()
+                    .await
+                {
+                    Ok(answer) if answer.status().is_success() => saved += 1,
+                    _ => break, // the process is gone
+                }
+            }
+            saved
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut server = server;
+    server.0.kill().unwrap(); // SIGKILL
+    server.0.wait().unwrap();
+    let mut saved = 0;
+    while let Some(done) = writers.join_next().await {
+        saved += done.unwrap();
+    }
+    assert!(
+        saved > GROUPS,
+        "roll calls were being saved when the process died: {saved}"
+    );
+
+    // Restart: the service opens the same database and answers.
+    let server = {
+        let url = database.url.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::cli::start_server_with(&url, &["serve", "--bind", "127.0.0.1:0"], &env)
+        })
+        .await
+        .unwrap()
+    };
+    let base = format!("http://{}", server.1);
+    for (token, session, students) in &work {
+        let sheet: serde_json::Value = client
+            .get(format!("{base}/api/v1/sessions/{session}/attendance"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let marks: Vec<(i64, String)> = sheet["roster"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| !l["mark"].is_null())
+            .map(|l| {
+                (
+                    l["student_id"].as_i64().unwrap(),
+                    l["mark"]["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let as_sent = |late: bool| -> Vec<(i64, String)> {
+            students
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    (
+                        *s,
+                        if late && i < 5 { "late" } else { "present" }.to_owned(),
+                    )
+                })
+                .collect()
+        };
+        assert!(
+            marks.is_empty() || marks == as_sent(false) || marks == as_sent(true),
+            "session {session}: a roll call cut in half: {marks:?}"
+        );
+        // The evidence trail ends on what is recorded, for every student.
+        let history: Vec<serde_json::Value> = client
+            .get(format!(
+                "{base}/api/v1/sessions/{session}/attendance/history"
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for (student, status) in &marks {
+            let last = history
+                .iter()
+                .filter(|h| h["student_id"].as_i64() == Some(*student))
+                .max_by_key(|h| h["id"].as_i64())
+                .expect("each mark has its history");
+            assert_eq!(
+                last["new_status"].as_str(),
+                Some(status.as_str()),
+                "session {session}, student {student}"
+            );
+        }
+    }
+    drop(server);
+}
