@@ -577,3 +577,100 @@ company,2026-W10,2026-W35,Projet de fin d'études
         assert_eq!("Férié".parse::<DayKind>().unwrap(), DayKind::Holiday);
     }
 }
+
+/// Hostile input: whatever the bytes, the parser answers (days or errors naming a line of the
+/// file), never panics, and a file it wrote reads back to the same days.
+#[cfg(test)]
+mod hostile_input {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn year() -> (NaiveDate, NaiveDate) {
+        (
+            NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 8, 30).unwrap(),
+        )
+    }
+
+    /// A complete year: every weekday has its kind.
+    const VALID: &str = include_str!("../../demo/calendars/2025-2026.csv");
+
+    /// Lines made of the file's own vocabulary, so that the fuzzer reaches past the header.
+    fn line() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "school",
+            "company",
+            "holiday",
+            "kind",
+            "from",
+            "to",
+            "note",
+            "2025-W36",
+            "2025-W53",
+            "2026-W00",
+            "2025-02-29",
+            "2025-09-01",
+            "2026-08-31",
+            "9999-12-31",
+            "-1",
+            "",
+            "\"",
+            "é",
+            ",",
+            "#",
+            " ",
+            "\u{feff}",
+        ]);
+        prop::collection::vec(word, 0..6).prop_map(|w| w.join(","))
+    }
+
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        let (first, last) = year();
+        let lines = text.lines().count();
+        match parse_calendar_file(text, first, last) {
+            Ok(days) => {
+                prop_assert!(days.windows(2).all(|w| w[0].date < w[1].date));
+                prop_assert!(days.iter().all(|d| first <= d.date && d.date <= last));
+            }
+            Err(errors) => {
+                prop_assert!(!errors.is_empty());
+                for e in errors {
+                    prop_assert!(e.line <= lines + 1, "line {} of {lines}: {e}", e.line);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in ".{0,400}") {
+            check(&text)?;
+        }
+
+        #[test]
+        fn files_of_the_right_words_never_panic(lines in prop::collection::vec(line(), 0..12)) {
+            check(&format!("kind,from,to,note\n{}", lines.join("\n")))?;
+        }
+
+        #[test]
+        fn a_valid_file_cut_or_spliced_never_panics(cut in 0usize..VALID.len(), insert in ".{0,12}") {
+            let at = (0..=cut).rev().find(|i| VALID.is_char_boundary(*i)).unwrap_or(0);
+            check(&format!("{}{insert}{}", &VALID[..at], &VALID[at..]))?;
+        }
+    }
+
+    #[test]
+    fn a_written_file_reads_back_to_the_same_days() {
+        let (first, last) = year();
+        let days = parse_calendar_file(VALID, first, last).expect("valid");
+        let written = format_calendar_file("essai", &days);
+        assert_eq!(
+            parse_calendar_file(&written, first, last).expect("reads back"),
+            days
+        );
+    }
+}
