@@ -96,9 +96,11 @@ impl SchoolInput {
             .trim()
             .to_ascii_uppercase()
             .replace(['.', ' '], "");
-        if !(ape.len() == 5
-            && ape[..4].bytes().all(|b| b.is_ascii_digit())
-            && ape.as_bytes()[4].is_ascii_uppercase())
+        // Bytes, not a string slice: a multi-byte character must not cut a slice in two.
+        let ape_bytes = ape.as_bytes();
+        if !(ape_bytes.len() == 5
+            && ape_bytes[..4].iter().all(u8::is_ascii_digit)
+            && ape_bytes[4].is_ascii_uppercase())
         {
             p.add(
                 "ape_code",

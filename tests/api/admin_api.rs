@@ -123,6 +123,17 @@ async fn every_resource_can_be_created_read_updated_and_listed() {
         app.get("/api/v1/school", &admin).await.status,
         StatusCode::NOT_FOUND
     );
+    // Found by the schema fuzzer: a multi-byte character in the APE code was a 500.
+    let mut odd = school.clone();
+    odd["ape_code"] = json!("2¯þ");
+    let refused = app.put("/api/v1/school", &admin, odd).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    assert_eq!(refused.fields(), vec!["ape_code"]);
     let saved = app.put("/api/v1/school", &admin, school).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
     let got = app.get("/api/v1/school", &admin).await.json();
