@@ -91,28 +91,7 @@ const TARGET_P99_MS: f64 = 20.0;
 const TARGET_SUMMARY_MS: f64 = 1.0;
 
 fn main() {
-    // `cargo test --benches` runs bench binaries without `--bench`: skip the minute of load.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("rollcall: skipped (run it with `cargo bench --bench rollcall`)");
-        return;
-    }
-    init_logs();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(async {
-        let database = BenchDatabase::create().await;
-        // Run in a task so that a panic still lets the PostgreSQL database be dropped.
-        let outcome = tokio::spawn(run(database.url.clone(), database.label())).await;
-        database.remove().await;
-        if let Err(e) = outcome {
-            if e.is_panic() {
-                std::panic::resume_unwind(e.into_panic());
-            }
-            panic!("bench task: {e}");
-        }
-    });
+    run_bench("rollcall", run);
 }
 
 // ---- the HTTP client used for seeding ---------------------------------------------------

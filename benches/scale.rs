@@ -37,26 +37,7 @@ const TARGET_BILLING_MS: f64 = 10_000.0;
 const TARGET_AUDIT_MS: f64 = 10_000.0;
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("scale: skipped (run it with `cargo bench --bench scale`)");
-        return;
-    }
-    init_logs();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(async {
-        let database = BenchDatabase::create().await;
-        let outcome = tokio::spawn(run(database.url.clone(), database.label())).await;
-        database.remove().await;
-        if let Err(e) = outcome {
-            if e.is_panic() {
-                std::panic::resume_unwind(e.into_panic());
-            }
-            panic!("bench task: {e}");
-        }
-    });
+    run_bench("scale", run);
 }
 
 fn verdict(met: bool) -> &'static str {

@@ -214,3 +214,33 @@ pub fn percentile(sorted: &[u64], p: f64) -> f64 {
     let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
     sorted[rank] as f64 / 1000.0
 }
+
+/// Runs a bench's body on a multi-threaded runtime with a fresh database, which is removed
+/// even when the body panics. `cargo test --benches` runs bench binaries without `--bench`:
+/// then nothing runs.
+pub fn run_bench<F, Fut>(name: &str, body: F)
+where
+    F: FnOnce(String, String) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("{name}: skipped (run it with `cargo bench --bench {name}`)");
+        return;
+    }
+    init_logs();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let database = BenchDatabase::create().await;
+        let outcome = tokio::spawn(body(database.url.clone(), database.label())).await;
+        database.remove().await;
+        if let Err(e) = outcome {
+            if e.is_panic() {
+                std::panic::resume_unwind(e.into_panic());
+            }
+            panic!("bench task: {e}");
+        }
+    });
+}

@@ -184,8 +184,12 @@ pub async fn contract_sessions(db: &Db, c: &ContractFrame) -> AppResult<Vec<Stud
     .fetch_one(pool)
     .await
     })?;
+    unpack_sessions(packed.as_deref())
+}
+
+/// The rows of a `string_agg` of sessions, in the order of the day.
+fn unpack_sessions(packed: Option<&str>) -> AppResult<Vec<StudentSession>> {
     let mut sessions = packed
-        .as_deref()
         .unwrap_or_default()
         .split(';')
         .filter(|r| !r.is_empty())
@@ -219,15 +223,7 @@ impl GroupSessions {
             .fetch_one(pool)
             .await
         })?;
-        let mut sessions = packed
-            .as_deref()
-            .unwrap_or_default()
-            .split(';')
-            .filter(|r| !r.is_empty())
-            .map(unpack_session)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("séance illisible : {e}")))?;
-        sessions.sort_by_key(|s| (s.day, s.starts_at, s.id));
+        let sessions = unpack_sessions(packed.as_deref())?;
         let rows: Vec<(i64, String)> = db_run!(db, |pool| {
             sqlx::query_as(
                 "SELECT m.student_id, string_agg(CAST(m.session_id AS TEXT) || ',' || m.status \
