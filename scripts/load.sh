@@ -35,9 +35,9 @@ cargo build --release --quiet
 work=$(mktemp -d)
 export ASSIDU_MAIL_DIR=$work/mail RUST_LOG=${RUST_LOG:-warn}
 if [ "$ENGINE" = postgres ]; then
-    admin=${PG_ADMIN_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
-    psql "$admin" -qc 'DROP DATABASE IF EXISTS assidu_load WITH (FORCE)' -qc 'CREATE DATABASE assidu_load'
-    export DATABASE_URL=${admin%/*}/assidu_load
+    pg_admin=${PG_ADMIN_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
+    psql "$pg_admin" -qc 'DROP DATABASE IF EXISTS assidu_load WITH (FORCE)' -qc 'CREATE DATABASE assidu_load'
+    export DATABASE_URL=${pg_admin%/*}/assidu_load
 else
     export DATABASE_URL=sqlite:$work/load.db
 fi
@@ -46,7 +46,15 @@ echo "== $ENGINE: generating $STUDENTS students"
 $bin demo generate --students "$STUDENTS" --year 2025-2026 --as-of "$DAY" | head -n 1
 $bin serve --bind "127.0.0.1:$PORT" >"$work/serve.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+cleanup() {
+    kill $server 2>/dev/null || true
+    wait $server 2>/dev/null || true
+    rm -rf "$work"
+    if [ "$ENGINE" = postgres ]; then
+        psql "$pg_admin" -qc 'DROP DATABASE IF EXISTS assidu_load WITH (FORCE)' || true
+    fi
+}
+trap cleanup EXIT
 base=http://127.0.0.1:$PORT
 for _ in $(seq 1 120); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.5; done
 rss() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$server/status"; }
