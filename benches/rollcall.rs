@@ -847,10 +847,6 @@ async fn run(url: String, location: String) {
     server.stop().await;
 }
 
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "NOT met" }
-}
-
 fn report_load(title: &str, load: &LoadOutcome, seconds: u64, history_rows: i64, open: bool) {
     // In open loop the rate is what was served of what the window offered; the last answers
     // arrive after the window and must not count as a slower rate.

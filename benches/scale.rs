@@ -40,10 +40,6 @@ fn main() {
     run_bench("scale", run);
 }
 
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "NOT met" }
-}
-
 async fn run(url: String, label: String) {
     let students: usize = env_number("BENCH_STUDENTS", 10_000);
     let as_of = NaiveDate::from_ymd_opt(2026, 3, 2).expect("a date");

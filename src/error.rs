@@ -128,27 +128,30 @@ impl AppError {
     }
 }
 
+/// Errors that say the database cannot be reached, not that a statement is wrong: the pool
+/// gave up waiting, the connection broke (a cut mid-handshake shows as a TLS or protocol
+/// error), or PostgreSQL answered with its "connection exception" class or is shutting down
+/// or starting up.
+fn database_away(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::Io(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => AppError::NotFound,
             // The database is away: say so quickly instead of a 500, the client may retry.
-            // A connection cut mid-handshake shows as a TLS or protocol error.
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::Io(_)
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::Protocol(_) => {
-                tracing::warn!(error = %e, "database unavailable");
-                AppError::Unavailable
-            }
-            // PostgreSQL's "connection exception" class, and a server shutting down or
-            // starting up.
-            sqlx::Error::Database(ref d)
-                if d.code().is_some_and(|c| {
-                    c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
-                }) =>
-            {
+            e if database_away(&e) => {
                 tracing::warn!(error = %e, "database unavailable");
                 AppError::Unavailable
             }

@@ -522,13 +522,19 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
         }
 
         // Sessions: four per school day and group; the morning teacher takes the first two.
+        // Each teacher's record and account, looked up once rather than per session.
+        let teacher_ref: Vec<(i64, i64)> = (0..teachers)
+            .map(|t| {
+                let email = teacher_email(t);
+                (id_of(&teacher_ids, email.clone()), id_of(&user_ids, email))
+            })
+            .collect();
         let mut rows: Vec<SessionRow> =
             Vec::with_capacity(groups * year.school_days.len() * SLOTS.len());
         for (g, group_id) in group_ids.iter().enumerate() {
             for (d, day) in year.school_days.iter().enumerate() {
                 for slot in 0..SLOTS.len() {
-                    let teacher = g * 2 + slot / 2;
-                    let teacher_id = id_of(&teacher_ids, teacher_email(teacher));
+                    let (teacher_id, teacher_user) = teacher_ref[g * 2 + slot / 2];
                     let missing = mix(&[g as u64, d as u64, slot as u64]).is_multiple_of(100);
                     let signed = (*day < options.as_of && !missing).then(|| {
                         let at = day
@@ -536,7 +542,7 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
                             .and_utc()
                             .checked_add_signed(chrono::Duration::minutes(5))
                             .unwrap_or(DateTime::UNIX_EPOCH);
-                        (at, id_of(&user_ids, teacher_email(teacher)))
+                        (at, teacher_user)
                     });
                     rows.push(SessionRow {
                         group: *group_id,

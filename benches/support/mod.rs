@@ -244,3 +244,8 @@ where
         }
     });
 }
+
+/// How a figure stands against its target, in the benches' reports.
+pub fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
+}

@@ -91,6 +91,19 @@ struct OffDay {
     group_name: String,
 }
 
+/// Each session matching `filter` (on `training_sessions s`) with the students its roll call
+/// must cover and how many of them have a mark.
+fn counts_sql(filter: &str) -> String {
+    format!(
+        "SELECT s.id, \
+           (SELECT COUNT(DISTINCT c.student_id) FROM contracts c WHERE c.group_id = s.group_id AND {e}) AS roster, \
+           (SELECT COUNT(DISTINCT c.student_id) FROM contracts c JOIN attendance_marks m ON m.student_id = c.student_id AND m.session_id = s.id \
+              WHERE c.group_id = s.group_id AND {e}) AS marked \
+         FROM training_sessions s WHERE {filter}",
+        e = enrolled_on("s.day")
+    )
+}
+
 /// The period asked for: 90 days up to today unless said, 400 days at most.
 fn period(
     from: Option<NaiveDate>,
@@ -119,14 +132,7 @@ pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> 
     let sessions = sessions_between(db, None, from, to).await?;
     let by_id: HashMap<i64, &SessionInfo> = sessions.iter().map(|s| (s.id, s)).collect();
 
-    let sql = format!(
-        "SELECT s.id, \
-           (SELECT COUNT(DISTINCT c.student_id) FROM contracts c WHERE c.group_id = s.group_id AND {e}) AS roster, \
-           (SELECT COUNT(DISTINCT c.student_id) FROM contracts c JOIN attendance_marks m ON m.student_id = c.student_id AND m.session_id = s.id \
-              WHERE c.group_id = s.group_id AND {e}) AS marked \
-         FROM training_sessions s WHERE s.day >= $1 AND s.day <= $2 AND s.day <= $3",
-        e = enrolled_on("s.day")
-    );
+    let sql = counts_sql("s.day >= $1 AND s.day <= $2 AND s.day <= $3");
     let counts: Vec<Counts> = db_run!(db, |pool| sqlx::query_as(&sql)
         .bind(from)
         .bind(to)
@@ -371,14 +377,8 @@ pub async fn missing(
     }
     let db = &ctx.db;
     let now = ctx.clock.now();
-    let sql = format!(
-        "SELECT s.id, \
-           (SELECT COUNT(DISTINCT c.student_id) FROM contracts c WHERE c.group_id = s.group_id AND {e}) AS roster, \
-           (SELECT COUNT(DISTINCT c.student_id) FROM contracts c JOIN attendance_marks m ON m.student_id = c.student_id AND m.session_id = s.id \
-              WHERE c.group_id = s.group_id AND {e}) AS marked \
-         FROM training_sessions s WHERE s.signed_at IS NULL AND s.day >= $1 AND s.day <= $2 \
-         AND ($3 = 0 OR s.teacher_id = $3)",
-        e = enrolled_on("s.day")
+    let sql = counts_sql(
+        "s.signed_at IS NULL AND s.day >= $1 AND s.day <= $2 AND ($3 = 0 OR s.teacher_id = $3)",
     );
     let counts: Vec<Counts> = db_run!(db, |pool| sqlx::query_as(&sql)
         .bind(from)

@@ -242,18 +242,19 @@ impl GroupSessions {
             let mut of_student = HashMap::new();
             for mark in packed.split(';').filter(|m| !m.is_empty()) {
                 let mut f = mark.split(',');
-                let (Some(session), Some(status), Some(missed)) = (f.next(), f.next(), f.next())
-                else {
+                let parsed = match (f.next(), f.next(), f.next()) {
+                    (Some(session), Some(status), Some(missed)) => session
+                        .parse::<i64>()
+                        .ok()
+                        .zip(missed.parse::<i64>().ok())
+                        .map(|(id, m)| (id, status, m)),
+                    _ => None,
+                };
+                let Some((session, status, missed)) = parsed else {
                     return Err(AppError::Internal(anyhow::anyhow!(
                         "marque illisible : {mark}"
                     )));
                 };
-                let session = session.parse().map_err(|_| {
-                    AppError::Internal(anyhow::anyhow!("marque illisible : {mark}"))
-                })?;
-                let missed = missed.parse().map_err(|_| {
-                    AppError::Internal(anyhow::anyhow!("marque illisible : {mark}"))
-                })?;
                 of_student.insert(session, (status.to_owned(), missed));
             }
             marks.insert(student, of_student);

@@ -230,28 +230,9 @@ async fn a_process_killed_during_roll_calls_leaves_each_one_whole() {
         crate::cli::text(&generated.stderr)
     );
     let env = [("ASSIDU_PRETEND_NOW", "2026-02-10T09:30:00Z")];
-    let server = {
-        let url = database.url.clone();
-        tokio::task::spawn_blocking(move || {
-            crate::cli::start_server_with(&url, &["serve", "--bind", "127.0.0.1:0"], &env)
-        })
-        .await
-        .unwrap()
-    };
+    let server = crate::mail::serve_binary(&database.url, &env).await;
     let base = format!("http://{}", server.1);
     let client = reqwest::Client::new();
-    let get = |token: &str, path: &str| {
-        let request = client.get(format!("{base}{path}")).bearer_auth(token);
-        async move {
-            request
-                .send()
-                .await
-                .unwrap()
-                .json::<serde_json::Value>()
-                .await
-                .unwrap()
-        }
-    };
     // Each group's morning teacher, their 08:30 session and its two versions of the roll call.
     let mut work = Vec::new();
     for g in 0..GROUPS {
@@ -265,16 +246,21 @@ async fn a_process_killed_during_roll_calls_leaves_each_one_whole() {
             .await
             .unwrap();
         let token = login["token"].as_str().unwrap().to_owned();
-        let teacher = get(&token, "/api/v1/me").await["linked"]["id"]
-            .as_i64()
-            .unwrap();
-        let sessions = get(
+        let me = get_json(&client, format!("{base}/api/v1/me"), &token).await;
+        let teacher = me["linked"]["id"].as_i64().unwrap();
+        let sessions = get_json(
+            &client,
+            format!("{base}/api/v1/sessions?teacher_id={teacher}&from={DAY}&to={DAY}&limit=1"),
             &token,
-            &format!("/api/v1/sessions?teacher_id={teacher}&from={DAY}&to={DAY}&limit=1"),
         )
         .await;
         let session = sessions["items"][0]["id"].as_i64().unwrap();
-        let sheet = get(&token, &format!("/api/v1/sessions/{session}/attendance")).await;
+        let sheet = get_json(
+            &client,
+            format!("{base}/api/v1/sessions/{session}/attendance"),
+            &token,
+        )
+        .await;
         let students: Vec<i64> = sheet["roster"]
             .as_array()
             .unwrap()
@@ -327,25 +313,15 @@ async fn a_process_killed_during_roll_calls_leaves_each_one_whole() {
     );
 
     // Restart: the service opens the same database and answers.
-    let server = {
-        let url = database.url.clone();
-        tokio::task::spawn_blocking(move || {
-            crate::cli::start_server_with(&url, &["serve", "--bind", "127.0.0.1:0"], &env)
-        })
-        .await
-        .unwrap()
-    };
+    let server = crate::mail::serve_binary(&database.url, &env).await;
     let base = format!("http://{}", server.1);
     for (token, session, students) in &work {
-        let sheet: serde_json::Value = client
-            .get(format!("{base}/api/v1/sessions/{session}/attendance"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let sheet = get_json(
+            &client,
+            format!("{base}/api/v1/sessions/{session}/attendance"),
+            token,
+        )
+        .await;
         let marks: Vec<(i64, String)> = sheet["roster"]
             .as_array()
             .unwrap()
@@ -375,17 +351,13 @@ async fn a_process_killed_during_roll_calls_leaves_each_one_whole() {
             "session {session}: a roll call cut in half: {marks:?}"
         );
         // The evidence trail ends on what is recorded, for every student.
-        let history: Vec<serde_json::Value> = client
-            .get(format!(
-                "{base}/api/v1/sessions/{session}/attendance/history"
-            ))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let history = get_json(
+            &client,
+            format!("{base}/api/v1/sessions/{session}/attendance/history"),
+            token,
+        )
+        .await;
+        let history = history.as_array().expect("a list of changes");
         for (student, status) in &marks {
             let last = history
                 .iter()
@@ -400,4 +372,16 @@ async fn a_process_killed_during_roll_calls_leaves_each_one_whole() {
         }
     }
     drop(server);
+}
+
+async fn get_json(client: &reqwest::Client, url: String, token: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }

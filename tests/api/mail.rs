@@ -1167,7 +1167,7 @@ async fn without_an_smtp_server_each_mail_is_an_eml_file() {
 }
 
 /// `assidu serve` as a separate process on the test's database, once it listens.
-async fn serve_binary(url: &str, env: &[(&str, &str)]) -> crate::cli::Server {
+pub async fn serve_binary(url: &str, env: &[(&str, &str)]) -> crate::cli::Server {
     let url = url.to_owned();
     let env: Vec<(String, String)> = env
         .iter()
