@@ -13,6 +13,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::cache::ReadCache;
 use crate::clock::Clock;
 use crate::config::{AttendanceSettings, AuthSettings, JobSettings, Schedules};
 use crate::db::Db;
@@ -32,6 +33,8 @@ pub struct ApiContext {
     pub signin_secret: Arc<[u8]>,
     pub mail: Arc<MailService>,
     pub jobs: Arc<JobContext>,
+    /// Tokens and summary inputs recently read (see [`crate::cache`]).
+    pub cache: Arc<ReadCache>,
 }
 
 /// The scheduled jobs' settings and their parsed schedules.
@@ -55,6 +58,7 @@ impl ApiContext {
             None => Clock::system(),
         };
         let signin_secret = crate::auth::shared_secret(&db, "signin_secret").await?;
+        let cache = Arc::new(ReadCache::new(attendance.read_cache_ttl));
         Ok(ApiContext {
             db,
             auth: Arc::new(auth),
@@ -67,6 +71,7 @@ impl ApiContext {
                 settings: jobs,
                 schedules,
             }),
+            cache,
         })
     }
 }
@@ -82,6 +87,10 @@ pub fn router(ctx: ApiContext) -> Router {
         ),
     ];
     let mut router = crate::http::router()
+        .layer(axum::middleware::from_fn_with_state(
+            ctx.clone(),
+            crate::cache::invalidate_after_writes,
+        ))
         .with_state(ctx)
         .layer(CatchPanicLayer::custom(|_| -> Response {
             AppError::Internal(anyhow::anyhow!("panic in a request handler")).into_response()

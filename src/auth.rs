@@ -13,6 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::cache::ReadCache;
 use crate::config::AuthSettings;
 use crate::db::Db;
 use crate::db_run;
@@ -134,19 +135,41 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The active user owning a valid, unrevoked token.
-pub async fn caller_for_token(db: &Db, token: &str) -> AppResult<Option<Caller>> {
+/// The active user owning a valid, unrevoked token; from the instance's read cache when it
+/// holds a fresh answer (a logout or deactivation here clears it; see [`crate::cache`]).
+pub async fn caller_for_token(
+    db: &Db,
+    cache: &ReadCache,
+    token: &str,
+) -> AppResult<Option<Caller>> {
+    let hash = token_hash(token);
+    if let Some((caller, expires)) = cache.caller(&hash) {
+        if expires > Utc::now() {
+            return Ok(Some(caller));
+        }
+    }
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id \
+        "SELECT {USER_COLUMNS}, t.expires_at FROM auth_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.active = TRUE"
     );
-    let hash = token_hash(token);
-    let row: Option<UserRow> = db_run!(db, |pool| sqlx::query_as(&sql)
+    let ticket = cache.ticket(None);
+    let row: Option<TokenRow> = db_run!(db, |pool| sqlx::query_as(&sql)
         .bind(&hash)
         .bind(Utc::now())
         .fetch_optional(pool)
         .await)?;
-    row.map(UserRow::into_caller).transpose()
+    let Some(row) = row else { return Ok(None) };
+    let expires = row.expires_at;
+    let caller = row.user.into_caller()?;
+    cache.put_caller(ticket, hash, caller.clone(), expires);
+    Ok(Some(caller))
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -102,6 +102,12 @@ pub struct AttendanceSettings {
     /// Largest justification file accepted, in bytes (PDF, PNG or JPEG).
     #[arg(long, env = "ASSIDU_JUSTIFICATION_MAX_BYTES", default_value_t = 5 * 1024 * 1024)]
     pub justification_max_bytes: u64,
+
+    /// How long an instance may answer logins and attendance summaries from memory. A write
+    /// through the same instance clears it at once; another instance's write (several
+    /// instances on PostgreSQL) shows after at most this long. `0s` turns the cache off.
+    #[arg(long, env = "ASSIDU_READ_CACHE_TTL", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub read_cache_ttl: Duration,
 }
 
 impl Default for AttendanceSettings {
@@ -111,6 +117,7 @@ impl Default for AttendanceSettings {
             late_signature_hours: 48,
             pretend_now: None,
             justification_max_bytes: 5 * 1024 * 1024,
+            read_cache_ttl: Duration::from_secs(2),
         }
     }
 }

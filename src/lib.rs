@@ -4,6 +4,7 @@ pub mod app;
 pub mod audit_bundle;
 pub mod auth;
 pub mod billing;
+pub mod cache;
 pub mod certificates;
 pub mod cli;
 pub mod clock;

@@ -7,14 +7,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use axum::Json;
 use axum::extract::State;
+use axum::{Extension, Json};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::ApiContext;
 use crate::auth::Caller;
+use crate::cache::WroteGroup;
 use crate::db::Db;
 use crate::domain::absence;
 use crate::domain::attendance::{
@@ -1097,13 +1098,17 @@ pub async fn put_attendance(
     State(ctx): State<ApiContext>,
     Id(id): Id,
     input: Result<ApiJson<RollCall>, AppError>,
-) -> AppResult<Json<RollCallSaved>> {
+) -> AppResult<(Extension<WroteGroup>, Json<RollCallSaved>)> {
     // The role before the body: another role hears "forbidden", not what the body lacks.
     if !matches!(caller.role, Role::Admin | Role::Teacher) {
         return Err(AppError::Forbidden);
     }
     let ApiJson(input) = input?;
-    Ok(Json(record(&ctx, &caller, id, input).await?))
+    let saved = record(&ctx, &caller, id, input).await?;
+    Ok((
+        Extension(WroteGroup(saved.sheet.session.group_id)),
+        Json(saved),
+    ))
 }
 
 /// Signs the sheet once every student of the roster has a mark; records the time.
@@ -1119,11 +1124,12 @@ pub async fn post_sign(
     caller: Caller,
     State(ctx): State<ApiContext>,
     Id(id): Id,
-) -> AppResult<Json<SessionSheet>> {
+) -> AppResult<(Extension<WroteGroup>, Json<SessionSheet>)> {
     if !matches!(caller.role, Role::Admin | Role::Teacher) {
         return Err(AppError::Forbidden);
     }
-    Ok(Json(sign(&ctx, &caller, id).await?))
+    let sheet = sign(&ctx, &caller, id).await?;
+    Ok((Extension(WroteGroup(sheet.session.group_id)), Json(sheet)))
 }
 
 /// Every change of every mark of the session: who, when, from where, old and new value.
@@ -1165,13 +1171,12 @@ pub async fn post_signin(
     State(ctx): State<ApiContext>,
     Id(id): Id,
     ApiJson(input): ApiJson<SigninInput>,
-) -> AppResult<Json<SessionSheet>> {
+) -> AppResult<(Extension<WroteGroup>, Json<SessionSheet>)> {
     if caller.role != Role::Student {
         return Err(AppError::Forbidden);
     }
-    Ok(Json(
-        self_signin(&ctx, &caller, id, input.code.as_deref()).await?,
-    ))
+    let sheet = self_signin(&ctx, &caller, id, input.code.as_deref()).await?;
+    Ok((Extension(WroteGroup(sheet.session.group_id)), Json(sheet)))
 }
 
 /// The sign-in code of the moment and its QR code, to show in the classroom.

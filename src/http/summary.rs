@@ -2,6 +2,7 @@
 //! billing will say.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
@@ -103,21 +104,26 @@ impl ContractFrame {
     }
 }
 
-/// The student's contracts a caller may see, newest first; 404 when none.
-pub async fn visible_contracts(
-    db: &Db,
-    caller: &Caller,
-    student_id: i64,
-) -> AppResult<Vec<ContractFrame>> {
-    let tutor = match caller.role {
-        Role::Admin => None,
-        Role::Student if caller.student_id == Some(student_id) => None,
-        Role::Tutor => Some(caller.tutor_id.ok_or(AppError::NotFound)?),
+/// Whose of the student's contracts a caller may see: `None` all of them, `Some(tutor)`
+/// only that tutor's.
+fn contract_filter(caller: &Caller, student_id: i64) -> AppResult<Option<i64>> {
+    match caller.role {
+        Role::Admin => Ok(None),
+        Role::Student if caller.student_id == Some(student_id) => Ok(None),
+        Role::Tutor => Ok(Some(caller.tutor_id.ok_or(AppError::NotFound)?)),
         // Someone else's record does not exist for them.
-        Role::Student => return Err(AppError::NotFound),
-        Role::Teacher => return Err(AppError::Forbidden),
-    };
-    let contracts: Vec<ContractFrame> = db_run!(db, |pool| {
+        Role::Student => Err(AppError::NotFound),
+        Role::Teacher => Err(AppError::Forbidden),
+    }
+}
+
+/// The student's contracts, newest first, only `tutor`'s when given.
+async fn student_contracts(
+    db: &Db,
+    student_id: i64,
+    tutor: Option<i64>,
+) -> AppResult<Vec<ContractFrame>> {
+    Ok(db_run!(db, |pool| {
         sqlx::query_as(&format!(
             "{CONTRACT_FRAME_SELECT} WHERE c.student_id = $1 AND ($2 = 0 OR c.tutor_id = $2) \
              ORDER BY c.start_date DESC, c.id DESC"
@@ -126,7 +132,17 @@ pub async fn visible_contracts(
         .bind(tutor.unwrap_or(0))
         .fetch_all(pool)
         .await
-    })?;
+    })?)
+}
+
+/// The student's contracts a caller may see, newest first; 404 when none.
+pub async fn visible_contracts(
+    db: &Db,
+    caller: &Caller,
+    student_id: i64,
+) -> AppResult<Vec<ContractFrame>> {
+    let tutor = contract_filter(caller, student_id)?;
+    let contracts = student_contracts(db, student_id, tutor).await?;
     if contracts.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -141,12 +157,32 @@ pub struct StudentSession {
     pub ends_at: NaiveTime,
     pub status: Option<String>,
     pub minutes_missed: Option<i64>,
+    /// Its instants, worked out once: the time zone rules cost more than the counting.
+    pub times: SessionTimes,
 }
 
 impl StudentSession {
+    pub fn new(
+        id: i64,
+        day: NaiveDate,
+        (starts_at, ends_at): (NaiveTime, NaiveTime),
+        status: Option<String>,
+        minutes_missed: Option<i64>,
+    ) -> Self {
+        StudentSession {
+            id,
+            day,
+            starts_at,
+            ends_at,
+            status,
+            minutes_missed,
+            times: SessionTimes::new(day, starts_at, ends_at),
+        }
+    }
+
     /// The session as the hour rules see it at `now`: its length, whether it has begun, the mark.
     pub fn mark_at(&self, now: chrono::DateTime<chrono::Utc>) -> SessionMark {
-        let times = SessionTimes::new(self.day, self.starts_at, self.ends_at);
+        let times = self.times;
         SessionMark {
             session_minutes: times.minutes(),
             begun: times.has_begun(now),
@@ -308,14 +344,13 @@ fn unpack_session(row: &str) -> Result<StudentSession, String> {
         "" => None,
         m => Some(m.parse().map_err(|_| format!("minutes dans « {row} »"))?),
     };
-    Ok(StudentSession {
+    Ok(StudentSession::new(
         id,
         day,
-        starts_at,
-        ends_at,
+        (starts_at, ends_at),
         status,
         minutes_missed,
-    })
+    ))
 }
 
 /// Each semester of a contract with the tally of its sessions and marks: no I/O.
@@ -381,31 +416,53 @@ pub fn summarize(
         .collect()
 }
 
+/// A student's summary, from the instance's read cache when it is fresh (see [`crate::cache`]).
 pub async fn student_summary(
     ctx: &ApiContext,
     caller: &Caller,
     student_id: i64,
     contract_id: Option<i64>,
 ) -> AppResult<StudentSummary> {
-    let contracts = visible_contracts(&ctx.db, caller, student_id).await?;
+    let tutor = contract_filter(caller, student_id)?;
+    let all = match ctx.cache.contracts(student_id) {
+        Some(all) => all,
+        None => {
+            let ticket = ctx.cache.ticket(None);
+            let all = Arc::new(student_contracts(&ctx.db, student_id, None).await?);
+            ctx.cache.put_contracts(ticket, student_id, all.clone());
+            all
+        }
+    };
+    let contracts: Vec<&ContractFrame> = all
+        .iter()
+        .filter(|c| tutor.is_none_or(|t| c.tutor_id == t))
+        .collect();
     let chosen = match contract_id {
-        None => &contracts[0],
-        Some(id) => contracts.iter().find(|c| c.id == id).ok_or_else(|| {
+        None => *contracts.first().ok_or(AppError::NotFound)?,
+        Some(id) => *contracts.iter().find(|c| c.id == id).ok_or_else(|| {
+            if contracts.is_empty() {
+                return AppError::NotFound;
+            }
             AppError::field(
                 "contract_id",
                 format!("l'apprenti·e n'a pas de contrat n° {id} visible pour vous"),
             )
         })?,
     };
-    let (first_name, last_name) = (
-        chosen.student_first_name.clone(),
-        chosen.student_last_name.clone(),
-    );
-    let sessions = contract_sessions(&ctx.db, chosen).await?;
+    let sessions = match ctx.cache.sessions(chosen.id, chosen.group_id) {
+        Some(sessions) => sessions,
+        None => {
+            let ticket = ctx.cache.ticket(chosen.group_id);
+            let sessions = Arc::new(contract_sessions(&ctx.db, chosen).await?);
+            ctx.cache
+                .put_sessions(ticket, chosen.id, chosen.group_id, sessions.clone());
+            sessions
+        }
+    };
     Ok(StudentSummary {
         student_id,
-        first_name,
-        last_name,
+        first_name: chosen.student_first_name.clone(),
+        last_name: chosen.student_last_name.clone(),
         contract_id: chosen.id,
         academic_year: chosen.academic_year.clone(),
         semesters: summarize(chosen, &sessions, ctx.clock.now()),

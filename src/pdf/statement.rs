@@ -899,14 +899,13 @@ pub mod fixtures {
                     };
                     // Contracts 5, 11, … are never absent: only the main payer's line.
                     let status = if i % 6 == 5 { "present" } else { status };
-                    out.push(StudentSession {
-                        id: k as i64,
+                    out.push(StudentSession::new(
+                        k as i64,
                         day,
-                        starts_at: t(8, 30),
-                        ends_at,
-                        status: Some(status.into()),
-                        minutes_missed: missed.filter(|_| status != "present"),
-                    });
+                        (t(8, 30), ends_at),
+                        Some(status.into()),
+                        missed.filter(|_| status != "present"),
+                    ));
                     held += 1;
                 }
                 day += Duration::days(1);

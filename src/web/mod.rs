@@ -187,7 +187,7 @@ impl FromRequestParts<ApiContext> for Viewer {
         });
         let token = cookie(&parts.headers, SESSION_COOKIE);
         let caller = match &token {
-            Some(t) => auth::caller_for_token(&ctx.db, t)
+            Some(t) => auth::caller_for_token(&ctx.db, &ctx.cache, t)
                 .await
                 .map_err(|e| WebError::new(e, Lang::Fr))?,
             None => None,

@@ -811,3 +811,92 @@ async fn the_summary_counts_every_minute_and_only_the_right_people_see_it() {
     let unknown = s.app.get("/api/v1/students/999/summary", &s.admin).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn summaries_and_tokens_are_read_from_memory_briefly_and_writes_here_show_at_once() {
+    let s = school().await;
+    let id = s.session("2025-09-01", "08:30", "12:00").await;
+    let path = format!("/api/v1/students/{}/summary", s.b.student);
+    assert_eq!(
+        first_semester(&s.app, &path, &s.student).await["unrecorded_hours"],
+        3.5
+    );
+    // A roll call through this instance shows in the very next summary.
+    let a = s
+        .app
+        .put(
+            &format!("/api/v1/sessions/{id}/attendance"),
+            &s.admin,
+            json!({"marks": [{"student_id": s.b.student, "status": "absent"}], "reason": "feuille papier"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(
+        first_semester(&s.app, &path, &s.student).await["absence_hours"],
+        3.5
+    );
+
+    // Another instance with a short time to live: a change it did not make (here straight in
+    // the database, as another instance's would be) shows once that time has passed.
+    let other = spawn_configured_on(
+        &s.app.database(),
+        TestConfig {
+            attendance: assidu::config::AttendanceSettings {
+                read_cache_ttl: std::time::Duration::from_millis(400),
+                ..Default::default()
+            },
+            worker: false,
+            ..TestConfig::default().at(NOW)
+        },
+    )
+    .await;
+    assert_eq!(
+        first_semester(&other, &path, &s.student).await["absence_hours"],
+        3.5
+    );
+    execute_plain(
+        &s.app,
+        &format!("UPDATE attendance_marks SET status = 'present' WHERE session_id = {id}"),
+    )
+    .await;
+    // Served from memory until then: the cache is really in use.
+    assert_eq!(
+        first_semester(&other, &path, &s.student).await["absence_hours"],
+        3.5
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let fresh = first_semester(&other, &path, &s.student).await;
+    assert_eq!(
+        (
+            fresh["absence_hours"].clone(),
+            fresh["attended_hours"].clone()
+        ),
+        (json!(0.0), json!(3.5))
+    );
+
+    // A logout on this instance ends the token here at once…
+    let token = s.app.token_of("zoe@student.test").await;
+    assert_eq!(s.app.get(&path, &token).await.status, StatusCode::OK);
+    assert_eq!(other.get(&path, &token).await.status, StatusCode::OK);
+    let out = s
+        .app
+        .request(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.text);
+    assert_eq!(
+        s.app.get(&path, &token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // …and on the other within its time to live.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        other.get(&path, &token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn first_semester(app: &TestApp, path: &str, token: &str) -> Value {
+    let a = app.get(path, token).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    a.json()["semesters"][0].clone()
+}

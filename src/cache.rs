@@ -1,0 +1,284 @@
+//! Per-instance memory of the hottest reads: who owns a token, and what a student's summary
+//! is counted from (their contracts and each contract's sessions with marks).
+//!
+//! Why not ask the database every time: a summary is three small queries, and at a few
+//! thousand requests a second those round trips, not the counting, were the whole cost.
+//!
+//! Staleness is bounded two ways. Every entry remembers the *generation* it was read under,
+//! and any request that may write (anything but GET, HEAD, OPTIONS) moves the generation on
+//! when it ends, so this instance reads its own writes at once. The roll call, by far the
+//! most frequent write, says which group it wrote ([`WroteGroup`]) and moves on only that
+//! group's generation, so that teachers at work do not empty the whole cache. Writes from elsewhere (another
+//! instance, the command line) are seen after at most the time to live. The counting itself
+//! is never cached: it depends on the clock (an unmarked session becomes "unrecorded" when it
+//! begins), and certificates and billing always read the database.
+
+use std::hash::Hash;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+
+use crate::app::ApiContext;
+use crate::auth::Caller;
+use crate::http::summary::{ContractFrame, StudentSession};
+
+/// Entries kept per kind; the oldest go first. A summary's inputs weigh a few kilobytes.
+const CAPACITY: usize = 20_000;
+/// Groups share this many generation counters (a collision only costs a re-read).
+const GROUP_STRIPES: usize = 1024;
+
+/// Set by a handler on its response: the write touched only this group's marks.
+#[derive(Clone, Copy, Debug)]
+pub struct WroteGroup(pub i64);
+
+#[derive(Clone)]
+struct Entry<V> {
+    value: V,
+    generation: Ticket,
+    stored: Instant,
+}
+
+/// One kind of entry, keyed by `K`.
+struct Shelf<K, V> {
+    entries: quick_cache::sync::Cache<K, Entry<V>>,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> Shelf<K, V> {
+    fn new() -> Self {
+        Shelf {
+            entries: quick_cache::sync::Cache::new(CAPACITY),
+        }
+    }
+}
+
+pub struct ReadCache {
+    ttl: Duration,
+    generation: AtomicU64,
+    groups: Vec<AtomicU64>,
+    /// Token hash → the caller and the token's expiry.
+    callers: Shelf<String, (Caller, DateTime<Utc>)>,
+    /// Student → all their contracts, newest first (the caller's view is filtered after).
+    contracts: Shelf<i64, Arc<Vec<ContractFrame>>>,
+    /// Contract → its group's sessions inside its dates, with the student's marks.
+    sessions: Shelf<i64, Arc<Vec<StudentSession>>>,
+}
+
+/// The generations a read started under (the whole cache's, and its group's when it reads
+/// marks): an entry stored with them is dropped if a write ended in between.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Ticket(u64, u64);
+
+impl ReadCache {
+    pub fn new(ttl: Duration) -> Self {
+        ReadCache {
+            ttl,
+            generation: AtomicU64::new(0),
+            groups: (0..GROUP_STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            callers: Shelf::new(),
+            contracts: Shelf::new(),
+            sessions: Shelf::new(),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+
+    /// Forgets everything read so far (a write ended).
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Forgets the marks read of one group (a roll call of it ended).
+    pub fn invalidate_group(&self, group: i64) {
+        self.group_counter(Some(group))
+            .fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn group_counter(&self, group: Option<i64>) -> &AtomicU64 {
+        // Stripe 0 stands for "no group": its counter never moves.
+        let stripe = group.map_or(0, |g| 1 + g.rem_euclid(GROUP_STRIPES as i64 - 1) as usize);
+        &self.groups[stripe]
+    }
+
+    /// To take before reading the database (`group` when reading its marks), and to store
+    /// the result with.
+    pub fn ticket(&self, group: Option<i64>) -> Ticket {
+        Ticket(
+            self.generation.load(Ordering::Acquire),
+            self.group_counter(group).load(Ordering::Acquire),
+        )
+    }
+
+    fn get<K: Eq + Hash + Clone, V: Clone>(
+        &self,
+        shelf: &Shelf<K, V>,
+        key: &K,
+        group: Option<i64>,
+    ) -> Option<V> {
+        if !self.enabled() {
+            return None;
+        }
+        let entry = shelf.entries.get(key)?;
+        let fresh = entry.generation == self.ticket(group) && entry.stored.elapsed() < self.ttl;
+        fresh.then_some(entry.value)
+    }
+
+    fn put<K: Eq + Hash + Clone, V: Clone>(
+        &self,
+        shelf: &Shelf<K, V>,
+        ticket: Ticket,
+        group: Option<i64>,
+        key: K,
+        value: V,
+    ) {
+        if self.enabled() && ticket == self.ticket(group) {
+            shelf.entries.insert(
+                key,
+                Entry {
+                    value,
+                    generation: ticket,
+                    stored: Instant::now(),
+                },
+            );
+        }
+    }
+
+    pub fn caller(&self, token_hash: &str) -> Option<(Caller, DateTime<Utc>)> {
+        self.get(&self.callers, &token_hash.to_owned(), None)
+    }
+
+    pub fn put_caller(
+        &self,
+        t: Ticket,
+        token_hash: String,
+        caller: Caller,
+        expires: DateTime<Utc>,
+    ) {
+        self.put(&self.callers, t, None, token_hash, (caller, expires));
+    }
+
+    pub fn contracts(&self, student: i64) -> Option<Arc<Vec<ContractFrame>>> {
+        self.get(&self.contracts, &student, None)
+    }
+
+    pub fn put_contracts(&self, t: Ticket, student: i64, contracts: Arc<Vec<ContractFrame>>) {
+        self.put(&self.contracts, t, None, student, contracts);
+    }
+
+    /// A contract's sessions and marks, `group` being the contract's group.
+    pub fn sessions(&self, contract: i64, group: Option<i64>) -> Option<Arc<Vec<StudentSession>>> {
+        self.get(&self.sessions, &contract, group)
+    }
+
+    pub fn put_sessions(
+        &self,
+        t: Ticket,
+        contract: i64,
+        group: Option<i64>,
+        sessions: Arc<Vec<StudentSession>>,
+    ) {
+        self.put(&self.sessions, t, group, contract, sessions);
+    }
+}
+
+/// Moves the generation on after every request that may have written — also when the
+/// request is cut short (timeout, client gone), since its write may have been committed.
+/// Only the group's, when the handler said it wrote one group's marks and nothing else.
+pub async fn invalidate_after_writes(
+    State(ctx): State<ApiContext>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let mut on_end = writes.then(|| InvalidateOnDrop {
+        cache: ctx.cache.clone(),
+        group: None,
+    });
+    let response = next.run(request).await;
+    if let (Some(on_end), Some(WroteGroup(group))) =
+        (on_end.as_mut(), response.extensions().get::<WroteGroup>())
+    {
+        on_end.group = Some(*group);
+    }
+    response
+}
+
+struct InvalidateOnDrop {
+    cache: Arc<ReadCache>,
+    group: Option<i64>,
+}
+
+impl Drop for InvalidateOnDrop {
+    fn drop(&mut self) {
+        match self.group {
+            Some(group) => self.cache.invalidate_group(group),
+            None => self.cache.invalidate(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty() -> Arc<Vec<StudentSession>> {
+        Arc::new(Vec::new())
+    }
+
+    #[test]
+    fn a_write_between_the_ticket_and_the_store_keeps_the_read_out() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        let before = cache.ticket(Some(7));
+        cache.invalidate();
+        cache.put_sessions(before, 1, Some(7), empty());
+        assert!(cache.sessions(1, Some(7)).is_none());
+        cache.put_sessions(cache.ticket(Some(7)), 1, Some(7), empty());
+        assert!(cache.sessions(1, Some(7)).is_some());
+        cache.invalidate();
+        assert!(
+            cache.sessions(1, Some(7)).is_none(),
+            "a later write drops it"
+        );
+    }
+
+    #[test]
+    fn a_roll_call_drops_only_its_group() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        cache.put_sessions(cache.ticket(Some(7)), 1, Some(7), empty());
+        cache.put_sessions(cache.ticket(Some(8)), 2, Some(8), empty());
+        cache.put_sessions(cache.ticket(None), 3, None, empty());
+        let caller_ticket = cache.ticket(None);
+        cache.invalidate_group(7);
+        assert!(cache.sessions(1, Some(7)).is_none());
+        assert!(cache.sessions(2, Some(8)).is_some());
+        assert!(cache.sessions(3, None).is_some());
+        assert!(caller_ticket == cache.ticket(None));
+        // A read of group 7 begun before its roll call ended is not kept.
+        let before = cache.ticket(Some(7));
+        cache.invalidate_group(7);
+        cache.put_sessions(before, 1, Some(7), empty());
+        assert!(cache.sessions(1, Some(7)).is_none());
+    }
+
+    #[test]
+    fn entries_expire_and_a_zero_ttl_stores_nothing() {
+        let cache = ReadCache::new(Duration::from_millis(30));
+        cache.put_sessions(cache.ticket(None), 1, None, empty());
+        assert!(cache.sessions(1, None).is_some());
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(cache.sessions(1, None).is_none());
+        let off = ReadCache::new(Duration::ZERO);
+        off.put_sessions(off.ticket(None), 1, None, empty());
+        assert!(off.sessions(1, None).is_none());
+    }
+}
