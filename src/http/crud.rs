@@ -204,52 +204,7 @@ async fn list<R: Resource>(
         serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
             .map_err(|e| AppError::BadRequest(format!("paramètres de requête illisibles : {e}")))?;
     let (limit, offset) = paging(&params)?;
-    let mut clauses = Vec::new();
-    let mut values = Vec::new();
-    let mut problems = Vec::new();
-    for (name, raw) in &params {
-        if name == "limit" || name == "offset" {
-            continue;
-        }
-        let Some(filter) = R::FILTERS.iter().find(|f| f.param() == name) else {
-            let known: Vec<_> = R::FILTERS.iter().map(|f| f.param()).collect();
-            problems.push(FieldError::new(
-                name,
-                format!(
-                    "filtre inconnu (filtres possibles : limit, offset{})",
-                    known.iter().map(|k| format!(", {k}")).collect::<String>()
-                ),
-            ));
-            continue;
-        };
-        let n = values.len() + 1;
-        match *filter {
-            Filter::Id(_, column) => match raw.parse::<i64>() {
-                Ok(id) => {
-                    clauses.push(format!("{column} = ${n}"));
-                    values.push(Value::from(id));
-                }
-                Err(_) => problems.push(FieldError::new(name, "identifiant entier attendu")),
-            },
-            Filter::From(_, column) | Filter::To(_, column) => {
-                match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-                    Ok(d) => {
-                        let op = if matches!(filter, Filter::From(..)) {
-                            ">="
-                        } else {
-                            "<="
-                        };
-                        clauses.push(format!("{column} {op} ${n}"));
-                        values.push(Value::from(d));
-                    }
-                    Err(_) => problems.push(FieldError::new(name, "date AAAA-MM-JJ attendue")),
-                }
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(AppError::Validation(problems));
-    }
+    let (mut clauses, mut values) = filter_clauses::<R>(&params, &["limit", "offset"])?;
     if let Some(scope) = scope {
         clauses.push(scope.sql(values.len() + 1));
         values.push(Value::from(scope.id));
@@ -286,6 +241,64 @@ async fn list<R: Resource>(
         limit,
         offset,
     }))
+}
+
+/// The SQL conditions (numbered from `$1`) and values of the resource's filters found in
+/// `params`; `skip` names the other parameters the caller understands. Unknown names and
+/// bad values are a 422 naming them.
+pub fn filter_clauses<R: Resource>(
+    params: &HashMap<String, String>,
+    skip: &[&str],
+) -> AppResult<(Vec<String>, Vec<Value>)> {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    let mut problems = Vec::new();
+    for (name, raw) in params {
+        if skip.contains(&name.as_str()) {
+            continue;
+        }
+        let Some(filter) = R::FILTERS.iter().find(|f| f.param() == name) else {
+            let known: Vec<_> = R::FILTERS.iter().map(|f| f.param()).collect();
+            problems.push(FieldError::new(
+                name,
+                format!(
+                    "filtre inconnu (filtres possibles : {}{})",
+                    skip.join(", "),
+                    known.iter().map(|k| format!(", {k}")).collect::<String>()
+                ),
+            ));
+            continue;
+        };
+        let n = values.len() + 1;
+        match *filter {
+            Filter::Id(_, column) => match raw.parse::<i64>() {
+                Ok(id) => {
+                    clauses.push(format!("{column} = ${n}"));
+                    values.push(Value::from(id));
+                }
+                Err(_) => problems.push(FieldError::new(name, "identifiant entier attendu")),
+            },
+            Filter::From(_, column) | Filter::To(_, column) => {
+                match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+                    Ok(d) => {
+                        let op = if matches!(filter, Filter::From(..)) {
+                            ">="
+                        } else {
+                            "<="
+                        };
+                        clauses.push(format!("{column} {op} ${n}"));
+                        values.push(Value::from(d));
+                    }
+                    Err(_) => problems.push(FieldError::new(name, "date AAAA-MM-JJ attendue")),
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok((clauses, values))
+    } else {
+        Err(AppError::Validation(problems))
+    }
 }
 
 pub const MAX_PAGE: i64 = 500;
@@ -387,6 +400,12 @@ async fn update<R: Resource>(
 ) -> AppResult<Json<R::Row>> {
     fetch::<R>(&ctx.db, id).await?;
     let columns = validate::<R>(&ctx.db, &input, Some(id)).await?;
+    store_update::<R>(&ctx.db, id, &columns).await?;
+    Ok(Json(fetch::<R>(&ctx.db, id).await?))
+}
+
+/// Writes validated columns over a record.
+pub async fn store_update<R: Resource>(db: &Db, id: i64, columns: &Columns) -> AppResult<()> {
     let sets: Vec<String> = columns
         .iter()
         .enumerate()
@@ -399,15 +418,12 @@ async fn update<R: Resource>(
         columns.len() + 1
     );
     let values = columns.iter().map(|(_, v)| v);
-    db_run!(&ctx.db, |pool| bind_values!(
-        sqlx::query(&sql),
-        values.clone()
-    )
-    .bind(id)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(Json(fetch::<R>(&ctx.db, id).await?))
+    db_run!(db, |pool| bind_values!(sqlx::query(&sql), values.clone())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 /// Fails with a field error when another record already has this key (one or more

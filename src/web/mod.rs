@@ -10,6 +10,7 @@ mod absences;
 mod billing;
 mod certificates;
 mod chart;
+mod console;
 mod dashboard;
 mod feeds;
 mod pages;
@@ -76,6 +77,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/agenda_block.html",
         "pages/agenda_created.html",
         "pages/dashboard.html",
+        "pages/console_index.html",
+        "pages/console_list.html",
+        "pages/console_form.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -146,6 +150,7 @@ pub fn router() -> Router<ApiContext> {
         .route("/agenda", post(feeds::create))
         .route("/agenda/{id}/revoke", post(feeds::revoke))
         .route("/dashboard", get(dashboard::page))
+        .merge(console::router())
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::http::justifications::BODY_LIMIT,
         ))

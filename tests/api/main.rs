@@ -13,6 +13,7 @@ mod browser;
 mod calendar;
 mod certificates;
 mod cli;
+mod console;
 mod dashboard;
 mod demo;
 mod emargement;

@@ -1,0 +1,341 @@
+//! The school office's console through its pages: lists, forms with the API's own rules and
+//! French messages next to the field, CSRF, and the other roles kept out.
+
+use assidu::domain::roles::Role;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::*;
+use crate::web::{Browser, hidden};
+
+async fn admin_browser(app: &TestApp) -> Browser<'_> {
+    app.admin_token().await;
+    let mut browser = Browser::new(app);
+    let page = browser.login("admin@school.test").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
+    browser
+}
+
+/// The page as a reader sees it: the template engine escapes `/`, `'` and `&`.
+fn plain(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+async fn companies(app: &TestApp, admin: &str) -> Vec<Value> {
+    let a = app.get("/api/v1/companies", admin).await;
+    a.json()["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_admin_creates_finds_and_corrects_a_company_from_the_console() {
+    let app = spawn_app().await;
+    let mut browser = admin_browser(&app).await;
+    let admin = app.token_of("admin@school.test").await;
+
+    let index = browser.get("/console").await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert!(
+        plain(&index.html).contains("href=\"/console/companies\""),
+        "{}",
+        index.html
+    );
+    assert!(plain(&index.html).contains("Entreprises"));
+
+    let form = browser.get("/console/companies/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = hidden(&form.html, "csrf");
+    assert!(plain(&form.html).contains("<label for=\"field-siret\">SIRET"));
+
+    // A wrong SIRET and a missing address: refused, said next to each field, nothing stored.
+    let refused = browser
+        .post(
+            "/console/companies/new",
+            &[
+                ("csrf", &csrf),
+                ("legal_name", "Garage Durand"),
+                ("siret", "12345678901234"),
+                ("address", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(plain(&refused.html).contains("La fiche n'a pas été enregistrée"));
+    assert!(
+        plain(&refused.html).contains("id=\"error-siret\""),
+        "{}",
+        refused.html
+    );
+    assert!(plain(&refused.html).contains("id=\"error-address\""));
+    assert!(plain(&refused.html).contains("ce champ est obligatoire"));
+    assert!(plain(&refused.html).contains("aria-invalid=\"true\""));
+    // What was typed is kept.
+    assert!(plain(&refused.html).contains("value=\"Garage Durand\""));
+    assert!(companies(&app, &admin).await.is_empty());
+
+    // Without the form's token: refused, nothing stored.
+    let forged = browser
+        .post(
+            "/console/companies/new",
+            &[
+                ("csrf", "forged"),
+                ("legal_name", "Garage Durand"),
+                ("siret", VALID_SIRET),
+                ("address", "1 rue de la Gare, 30000 Nîmes"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(companies(&app, &admin).await.is_empty());
+
+    let created = browser
+        .post(
+            "/console/companies/new",
+            &[
+                ("csrf", &csrf),
+                ("legal_name", "Garage Durand"),
+                ("siret", VALID_SIRET),
+                ("address", "1 rue de la Gare, 30000 Nîmes"),
+                ("phone", "04 66 00 00 00"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let stored = companies(&app, &admin).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["legal_name"], "Garage Durand");
+    assert_eq!(stored[0]["address"], "1 rue de la Gare, 30000 Nîmes");
+    let id = stored[0]["id"].as_i64().unwrap();
+    let location = created.location.unwrap();
+    assert_eq!(location, format!("/console/companies/{id}?saved=1"));
+    let saved = browser.get(&location).await;
+    assert!(plain(&saved.html).contains("Fiche enregistrée."));
+    assert!(plain(&saved.html).contains("value=\"04 66 00 00 00\""));
+
+    // The same rule as the API: a second company with this SIRET is refused.
+    let twice = browser
+        .post(
+            "/console/companies/new",
+            &[
+                ("csrf", &csrf),
+                ("legal_name", "Autre"),
+                ("siret", VALID_SIRET),
+                ("address", "Ailleurs"),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(plain(&twice.html).contains("id=\"error-siret\""));
+
+    // Correction.
+    let edited = browser
+        .post(
+            &format!("/console/companies/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("legal_name", "Garage Durand & Fils"),
+                ("siret", VALID_SIRET),
+                ("address", "1 rue de la Gare, 30000 Nîmes"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.html);
+    let a = app.get(&format!("/api/v1/companies/{id}"), &admin).await;
+    assert_eq!(a.json()["legal_name"], "Garage Durand & Fils");
+    assert_eq!(a.json()["phone"], "");
+
+    // The list: search, and nothing found says so.
+    let list = browser.get("/console/companies?q=durand").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        plain(&list.html).contains("Garage Durand & Fils"),
+        "{}",
+        list.html
+    );
+    assert!(plain(&list.html).contains("1 fiche(s)"));
+    let none = browser.get("/console/companies?q=inconnu").await;
+    assert!(plain(&none.html).contains("Aucune fiche ne correspond."));
+    // A filter the resource does not have is a clear refusal.
+    let bad = browser.get("/console/companies?colour=red").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(plain(&bad.html).contains("colour"));
+}
+
+#[tokio::test]
+async fn a_contract_form_takes_euros_and_decimal_hours_and_the_lists_sort_and_page() {
+    let app = spawn_app().await;
+    let mut browser = admin_browser(&app).await;
+    let admin = app.token_of("admin@school.test").await;
+    let b = seed_basics(&app, &admin).await;
+    let student = app
+        .create(
+            &admin,
+            "/api/v1/students",
+            serde_json::json!({"last_name": "Arnaud", "first_name": "Léa", "email": "lea@student.test", "birth_date": "2002-03-04"}),
+        )
+        .await;
+    let form = browser.get("/console/contracts/new").await;
+    let csrf = hidden(&form.html, "csrf");
+    // The references are offered by name.
+    assert!(
+        plain(&form.html).contains(">Arnaud Léa</option>"),
+        "{}",
+        form.html
+    );
+    let (s, c, t, p, y, g) = (
+        student.to_string(),
+        b.company.to_string(),
+        b.tutor.to_string(),
+        b.programme.to_string(),
+        b.year.to_string(),
+        b.group.to_string(),
+    );
+    let fields = |hours: &'static str, price: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("student_id", s.clone()),
+            ("company_id", c.clone()),
+            ("tutor_id", t.clone()),
+            ("programme_id", p.clone()),
+            ("academic_year_id", y.clone()),
+            ("group_id", g.clone()),
+            ("start_date", "2025-09-01".to_owned()),
+            ("end_date", "2026-08-31".to_owned()),
+            ("place", "Nîmes".to_owned()),
+            ("planned_hours_s9", hours.to_owned()),
+            ("planned_hours_s10", "210".to_owned()),
+            ("price_s9_cents", price.to_owned()),
+            ("price_s10_cents", "3 500,00".to_owned()),
+            ("subrogation", "on".to_owned()),
+            ("opco_name", "OPCO Atlas".to_owned()),
+        ]
+    };
+    let bad = fields("beaucoup", "4 500,123");
+    let as_refs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = browser.post("/console/contracts/new", &as_refs).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        plain(&refused.html).contains("nombre d'heures attendu"),
+        "{}",
+        refused.html
+    );
+    assert!(plain(&refused.html).contains("montant en euros attendu"));
+    let good = fields("262,5", "4 500,50");
+    let as_refs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = browser.post("/console/contracts/new", &as_refs).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let id: i64 = created
+        .location
+        .unwrap()
+        .trim_start_matches("/console/contracts/")
+        .trim_end_matches("?saved=1")
+        .parse()
+        .unwrap();
+    let contract = app
+        .get(&format!("/api/v1/contracts/{id}"), &admin)
+        .await
+        .json();
+    assert_eq!(contract["planned_hours_s9"], 262.5);
+    assert_eq!(contract["price_s9_cents"], 450_050);
+    assert_eq!(contract["price_s10_cents"], 350_000);
+    assert_eq!(contract["subrogation"], true);
+    assert_eq!(contract["group_id"], b.group);
+    // Read back into the form the French way.
+    let edit = browser.get(&format!("/console/contracts/{id}")).await;
+    assert!(
+        plain(&edit.html).contains("value=\"262,5\""),
+        "{}",
+        edit.html
+    );
+    assert!(plain(&edit.html).contains("value=\"4500,50\""));
+
+    // Sorting by the start date, newest first, and the list names the student.
+    let list = browser.get("/console/contracts?sort=-start_date").await;
+    assert!(
+        plain(&list.html).contains("aria-sort=\"descending\""),
+        "{}",
+        list.html
+    );
+    assert!(plain(&list.html).contains("Arnaud Léa"));
+    assert!(plain(&list.html).contains("01/09/2025"));
+    let filtered = browser
+        .get(&format!("/console/contracts?student_id={student}"))
+        .await;
+    assert!(
+        plain(&filtered.html).contains("1 fiche(s)"),
+        "{}",
+        filtered.html
+    );
+
+    // Thirty students: two pages.
+    for i in 0..30 {
+        app.create(
+            &admin,
+            "/api/v1/students",
+            serde_json::json!({"last_name": format!("Nom{i:02}"), "first_name": "X", "email": format!("x{i}@student.test"), "birth_date": "2002-03-04"}),
+        )
+        .await;
+    }
+    let first = browser.get("/console/students?sort=last_name").await;
+    assert!(plain(&first.html).contains("page 1 / 2"), "{}", first.html);
+    assert!(plain(&first.html).contains("rel=\"next\""));
+    let second = browser.get("/console/students?sort=last_name&page=2").await;
+    assert!(plain(&second.html).contains("Nom29"));
+    assert!(!plain(&second.html).contains("Nom00"));
+}
+
+#[tokio::test]
+async fn the_console_is_forbidden_to_every_other_role_and_asks_a_stranger_to_log_in() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let b = seed_basics(&app, &admin).await;
+    app.user_token(Role::Teacher, "prof@school.test", Some(b.teacher))
+        .await;
+    app.user_token(Role::Student, "zoe@student.test", Some(b.student))
+        .await;
+    app.user_token(Role::Tutor, "tutor@company.test", Some(b.tutor))
+        .await;
+    let pages = [
+        "/console".to_owned(),
+        "/console/companies".to_owned(),
+        "/console/companies/new".to_owned(),
+        format!("/console/contracts/{}", b.contract),
+        format!("/console/sessions?group_id={}", b.group),
+    ];
+    for email in ["prof@school.test", "zoe@student.test", "tutor@company.test"] {
+        let mut browser = Browser::new(&app);
+        browser.login(email).await;
+        for page in &pages {
+            let p = browser.get(page).await;
+            assert_eq!(p.status, StatusCode::FORBIDDEN, "{email} {page}");
+            assert!(plain(&p.html).contains("lang=\"fr\""));
+            assert!(
+                plain(&p.html).contains("Cette page ne vous est pas accessible."),
+                "{}",
+                p.html
+            );
+        }
+        let home = browser.get("/").await;
+        let csrf = hidden(&home.html, "csrf");
+        let post = browser
+            .post(
+                "/console/companies/new",
+                &[
+                    ("csrf", &csrf),
+                    ("legal_name", "X"),
+                    ("siret", VALID_SIRET),
+                    ("address", "Y"),
+                ],
+            )
+            .await;
+        assert_eq!(post.status, StatusCode::FORBIDDEN, "{email}");
+    }
+    let a = app.get("/api/v1/companies", &admin).await;
+    assert_eq!(a.json()["total"], 1, "only the seeded company");
+    let mut stranger = Browser::new(&app);
+    let p = stranger.get("/console/companies").await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert!(p.location.unwrap().starts_with("/login?next="));
+}
