@@ -738,7 +738,7 @@ async fn summary_timing(server: &Server, student: &SummaryStudent) -> SummaryOut
     }
     over_http_us.sort_unstable();
 
-    let caller = assidu::auth::caller_for_token(&server.db, &student.token)
+    let caller = assidu::auth::caller_for_token(&server.db, &server.ctx.cache, &student.token)
         .await
         .expect("token lookup")
         .expect("the student's token is valid");

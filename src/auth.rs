@@ -143,10 +143,10 @@ pub async fn caller_for_token(
     token: &str,
 ) -> AppResult<Option<Caller>> {
     let hash = token_hash(token);
-    if let Some((caller, expires)) = cache.caller(&hash) {
-        if expires > Utc::now() {
-            return Ok(Some(caller));
-        }
+    if let Some((caller, expires)) = cache.caller(&hash)
+        && expires > Utc::now()
+    {
+        return Ok(Some(caller));
     }
     let sql = format!(
         "SELECT {USER_COLUMNS}, t.expires_at FROM auth_tokens t JOIN users u ON u.id = t.user_id \

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+use crate::accounts;
 use crate::app::{ApiContext, Application};
 use crate::auth;
 use crate::certificates::{self, Existing, IssueOptions, Issuer, Selection};
@@ -15,7 +16,6 @@ use crate::db_run;
 use crate::domain::certificate::CertificateKind;
 use crate::domain::roles::Role;
 use crate::domain::semester::Semester;
-use crate::domain::text;
 use crate::error::AppError;
 use crate::http::crud;
 use crate::http::years::{self, Calendars};
@@ -444,54 +444,22 @@ async fn add_user(
     name: Option<String>,
     link: Option<i64>,
 ) -> anyhow::Result<()> {
-    let email = text::email(email).map_err(|e| anyhow::anyhow!("--email : {e}"))?;
-    let exists: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT id FROM users WHERE email = $1"
-    )
-    .bind(&email)
-    .fetch_optional(pool)
-    .await)?;
-    if exists.is_some() {
-        bail!("--email : un compte existe déjà pour {email}");
-    }
-    let (link, linked_name) = match role.linked_table() {
-        None if link.is_some() => bail!("--link : un compte admin n'est lié à aucune fiche"),
-        None => (None, None),
-        Some(table) => {
-            let sql = match link {
-                Some(_) => {
-                    format!("SELECT id, first_name || ' ' || last_name FROM {table} WHERE id = $1")
-                }
-                None => format!(
-                    "SELECT id, first_name || ' ' || last_name FROM {table} WHERE email = $1"
-                ),
-            };
-            let found: Option<(i64, String)> = match link {
-                Some(id) => db_run!(db, |pool| sqlx::query_as(&sql)
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await)?,
-                None => db_run!(db, |pool| sqlx::query_as(&sql)
-                    .bind(&email)
-                    .fetch_optional(pool)
-                    .await)?,
-            };
-            match found {
-                Some((id, n)) => (Some(id), Some(n)),
-                None => match link {
-                    Some(id) => bail!("--link : aucune fiche {table} n° {id}"),
-                    None => bail!(
-                        "--link : aucune fiche {table} avec l'adresse {email} ; donnez --link ID"
-                    ),
-                },
-            }
-        }
-    };
     let (password, generated) = read_or_generate_password()?;
     auth::check_password_strength(&password).map_err(|e| anyhow::anyhow!("mot de passe : {e}"))?;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await??;
-    let display = name.or(linked_name).unwrap_or_else(|| email.clone());
-    let id = auth::create_user(db, role, &email, &display, link, &hash).await?;
+    let id = accounts::create(db, role, email, name, link, password)
+        .await
+        .map_err(|e| match e {
+            AppError::Validation(problems) => anyhow::anyhow!(
+                "{}",
+                problems
+                    .iter()
+                    .map(|p| format!("--{} : {}", p.field, p.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    let email = email.trim().to_lowercase();
     println!("compte n° {id} créé : {email} ({role})");
     if let Some(p) = generated {
         println!("mot de passe (affiché une seule fois) : {p}");

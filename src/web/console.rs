@@ -114,8 +114,6 @@ impl Console for years::Calendars {
     const LIST: &'static [&'static str] = &["name", "academic_year_id"];
     const SEARCH: &'static [&'static str] = &["name"];
     const SORTS: &'static [&'static str] = &["name"];
-    const LINKS: &'static [(&'static str, &'static str)] =
-        &[("c_calendar_picture", "/console/calendars/{id}/picture")];
 }
 
 impl Console for programmes::Programmes {
@@ -151,8 +149,6 @@ impl Console for programmes::Groups {
     const LIST: &'static [&'static str] = &["name", "academic_year_id", "calendar_id"];
     const SEARCH: &'static [&'static str] = &["name"];
     const SORTS: &'static [&'static str] = &["name"];
-    const LINKS: &'static [(&'static str, &'static str)] =
-        &[("c_timetable", "/console/groups/{id}/timetable")];
 }
 
 impl Console for parties::Companies {
@@ -256,7 +252,7 @@ impl Console for contracts::Contracts {
     ];
     const SORTS: &'static [&'static str] = &["start_date", "end_date"];
     const LINKS: &'static [(&'static str, &'static str)] =
-        &[("c_contract_page", "/console/contracts/{id}/overview")];
+        &[("c_billing", "/contracts/{id}/billing")];
 }
 
 impl Console for sessions::Sessions {
@@ -288,6 +284,7 @@ impl Console for sessions::Sessions {
 pub fn router() -> Router<ApiContext> {
     Router::new()
         .route("/console", get(index))
+        .route("/console/school", get(school_form).post(save_school))
         .merge(routes::<years::Years>())
         .merge(routes::<years::Calendars>())
         .merge(routes::<programmes::Programmes>())
@@ -337,7 +334,6 @@ const SECTIONS: &[(&str, &str)] = &[
     ("c_teachers", "/console/teachers"),
     ("c_contracts", "/console/contracts"),
     ("c_sessions", "/console/sessions"),
-    ("c_import", "/console/import"),
 ];
 
 async fn index(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
@@ -541,17 +537,15 @@ async fn check<R: Console>(
     }
 }
 
-/// Renders the form with the values typed and the problems next to their fields.
-async fn form_page<R: Console>(
-    ctx: &ApiContext,
-    viewer: &Viewer,
-    id: Option<i64>,
-    values: HashMap<String, String>,
-    problems: Vec<FieldError>,
-    status: StatusCode,
-) -> PageResult {
-    let lang = viewer.lang;
-    let choices = choices::<R>(&ctx.db).await.map_err(page_err(lang))?;
+/// The form's fields for the template, each with its value and problems, and the problems
+/// that name no field.
+fn form_fields(
+    fields: &[Field],
+    choices: &HashMap<&'static str, Vec<Choice>>,
+    values: &HashMap<String, String>,
+    problems: &[FieldError],
+    lang: Lang,
+) -> (Vec<minijinja::Value>, Vec<String>) {
     let error_of = |name: &str| {
         problems
             .iter()
@@ -560,7 +554,7 @@ async fn form_page<R: Console>(
             .collect::<Vec<_>>()
             .join(" ; ")
     };
-    let fields: Vec<_> = R::FIELDS
+    let shown: Vec<_> = fields
         .iter()
         .map(|f| {
             let value = values.get(f.name).cloned().unwrap_or_default();
@@ -602,7 +596,7 @@ async fn form_page<R: Console>(
             }
         })
         .collect();
-    let known: Vec<&str> = R::FIELDS.iter().map(|f| f.name).collect();
+    let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
     let general: Vec<String> = problems
         .iter()
         .filter(|p| {
@@ -612,6 +606,21 @@ async fn form_page<R: Console>(
         })
         .map(|p| p.message.clone())
         .collect();
+    (shown, general)
+}
+
+/// Renders the form with the values typed and the problems next to their fields.
+async fn form_page<R: Console>(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    id: Option<i64>,
+    values: HashMap<String, String>,
+    problems: Vec<FieldError>,
+    status: StatusCode,
+) -> PageResult {
+    let lang = viewer.lang;
+    let choices = choices::<R>(&ctx.db).await.map_err(page_err(lang))?;
+    let (fields, general) = form_fields(R::FIELDS, &choices, &values, &problems, lang);
     let links: Vec<_> = id
         .map(|id| {
             R::LINKS
@@ -944,6 +953,103 @@ async fn list<R: Console>(
     .await
 }
 
+/// The school profile (one record, `PUT /school` in the API).
+const SCHOOL_FIELDS: &[Field] = &[
+    req("name", Kind::Text),
+    opt("legal_entity", Kind::Text),
+    req("address", Kind::LongText),
+    opt("phone", Kind::Text),
+    req("office_email", Kind::Email),
+    opt("dreets_email", Kind::Email),
+    req("siret", Kind::Text),
+    req("ape_code", Kind::Text),
+    req("activity_number", Kind::Text),
+    opt("datadock_id", Kind::Text),
+    req("signatory_name", Kind::Text),
+    req("signatory_title", Kind::Text),
+    req("city", Kind::Text),
+];
+
+async fn school_page(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    values: HashMap<String, String>,
+    problems: Vec<FieldError>,
+    status: StatusCode,
+) -> PageResult {
+    let lang = viewer.lang;
+    let (fields, general) = form_fields(SCHOOL_FIELDS, &HashMap::new(), &values, &problems, lang);
+    show(
+        ctx,
+        viewer,
+        status,
+        "pages/console_form.html",
+        context! {
+            title => lang.text("c_school"),
+            heading => lang.text("c_school"),
+            list_url => "/console",
+            action => "/console/school",
+            fields,
+            general,
+            problem_count => problems.len(),
+            saved => problems.is_empty() && viewer.here.contains("saved=1"),
+        },
+    )
+    .await
+}
+
+async fn school_form(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
+    admin(&viewer)?;
+    let lang = viewer.lang;
+    let school = crate::http::school::load(&ctx.db)
+        .await
+        .map_err(page_err(lang))?;
+    let row = serde_json::to_value(&school)
+        .map_err(|e| WebError::new(AppError::Internal(e.into()), lang))?;
+    let values = SCHOOL_FIELDS
+        .iter()
+        .map(|f| (f.name.to_owned(), in_input(f.kind, &row[f.name])))
+        .collect();
+    school_page(&ctx, &viewer, values, Vec::new(), StatusCode::OK).await
+}
+
+async fn save_school(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    admin(&viewer)?;
+    viewer.check_csrf(csrf_of(&form))?;
+    let lang = viewer.lang;
+    let problems = match form_to_json(SCHOOL_FIELDS, &form) {
+        Err(problems) => problems,
+        Ok(body) => {
+            let bytes = serde_json::to_vec(&body)
+                .map_err(|e| WebError::new(AppError::Internal(e.into()), lang))?;
+            let checked =
+                parse_json::<crate::http::school::SchoolInput>(&bytes).and_then(|i| i.validate());
+            match checked {
+                Ok(school) => {
+                    crate::http::school::save(&ctx.db, &school)
+                        .await
+                        .map_err(page_err(lang))?;
+                    return Ok(Redirect::to("/console/school?saved=1").into_response());
+                }
+                Err(AppError::Validation(problems)) => problems,
+                Err(e) => return Err(page_err(lang)(e)),
+            }
+        }
+    };
+    school_page(
+        &ctx,
+        &viewer,
+        form_values(&form),
+        problems,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -993,6 +1099,10 @@ mod tests {
         let problems =
             form_to_json(&fields, &form(&[("hours", "beaucoup"), ("group_id", "x")])).unwrap_err();
         let named: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(named, ["name", "hours", "group_id"]);
+        // An empty required text goes to the API, which says what it lacks with the rest.
+        assert_eq!(named, ["hours", "group_id"]);
+        let problems = form_to_json(&fields, &form(&[("name", "A"), ("hours", "3")])).unwrap_err();
+        assert_eq!(problems[0].field, "group_id");
+        assert_eq!(problems[0].message, "ce champ est obligatoire");
     }
 }

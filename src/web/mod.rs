@@ -14,6 +14,7 @@ mod console;
 mod dashboard;
 mod feeds;
 mod pages;
+mod users;
 
 use std::sync::LazyLock;
 
@@ -80,6 +81,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/console_index.html",
         "pages/console_list.html",
         "pages/console_form.html",
+        "pages/console_users.html",
+        "pages/console_user_new.html",
+        "pages/console_user.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -151,6 +155,7 @@ pub fn router() -> Router<ApiContext> {
         .route("/agenda/{id}/revoke", post(feeds::revoke))
         .route("/dashboard", get(dashboard::page))
         .merge(console::router())
+        .merge(users::router())
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::http::justifications::BODY_LIMIT,
         ))

@@ -339,3 +339,238 @@ async fn the_console_is_forbidden_to_every_other_role_and_asks_a_stranger_to_log
     assert_eq!(p.status, StatusCode::SEE_OTHER);
     assert!(p.location.unwrap().starts_with("/login?next="));
 }
+
+/// The generated password shown once on the page.
+fn shown_password(html: &str) -> String {
+    let start = html
+        .find("id=\"new-password\">")
+        .expect("a password on the page")
+        + 18;
+    html[start..].split('<').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_office_manages_accounts_from_the_console() {
+    let app = spawn_app().await;
+    let mut browser = admin_browser(&app).await;
+    let admin = app.token_of("admin@school.test").await;
+    let b = seed_basics(&app, &admin).await;
+    let form = browser.get("/console/users/new").await;
+    let csrf = hidden(&form.html, "csrf");
+
+    // Bad input: named, nothing created.
+    let refused = browser
+        .post(
+            "/console/users/new",
+            &[
+                ("csrf", &csrf),
+                ("email", "pas-une-adresse"),
+                ("role", "student"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        plain(&refused.html).contains("adresse e-mail invalide"),
+        "{}",
+        refused.html
+    );
+    let refused = browser
+        .post(
+            "/console/users/new",
+            &[
+                ("csrf", &csrf),
+                ("email", "inconnu@student.test"),
+                ("role", "student"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(plain(&refused.html).contains("aucune fiche students avec l'adresse"));
+    let refused = browser
+        .post(
+            "/console/users/new",
+            &[
+                ("csrf", &csrf),
+                ("email", "x@school.test"),
+                ("role", "chef"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("id=\"error-role\""));
+
+    // The student of the seeded contract, found by email; the password is shown once.
+    let created = browser
+        .post(
+            "/console/users/new",
+            &[
+                ("csrf", &csrf),
+                ("email", "zoe@student.test"),
+                ("role", "student"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.html);
+    let password = shown_password(&created.html);
+    let login = app.login("zoe@student.test", &password).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    let token = login.json()["token"].as_str().unwrap().to_owned();
+    let me = app.get("/api/v1/me", &token).await.json();
+    assert_eq!(me["role"], "student");
+    assert_eq!(me["linked"]["id"], b.student);
+    let id = me["id"].as_i64().unwrap();
+    let page = browser.get(&format!("/console/users/{id}")).await;
+    assert!(
+        !page.html.contains("id=\"new-password\""),
+        "shown once only"
+    );
+    let list = browser.get("/console/users?q=zoe").await;
+    assert!(plain(&list.html).contains("zoe@student.test"));
+    assert!(plain(&list.html).contains("1 compte(s)"));
+
+    // Deactivated: the open session ends and logging in fails.
+    let off = browser
+        .post(
+            &format!("/console/users/{id}/active"),
+            &[("csrf", &csrf), ("active", "false")],
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/api/v1/me", &token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("zoe@student.test", &password).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let on = browser
+        .post(
+            &format!("/console/users/{id}/active"),
+            &[("csrf", &csrf), ("active", "true")],
+        )
+        .await;
+    assert_eq!(on.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.login("zoe@student.test", &password).await.status,
+        StatusCode::OK
+    );
+
+    // A reset: the old password stops working, the new one is shown once.
+    let reset = browser
+        .post(&format!("/console/users/{id}/password"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(reset.status, StatusCode::OK);
+    let fresh = shown_password(&reset.html);
+    assert_ne!(fresh, password);
+    assert_eq!(
+        app.login("zoe@student.test", &password).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("zoe@student.test", &fresh).await.status,
+        StatusCode::OK
+    );
+
+    // Another role needs a record of that role.
+    let refused = browser
+        .post(
+            &format!("/console/users/{id}/role"),
+            &[("csrf", &csrf), ("role", "tutor"), ("link", "999")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(plain(&refused.html).contains("aucune fiche tutors n° 999"));
+    let tutor = b.tutor.to_string();
+    let changed = browser
+        .post(
+            &format!("/console/users/{id}/role"),
+            &[("csrf", &csrf), ("role", "tutor"), ("link", &tutor)],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    let token = app.login("zoe@student.test", &fresh).await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = app.get("/api/v1/me", &token).await.json();
+    assert_eq!(
+        (me["role"].clone(), me["linked"]["id"].clone()),
+        (serde_json::json!("tutor"), serde_json::json!(b.tutor))
+    );
+
+    // An admin cannot lock themselves out; a forged form changes nothing.
+    let me = app.get("/api/v1/me", &admin).await.json();
+    let own = me["id"].as_i64().unwrap();
+    let refused = browser
+        .post(
+            &format!("/console/users/{own}/active"),
+            &[("csrf", &csrf), ("active", "false")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(plain(&refused.html).contains("vous ne pouvez pas désactiver votre propre compte"));
+    let forged = browser
+        .post(
+            &format!("/console/users/{id}/active"),
+            &[("csrf", "forged"), ("active", "false")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_school_profile_is_kept_from_the_console_with_the_api_rules() {
+    let app = spawn_app().await;
+    let mut browser = admin_browser(&app).await;
+    let admin = app.token_of("admin@school.test").await;
+    let empty = browser.get("/console/school").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    let csrf = hidden(&empty.html, "csrf");
+    let body = school_body();
+    let mut pairs: Vec<(String, String)> = body
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    pairs.push(("csrf".to_owned(), csrf));
+    let with = |changes: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                let v = changes
+                    .iter()
+                    .find(|(c, _)| c == k)
+                    .map_or(v.clone(), |(_, n)| (*n).to_owned());
+                (k.clone(), v)
+            })
+            .collect()
+    };
+    let bad = with(&[("ape_code", "85é2Z"), ("office_email", "")]);
+    let refs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refused = browser.post("/console/school", &refs).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("id=\"error-ape_code\""),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains("id=\"error-office_email\""));
+    assert_eq!(
+        app.get("/api/v1/school", &admin).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let good = with(&[]);
+    let refs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = browser.post("/console/school", &refs).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let school = app.get("/api/v1/school", &admin).await.json();
+    assert_eq!(school["name"], "IMT Mines Alès");
+    assert_eq!(school["siret"], "18009202500113");
+    let page = browser.get("/console/school?saved=1").await;
+    assert!(plain(&page.html).contains("value=\"IMT Mines Alès\""));
+    assert!(plain(&page.html).contains("Fiche enregistrée."));
+}

@@ -1,0 +1,398 @@
+//! User accounts in the console: list, create (the password shown once), deactivate,
+//! reactivate, reset a password, change a role.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use crate::accounts::{self, Account};
+use crate::app::ApiContext;
+use crate::auth;
+use crate::domain::roles::Role;
+use crate::domain::text::date_fr;
+use crate::error::{AppError, FieldError};
+use crate::web::console::admin;
+use crate::web::pages::{PageResult, page_err, show};
+use crate::web::{Viewer, WebError, ser};
+
+const PAGE_SIZE: i64 = 25;
+const ROLES: [Role; 4] = [Role::Admin, Role::Teacher, Role::Student, Role::Tutor];
+
+pub fn router() -> Router<ApiContext> {
+    Router::new()
+        .route("/console/users", get(list))
+        .route("/console/users/new", get(new_form).post(create))
+        .route("/console/users/{id}", get(account))
+        .route("/console/users/{id}/active", post(set_active))
+        .route("/console/users/{id}/password", post(reset_password))
+        .route("/console/users/{id}/role", post(change_role))
+}
+
+fn role_choices(viewer: &Viewer, selected: &str) -> Vec<Value> {
+    ROLES
+        .iter()
+        .map(|r| {
+            context! {
+                value => r.as_str(),
+                label => viewer.lang.text(&format!("role_{}", r.as_str())),
+                selected => r.as_str() == selected,
+            }
+        })
+        .collect()
+}
+
+fn shown(viewer: &Viewer, a: &Account) -> Value {
+    context! {
+        id => a.id,
+        email => a.email.clone(),
+        name => a.display_name.clone(),
+        role => viewer.lang.text(&format!("role_{}", a.role)),
+        active => a.active,
+        created => date_fr(a.created_at.date_naive()),
+        link => a.link,
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    role: String,
+    page: Option<i64>,
+}
+
+async fn list(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Query(query): Query<ListQuery>,
+) -> PageResult {
+    admin(&viewer)?;
+    let lang = viewer.lang;
+    let role = match query.role.as_str() {
+        "" => None,
+        r => Some(r.parse::<Role>().map_err(|e| {
+            WebError::new(AppError::Validation(vec![FieldError::new("role", e)]), lang)
+        })?),
+    };
+    let page = query.page.unwrap_or(1).max(1);
+    let (rows, total) = accounts::list(&ctx.db, &query.q, role, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .await
+        .map_err(page_err(lang))?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let link = |p: i64| {
+        let pairs = [
+            ("q", query.q.clone()),
+            ("role", query.role.clone()),
+            ("page", p.to_string()),
+        ];
+        format!(
+            "/console/users?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    };
+    let accounts: Vec<Value> = rows.iter().map(|a| shown(&viewer, a)).collect();
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/console_users.html",
+        context! {
+            accounts,
+            total,
+            page,
+            pages,
+            q => query.q.clone(),
+            roles => role_choices(&viewer, &query.role),
+            previous_url => (page > 1).then(|| link(page - 1)),
+            next_url => (page < pages).then(|| link(page + 1)),
+        },
+    )
+    .await
+}
+
+async fn new_form(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
+    admin(&viewer)?;
+    new_page(
+        &ctx,
+        &viewer,
+        &NewAccount::default(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Default, Deserialize, serde::Serialize)]
+struct NewAccount {
+    csrf: Option<String>,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    link: String,
+}
+
+fn errors_by_field(problems: &[FieldError]) -> HashMap<String, String> {
+    let mut by_field: HashMap<String, String> = HashMap::new();
+    for p in problems {
+        by_field
+            .entry(p.field.clone())
+            .and_modify(|m| {
+                m.push_str(" ; ");
+                m.push_str(&p.message);
+            })
+            .or_insert_with(|| p.message.clone());
+    }
+    by_field
+}
+
+async fn new_page(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    form: &NewAccount,
+    problems: Vec<FieldError>,
+    status: StatusCode,
+) -> PageResult {
+    show(
+        ctx,
+        viewer,
+        status,
+        "pages/console_user_new.html",
+        context! {
+            form => ser(form),
+            roles => role_choices(viewer, &form.role),
+            errors => ser(errors_by_field(&problems)),
+            problem_count => problems.len(),
+        },
+    )
+    .await
+}
+
+async fn create(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Form(form): Form<NewAccount>,
+) -> PageResult {
+    admin(&viewer)?;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let lang = viewer.lang;
+    let mut problems = Vec::new();
+    let role = form
+        .role
+        .parse::<Role>()
+        .map_err(|e| problems.push(FieldError::new("role", e)))
+        .ok();
+    let link = match form.link.trim() {
+        "" => None,
+        raw => raw
+            .parse::<i64>()
+            .map_err(|_| problems.push(FieldError::new("link", "numéro de fiche attendu")))
+            .ok(),
+    };
+    let Some(role) = role.filter(|_| problems.is_empty()) else {
+        return new_page(
+            &ctx,
+            &viewer,
+            &form,
+            problems,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let password = auth::generate_password();
+    let name = Some(form.name.clone());
+    match accounts::create(&ctx.db, role, &form.email, name, link, password.clone()).await {
+        Ok(id) => {
+            let account = accounts::find(&ctx.db, id).await.map_err(page_err(lang))?;
+            account_page(
+                &ctx,
+                &viewer,
+                &account,
+                Some(password),
+                Vec::new(),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(AppError::Validation(problems)) => {
+            new_page(
+                &ctx,
+                &viewer,
+                &form,
+                problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(page_err(lang)(e)),
+    }
+}
+
+async fn account_page(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    account: &Account,
+    password: Option<String>,
+    problems: Vec<FieldError>,
+    status: StatusCode,
+) -> PageResult {
+    let done = viewer
+        .here
+        .split_once("done=")
+        .map(|(_, d)| d.split('&').next().unwrap_or("").to_owned());
+    show(
+        ctx,
+        viewer,
+        status,
+        "pages/console_user.html",
+        context! {
+            account => shown(viewer, account),
+            roles => role_choices(viewer, &account.role),
+            password,
+            errors => ser(errors_by_field(&problems)),
+            problem_count => problems.len(),
+            done => done.map(|d| viewer.lang.text(&format!("user_done_{d}")).to_owned()),
+        },
+    )
+    .await
+}
+
+fn account_id(raw: &str, viewer: &Viewer) -> Result<i64, WebError> {
+    raw.parse()
+        .map_err(|_| WebError::new(AppError::NotFound, viewer.lang))
+}
+
+async fn account(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
+    admin(&viewer)?;
+    let id = account_id(&id, &viewer)?;
+    let account = accounts::find(&ctx.db, id)
+        .await
+        .map_err(page_err(viewer.lang))?;
+    account_page(&ctx, &viewer, &account, None, Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct ActionForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    active: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    link: String,
+}
+
+/// Checks the caller and the form, and runs `change`; a refusal is shown on the account page.
+async fn act<F, Fut>(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    raw_id: &str,
+    form: &ActionForm,
+    done: &str,
+    change: F,
+) -> PageResult
+where
+    F: FnOnce(i64, i64) -> Fut,
+    Fut: Future<Output = Result<Option<String>, AppError>>,
+{
+    admin(viewer)?;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let lang = viewer.lang;
+    let id = account_id(raw_id, viewer)?;
+    let acting = viewer.require()?.id;
+    let account = accounts::find(&ctx.db, id).await.map_err(page_err(lang))?;
+    match change(acting, id).await {
+        Ok(None) => Ok(Redirect::to(&format!("/console/users/{id}?done={done}")).into_response()),
+        Ok(Some(password)) => {
+            let account = accounts::find(&ctx.db, id).await.map_err(page_err(lang))?;
+            account_page(
+                ctx,
+                viewer,
+                &account,
+                Some(password),
+                Vec::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(AppError::Validation(problems)) => {
+            account_page(
+                ctx,
+                viewer,
+                &account,
+                None,
+                problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(page_err(lang)(e)),
+    }
+}
+
+async fn set_active(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> PageResult {
+    let active = form.active == "true";
+    let done = if active { "activated" } else { "deactivated" };
+    let db = ctx.db.clone();
+    act(&ctx, &viewer, &id, &form, done, |acting, id| async move {
+        accounts::set_active(&db, acting, id, active)
+            .await
+            .map(|()| None)
+    })
+    .await
+}
+
+async fn reset_password(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> PageResult {
+    let db = ctx.db.clone();
+    act(&ctx, &viewer, &id, &form, "password", |_, id| async move {
+        accounts::reset_password(&db, id).await.map(Some)
+    })
+    .await
+}
+
+async fn change_role(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> PageResult {
+    let role = form.role.parse::<Role>();
+    let link = match form.link.trim() {
+        "" => Ok(None),
+        raw => raw.parse::<i64>().map(Some),
+    };
+    let db = ctx.db.clone();
+    act(&ctx, &viewer, &id, &form, "role", |acting, id| async move {
+        let role = role.map_err(|e| AppError::field("role", e))?;
+        let link = link.map_err(|_| AppError::field("link", "numéro de fiche attendu"))?;
+        accounts::change_role(&db, acting, id, role, link)
+            .await
+            .map(|()| None)
+    })
+    .await
+}
