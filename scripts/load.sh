@@ -43,7 +43,7 @@ else
 fi
 bin=./target/release/assidu
 echo "== $ENGINE: generating $STUDENTS students"
-$bin demo generate --students "$STUDENTS" --year 2025-2026 --as-of "$DAY" | head -n 1
+RUST_LOG=error $bin demo generate --students "$STUDENTS" --year 2025-2026 --as-of "$DAY"
 $bin serve --bind "127.0.0.1:$PORT" >"$work/serve.log" 2>&1 &
 server=$!
 cleanup() {

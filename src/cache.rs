@@ -15,7 +15,7 @@
 
 use std::hash::Hash;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
@@ -41,7 +41,13 @@ pub struct WroteGroup(pub i64);
 struct Entry<V> {
     value: V,
     generation: Ticket,
-    stored: Instant,
+    /// Between half the time to live and all of it after the read, so that entries read
+    /// together do not all go back to the database in the same instant.
+    expires: Instant,
+    /// Set by the one request that reads it again once it has expired; the others keep
+    /// being answered from this entry meanwhile (for one more time to live at most), instead
+    /// of all asking the database the same question at once.
+    refreshing: Arc<AtomicBool>,
 }
 
 /// One kind of entry, keyed by `K`.
@@ -126,8 +132,19 @@ impl ReadCache {
             return None;
         }
         let entry = shelf.entries.get(key)?;
-        let fresh = entry.generation == self.ticket(group) && entry.stored.elapsed() < self.ttl;
-        fresh.then_some(entry.value)
+        // A write seen here is never answered from memory.
+        if entry.generation != self.ticket(group) {
+            return None;
+        }
+        let now = Instant::now();
+        if now < entry.expires {
+            return Some(entry.value);
+        }
+        let someone_reads = entry
+            .refreshing
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err();
+        (someone_reads && now < entry.expires + self.ttl).then_some(entry.value)
     }
 
     fn put<K: Eq + Hash + Clone, V: Clone>(
@@ -144,7 +161,8 @@ impl ReadCache {
                 Entry {
                     value,
                     generation: ticket,
-                    stored: Instant::now(),
+                    expires: Instant::now() + self.ttl.mul_f64(0.5 + rand::random::<f64>() / 2.0),
+                    refreshing: Arc::new(AtomicBool::new(false)),
                 },
             );
         }
@@ -276,6 +294,11 @@ mod tests {
         cache.put_sessions(cache.ticket(None), 1, None, empty());
         assert!(cache.sessions(1, None).is_some());
         std::thread::sleep(Duration::from_millis(40));
+        // Expired: the first asker reads again, the others get the old entry meanwhile…
+        assert!(cache.sessions(1, None).is_none());
+        assert!(cache.sessions(1, None).is_some());
+        // …but not for longer than one more time to live.
+        std::thread::sleep(Duration::from_millis(30));
         assert!(cache.sessions(1, None).is_none());
         let off = ReadCache::new(Duration::ZERO);
         off.put_sessions(off.ticket(None), 1, None, empty());

@@ -159,6 +159,8 @@ pub struct StudentSession {
     pub minutes_missed: Option<i64>,
     /// Its instants, worked out once: the time zone rules cost more than the counting.
     pub times: SessionTimes,
+    /// `status` and `minutes_missed` as the hour rules read them, parsed once.
+    mark: Option<(Status, i64)>,
 }
 
 impl StudentSession {
@@ -174,9 +176,20 @@ impl StudentSession {
             day,
             starts_at,
             ends_at,
+            mark: parse_mark(status.as_deref(), minutes_missed),
             status,
             minutes_missed,
             times: SessionTimes::new(day, starts_at, ends_at),
+        }
+    }
+
+    /// The same session with another mark (its instants kept).
+    pub fn with_mark(&self, status: Option<String>, minutes_missed: Option<i64>) -> Self {
+        StudentSession {
+            mark: parse_mark(status.as_deref(), minutes_missed),
+            status,
+            minutes_missed,
+            ..self.clone()
         }
     }
 
@@ -186,11 +199,7 @@ impl StudentSession {
         SessionMark {
             session_minutes: times.minutes(),
             begun: times.has_begun(now),
-            mark: self
-                .status
-                .as_deref()
-                .and_then(Status::parse)
-                .map(|st| (st, self.minutes_missed.unwrap_or(0))),
+            mark: self.mark,
         }
     }
 }
@@ -308,14 +317,16 @@ impl GroupSessions {
             .filter(|s| from <= s.day && s.day <= to)
             .map(|s| {
                 let mark = marks.and_then(|m| m.get(&s.id));
-                StudentSession {
-                    status: mark.map(|m| m.0.clone()),
-                    minutes_missed: mark.map(|m| m.1),
-                    ..s.clone()
-                }
+                s.with_mark(mark.map(|m| m.0.clone()), mark.map(|m| m.1))
             })
             .collect()
     }
+}
+
+fn parse_mark(status: Option<&str>, minutes_missed: Option<i64>) -> Option<(Status, i64)> {
+    status
+        .and_then(Status::parse)
+        .map(|st| (st, minutes_missed.unwrap_or(0)))
 }
 
 /// `id,day,starts_at,ends_at,status,minutes_missed` (the last two empty without a mark).
