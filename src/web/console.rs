@@ -114,6 +114,8 @@ impl Console for years::Calendars {
     const LIST: &'static [&'static str] = &["name", "academic_year_id"];
     const SEARCH: &'static [&'static str] = &["name"];
     const SORTS: &'static [&'static str] = &["name"];
+    const LINKS: &'static [(&'static str, &'static str)] =
+        &[("c_calendar_picture", "/console/calendars/{id}/picture")];
 }
 
 impl Console for programmes::Programmes {

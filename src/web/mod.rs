@@ -8,6 +8,7 @@
 
 mod absences;
 mod billing;
+mod calendar_page;
 mod certificates;
 mod chart;
 mod console;
@@ -84,6 +85,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/console_users.html",
         "pages/console_user_new.html",
         "pages/console_user.html",
+        "pages/console_calendar.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -156,6 +158,7 @@ pub fn router() -> Router<ApiContext> {
         .route("/dashboard", get(dashboard::page))
         .merge(console::router())
         .merge(users::router())
+        .merge(calendar_page::router())
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::http::justifications::BODY_LIMIT,
         ))

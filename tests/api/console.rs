@@ -574,3 +574,161 @@ async fn the_school_profile_is_kept_from_the_console_with_the_api_rules() {
     assert!(plain(&page.html).contains("value=\"IMT Mines Alès\""));
     assert!(plain(&page.html).contains("Fiche enregistrée."));
 }
+
+/// The kind of each day of the API's calendar between two dates.
+async fn kinds(app: &TestApp, admin: &str, calendar: i64, from: &str, to: &str) -> Vec<String> {
+    let a = app
+        .get(
+            &format!("/api/v1/calendars/{calendar}/days?from={from}&to={to}"),
+            admin,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    a.json()["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_calendar_picture_changes_a_week_and_refuses_to_strand_sessions() {
+    let app = spawn_app().await;
+    let mut browser = admin_browser(&app).await;
+    let admin = app.token_of("admin@school.test").await;
+    let b = seed_basics(&app, &admin).await;
+    let path = format!("/console/calendars/{}/picture", b.calendar);
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let html = plain(&page.html);
+    // One row per ISO week, the end of S9 and the contract's defence (27/02/2026) marked.
+    assert!(html.contains("value=\"2025-W36\""), "{html}");
+    assert!(html.contains("value=\"2026-W09\""));
+    assert!(html.contains("fin du S9 (31/12)"));
+    assert!(
+        html.contains("vendredi 27/02/2026 : école, soutenance"),
+        "{html}"
+    );
+    assert!(html.contains("lundi 13/10/2025 : entreprise"));
+    let csrf = hidden(&page.html, "csrf");
+
+    // Week 42 (company) becomes school: the API shows exactly that.
+    assert_eq!(
+        kinds(&app, &admin, b.calendar, "2025-10-13", "2025-10-17").await,
+        ["company"; 5]
+    );
+    let changed = browser
+        .post(
+            &path,
+            &[("csrf", &csrf), ("kind", "school"), ("weeks", "2025-W42")],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.html);
+    assert_eq!(
+        kinds(&app, &admin, b.calendar, "2025-10-13", "2025-10-17").await,
+        ["school"; 5]
+    );
+    let after = browser.get(&changed.location.unwrap()).await;
+    assert!(plain(&after.html).contains("5 jour(s) modifié(s)."));
+    assert!(plain(&after.html).contains("lundi 13/10/2025 : école"));
+
+    // A range works too: Monday 20 and Tuesday 21 October become holidays.
+    let changed = browser
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("kind", "holiday"),
+                ("from", "2025-10-20"),
+                ("to", "2025-10-21"),
+                ("note", "pont"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        kinds(&app, &admin, b.calendar, "2025-10-20", "2025-10-22").await,
+        ["holiday", "holiday", "company"]
+    );
+
+    // A session on 16/09/2025: its week cannot become company until it is moved.
+    let session = app
+        .create(
+            &admin,
+            "/api/v1/sessions",
+            session_body(&b, "2025-09-16", "08:30", "12:00"),
+        )
+        .await;
+    let refused = browser
+        .post(
+            &path,
+            &[("csrf", &csrf), ("kind", "company"), ("weeks", "2025-W38")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    let html = plain(&refused.html);
+    assert!(html.contains("la séance n° "), "{html}");
+    assert!(html.contains("16/09/2025"));
+    assert!(html.contains(&format!("href=\"/console/sessions/{session}\"")));
+    assert_eq!(
+        kinds(&app, &admin, b.calendar, "2025-09-15", "2025-09-19").await,
+        ["school"; 5]
+    );
+
+    // Bad input changes nothing and says why.
+    for (form, message) in [
+        (vec![("kind", "school")], "cochez au moins une semaine"),
+        (
+            vec![
+                ("kind", "school"),
+                ("from", "2027-01-04"),
+                ("to", "2027-01-08"),
+            ],
+            "hors de l'année universitaire",
+        ),
+        (
+            vec![
+                ("kind", "school"),
+                ("from", "2025-10-21"),
+                ("to", "2025-10-20"),
+            ],
+            "la fin de la période précède son début",
+        ),
+        (
+            vec![("kind", "lune"), ("weeks", "2025-W42")],
+            "type de jour inconnu",
+        ),
+    ] {
+        let mut form = form;
+        form.push(("csrf", &csrf));
+        let refused = browser.post(&path, &form).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+        assert!(
+            plain(&refused.html).contains(message),
+            "{form:?}: {}",
+            refused.html
+        );
+    }
+    let forged = browser
+        .post(
+            &path,
+            &[
+                ("csrf", "forged"),
+                ("kind", "company"),
+                ("weeks", "2025-W42"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        kinds(&app, &admin, b.calendar, "2025-10-13", "2025-10-17").await,
+        ["school"; 5]
+    );
+    // Not for teachers.
+    app.user_token(Role::Teacher, "prof@school.test", Some(b.teacher))
+        .await;
+    let mut teacher = Browser::new(&app);
+    teacher.login("prof@school.test").await;
+    assert_eq!(teacher.get(&path).await.status, StatusCode::FORBIDDEN);
+}
