@@ -151,6 +151,8 @@ impl Console for programmes::Groups {
     const LIST: &'static [&'static str] = &["name", "academic_year_id", "calendar_id"];
     const SEARCH: &'static [&'static str] = &["name"];
     const SORTS: &'static [&'static str] = &["name"];
+    const LINKS: &'static [(&'static str, &'static str)] =
+        &[("c_timetable", "/console/groups/{id}/timetable")];
 }
 
 impl Console for parties::Companies {
@@ -655,17 +657,19 @@ async fn form_page<R: Console>(
     .await
 }
 
-async fn new_form<R: Console>(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
+/// The empty form; the query string may fill fields in (the timetable's free half-days).
+async fn new_form<R: Console>(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> PageResult {
     admin(&viewer)?;
-    form_page::<R>(
-        &ctx,
-        &viewer,
-        None,
-        HashMap::new(),
-        Vec::new(),
-        StatusCode::OK,
-    )
-    .await
+    let prefilled: HashMap<String, String> =
+        form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+            .filter(|(k, _)| R::FIELDS.iter().any(|f| f.name == k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    form_page::<R>(&ctx, &viewer, None, prefilled, Vec::new(), StatusCode::OK).await
 }
 
 async fn edit_form<R: Console>(

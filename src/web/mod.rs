@@ -15,6 +15,7 @@ mod console;
 mod dashboard;
 mod feeds;
 mod pages;
+mod timetable;
 mod users;
 
 use std::sync::LazyLock;
@@ -86,6 +87,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/console_user_new.html",
         "pages/console_user.html",
         "pages/console_calendar.html",
+        "pages/console_timetable.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -159,6 +161,7 @@ pub fn router() -> Router<ApiContext> {
         .merge(console::router())
         .merge(users::router())
         .merge(calendar_page::router())
+        .merge(timetable::router())
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::http::justifications::BODY_LIMIT,
         ))

@@ -732,3 +732,143 @@ async fn the_calendar_picture_changes_a_week_and_refuses_to_strand_sessions() {
     teacher.login("prof@school.test").await;
     assert_eq!(teacher.get(&path).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_timetable_shows_the_week_by_half_day_and_a_free_half_day_takes_a_new_session() {
+    // Wednesday 17 September 2025, 10:00 in Paris.
+    let app = spawn_app_at("2025-09-17T10:00:00+02:00").await;
+    let mut browser = admin_browser(&app).await;
+    let admin = app.token_of("admin@school.test").await;
+    let b = seed_basics(&app, &admin).await;
+    let monday = app
+        .create(
+            &admin,
+            "/api/v1/sessions",
+            session_body(&b, "2025-09-15", "08:30", "12:00"),
+        )
+        .await;
+    let signed = app
+        .create(
+            &admin,
+            "/api/v1/sessions",
+            session_body(&b, "2025-09-16", "13:30", "17:00"),
+        )
+        .await;
+    let a = app
+        .put(
+            &format!("/api/v1/sessions/{signed}/attendance"),
+            &admin,
+            serde_json::json!({"marks": [{"student_id": b.student, "status": "present"}]}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let a = app
+        .post(
+            &format!("/api/v1/sessions/{signed}/attendance/sign"),
+            &admin,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    app.create(
+        &admin,
+        "/api/v1/sessions",
+        session_body(&b, "2025-09-19", "08:30", "12:00"),
+    )
+    .await;
+
+    let path = format!("/console/groups/{}/timetable?week=2025-W38", b.group);
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let html = plain(&page.html);
+    assert!(
+        html.contains("Semaine 38 (15/09/2025 – 19/09/2025)"),
+        "{html}"
+    );
+    // Monday's morning session is past and unmarked, Tuesday's signed, Friday's to come.
+    assert!(html.contains(&format!("href=\"/console/sessions/{monday}\"")));
+    assert!(html.contains("state state-to_record\">à saisir"));
+    assert!(html.contains("state state-signed\">signée"));
+    assert!(html.contains("state state-upcoming\">à venir"));
+    // The gauge: 10.5 h scheduled in S9 of the 14 h the contract plans.
+    assert!(html.contains("10,5 h sur 14 h programmées"), "{html}");
+    // Wednesday morning is free: it offers a new session, prefilled.
+    let new_url = format!(
+        "/console/sessions/new?group_id={}&day=2025-09-17&starts_at=08:30&ends_at=12:00",
+        b.group
+    );
+    assert!(html.contains(&format!("href=\"{new_url}\"")), "{html}");
+    let form = browser.get(&new_url).await;
+    let form_html = plain(&form.html);
+    assert!(form_html.contains("value=\"2025-09-17\""), "{form_html}");
+    assert!(form_html.contains("value=\"08:30\""));
+    let csrf = hidden(&form.html, "csrf");
+    let (group, module, teacher) = (
+        b.group.to_string(),
+        b.module.to_string(),
+        b.teacher.to_string(),
+    );
+    let created = browser
+        .post(
+            "/console/sessions/new",
+            &[
+                ("csrf", &csrf),
+                ("group_id", &group),
+                ("module_id", &module),
+                ("teacher_id", &teacher),
+                ("day", "2025-09-17"),
+                ("starts_at", "08:30"),
+                ("ends_at", "12:00"),
+                ("room", "B12"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let sessions = app
+        .get(
+            &format!(
+                "/api/v1/sessions?group_id={}&from=2025-09-17&to=2025-09-17",
+                b.group
+            ),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(sessions["total"], 1);
+    assert_eq!(sessions["items"][0]["room"], "B12");
+    assert_eq!(sessions["items"][0]["starts_at"], "08:30:00");
+    let page = browser.get(&path).await;
+    let html = plain(&page.html);
+    assert!(html.contains("14 h sur 14 h programmées"), "{html}");
+    assert!(!html.contains(&format!("href=\"{new_url}\"")));
+    // Moving a session onto a company day is the API's refusal, shown on the form.
+    let moved = browser
+        .post(
+            &format!("/console/sessions/{monday}"),
+            &[
+                ("csrf", &csrf),
+                ("group_id", &group),
+                ("module_id", &module),
+                ("teacher_id", &teacher),
+                ("day", "2025-10-13"),
+                ("starts_at", "08:30"),
+                ("ends_at", "12:00"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        moved.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        moved.html
+    );
+    assert!(moved.html.contains("id=\"error-day\""), "{}", moved.html);
+    // A bad week is a clear refusal.
+    let bad = browser
+        .get(&format!(
+            "/console/groups/{}/timetable?week=semaine",
+            b.group
+        ))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -1,0 +1,223 @@
+//! A group's timetable as a week grid: Monday to Friday by half-day, each session with its
+//! roll-call state and links to take or move it, a free school half-day offering a new
+//! session, and per semester the gauge of hours scheduled against hours planned.
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
+use minijinja::{Value, context};
+
+use crate::app::ApiContext;
+use crate::db::calendars;
+use crate::db_run;
+use crate::domain::calendar::DayKind;
+use crate::domain::hours::Minutes;
+use crate::domain::text::date_fr;
+use crate::error::AppError;
+use crate::http::attendance::{self, SESSION_SQL, SessionInfo, SheetState};
+use crate::http::crud;
+use crate::http::programmes::Groups;
+use crate::web::console::admin;
+use crate::web::pages::{PageResult, page_err, show};
+use crate::web::{Viewer, WebError};
+
+pub fn router() -> Router<ApiContext> {
+    Router::new().route("/console/groups/{id}/timetable", get(timetable))
+}
+
+/// Afternoon sessions start at 13:00 or later.
+fn afternoon(t: NaiveTime) -> bool {
+    t >= NaiveTime::from_hms_opt(13, 0, 0).unwrap_or_default()
+}
+
+/// The Monday of `2025-W38`, or of the week holding `day`.
+fn monday_of(week: Option<&str>, day: NaiveDate) -> Option<NaiveDate> {
+    match week {
+        Some(w) => {
+            let (y, n) = w.split_once("-W")?;
+            NaiveDate::from_isoywd_opt(y.parse().ok()?, n.parse().ok()?, Weekday::Mon)
+        }
+        None => Some(day - Duration::days(day.weekday().num_days_from_monday().into())),
+    }
+}
+
+fn week_value(monday: NaiveDate) -> String {
+    let iso = monday.iso_week();
+    format!("{}-W{:02}", iso.year(), iso.week())
+}
+
+fn hours_fr(minutes: i64) -> String {
+    Minutes(minutes).hours().to_string().replace('.', ",")
+}
+
+async fn timetable(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> PageResult {
+    admin(&viewer)?;
+    let lang = viewer.lang;
+    let err = page_err(lang);
+    let caller = viewer.require()?.clone();
+    let id: i64 = id
+        .parse()
+        .map_err(|_| WebError::new(AppError::NotFound, lang))?;
+    let group = crud::fetch::<Groups>(&ctx.db, id).await.map_err(&err)?;
+    let calendar = calendars::info(&ctx.db, group.calendar_id)
+        .await
+        .map_err(&err)?;
+    let week = query
+        .as_deref()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "week"))
+        .map(|(_, v)| v.into_owned());
+    let today = ctx
+        .clock
+        .today()
+        .clamp(calendar.starts_on, calendar.ends_on);
+    let monday = monday_of(week.as_deref(), today).ok_or_else(|| {
+        err(AppError::field(
+            "week",
+            format!(
+                "semaine attendue au format 2025-W38, reçu « {} »",
+                week.clone().unwrap_or_default()
+            ),
+        ))
+    })?;
+    let friday = monday + Duration::days(4);
+
+    let sql = format!(
+        "{SESSION_SQL} WHERE s.group_id = $1 AND s.day >= $2 AND s.day <= $3 ORDER BY s.day, s.starts_at, s.id"
+    );
+    let sessions: Vec<SessionInfo> = db_run!(&ctx.db, |pool| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(monday)
+        .bind(friday)
+        .fetch_all(pool)
+        .await)
+    .map_err(|e| err(e.into()))?;
+    let days = calendars::days(&ctx.db, group.calendar_id, monday, friday)
+        .await
+        .map_err(&err)?;
+    let mut cells: Vec<Vec<Value>> = vec![Vec::new(); 10];
+    for s in &sessions {
+        let state = attendance::sheet(&ctx, &caller, s.id)
+            .await
+            .map_err(&err)?
+            .state;
+        let state_key = match state {
+            SheetState::Upcoming => "upcoming",
+            SheetState::ToRecord => "to_record",
+            SheetState::Recorded => "recorded",
+            SheetState::Signed => "signed",
+        };
+        let slot = s.day.weekday().num_days_from_monday() as usize * 2
+            + usize::from(afternoon(s.starts_at));
+        if let Some(cell) = cells.get_mut(slot) {
+            cell.push(context! {
+                id => s.id,
+                times => format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")),
+                module => s.module_name.clone(),
+                teacher => s.teacher_name.clone(),
+                room => s.room.clone(),
+                state => state_key,
+                state_label => lang.text(&format!("state_{state_key}")),
+            });
+        }
+    }
+    let columns: Vec<Value> = (0..5)
+        .map(|i| {
+            let date = monday + Duration::days(i);
+            let kind = days.iter().find(|d| d.date == date).map(|d| d.kind);
+            let school = kind == Some(DayKind::School);
+            let halves: Vec<Value> = (0..2)
+                .map(|half| {
+                    let slot = i as usize * 2 + half;
+                    let (start, end) = if half == 0 { ("08:30", "12:00") } else { ("13:30", "17:00") };
+                    let sessions = cells[slot].clone();
+                    let new_url = (school && sessions.is_empty()).then(|| {
+                        format!("/console/sessions/new?group_id={id}&day={date}&starts_at={start}&ends_at={end}")
+                    });
+                    context! { sessions, new_url, label => lang.text(if half == 0 { "tt_morning" } else { "tt_afternoon" }) }
+                })
+                .collect();
+            context! {
+                weekday => lang.text(&format!("weekday_{i}")),
+                date => date_fr(date),
+                kind => kind.map_or("none", DayKind::as_str),
+                kind_label => lang.text(match kind {
+                    Some(DayKind::School) => "cal_school",
+                    Some(DayKind::Company) => "cal_company",
+                    Some(DayKind::Holiday) => "cal_holiday",
+                    None => "cal_undefined",
+                }),
+                halves,
+            }
+        })
+        .collect();
+
+    // The gauge: the group's sessions per semester against the hours its contracts plan
+    // (the largest, when contracts differ).
+    let s9_end =
+        NaiveDate::from_ymd_opt(calendar.starts_on.year(), 12, 31).unwrap_or(calendar.starts_on);
+    let scheduled: Vec<(NaiveDate, NaiveTime, NaiveTime)> =
+        db_run!(&ctx.db, |pool| sqlx::query_as(
+            "SELECT day, starts_at, ends_at FROM training_sessions WHERE group_id = $1"
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await)
+        .map_err(|e| err(e.into()))?;
+    let planned: (Option<i64>, Option<i64>) = db_run!(&ctx.db, |pool| sqlx::query_as(
+        "SELECT MAX(planned_minutes_s9), MAX(planned_minutes_s10) FROM contracts WHERE group_id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)
+    .map_err(|e| err(e.into()))?;
+    let minutes = |s10: bool| -> i64 {
+        scheduled
+            .iter()
+            .filter(|(d, _, _)| (*d > s9_end) == s10)
+            .map(|(_, a, b)| Minutes::between(*a, *b).0)
+            .sum()
+    };
+    let gauges: Vec<Value> = [
+        ("S9", minutes(false), planned.0),
+        ("S10", minutes(true), planned.1),
+    ]
+    .into_iter()
+    .map(|(name, done, plan)| {
+        let plan = plan.unwrap_or(0);
+        context! {
+            name,
+            scheduled => hours_fr(done),
+            planned => hours_fr(plan),
+            percent => if plan > 0 { (done * 100 / plan).min(100) } else { 0 },
+            over => plan > 0 && done > plan,
+            has_plan => plan > 0,
+        }
+    })
+    .collect();
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/console_timetable.html",
+        context! {
+            group => context! { id, name => group.name.clone() },
+            week => week_value(monday),
+            week_number => monday.iso_week().week(),
+            from => date_fr(monday),
+            to => date_fr(friday),
+            previous_url => format!("/console/groups/{id}/timetable?week={}", week_value(monday - Duration::days(7))),
+            next_url => format!("/console/groups/{id}/timetable?week={}", week_value(monday + Duration::days(7))),
+            columns,
+            gauges,
+            session_count => sessions.len(),
+        },
+    )
+    .await
+}
