@@ -69,20 +69,18 @@ fn half_day(lang: Lang, t: NaiveTime) -> &'static str {
     }
 }
 
-/// A student's attendance: semesters and every absence, late arrival and early leave.
-pub async fn student_record(
-    State(ctx): State<ApiContext>,
-    viewer: Viewer,
-    Id(id): Id,
-) -> PageResult {
-    let caller = viewer.require()?.clone();
-    let lang = viewer.lang;
-    let summary = summary::student_summary(&ctx, &caller, id, None)
-        .await
-        .map_err(page_err(lang))?;
-    let marks = reported_marks(&ctx, id).await.map_err(page_err(lang))?;
-    let lines: Vec<Value> = marks
+/// The student's absences, late arrivals and early leaves (inside `dates` when given), newest
+/// first, each with its justification, as the pages show them.
+pub(super) async fn absence_lines(
+    ctx: &ApiContext,
+    id: i64,
+    dates: Option<(NaiveDate, NaiveDate)>,
+    lang: Lang,
+) -> Result<Vec<Value>, AppError> {
+    let marks = reported_marks(ctx, id).await?;
+    Ok(marks
         .iter()
+        .filter(|m| dates.is_none_or(|(from, to)| from <= m.day && m.day <= to))
         .map(|m| {
             let status = Status::parse(&m.status).unwrap_or(Status::Absent);
             let missed = absence::missed_minutes(
@@ -98,7 +96,23 @@ pub async fn student_record(
                 justifiable => status == Status::Absent && m.justification_status.as_deref() != Some("pending"),
             }
         })
-        .collect();
+        .collect())
+}
+
+/// A student's attendance: semesters and every absence, late arrival and early leave.
+pub async fn student_record(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    let summary = summary::student_summary(&ctx, &caller, id, None)
+        .await
+        .map_err(page_err(lang))?;
+    let lines = absence_lines(&ctx, id, None, lang)
+        .await
+        .map_err(page_err(lang))?;
     let may_justify = matches!(caller.role, Role::Student | Role::Tutor | Role::Admin);
     show(
         &ctx,

@@ -255,8 +255,10 @@ impl Console for contracts::Contracts {
         "(SELECT legal_name FROM companies e WHERE e.id = contracts.company_id)",
     ];
     const SORTS: &'static [&'static str] = &["start_date", "end_date"];
-    const LINKS: &'static [(&'static str, &'static str)] =
-        &[("c_billing", "/contracts/{id}/billing")];
+    const LINKS: &'static [(&'static str, &'static str)] = &[
+        ("c_contract_page", "/console/contracts/{id}/overview"),
+        ("c_billing", "/contracts/{id}/billing"),
+    ];
 }
 
 impl Console for sessions::Sessions {

@@ -12,6 +12,7 @@ mod calendar_page;
 mod certificates;
 mod chart;
 mod console;
+mod contract_page;
 mod dashboard;
 mod feeds;
 mod pages;
@@ -88,6 +89,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/console_user.html",
         "pages/console_calendar.html",
         "pages/console_timetable.html",
+        "pages/console_contract.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -162,6 +164,7 @@ pub fn router() -> Router<ApiContext> {
         .merge(users::router())
         .merge(calendar_page::router())
         .merge(timetable::router())
+        .merge(contract_page::router())
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::http::justifications::BODY_LIMIT,
         ))

@@ -872,3 +872,69 @@ async fn the_timetable_shows_the_week_by_half_day_and_a_free_half_day_takes_a_ne
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_contract_shows_its_parties_hours_absences_and_certificates_on_one_page() {
+    let app = spawn_app_at("2025-09-17T10:00:00+02:00").await;
+    let mut browser = admin_browser(&app).await;
+    let admin = app.token_of("admin@school.test").await;
+    let b = seed_basics(&app, &admin).await;
+    assert_eq!(
+        app.put("/api/v1/school", &admin, school_body())
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let session = app
+        .create(
+            &admin,
+            "/api/v1/sessions",
+            session_body(&b, "2025-09-15", "08:30", "12:00"),
+        )
+        .await;
+    let a = app
+        .put(
+            &format!("/api/v1/sessions/{session}/attendance"),
+            &admin,
+            serde_json::json!({"marks": [{"student_id": b.student, "status": "absent"}]}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let path = format!("/console/contracts/{}/overview", b.contract);
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let html = plain(&page.html);
+    // The parties of Articles 1 and 5.
+    assert!(html.contains("IMT Mines Alès"), "{html}");
+    assert!(html.contains(&format!("href=\"/console/companies/{}\"", b.company)));
+    assert!(html.contains("(article 5)"));
+    // The semesters: 14 h planned, 3.5 h scheduled, 3.5 h absent, as bars with their figures.
+    assert!(html.contains("bar bar-planned"));
+    assert!(html.contains("14,00 h"), "{html}");
+    assert!(html.contains("3,50 h + 0,00 h excusées"));
+    // The absence, not yet justified; no certificate yet; the links.
+    assert!(html.contains("Absences et retards (1)"), "{html}");
+    assert!(html.contains("15/09/2025"));
+    assert!(html.contains("Aucun document émis."));
+    assert!(html.contains(&format!("href=\"/contracts/{}/billing\"", b.contract)));
+    assert!(html.contains(&format!("href=\"/console/groups/{}/timetable\"", b.group)));
+    let issued = app
+        .post(
+            &format!("/api/v1/students/{}/certificates", b.student),
+            &admin,
+            serde_json::json!({"semester": "S9", "kind": "attestation", "force": true, "reason": "demande de l'entreprise"}),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
+    let number = issued.json()["number"].as_str().unwrap().to_owned();
+    let page = browser.get(&path).await;
+    let html = plain(&page.html);
+    assert!(
+        html.contains(&format!("href=\"/api/v1/certificates/{number}.pdf\"")),
+        "{html}"
+    );
+    assert!(html.contains("Attestation de présence S9"));
+    // An unknown contract is the French 404 page.
+    let missing = browser.get("/console/contracts/999/overview").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,145 @@
+//! One contract on one page: the parties (Articles 1 and 5), the semesters' hours as bars,
+//! the absences with their justification, the certificates, and the links to billing and
+//! exports.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use minijinja::{Value, context};
+
+use crate::app::ApiContext;
+use crate::db_run;
+use crate::domain::text::{date_fr, euros_fr};
+use crate::error::AppError;
+use crate::http::contracts::Contracts;
+use crate::http::crud;
+use crate::http::parties::{Companies, Students, Tutors};
+use crate::http::programmes::Programmes;
+use crate::http::summary;
+use crate::web::absences::absence_lines;
+use crate::web::console::admin;
+use crate::web::pages::{PageResult, page_err, semester_rows, show};
+use crate::web::{Viewer, WebError};
+
+pub fn router() -> Router<ApiContext> {
+    Router::new().route("/console/contracts/{id}/overview", get(overview))
+}
+
+/// A bar's width in percent of the largest figure of its semester.
+fn share(value: f64, largest: f64) -> u32 {
+    if largest <= 0.0 {
+        0
+    } else {
+        ((value / largest) * 100.0).round().clamp(0.0, 100.0) as u32
+    }
+}
+
+async fn overview(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
+    admin(&viewer)?;
+    let lang = viewer.lang;
+    let err = page_err(lang);
+    let caller = viewer.require()?.clone();
+    let id: i64 = id
+        .parse()
+        .map_err(|_| WebError::new(AppError::NotFound, lang))?;
+    let contract = crud::fetch::<Contracts>(&ctx.db, id).await.map_err(&err)?;
+    let student = crud::fetch::<Students>(&ctx.db, contract.student_id)
+        .await
+        .map_err(&err)?;
+    let company = crud::fetch::<Companies>(&ctx.db, contract.company_id)
+        .await
+        .map_err(&err)?;
+    let tutor = crud::fetch::<Tutors>(&ctx.db, contract.tutor_id)
+        .await
+        .map_err(&err)?;
+    let programme = crud::fetch::<Programmes>(&ctx.db, contract.programme_id)
+        .await
+        .map_err(&err)?;
+    let school = crate::http::school::load(&ctx.db).await.map_err(&err)?;
+    let summary = summary::student_summary(&ctx, &caller, contract.student_id, Some(id))
+        .await
+        .map_err(&err)?;
+    let bars: Vec<Value> = summary
+        .semesters
+        .iter()
+        .zip(semester_rows(&summary.semesters, lang))
+        .map(|(s, row)| {
+            let largest = [
+                s.planned_hours,
+                s.scheduled_hours,
+                s.attended_hours + s.absence_hours + s.excused_hours,
+            ]
+            .into_iter()
+            .fold(0.0, f64::max);
+            context! {
+                row,
+                planned => share(s.planned_hours, largest),
+                scheduled => share(s.scheduled_hours, largest),
+                attended => share(s.attended_hours, largest),
+                absence => share(s.absence_hours + s.excused_hours, largest),
+            }
+        })
+        .collect();
+    let last_day = contract.termination_date.unwrap_or(contract.end_date);
+    let absences = absence_lines(
+        &ctx,
+        contract.student_id,
+        Some((contract.start_date, last_day)),
+        lang,
+    )
+    .await
+    .map_err(&err)?;
+    let certificates: Vec<(String, String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = db_run!(&ctx.db, |pool| sqlx::query_as(
+        "SELECT number, kind, semester, issued_at, superseded_at FROM certificates WHERE contract_id = $1 ORDER BY issued_at DESC"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await)
+    .map_err(|e| err(e.into()))?;
+    let certificates: Vec<Value> = certificates
+        .into_iter()
+        .map(|(number, kind, semester, issued, superseded)| {
+            context! {
+                kind => lang.text(&kind),
+                semester, issued => date_fr(issued.date_naive()),
+                superseded => superseded.is_some(),
+                url => format!("/api/v1/certificates/{number}.pdf"),
+                number,
+            }
+        })
+        .collect();
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/console_contract.html",
+        context! {
+            id,
+            kind => contract.kind.clone(),
+            school => school.map(|s| context! { name => s.name, address => s.address, siret => s.siret, signatory => format!("{}, {}", s.signatory_name, s.signatory_title) }),
+            company => context! { id => company.id, name => company.legal_name, siret => company.siret, address => company.address,
+                representative => format!("{} {}", company.representative_name, company.representative_role).trim().to_owned() },
+            student => context! { id => student.id, name => format!("{} {}", student.first_name, student.last_name), email => student.email,
+                birth => date_fr(student.birth_date), birth_place => student.birth_place },
+            tutor => context! { name => format!("{} {}", tutor.first_name, tutor.last_name), function => tutor.function, email => tutor.email },
+            programme => context! { name => format!("{} {}", programme.department, programme.department_name), qualification => programme.qualification, rncp => programme.rncp },
+            dates => context! { start => date_fr(contract.start_date), end => date_fr(contract.end_date),
+                defence => contract.defence_date.map(date_fr), termination => contract.termination_date.map(date_fr),
+                termination_reason => contract.termination_reason.clone() },
+            place => contract.place.clone(),
+            money => context! { s9 => euros_fr(contract.price_s9_cents), s10 => euros_fr(contract.price_s10_cents),
+                opco => contract.opco_name.clone(), subrogation => contract.subrogation },
+            group_id => contract.group_id,
+            bars,
+            absences,
+            certificates,
+        },
+    )
+    .await
+}
