@@ -340,6 +340,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("c_teachers", "/console/teachers"),
     ("c_contracts", "/console/contracts"),
     ("c_sessions", "/console/sessions"),
+    ("c_import", "/console/import"),
 ];
 
 async fn index(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {

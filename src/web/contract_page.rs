@@ -27,6 +27,15 @@ pub fn router() -> Router<ApiContext> {
     Router::new().route("/console/contracts/{id}/overview", get(overview))
 }
 
+#[derive(sqlx::FromRow)]
+struct CertificateRow {
+    number: String,
+    kind: String,
+    semester: String,
+    issued_at: DateTime<Utc>,
+    superseded_at: Option<DateTime<Utc>>,
+}
+
 /// A bar's width in percent of the largest figure of its semester.
 fn share(value: f64, largest: f64) -> u32 {
     if largest <= 0.0 {
@@ -95,7 +104,7 @@ async fn overview(
     )
     .await
     .map_err(&err)?;
-    let certificates: Vec<(String, String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = db_run!(&ctx.db, |pool| sqlx::query_as(
+    let certificates: Vec<CertificateRow> = db_run!(&ctx.db, |pool| sqlx::query_as(
         "SELECT number, kind, semester, issued_at, superseded_at FROM certificates WHERE contract_id = $1 ORDER BY issued_at DESC"
     )
     .bind(id)
@@ -104,13 +113,14 @@ async fn overview(
     .map_err(|e| err(e.into()))?;
     let certificates: Vec<Value> = certificates
         .into_iter()
-        .map(|(number, kind, semester, issued, superseded)| {
+        .map(|c| {
             context! {
-                kind => lang.text(&kind),
-                semester, issued => date_fr(issued.date_naive()),
-                superseded => superseded.is_some(),
-                url => format!("/api/v1/certificates/{number}.pdf"),
-                number,
+                kind => lang.text(&c.kind),
+                semester => c.semester,
+                issued => date_fr(c.issued_at.date_naive()),
+                superseded => c.superseded_at.is_some(),
+                url => format!("/api/v1/certificates/{}.pdf", c.number),
+                number => c.number,
             }
         })
         .collect();

@@ -15,6 +15,7 @@ mod console;
 mod contract_page;
 mod dashboard;
 mod feeds;
+mod import_page;
 mod pages;
 mod timetable;
 mod users;
@@ -90,6 +91,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/console_calendar.html",
         "pages/console_timetable.html",
         "pages/console_contract.html",
+        "pages/console_import.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -165,6 +167,7 @@ pub fn router() -> Router<ApiContext> {
         .merge(calendar_page::router())
         .merge(timetable::router())
         .merge(contract_page::router())
+        .merge(import_page::router())
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::http::justifications::BODY_LIMIT,
         ))

@@ -938,3 +938,102 @@ async fn a_contract_shows_its_parties_hours_absences_and_certificates_on_one_pag
     let missing = browser.get("/console/contracts/999/overview").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+const STUDENTS_CSV: &str = "last_name;first_name;email;birth_date;birth_place;address
+Martin;Léo;leo@student.test;06/05/2002;Alès;
+Bernard;Inès;ines@student.test;2003-11-30;Montpellier;1 rue de la Loge, 34000 Montpellier
+";
+
+async fn student_total(app: &TestApp, admin: &str) -> i64 {
+    app.get("/api/v1/students", admin).await.json()["total"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_csv_import_is_previewed_in_the_browser_then_committed_all_or_nothing() {
+    let app = spawn_app().await;
+    let mut browser = admin_browser(&app).await;
+    let admin = app.token_of("admin@school.test").await;
+    let page = browser.get("/console/import").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = hidden(&page.html, "csrf");
+    let upload = |text: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "students",
+                reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name("students.csv"),
+            )
+            .part(
+                "contracts",
+                reqwest::multipart::Part::bytes(Vec::new()).file_name(""),
+            )
+    };
+
+    // A bad line: reported with its line and column, nothing written.
+    let bad = STUDENTS_CSV.replace("ines@student.test", "ines-at-student");
+    let refused = browser
+        .post_multipart("/console/import/preview", upload(&bad))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
+    let html = plain(&refused.html);
+    assert!(html.contains("Import refusé"), "{html}");
+    assert!(
+        html.contains("students.csv, ligne 3, colonne email"),
+        "{html}"
+    );
+    assert!(html.contains("email"));
+    assert_eq!(student_total(&app, &admin).await, 0);
+
+    // The preview says what would happen and writes nothing.
+    let preview = browser
+        .post_multipart("/console/import/preview", upload(STUDENTS_CSV))
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.html);
+    let html = plain(&preview.html);
+    assert!(
+        html.contains("Aperçu : rien n'est encore enregistré."),
+        "{html}"
+    );
+    assert!(html.contains("2 création(s)"));
+    assert!(html.contains("leo@student.test"));
+    assert_eq!(student_total(&app, &admin).await, 0);
+    // Committing sends back the very same file.
+    let carried = hidden(&preview.html, "students");
+    assert!(plain(&carried).contains("Bernard;Inès"), "{carried}");
+    let committed = browser
+        .post(
+            "/console/import/commit",
+            &[("csrf", &csrf), ("students", &STUDENTS_CSV.to_owned())],
+        )
+        .await;
+    assert_eq!(committed.status, StatusCode::OK, "{}", committed.html);
+    assert!(plain(&committed.html).contains("Import enregistré."));
+    assert_eq!(student_total(&app, &admin).await, 2);
+    // Again: nothing changes.
+    let again = browser
+        .post(
+            "/console/import/commit",
+            &[("csrf", &csrf), ("students", &STUDENTS_CSV.to_owned())],
+        )
+        .await;
+    assert!(
+        plain(&again.html).contains("2 inchangé(s)"),
+        "{}",
+        again.html
+    );
+    // Without the form's token: refused.
+    let forged = browser
+        .post(
+            "/console/import/commit",
+            &[("csrf", "forged"), ("students", STUDENTS_CSV)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
