@@ -24,16 +24,16 @@ const NOW: &str = "2025-09-15T10:00:00+02:00";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// A small phone.
-const WIDTH: u32 = 360;
+pub(crate) const WIDTH: u32 = 360;
 const HEIGHT: u32 = 800;
 /// How long one page may take to show what we wait for.
 const PAGE_WAIT: Duration = Duration::from_secs(15);
 /// How long the whole browser part may take.
-const SCENARIO_LIMIT: Duration = Duration::from_secs(120);
+pub(crate) const SCENARIO_LIMIT: Duration = Duration::from_secs(120);
 const SCREENSHOT: &str = "/tmp/rollcall-360.png";
 
 /// Whether the browser is installed; panics instead of skipping when CI requires it.
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
         .into_iter()
         .filter(|p| !Path::new(p).is_file())
@@ -57,7 +57,7 @@ fn browser_available() -> bool {
 
 /// A chromedriver of our own, and the browser it starts: both are killed when this is dropped,
 /// also when the test panics.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
     /// The browser profile and chromedriver's log; removed after the processes are gone.
@@ -65,7 +65,7 @@ struct Driver {
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    pub(crate) async fn start() -> Driver {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -112,7 +112,7 @@ impl Driver {
         std::fs::read_to_string(self.dir.path().join("chromedriver.log")).unwrap_or_default()
     }
 
-    async fn browser(&self) -> Client {
+    pub(crate) async fn browser(&self) -> Client {
         let profile = self.dir.path().join("profile");
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -158,7 +158,7 @@ impl Drop for Driver {
 
 /// Waits until the browser shows `wanted` (a path, or a prefix of path and query) fully loaded, and answers
 /// the path and query; on a timeout, panics with the page's HTML.
-async fn wait_for_page(c: &Client, wanted: &str) -> String {
+pub(crate) async fn wait_for_page(c: &Client, wanted: &str) -> String {
     let deadline = Instant::now() + PAGE_WAIT;
     loop {
         let url = c.current_url().await.expect("current URL");
@@ -189,7 +189,7 @@ async fn wait_for_page(c: &Client, wanted: &str) -> String {
 }
 
 /// Finds an element, or panics with the page's HTML.
-async fn find(c: &Client, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn find(c: &Client, css: &str) -> fantoccini::elements::Element {
     match c.find(Locator::Css(css)).await {
         Ok(e) => e,
         Err(e) => {

@@ -1010,7 +1010,7 @@ async fn a_csv_import_is_previewed_in_the_browser_then_committed_all_or_nothing(
     let committed = browser
         .post(
             "/console/import/commit",
-            &[("csrf", &csrf), ("students", &STUDENTS_CSV.to_owned())],
+            &[("csrf", &csrf), ("students", STUDENTS_CSV)],
         )
         .await;
     assert_eq!(committed.status, StatusCode::OK, "{}", committed.html);
@@ -1020,7 +1020,7 @@ async fn a_csv_import_is_previewed_in_the_browser_then_committed_all_or_nothing(
     let again = browser
         .post(
             "/console/import/commit",
-            &[("csrf", &csrf), ("students", &STUDENTS_CSV.to_owned())],
+            &[("csrf", &csrf), ("students", STUDENTS_CSV)],
         )
         .await;
     assert!(

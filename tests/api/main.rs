@@ -14,6 +14,7 @@ mod calendar;
 mod certificates;
 mod cli;
 mod console;
+mod console_browser;
 mod dashboard;
 mod demo;
 mod emargement;
