@@ -297,13 +297,35 @@ async fn the_console_is_forbidden_to_every_other_role_and_asks_a_stranger_to_log
         .await;
     app.user_token(Role::Tutor, "tutor@company.test", Some(b.tutor))
         .await;
-    let pages = [
+    let mut pages = vec![
         "/console".to_owned(),
-        "/console/companies".to_owned(),
-        "/console/companies/new".to_owned(),
+        "/console/school".to_owned(),
+        "/console/users".to_owned(),
+        "/console/users/new".to_owned(),
+        "/console/users/1".to_owned(),
+        "/console/import".to_owned(),
         format!("/console/contracts/{}", b.contract),
+        format!("/console/contracts/{}/overview", b.contract),
+        format!("/console/calendars/{}/picture", b.calendar),
+        format!("/console/groups/{}/timetable", b.group),
         format!("/console/sessions?group_id={}", b.group),
     ];
+    for resource in [
+        "academic-years",
+        "calendars",
+        "programmes",
+        "modules",
+        "groups",
+        "companies",
+        "tutors",
+        "students",
+        "teachers",
+        "contracts",
+        "sessions",
+    ] {
+        pages.push(format!("/console/{resource}"));
+        pages.push(format!("/console/{resource}/new"));
+    }
     for email in ["prof@school.test", "zoe@student.test", "tutor@company.test"] {
         let mut browser = Browser::new(&app);
         browser.login(email).await;

@@ -53,6 +53,15 @@ async fn accessible(c: &Client, axe: Option<&str>, page: &str) {
         m[0].as_i64() <= m[1].as_i64(),
         "{page} scrolls sideways at {WIDTH} px: {m}"
     );
+    // `ASSIDU_SCREENSHOTS=DIR` keeps a picture of each page, to look at.
+    if let Ok(dir) = std::env::var("ASSIDU_SCREENSHOTS") {
+        let name: String = page
+            .chars()
+            .map(|ch| if ch.is_alphanumeric() { ch } else { '_' })
+            .collect();
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(format!("{dir}/{name}.png"), png).expect("write the screenshot");
+    }
     let Some(axe) = axe else { return };
     c.execute(axe, vec![]).await.expect("load axe-core");
     let found = c
@@ -247,10 +256,34 @@ async fn console_in_browser(c: &Client, app: &TestApp, b: &Basics, axe: Option<&
     type_in(c, "field-room", "B12").await;
     submit(c).await;
     saved(c, "sessions").await;
-    open(c, app, "/console/users").await;
-    accessible(c, axe, "accounts").await;
-    open(c, app, "/console/import").await;
-    accessible(c, axe, "import").await;
+    // Every other console page, at rest.
+    let mut others = vec![
+        "/console/users".to_owned(),
+        "/console/users/new".to_owned(),
+        "/console/users/1".to_owned(),
+        "/console/school".to_owned(),
+        "/console/import".to_owned(),
+        format!("/console/contracts/{contract}"),
+    ];
+    for resource in [
+        "academic-years",
+        "calendars",
+        "programmes",
+        "modules",
+        "groups",
+        "companies",
+        "tutors",
+        "students",
+        "teachers",
+        "sessions",
+    ] {
+        others.push(format!("/console/{resource}"));
+        others.push(format!("/console/{resource}/new"));
+    }
+    for page in &others {
+        open(c, app, page).await;
+        accessible(c, axe, page).await;
+    }
 }
 
 #[tokio::test]
