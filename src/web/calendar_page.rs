@@ -23,9 +23,9 @@ use crate::domain::calendar::{CalendarDay, DayKind};
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Lang;
-use crate::web::console::admin;
+use crate::web::Viewer;
+use crate::web::console::{admin_record, csrf_of, form_value};
 use crate::web::pages::{PageResult, page_err, show};
-use crate::web::{Viewer, WebError};
 
 pub fn router() -> Router<ApiContext> {
     Router::new().route("/console/calendars/{id}/picture", get(picture).post(change))
@@ -207,10 +207,7 @@ async fn picture(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    admin(&viewer)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| WebError::new(AppError::NotFound, viewer.lang))?;
+    let (_, id) = admin_record(&viewer, &id)?;
     render(&ctx, &viewer, id, Vec::new(), StatusCode::OK).await
 }
 
@@ -219,12 +216,7 @@ fn targets(
     form: &[(String, String)],
     info: &CalendarInfo,
 ) -> Result<Vec<NaiveDate>, Vec<FieldError>> {
-    let value = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .unwrap_or("")
-    };
+    let value = |name: &str| form_value(form, name);
     let mut problems = Vec::new();
     let mut dates = Vec::new();
     for (_, week) in form.iter().filter(|(k, _)| k == "weeks") {
@@ -296,17 +288,10 @@ async fn change(
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    admin(&viewer)?;
-    let csrf = form
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str());
-    viewer.check_csrf(csrf)?;
+    let (_, id) = admin_record(&viewer, &id)?;
+    viewer.check_csrf(csrf_of(&form))?;
     let lang = viewer.lang;
     let err = page_err(lang);
-    let id: i64 = id
-        .parse()
-        .map_err(|_| WebError::new(AppError::NotFound, lang))?;
     let info = calendars::info(&ctx.db, id).await.map_err(&err)?;
     let kind = form
         .iter()

@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use crate::app::ApiContext;
+use crate::auth::Caller;
 use crate::db::{Db, Value};
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
@@ -325,6 +326,24 @@ pub(super) fn admin(viewer: &Viewer) -> Result<(), WebError> {
     }
 }
 
+/// An admin looking at one record: the caller and the record's id from the path (anything
+/// but a number is simply not found).
+pub(super) fn admin_record(viewer: &Viewer, raw_id: &str) -> Result<(Caller, i64), WebError> {
+    admin(viewer)?;
+    let id = raw_id
+        .parse()
+        .map_err(|_| WebError::new(AppError::NotFound, viewer.lang))?;
+    Ok((viewer.require()?.clone(), id))
+}
+
+/// A posted field's trimmed value, empty when absent.
+pub(super) fn form_value<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
 /// The console's sections, in the order of a year's set-up.
 const SECTIONS: &[(&str, &str)] = &[
     ("c_school", "/console/school"),
@@ -462,16 +481,10 @@ fn parse_euros(raw: &str) -> Option<i64> {
 
 /// Turns the posted form into the API's JSON body; what cannot even be read is a field error.
 fn form_to_json(fields: &[Field], form: &[(String, String)]) -> Result<Json, Vec<FieldError>> {
-    let value_of = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .unwrap_or("")
-    };
     let mut body = Map::new();
     let mut problems = Vec::new();
     for f in fields {
-        let raw = value_of(f.name);
+        let raw = form_value(form, f.name);
         if let Kind::Bool = f.kind {
             body.insert(f.name.to_owned(), Json::Bool(!raw.is_empty()));
             continue;
@@ -701,7 +714,7 @@ fn form_values(form: &[(String, String)]) -> HashMap<String, String> {
     form.iter().cloned().collect()
 }
 
-fn csrf_of(form: &[(String, String)]) -> Option<&str> {
+pub(super) fn csrf_of(form: &[(String, String)]) -> Option<&str> {
     form.iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str())

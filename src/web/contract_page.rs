@@ -12,16 +12,15 @@ use minijinja::{Value, context};
 use crate::app::ApiContext;
 use crate::db_run;
 use crate::domain::text::{date_fr, euros_fr};
-use crate::error::AppError;
 use crate::http::contracts::Contracts;
 use crate::http::crud;
 use crate::http::parties::{Companies, Students, Tutors};
 use crate::http::programmes::Programmes;
 use crate::http::summary;
+use crate::web::Viewer;
 use crate::web::absences::absence_lines;
-use crate::web::console::admin;
+use crate::web::console::admin_record;
 use crate::web::pages::{PageResult, page_err, semester_rows, show};
-use crate::web::{Viewer, WebError};
 
 pub fn router() -> Router<ApiContext> {
     Router::new().route("/console/contracts/{id}/overview", get(overview))
@@ -50,13 +49,9 @@ async fn overview(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    admin(&viewer)?;
+    let (caller, id) = admin_record(&viewer, &id)?;
     let lang = viewer.lang;
     let err = page_err(lang);
-    let caller = viewer.require()?.clone();
-    let id: i64 = id
-        .parse()
-        .map_err(|_| WebError::new(AppError::NotFound, lang))?;
     let contract = crud::fetch::<Contracts>(&ctx.db, id).await.map_err(&err)?;
     let student = crud::fetch::<Students>(&ctx.db, contract.student_id)
         .await

@@ -12,7 +12,7 @@ use minijinja::{Value, context};
 use crate::app::ApiContext;
 use crate::error::{AppError, FieldError};
 use crate::import::{self, Kind, Options, Report, Source};
-use crate::web::console::admin;
+use crate::web::console::{admin, csrf_of};
 use crate::web::pages::{PageResult, page_err, show};
 use crate::web::{Viewer, ser};
 
@@ -175,11 +175,7 @@ async fn commit(
     Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
     admin(&viewer)?;
-    viewer.check_csrf(
-        form.iter()
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.as_str()),
-    )?;
+    viewer.check_csrf(csrf_of(&form))?;
     let files: Vec<(Kind, Vec<u8>)> = form
         .iter()
         .filter_map(|(k, v)| Kind::parse(k).map(|kind| (kind, v.clone().into_bytes())))

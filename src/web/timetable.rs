@@ -19,9 +19,9 @@ use crate::error::AppError;
 use crate::http::attendance::{self, SESSION_SQL, SessionInfo, SheetState};
 use crate::http::crud;
 use crate::http::programmes::Groups;
-use crate::web::console::admin;
+use crate::web::Viewer;
+use crate::web::console::admin_record;
 use crate::web::pages::{PageResult, page_err, show};
-use crate::web::{Viewer, WebError};
 
 pub fn router() -> Router<ApiContext> {
     Router::new().route("/console/groups/{id}/timetable", get(timetable))
@@ -58,13 +58,9 @@ async fn timetable(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> PageResult {
-    admin(&viewer)?;
+    let (caller, id) = admin_record(&viewer, &id)?;
     let lang = viewer.lang;
     let err = page_err(lang);
-    let caller = viewer.require()?.clone();
-    let id: i64 = id
-        .parse()
-        .map_err(|_| WebError::new(AppError::NotFound, lang))?;
     let group = crud::fetch::<Groups>(&ctx.db, id).await.map_err(&err)?;
     let calendar = calendars::info(&ctx.db, group.calendar_id)
         .await

@@ -8,6 +8,21 @@ use serde_json::Value;
 use crate::helpers::*;
 use crate::web::{Browser, hidden};
 
+/// Every resource with a list page and a form in the console.
+pub(crate) const RESOURCES: [&str; 11] = [
+    "academic-years",
+    "calendars",
+    "programmes",
+    "modules",
+    "groups",
+    "companies",
+    "tutors",
+    "students",
+    "teachers",
+    "contracts",
+    "sessions",
+];
+
 async fn admin_browser(app: &TestApp) -> Browser<'_> {
     app.admin_token().await;
     let mut browser = Browser::new(app);
@@ -310,19 +325,7 @@ async fn the_console_is_forbidden_to_every_other_role_and_asks_a_stranger_to_log
         format!("/console/groups/{}/timetable", b.group),
         format!("/console/sessions?group_id={}", b.group),
     ];
-    for resource in [
-        "academic-years",
-        "calendars",
-        "programmes",
-        "modules",
-        "groups",
-        "companies",
-        "tutors",
-        "students",
-        "teachers",
-        "contracts",
-        "sessions",
-    ] {
+    for resource in RESOURCES {
         pages.push(format!("/console/{resource}"));
         pages.push(format!("/console/{resource}/new"));
     }

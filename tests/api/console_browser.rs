@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::browser::{Driver, SCENARIO_LIMIT, WIDTH, browser_available, find, wait_for_page};
+use crate::console::RESOURCES;
 use crate::helpers::*;
 
 /// Wednesday 17 September 2025, 10:00 in Paris.
@@ -265,18 +266,7 @@ async fn console_in_browser(c: &Client, app: &TestApp, b: &Basics, axe: Option<&
         "/console/import".to_owned(),
         format!("/console/contracts/{contract}"),
     ];
-    for resource in [
-        "academic-years",
-        "calendars",
-        "programmes",
-        "modules",
-        "groups",
-        "companies",
-        "tutors",
-        "students",
-        "teachers",
-        "sessions",
-    ] {
+    for resource in RESOURCES {
         others.push(format!("/console/{resource}"));
         others.push(format!("/console/{resource}/new"));
     }
