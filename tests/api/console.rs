@@ -170,6 +170,18 @@ async fn an_admin_creates_finds_and_corrects_a_company_from_the_console() {
         list.html
     );
     assert!(plain(&list.html).contains("1 fiche(s)"));
+    // English is there too, remembered for the next pages.
+    let english = browser.get("/console/companies?lang=en").await;
+    assert_eq!(english.status, StatusCode::OK);
+    assert!(
+        plain(&english.html).contains("<h1>Companies</h1>"),
+        "{}",
+        english.html
+    );
+    assert!(plain(&english.html).contains("New record"));
+    let form = browser.get(&format!("/console/companies/{id}")).await;
+    assert!(plain(&form.html).contains("Legal name"));
+    browser.get("/console?lang=fr").await;
     let none = browser.get("/console/companies?q=inconnu").await;
     assert!(plain(&none.html).contains("Aucune fiche ne correspond."));
     // A filter the resource does not have is a clear refusal.
