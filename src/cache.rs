@@ -51,17 +51,7 @@ struct Entry<V> {
 }
 
 /// One kind of entry, keyed by `K`.
-struct Shelf<K, V> {
-    entries: quick_cache::sync::Cache<K, Entry<V>>,
-}
-
-impl<K: Eq + Hash + Clone, V: Clone> Shelf<K, V> {
-    fn new() -> Self {
-        Shelf {
-            entries: quick_cache::sync::Cache::new(CAPACITY),
-        }
-    }
-}
+type Shelf<K, V> = quick_cache::sync::Cache<K, Entry<V>>;
 
 pub struct ReadCache {
     ttl: Duration,
@@ -86,9 +76,9 @@ impl ReadCache {
             ttl,
             generation: AtomicU64::new(0),
             groups: (0..GROUP_STRIPES).map(|_| AtomicU64::new(0)).collect(),
-            callers: Shelf::new(),
-            contracts: Shelf::new(),
-            sessions: Shelf::new(),
+            callers: Shelf::new(CAPACITY),
+            contracts: Shelf::new(CAPACITY),
+            sessions: Shelf::new(CAPACITY),
         }
     }
 
@@ -122,16 +112,16 @@ impl ReadCache {
         )
     }
 
-    fn get<K: Eq + Hash + Clone, V: Clone>(
-        &self,
-        shelf: &Shelf<K, V>,
-        key: &K,
-        group: Option<i64>,
-    ) -> Option<V> {
+    fn get<K, Q, V>(&self, shelf: &Shelf<K, V>, key: &Q, group: Option<i64>) -> Option<V>
+    where
+        K: Eq + Hash + Clone,
+        Q: Hash + quick_cache::Equivalent<K> + ?Sized,
+        V: Clone,
+    {
         if !self.enabled() {
             return None;
         }
-        let entry = shelf.entries.get(key)?;
+        let entry = shelf.get(key)?;
         // A write seen here is never answered from memory.
         if entry.generation != self.ticket(group) {
             return None;
@@ -156,7 +146,7 @@ impl ReadCache {
         value: V,
     ) {
         if self.enabled() && ticket == self.ticket(group) {
-            shelf.entries.insert(
+            shelf.insert(
                 key,
                 Entry {
                     value,
@@ -169,7 +159,7 @@ impl ReadCache {
     }
 
     pub fn caller(&self, token_hash: &str) -> Option<(Caller, DateTime<Utc>)> {
-        self.get(&self.callers, &token_hash.to_owned(), None)
+        self.get(&self.callers, token_hash, None)
     }
 
     pub fn put_caller(

@@ -99,6 +99,11 @@ impl SemesterPeriod {
     }
 }
 
+/// 31 December of the year the academic year starts in: the end of S9 (Article 2).
+pub fn s9_end(academic_year_start: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(academic_year_start.year(), 12, 31).unwrap_or(academic_year_start)
+}
+
 /// Articles 2 and 3: S9 runs from the start to 31 December, S10 from 1 January to the
 /// defence; a termination cuts them short, a withdrawal before the start leaves none.
 pub fn semesters(c: &ContractDates) -> Vec<SemesterPeriod> {

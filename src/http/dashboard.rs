@@ -347,7 +347,7 @@ fn minutes_missed(len: &str) -> String {
 
 /// 31 December of the year the academic year starts in: the end of S9 (Article 2).
 fn end_of_s9(year: &AcademicYear) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year.starts_on.year(), 12, 31).unwrap_or(year.starts_on)
+    crate::domain::semester::s9_end(year.starts_on)
 }
 
 fn parse_semester(s: &str) -> AppResult<Semester> {

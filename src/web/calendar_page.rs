@@ -74,7 +74,7 @@ fn letter(kind: Option<DayKind>, lang: Lang) -> &'static str {
     }
 }
 
-fn kind_name(kind: Option<DayKind>, lang: Lang) -> &'static str {
+pub(super) fn kind_name(kind: Option<DayKind>, lang: Lang) -> &'static str {
     lang.text(match kind {
         Some(DayKind::School) => "cal_school",
         Some(DayKind::Company) => "cal_company",
@@ -86,7 +86,7 @@ fn kind_name(kind: Option<DayKind>, lang: Lang) -> &'static str {
 /// The weeks of the year, Monday to Friday, as the template draws them.
 fn weeks(info: &CalendarInfo, days: &[CalendarDay], marks: &Marks, lang: Lang) -> Vec<Value> {
     let by_day: BTreeMap<NaiveDate, &CalendarDay> = days.iter().map(|d| (d.date, d)).collect();
-    let semester_end = NaiveDate::from_ymd_opt(info.starts_on.year(), 12, 31);
+    let semester_end = Some(crate::domain::semester::s9_end(info.starts_on));
     let mut monday =
         info.starts_on - Duration::days(info.starts_on.weekday().num_days_from_monday().into());
     let mut rows = Vec::new();

@@ -538,16 +538,9 @@ async fn check<R: Console>(
     form: &[(String, String)],
     id: Option<i64>,
 ) -> AppResult<Result<crud::Columns, Vec<FieldError>>> {
-    let body = match form_to_json(R::FIELDS, form) {
-        Ok(body) => body,
-        Err(problems) => return Ok(Err(problems)),
-    };
-    let bytes = serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.into()))?;
-    let input = match parse_json::<R::Input>(&bytes) {
+    let input = match form_input::<R::Input>(R::FIELDS, form)? {
         Ok(input) => input,
-        Err(AppError::Validation(problems)) => return Ok(Err(problems)),
-        Err(AppError::BadRequest(m)) => return Ok(Err(vec![FieldError::new("body", m)])),
-        Err(e) => return Err(e),
+        Err(problems) => return Ok(Err(problems)),
     };
     match crud::validate::<R>(db, &input, id).await {
         Ok(columns) => Ok(Ok(columns)),
@@ -555,6 +548,34 @@ async fn check<R: Console>(
         Err(AppError::Conflict(m)) => Ok(Err(vec![FieldError::new("body", m)])),
         Err(e) => Err(e),
     }
+}
+
+/// The API's input read from the posted form (as its JSON body would be), or the problems
+/// by field.
+fn form_input<T: serde::de::DeserializeOwned>(
+    fields: &[Field],
+    form: &[(String, String)],
+) -> AppResult<Result<T, Vec<FieldError>>> {
+    let body = match form_to_json(fields, form) {
+        Ok(body) => body,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let bytes = serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.into()))?;
+    match parse_json::<T>(&bytes) {
+        Ok(input) => Ok(Ok(input)),
+        Err(AppError::Validation(problems)) => Ok(Err(problems)),
+        Err(AppError::BadRequest(m)) => Ok(Err(vec![FieldError::new("body", m)])),
+        Err(e) => Err(e),
+    }
+}
+
+/// A stored record's values as its form's inputs hold them.
+fn stored_values<T: Serialize>(fields: &[Field], record: &T) -> AppResult<HashMap<String, String>> {
+    let row = serde_json::to_value(record).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(fields
+        .iter()
+        .map(|f| (f.name.to_owned(), in_input(f.kind, &row[f.name])))
+        .collect())
 }
 
 /// The form's fields for the template, each with its value and problems, and the problems
@@ -693,20 +714,12 @@ async fn edit_form<R: Console>(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    admin(&viewer)?;
+    let (_, id) = admin_record(&viewer, &id)?;
     let lang = viewer.lang;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| WebError::new(AppError::NotFound, lang))?;
     let row = crud::fetch::<R>(&ctx.db, id)
         .await
         .map_err(page_err(lang))?;
-    let row = serde_json::to_value(&row)
-        .map_err(|e| WebError::new(AppError::Internal(e.into()), lang))?;
-    let values = R::FIELDS
-        .iter()
-        .map(|f| (f.name.to_owned(), in_input(f.kind, &row[f.name])))
-        .collect();
+    let values = stored_values(R::FIELDS, &row).map_err(page_err(lang))?;
     form_page::<R>(&ctx, &viewer, Some(id), values, Vec::new(), StatusCode::OK).await
 }
 
@@ -758,12 +771,9 @@ async fn update<R: Console>(
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    admin(&viewer)?;
+    let (_, id) = admin_record(&viewer, &id)?;
     viewer.check_csrf(csrf_of(&form))?;
     let lang = viewer.lang;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| WebError::new(AppError::NotFound, lang))?;
     crud::fetch::<R>(&ctx.db, id)
         .await
         .map_err(page_err(lang))?;
@@ -1026,12 +1036,7 @@ async fn school_form(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResul
     let school = crate::http::school::load(&ctx.db)
         .await
         .map_err(page_err(lang))?;
-    let row = serde_json::to_value(&school)
-        .map_err(|e| WebError::new(AppError::Internal(e.into()), lang))?;
-    let values = SCHOOL_FIELDS
-        .iter()
-        .map(|f| (f.name.to_owned(), in_input(f.kind, &row[f.name])))
-        .collect();
+    let values = stored_values(SCHOOL_FIELDS, &school).map_err(page_err(lang))?;
     school_page(&ctx, &viewer, values, Vec::new(), StatusCode::OK).await
 }
 
@@ -1043,24 +1048,18 @@ async fn save_school(
     admin(&viewer)?;
     viewer.check_csrf(csrf_of(&form))?;
     let lang = viewer.lang;
-    let problems = match form_to_json(SCHOOL_FIELDS, &form) {
-        Err(problems) => problems,
-        Ok(body) => {
-            let bytes = serde_json::to_vec(&body)
-                .map_err(|e| WebError::new(AppError::Internal(e.into()), lang))?;
-            let checked =
-                parse_json::<crate::http::school::SchoolInput>(&bytes).and_then(|i| i.validate());
-            match checked {
-                Ok(school) => {
-                    crate::http::school::save(&ctx.db, &school)
-                        .await
-                        .map_err(page_err(lang))?;
-                    return Ok(Redirect::to("/console/school?saved=1").into_response());
-                }
-                Err(AppError::Validation(problems)) => problems,
-                Err(e) => return Err(page_err(lang)(e)),
-            }
+    let checked = form_input::<crate::http::school::SchoolInput>(SCHOOL_FIELDS, &form)
+        .map_err(page_err(lang))?
+        .map(|input| input.validate());
+    let problems = match checked {
+        Err(problems) | Ok(Err(AppError::Validation(problems))) => problems,
+        Ok(Ok(school)) => {
+            crate::http::school::save(&ctx.db, &school)
+                .await
+                .map_err(page_err(lang))?;
+            return Ok(Redirect::to("/console/school?saved=1").into_response());
         }
+        Ok(Err(e)) => return Err(page_err(lang)(e)),
     };
     school_page(
         &ctx,

@@ -98,49 +98,31 @@ async fn run(
         user_id: Some(caller.id),
         now: ctx.clock.now(),
     };
-    match import::run(&ctx.db, files.clone(), &options).await {
-        Ok(report) => page(ctx, viewer, &files, Ok(Some(report)), StatusCode::OK).await,
-        Err(AppError::Validation(errors)) => {
-            page(
-                ctx,
-                viewer,
-                &files,
-                Err(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::BadLines(lines)) => {
-            let lang = viewer.lang;
-            let errors = lines
-                .into_iter()
-                .map(|l| {
-                    let at = match &l.column {
-                        Some(c) => format!(
-                            "{}.csv, {} {}, {} {c}",
-                            l.file,
-                            lang.text("imp_line_word"),
-                            l.line,
-                            lang.text("imp_column_word")
-                        ),
-                        None => {
-                            format!("{}.csv, {} {}", l.file, lang.text("imp_line_word"), l.line)
-                        }
-                    };
-                    FieldError::new(at, l.message)
-                })
-                .collect();
-            page(
-                ctx,
-                viewer,
-                &files,
-                Err(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(page_err(viewer.lang)(e)),
-    }
+    let lang = viewer.lang;
+    let errors = match import::run(&ctx.db, files.clone(), &options).await {
+        Ok(report) => return page(ctx, viewer, &files, Ok(Some(report)), StatusCode::OK).await,
+        Err(AppError::Validation(errors)) => errors,
+        // Each bad line is named by its file, line and column.
+        Err(AppError::BadLines(lines)) => lines
+            .into_iter()
+            .map(|l| {
+                let mut at = format!("{}.csv, {} {}", l.file, lang.text("imp_line_word"), l.line);
+                if let Some(c) = &l.column {
+                    at.push_str(&format!(", {} {c}", lang.text("imp_column_word")));
+                }
+                FieldError::new(at, l.message)
+            })
+            .collect(),
+        Err(e) => return Err(page_err(lang)(e)),
+    };
+    page(
+        ctx,
+        viewer,
+        &files,
+        Err(errors),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 /// The uploaded files: a dry run.

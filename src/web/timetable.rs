@@ -20,6 +20,7 @@ use crate::http::attendance::{self, SESSION_SQL, SessionInfo, SheetState};
 use crate::http::crud;
 use crate::http::programmes::Groups;
 use crate::web::Viewer;
+use crate::web::calendar_page::kind_name;
 use crate::web::console::admin_record;
 use crate::web::pages::{PageResult, page_err, show};
 
@@ -143,12 +144,7 @@ async fn timetable(
                 weekday => lang.text(&format!("weekday_{i}")),
                 date => date_fr(date),
                 kind => kind.map_or("none", DayKind::as_str),
-                kind_label => lang.text(match kind {
-                    Some(DayKind::School) => "cal_school",
-                    Some(DayKind::Company) => "cal_company",
-                    Some(DayKind::Holiday) => "cal_holiday",
-                    None => "cal_undefined",
-                }),
+                kind_label => kind_name(kind, lang),
                 halves,
             }
         })
@@ -156,8 +152,7 @@ async fn timetable(
 
     // The gauge: the group's sessions per semester against the hours its contracts plan
     // (the largest, when contracts differ).
-    let s9_end =
-        NaiveDate::from_ymd_opt(calendar.starts_on.year(), 12, 31).unwrap_or(calendar.starts_on);
+    let s9_end = crate::domain::semester::s9_end(calendar.starts_on);
     let scheduled: Vec<(NaiveDate, NaiveTime, NaiveTime)> =
         db_run!(&ctx.db, |pool| sqlx::query_as(
             "SELECT day, starts_at, ends_at FROM training_sessions WHERE group_id = $1"

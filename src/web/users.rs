@@ -18,7 +18,7 @@ use crate::auth;
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
-use crate::web::console::admin;
+use crate::web::console::{admin, admin_record};
 use crate::web::pages::{PageResult, page_err, show};
 use crate::web::{Viewer, WebError, ser};
 
@@ -268,18 +268,12 @@ async fn account_page(
     .await
 }
 
-fn account_id(raw: &str, viewer: &Viewer) -> Result<i64, WebError> {
-    raw.parse()
-        .map_err(|_| WebError::new(AppError::NotFound, viewer.lang))
-}
-
 async fn account(
     State(ctx): State<ApiContext>,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    admin(&viewer)?;
-    let id = account_id(&id, &viewer)?;
+    let (_, id) = admin_record(&viewer, &id)?;
     let account = accounts::find(&ctx.db, id)
         .await
         .map_err(page_err(viewer.lang))?;
@@ -310,11 +304,10 @@ where
     F: FnOnce(i64, i64) -> Fut,
     Fut: Future<Output = Result<Option<String>, AppError>>,
 {
-    admin(viewer)?;
+    let (acting, id) = admin_record(viewer, raw_id)?;
     viewer.check_csrf(form.csrf.as_deref())?;
     let lang = viewer.lang;
-    let id = account_id(raw_id, viewer)?;
-    let acting = viewer.require()?.id;
+    let acting = acting.id;
     let account = accounts::find(&ctx.db, id).await.map_err(page_err(lang))?;
     match change(acting, id).await {
         Ok(None) => Ok(Redirect::to(&format!("/console/users/{id}?done={done}")).into_response()),
