@@ -175,7 +175,7 @@ async fn issue_due_certificates(ctx: &ApiContext, due: DateTime<Utc>) -> anyhow:
             kinds: CertificateKind::ALL.len(),
             today: ctx.clock.today(),
         };
-        let clock = ctx.clock;
+        let clock = ctx.clock.clone();
         let report =
             certificates::issue_many(&issuer, &selection, &options, || clock.now(), |_| {}).await?;
         issued += report.issued;

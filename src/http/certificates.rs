@@ -248,7 +248,7 @@ pub async fn issue_year(
         force_reason: None,
         issued_by: Some(admin.id),
     };
-    let clock = ctx.clock;
+    let clock = ctx.clock.clone();
     Ok(certificates::issue_many(
         &Issuer::from(ctx),
         &Selection::Year { year, semester },
@@ -499,21 +499,15 @@ pub struct Verification {
     #[schema(value_type = String, example = "S9")]
     pub semester: Semester,
     pub academic_year: String,
+    /// The learner's name as printed.
     pub student: String,
-    pub company: String,
     pub school: String,
-    pub qualification: String,
-    pub period_from: NaiveDate,
-    pub period_to: NaiveDate,
-    pub planned_hours: f64,
-    pub attended_hours: f64,
-    pub excused_hours: f64,
-    pub unexcused_hours: f64,
     pub issued_on: NaiveDate,
+    /// SHA-256 of the issued file: a copy whose hash matches carries exactly these figures.
     pub sha256: String,
+    /// When it was replaced (its successor is not named: the holder of an old number is not
+    /// told the new one).
     pub superseded_on: Option<NaiveDate>,
-    /// The certificate that replaces this one.
-    pub superseded_by: Option<String>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -522,11 +516,9 @@ struct VerifyRow {
     snapshot: String,
     sha256: String,
     superseded_at: Option<DateTime<Utc>>,
-    superseded_by: Option<String>,
 }
 
-const VERIFY_SELECT: &str =
-    "SELECT number, snapshot, sha256, superseded_at, superseded_by FROM certificates";
+const VERIFY_SELECT: &str = "SELECT number, snapshot, sha256, superseded_at FROM certificates";
 
 fn verification(row: VerifyRow) -> AppResult<Verification> {
     let d = snapshot_of(&row.snapshot)?;
@@ -542,21 +534,12 @@ fn verification(row: VerifyRow) -> AppResult<Verification> {
         semester: d.semester,
         academic_year: d.training.academic_year.clone(),
         student: d.student.full_name(),
-        company: d.company.legal_name.clone(),
         school: d.school.name.clone(),
-        qualification: d.training.qualification.clone(),
-        period_from: d.period_from,
-        period_to: d.period_to,
-        planned_hours: d.hours.planned.hours(),
-        attended_hours: d.hours.attended.hours(),
-        excused_hours: d.hours.excused.hours(),
-        unexcused_hours: d.hours.unexcused.hours(),
         issued_on: d.issued_on,
         sha256: row.sha256,
         superseded_on: row
             .superseded_at
             .map(|t| t.with_timezone(&chrono_tz::Europe::Paris).date_naive()),
-        superseded_by: row.superseded_by,
         number: row.number,
     })
 }
@@ -587,7 +570,8 @@ pub async fn verify_bytes(db: &Db, bytes: &[u8]) -> AppResult<(String, Option<Ve
     Ok((sha256, row.map(verification).transpose()?))
 }
 
-/// Whether a certificate is valid or superseded, for whom, which semester and hours.
+/// Whether a certificate is valid or superseded, for whom and which semester, and the
+/// SHA-256 of the issued file: what a verifier needs, nothing more (no hours, no employer).
 ///
 /// Rôle : public (sans connexion).
 #[utoipa::path(get, path = "/verify/{number}", tag = "certificates",
