@@ -738,10 +738,15 @@ async fn summary_timing(server: &Server, student: &SummaryStudent) -> SummaryOut
     }
     over_http_us.sort_unstable();
 
-    let caller = assidu::auth::caller_for_token(&server.db, &server.ctx.cache, &student.token)
-        .await
-        .expect("token lookup")
-        .expect("the student's token is valid");
+    let caller = assidu::auth::caller_for_token(
+        &server.db,
+        &server.ctx.cache,
+        &student.token,
+        server.ctx.clock.now(),
+    )
+    .await
+    .expect("token lookup")
+    .expect("the student's token is valid");
     let mut in_process_us = Vec::with_capacity(SUMMARY_REQUESTS);
     for _ in 0..SUMMARY_REQUESTS {
         let sent = Instant::now();

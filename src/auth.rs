@@ -2,8 +2,10 @@
 //!
 //! Passwords are hashed with argon2 (PHC strings). A login token is 32 random bytes shown
 //! once to the client; only its SHA-256 is stored, with an expiry, and logout revokes it.
-//! Failed logins are counted per account and per client address in the database, so the
-//! slow-down holds across every instance sharing it.
+//! Failed logins are counted in the database (per address, per account from an address, per
+//! account: see [`crate::domain::throttle`]), so the slow-down holds across every instance.
+
+use std::net::IpAddr;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use base64::Engine;
@@ -15,17 +17,11 @@ use utoipa::ToSchema;
 
 use crate::cache::ReadCache;
 use crate::config::AuthSettings;
-use crate::db::Db;
+use crate::db::{Db, login_throttle};
 use crate::db_run;
 use crate::domain::roles::Role;
+use crate::domain::throttle::{self, Counter, MAX_PASSWORD_BYTES};
 use crate::error::{AppError, AppResult};
-
-/// Failures are forgotten after this long without a new one.
-const FAILURE_WINDOW_MINUTES: i64 = 60;
-/// A client address gets this many times the free failures of one account.
-const CLIENT_FREE_FACTOR: i64 = 4;
-/// Longest wait imposed after repeated failures.
-const MAX_DELAY_SECS: i64 = 15 * 60;
 
 /// The authenticated user of a request.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -141,10 +137,11 @@ pub async fn caller_for_token(
     db: &Db,
     cache: &ReadCache,
     token: &str,
+    now: DateTime<Utc>,
 ) -> AppResult<Option<Caller>> {
     let hash = token_hash(token);
     if let Some((caller, expires)) = cache.caller(&hash)
-        && expires > Utc::now()
+        && expires > now
     {
         return Ok(Some(caller));
     }
@@ -155,10 +152,14 @@ pub async fn caller_for_token(
     let ticket = cache.ticket(None);
     let row: Option<TokenRow> = db_run!(db, |pool| sqlx::query_as(&sql)
         .bind(&hash)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_optional(pool)
         .await)?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = row else {
+        // Revoked or expired: no other request may be answered from memory with it.
+        cache.forget_caller(&hash);
+        return Ok(None);
+    };
     let expires = row.expires_at;
     let caller = row.user.into_caller()?;
     cache.put_caller(ticket, hash, caller.clone(), expires);
@@ -181,22 +182,60 @@ pub struct LoginOutcome {
 }
 
 /// Checks the credentials and opens a token. Wrong email and wrong password answer the same.
+/// Guessing is slowed by the counters of [`crate::domain::throttle`], counted before the
+/// password is checked.
 pub async fn login(
     db: &Db,
     settings: &AuthSettings,
+    now: DateTime<Utc>,
     email: &str,
     password: &str,
-    client: &str,
+    client: IpAddr,
 ) -> AppResult<LoginOutcome> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        // Refused before any hashing: argon2 over megabytes is work an anonymous caller
+        // should not be able to order.
+        return Err(AppError::field(
+            "password",
+            format!("{MAX_PASSWORD_BYTES} octets au plus"),
+        ));
+    }
     let email = email.trim().to_lowercase();
-    let keys = [format!("account:{email}"), format!("client:{client}")];
-    // One address may hide a whole school network behind NAT: it gets more free tries.
-    let free = i64::from(settings.login_free_failures);
-    for (key, free) in keys.iter().zip([free, free * CLIENT_FREE_FACTOR]) {
-        if let Some(wait) = throttle_wait(db, key, free).await? {
-            return Err(AppError::TooManyRequests {
-                retry_after_secs: wait,
-            });
+    let client = throttle::client_key(client);
+    let now_ms = now.timestamp_millis();
+    let familiar = login_throttle::is_familiar(
+        db,
+        &email,
+        &client,
+        now_ms - throttle::FAMILIAR_DAYS * 86_400_000,
+    )
+    .await?;
+    let window_ms = throttle::FAILURE_WINDOW_SECS * 1000;
+    let free = settings.login_free_failures;
+    let too_many = |wait_ms: i64| AppError::TooManyRequests {
+        // Round up: a client told to wait 0 s would come straight back.
+        retry_after_secs: (wait_ms.max(1) as u64).div_ceil(1000),
+    };
+    // The address is counted after a wrong password only: people behind one NAT logging in
+    // together must not hold each other back.
+    let client_counter = Counter::Client.key(&email, &client);
+    let wait_ms = login_throttle::wait_ms(db, &client_counter, now_ms).await?;
+    if wait_ms > 0 {
+        return Err(too_many(wait_ms));
+    }
+    // The account is counted before the check, so that parallel guesses cannot overtake it.
+    let mut counters = vec![Counter::AccountFromClient];
+    if !familiar {
+        counters.push(Counter::Account);
+    }
+    for counter in counters {
+        let key = counter.key(&email, &client);
+        let rule = counter.back_off(free);
+        if login_throttle::count(db, &key, rule, now_ms, window_ms, true)
+            .await?
+            .is_none()
+        {
+            return Err(too_many(login_throttle::wait_ms(db, &key, now_ms).await?));
         }
     }
 
@@ -226,16 +265,18 @@ pub async fn login(
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
 
+    // The account's failure was counted before the check; the address's is now.
     let Some(user) = user.filter(|_| valid) else {
-        for key in &keys {
-            record_failure(db, key).await?;
-        }
+        let rule = Counter::Client.back_off(free);
+        login_throttle::count(db, &client_counter, rule, now_ms, window_ms, false).await?;
         return Err(AppError::Unauthorized);
     };
-    clear_failures(db, &keys[0]).await?;
+    for counter in [Counter::AccountFromClient, Counter::Account] {
+        login_throttle::clear(db, &counter.key(&email, &client)).await?;
+    }
+    login_throttle::remember_success(db, &email, &client, now_ms).await?;
 
     let token = random_secret();
-    let now = Utc::now();
     let expires_at =
         now + Duration::from_std(settings.token_ttl).map_err(|e| AppError::Internal(e.into()))?;
     let hash = token_hash(&token);
@@ -261,76 +302,14 @@ pub async fn login(
 /// An argon2 hash of a random string, verified when the email is unknown.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8GxxXBXgEmmJHjwjsvAtJ1Fa6vB6iu7q9XjhtRGmBlQ";
 
-pub async fn logout(db: &Db, token: &str) -> AppResult<()> {
+pub async fn logout(db: &Db, cache: &ReadCache, token: &str, now: DateTime<Utc>) -> AppResult<()> {
     let hash = token_hash(token);
+    cache.forget_caller(&hash);
     db_run!(db, |pool| sqlx::query(
         "UPDATE auth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL"
     )
-    .bind(Utc::now())
-    .bind(&hash)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// Seconds to wait before this key may try again, if it must wait.
-async fn throttle_wait(db: &Db, key: &str, free: i64) -> AppResult<Option<u64>> {
-    let row: Option<(i64, DateTime<Utc>)> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT failures, last_failure_at FROM login_throttle WHERE key = $1"
-    )
-    .bind(key)
-    .fetch_optional(pool)
-    .await)?;
-    let Some((failures, last)) = row else {
-        return Ok(None);
-    };
-    let delay = failure_delay_secs(failures, free);
-    let wait_ms = (last + Duration::seconds(delay) - Utc::now()).num_milliseconds();
-    // Round up: a client told to wait 0 s would come straight back.
-    Ok((delay > 0 && wait_ms > 0).then_some((wait_ms as u64).div_ceil(1000)))
-}
-
-/// Exponential back-off past the free failures: 2 s, 4 s, 8 s… up to 15 minutes.
-fn failure_delay_secs(failures: i64, free: i64) -> i64 {
-    if failures < free {
-        0
-    } else {
-        let exponent = (failures - free + 1).min(20) as u32;
-        2i64.pow(exponent).min(MAX_DELAY_SECS)
-    }
-}
-
-async fn record_failure(db: &Db, key: &str) -> AppResult<()> {
-    let now = Utc::now();
-    let previous: Option<(i64, DateTime<Utc>)> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT failures, last_failure_at FROM login_throttle WHERE key = $1"
-    )
-    .bind(key)
-    .fetch_optional(pool)
-    .await)?;
-    let failures = match previous {
-        Some((n, last)) if now - last < Duration::minutes(FAILURE_WINDOW_MINUTES) => n + 1,
-        _ => 1,
-    };
-    db_run!(db, |pool| sqlx::query(
-        "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (key) DO UPDATE SET failures = $2, last_failure_at = $3"
-    )
-    .bind(key)
-    .bind(failures)
     .bind(now)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-async fn clear_failures(db: &Db, key: &str) -> AppResult<()> {
-    db_run!(db, |pool| sqlx::query(
-        "DELETE FROM login_throttle WHERE key = $1"
-    )
-    .bind(key)
+    .bind(&hash)
     .execute(pool)
     .await
     .map(|r| r.rows_affected()))?;
@@ -382,14 +361,6 @@ mod tests {
         assert!(!verify_password("wrong", &hash));
         assert!(!verify_password("anything", DUMMY_HASH));
         assert!(argon2::PasswordHash::new(DUMMY_HASH).is_ok());
-    }
-
-    #[test]
-    fn back_off_grows_then_caps() {
-        assert_eq!(failure_delay_secs(4, 5), 0);
-        assert_eq!(failure_delay_secs(5, 5), 2);
-        assert_eq!(failure_delay_secs(8, 5), 16);
-        assert_eq!(failure_delay_secs(100, 5), MAX_DELAY_SECS);
     }
 
     #[test]

@@ -118,6 +118,23 @@ impl ReadCache {
         Q: Hash + quick_cache::Equivalent<K> + ?Sized,
         V: Clone,
     {
+        self.lookup(shelf, key, group, true)
+    }
+
+    /// An entry read under the current generation; past its expiry, given to the others
+    /// while one request reads it again only when `stale_ok`.
+    fn lookup<K, Q, V>(
+        &self,
+        shelf: &Shelf<K, V>,
+        key: &Q,
+        group: Option<i64>,
+        stale_ok: bool,
+    ) -> Option<V>
+    where
+        K: Eq + Hash + Clone,
+        Q: Hash + quick_cache::Equivalent<K> + ?Sized,
+        V: Clone,
+    {
         if !self.enabled() {
             return None;
         }
@@ -129,6 +146,9 @@ impl ReadCache {
         let now = Instant::now();
         if now < entry.expires {
             return Some(entry.value);
+        }
+        if !stale_ok {
+            return None;
         }
         let someone_reads = entry
             .refreshing
@@ -158,8 +178,15 @@ impl ReadCache {
         }
     }
 
+    /// Never past the time to live: a token revoked elsewhere must stop working within it,
+    /// so an expired entry is read again by every request until one stores it afresh.
     pub fn caller(&self, token_hash: &str) -> Option<(Caller, DateTime<Utc>)> {
-        self.get(&self.callers, token_hash, None)
+        self.lookup(&self.callers, token_hash, None, false)
+    }
+
+    /// The database no longer knows this token (revoked, expired, account deactivated).
+    pub fn forget_caller(&self, token_hash: &str) {
+        self.callers.remove(token_hash);
     }
 
     pub fn put_caller(
@@ -276,6 +303,34 @@ mod tests {
         cache.invalidate_group(7);
         cache.put_sessions(before, 1, Some(7), empty());
         assert!(cache.sessions(1, Some(7)).is_none());
+    }
+
+    fn someone() -> Caller {
+        Caller {
+            id: 1,
+            role: crate::domain::roles::Role::Tutor,
+            email: "t@example.test".to_owned(),
+            name: "T".to_owned(),
+            teacher_id: None,
+            student_id: None,
+            tutor_id: Some(1),
+            locale: "fr".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_caller_is_never_answered_past_the_time_to_live() {
+        let cache = ReadCache::new(Duration::from_millis(30));
+        let far = Utc::now() + chrono::Duration::hours(1);
+        cache.put_caller(cache.ticket(None), "h".to_owned(), someone(), far);
+        assert!(cache.caller("h").is_some());
+        std::thread::sleep(Duration::from_millis(35));
+        // Unlike the summaries' inputs, nobody keeps an expired login while another re-reads.
+        assert!(cache.caller("h").is_none());
+        assert!(cache.caller("h").is_none());
+        cache.put_caller(cache.ticket(None), "h".to_owned(), someone(), far);
+        cache.forget_caller("h");
+        assert!(cache.caller("h").is_none());
     }
 
     #[test]

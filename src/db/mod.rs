@@ -7,6 +7,8 @@
 //! on purpose: it has no chrono types.
 
 pub mod calendars;
+pub mod contracts;
+pub mod login_throttle;
 pub mod values;
 
 use std::str::FromStr;

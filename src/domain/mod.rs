@@ -7,10 +7,12 @@ pub mod calendar;
 pub mod certificate;
 pub mod feed;
 pub mod hours;
+pub mod reach;
 pub mod roles;
 pub mod semester;
 pub mod siret;
 pub mod text;
+pub mod throttle;
 
 use chrono::NaiveDate;
 

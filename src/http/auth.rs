@@ -40,7 +40,15 @@ pub async fn login(
     ApiJson(input): ApiJson<LoginInput>,
 ) -> AppResult<Json<LoginOutcome>> {
     let client = client_address(&headers, peer, ctx.auth.trust_forwarded_for);
-    let outcome = auth::login(&ctx.db, &ctx.auth, &input.email, &input.password, &client).await?;
+    let outcome = auth::login(
+        &ctx.db,
+        &ctx.auth,
+        ctx.clock.now(),
+        &input.email,
+        &input.password,
+        client,
+    )
+    .await?;
     Ok(Json(outcome))
 }
 
@@ -49,7 +57,7 @@ pub(crate) fn client_address(
     headers: &HeaderMap,
     peer: SocketAddr,
     trust_forwarded_for: bool,
-) -> String {
+) -> std::net::IpAddr {
     let forwarded = trust_forwarded_for
         .then(|| {
             headers
@@ -62,7 +70,7 @@ pub(crate) fn client_address(
         })
         .flatten()
         .and_then(|v| v.parse::<std::net::IpAddr>().ok());
-    forwarded.unwrap_or(peer.ip()).to_string()
+    forwarded.unwrap_or(peer.ip())
 }
 
 /// Revokes the token of this request.
@@ -82,7 +90,7 @@ pub async fn logout(
         .and_then(|v| v.get(7..))
         .map(str::trim)
         .unwrap_or_default();
-    auth::logout(&ctx.db, token).await?;
+    auth::logout(&ctx.db, &ctx.cache, token, ctx.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -143,9 +151,15 @@ mod tests {
             "x-forwarded-for",
             "203.0.113.9, 198.51.100.7".parse().unwrap(),
         );
-        assert_eq!(client_address(&headers, peer, false), "10.0.0.1");
-        assert_eq!(client_address(&headers, peer, true), "198.51.100.7");
+        assert_eq!(
+            client_address(&headers, peer, false).to_string(),
+            "10.0.0.1"
+        );
+        assert_eq!(
+            client_address(&headers, peer, true).to_string(),
+            "198.51.100.7"
+        );
         headers.insert("x-forwarded-for", "garbage".parse().unwrap());
-        assert_eq!(client_address(&headers, peer, true), "10.0.0.1");
+        assert_eq!(client_address(&headers, peer, true).to_string(), "10.0.0.1");
     }
 }

@@ -135,7 +135,7 @@ impl FromRequestParts<ApiContext> for Caller {
                     .flatten()
             })
             .ok_or(AppError::Unauthorized)?;
-        auth::caller_for_token(&ctx.db, &ctx.cache, &token)
+        auth::caller_for_token(&ctx.db, &ctx.cache, &token, ctx.clock.now())
             .await?
             .ok_or(AppError::Unauthorized)
     }

@@ -838,18 +838,10 @@ async fn summaries_and_tokens_are_read_from_memory_briefly_and_writes_here_show_
 
     // Another instance with a short time to live: a change it did not make (here straight in
     // the database, as another instance's would be) shows once that time has passed.
-    let other = spawn_configured_on(
-        &s.app.database(),
-        TestConfig {
-            attendance: assidu::config::AttendanceSettings {
-                read_cache_ttl: std::time::Duration::from_millis(400),
-                ..Default::default()
-            },
-            worker: false,
-            ..TestConfig::default().at(NOW)
-        },
-    )
-    .await;
+    let mut config = TestConfig::default().at(NOW);
+    config.attendance.read_cache_ttl = std::time::Duration::from_millis(400);
+    config.worker = false;
+    let other = spawn_configured_on(&s.app.database(), config).await;
     assert_eq!(
         first_semester(&other, &path, &s.student).await["absence_hours"],
         3.5

@@ -72,7 +72,7 @@ async fn repeated_failures_are_slowed_down() {
     assert!(slowed.headers.contains_key("retry-after"));
     assert_eq!(slowed.json()["error"], "too_many_requests");
     // The right password works again once the wait is over.
-    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    app.ctx.clock.advance(chrono::Duration::milliseconds(2100));
     assert_eq!(
         app.login("admin@school.test", PASSWORD).await.status,
         StatusCode::OK
@@ -88,7 +88,7 @@ async fn tokens_expire() {
     .await;
     let token = app.admin_token().await;
     assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::OK);
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    app.ctx.clock.advance(chrono::Duration::milliseconds(1500));
     assert_eq!(
         app.get("/api/v1/me", &token).await.status,
         StatusCode::UNAUTHORIZED
@@ -158,4 +158,231 @@ async fn one_address_trying_many_accounts_is_slowed_down_too() {
     }
     let a = app.login("admin@school.test", PASSWORD).await;
     assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{}", a.text);
+}
+
+/// Logs in through a trusted proxy that saw `address`.
+async fn login_from(app: &TestApp, email: &str, password: &str, address: &str) -> Answer {
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", address)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("request sent");
+    Answer {
+        status: res.status(),
+        headers: res.headers().clone(),
+        text: res.text().await.expect("body"),
+    }
+}
+
+async fn behind_a_proxy() -> TestApp {
+    let app = spawn_app_with(AuthSettings {
+        trust_forwarded_for: true,
+        ..AuthSettings::default()
+    })
+    .await;
+    app.admin_token().await;
+    app
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_one_by_one() {
+    let app = behind_a_proxy().await;
+    // 150 guesses at once from one address: the count is taken before each password is
+    // checked, so exactly the free failures (5) reach the check.
+    let guesses = (0..150).map(|n| {
+        let app = &app;
+        async move {
+            login_from(
+                app,
+                "admin@school.test",
+                &format!("guess {n}"),
+                "203.0.113.7",
+            )
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (5, 145));
+    assert!(
+        answers
+            .iter()
+            .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+            .all(|a| a.headers.contains_key("retry-after"))
+    );
+    // The guesser's address stays locked, even with the right password.
+    let again = login_from(&app, "admin@school.test", PASSWORD, "203.0.113.7").await;
+    assert_eq!(
+        again.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        again.text
+    );
+}
+
+#[tokio::test]
+async fn the_right_password_from_another_address_gets_in_while_a_guesser_is_locked() {
+    let app = behind_a_proxy().await;
+    let guesser = async {
+        let guesses =
+            (0..150).map(|n| {
+                let app = &app;
+                async move {
+                    login_from(app, "admin@school.test", &format!("g{n}"), "198.51.100.66").await
+                }
+            });
+        futures_util::future::join_all(guesses).await
+    };
+    let owner = async {
+        // Meanwhile, from the office.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        login_from(&app, "admin@school.test", PASSWORD, "192.0.2.10").await
+    };
+    let (guesses, owner) = tokio::join!(guesser, owner);
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.text);
+    assert!(
+        guesses
+            .iter()
+            .any(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+    );
+    let after = login_from(&app, "admin@school.test", PASSWORD, "192.0.2.11").await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+}
+
+#[tokio::test]
+async fn one_wrong_guess_every_quarter_hour_never_locks_the_owner_out() {
+    let app = behind_a_proxy().await;
+    // The owner's usual place.
+    let usual = login_from(&app, "admin@school.test", PASSWORD, "192.0.2.10").await;
+    assert_eq!(usual.status, StatusCode::OK, "{}", usual.text);
+    // A slow guesser from ever new addresses, for a day: every guess is checked (no address
+    // or account-from-address lock is reached), the account-wide count keeps growing.
+    for n in 0..96 {
+        let guess = login_from(
+            &app,
+            "admin@school.test",
+            "not it",
+            &format!("10.9.{}.{}", n / 200, n % 200 + 1),
+        )
+        .await;
+        assert_eq!(
+            guess.status,
+            StatusCode::UNAUTHORIZED,
+            "guess {n}: {}",
+            guess.text
+        );
+        app.ctx.clock.advance(chrono::Duration::minutes(15));
+    }
+    // Right after a guess, a new address waits a bounded minute at most…
+    let guess = login_from(&app, "admin@school.test", "not it", "10.9.9.9").await;
+    assert_eq!(guess.status, StatusCode::UNAUTHORIZED);
+    let fresh = login_from(&app, "admin@school.test", PASSWORD, "192.0.2.99").await;
+    assert_eq!(
+        fresh.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        fresh.text
+    );
+    let wait: u64 = fresh.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "waits {wait} s");
+    // …while the usual place gets in at once…
+    let usual = login_from(&app, "admin@school.test", PASSWORD, "192.0.2.10").await;
+    assert_eq!(usual.status, StatusCode::OK, "{}", usual.text);
+    // …and the right password cleared the account: the new address gets in too.
+    let fresh = login_from(&app, "admin@school.test", PASSWORD, "192.0.2.99").await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.text);
+    // However fast the guesses came, the wait stays bounded by a minute.
+    for n in 0..20 {
+        let guess = login_from(
+            &app,
+            "admin@school.test",
+            "not it",
+            &format!("10.8.0.{}", n + 1),
+        )
+        .await;
+        assert_eq!(
+            guess.status,
+            StatusCode::UNAUTHORIZED,
+            "guess {n}: {}",
+            guess.text
+        );
+        app.ctx.clock.advance(chrono::Duration::seconds(61));
+    }
+    let guess = login_from(&app, "admin@school.test", "not it", "10.8.1.1").await;
+    assert_eq!(guess.status, StatusCode::UNAUTHORIZED);
+    let fresh = login_from(&app, "admin@school.test", PASSWORD, "192.0.2.200").await;
+    assert_eq!(
+        fresh.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        fresh.text
+    );
+    app.ctx.clock.advance(chrono::Duration::seconds(61));
+    let fresh = login_from(&app, "admin@school.test", PASSWORD, "192.0.2.200").await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.text);
+}
+
+#[tokio::test]
+async fn a_class_behind_one_address_logs_in_together() {
+    let app = behind_a_proxy().await;
+    let hash = assidu::auth::hash_password(PASSWORD).unwrap();
+    for n in 0..30 {
+        let email = format!("eleve{n}@school.test");
+        assidu::auth::create_user(&app.db, Role::Admin, &email, &email, None, &hash)
+            .await
+            .unwrap();
+    }
+    let logins = (0..30).map(|n| {
+        let app = &app;
+        async move {
+            login_from(
+                app,
+                &format!("eleve{n}@school.test"),
+                PASSWORD,
+                "192.0.2.50",
+            )
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(logins).await;
+    assert!(answers.iter().all(|a| a.status == StatusCode::OK));
+}
+
+#[tokio::test]
+async fn oversized_passwords_are_refused_before_hashing() {
+    let app = spawn_app().await;
+    app.admin_token().await;
+    let long = "x".repeat(1025);
+    let started = std::time::Instant::now();
+    let a = app.login("admin@school.test", &long).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
+    assert_eq!(a.fields(), vec!["password"]);
+    assert!(started.elapsed() < std::time::Duration::from_millis(500));
+    // A page form carrying a megabyte is stopped by the body limit, before anything else.
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "email=admin%40school.test&password={}",
+            "y".repeat(1 << 20)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
