@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::pages::{PageResult, page_err, semester_rows, show};
 use super::{Viewer, WebError};
+use crate::access;
 use crate::app::ApiContext;
 use crate::db_run;
 use crate::domain::absence::{self, Mark};
@@ -69,18 +70,18 @@ fn half_day(lang: Lang, t: NaiveTime) -> &'static str {
     }
 }
 
-/// The student's absences, late arrivals and early leaves (inside `dates` when given), newest
+/// The student's absences, late arrivals and early leaves on the days `shown` keeps, newest
 /// first, each with its justification, as the pages show them.
 pub(super) async fn absence_lines(
     ctx: &ApiContext,
     id: i64,
-    dates: Option<(NaiveDate, NaiveDate)>,
+    shown: &(dyn Fn(NaiveDate) -> bool + Sync),
     lang: Lang,
 ) -> Result<Vec<Value>, AppError> {
     let marks = reported_marks(ctx, id).await?;
     Ok(marks
         .iter()
-        .filter(|m| dates.is_none_or(|(from, to)| from <= m.day && m.day <= to))
+        .filter(|m| shown(m.day))
         .map(|m| {
             let status = Status::parse(&m.status).unwrap_or(Status::Absent);
             let missed = absence::missed_minutes(
@@ -110,7 +111,11 @@ pub async fn student_record(
     let summary = summary::student_summary(&ctx, &caller, id, None)
         .await
         .map_err(page_err(lang))?;
-    let lines = absence_lines(&ctx, id, None, lang)
+    // A tutor sees the days of their own contracts only.
+    let reach = access::reach(&ctx.db, &caller)
+        .await
+        .map_err(page_err(lang))?;
+    let lines = absence_lines(&ctx, id, &|day| reach.covers(id, day), lang)
         .await
         .map_err(page_err(lang))?;
     let may_justify = matches!(caller.role, Role::Student | Role::Tutor | Role::Admin);
@@ -154,8 +159,12 @@ async fn new_page(
         .await
         .map_err(page_err(lang))?;
     let marks = reported_marks(ctx, student).await.map_err(page_err(lang))?;
+    let reach = access::reach(&ctx.db, &caller)
+        .await
+        .map_err(page_err(lang))?;
     let absences: Vec<Value> = marks
         .iter()
+        .filter(|m| reach.covers(student, m.day))
         .filter(|m| m.status == "absent" && m.justification_status.as_deref() != Some("pending"))
         .map(|m| {
             context! {
@@ -417,7 +426,7 @@ pub async fn mails(
         return Err(WebError::new(AppError::Forbidden, lang));
     }
     let status = q.status.filter(|s| !s.is_empty() && s != "all");
-    let page = q.page.unwrap_or(0).max(0);
+    let page = super::page_number(q.page, 0).map_err(page_err(lang))?;
     let log = mail_log::list(
         &ctx,
         &MailQuery {

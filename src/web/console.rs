@@ -849,11 +849,12 @@ async fn list<R: Console>(
     } else {
         R::ORDER_BY.to_owned()
     };
-    let page: i64 = params
+    let asked = params
         .get("page")
-        .and_then(|p| p.parse().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse::<i64>().unwrap_or(i64::MAX));
+    let page = crate::web::page_number(asked, 1).map_err(page_err(lang))?;
     let filter = if clauses.is_empty() {
         String::new()
     } else {

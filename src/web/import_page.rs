@@ -4,13 +4,14 @@
 
 use axum::Form;
 use axum::Router;
-use axum::extract::{Multipart, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 
 use crate::app::ApiContext;
 use crate::error::{AppError, FieldError};
+use crate::http::imports;
 use crate::import::{self, Kind, Options, Report, Source};
 use crate::web::console::{admin, csrf_of};
 use crate::web::pages::{PageResult, page_err, show};
@@ -19,8 +20,15 @@ use crate::web::{Viewer, ser};
 pub fn router() -> Router<ApiContext> {
     Router::new()
         .route("/console/import", get(form))
-        .route("/console/import/preview", post(preview))
-        .route("/console/import/commit", post(commit))
+        // The CSV files of a whole year travel in these two forms.
+        .route(
+            "/console/import/preview",
+            post(preview).layer(DefaultBodyLimit::max(imports::BODY_LIMIT)),
+        )
+        .route(
+            "/console/import/commit",
+            post(commit).layer(DefaultBodyLimit::max(imports::BODY_LIMIT)),
+        )
 }
 
 /// The files as the commit form carries them back (their text, not re-uploaded).

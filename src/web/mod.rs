@@ -23,7 +23,7 @@ mod users;
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -135,7 +135,11 @@ pub fn router() -> Router<ApiContext> {
         .route("/students/{id}", get(absences::student_record))
         .route(
             "/justifications",
-            get(absences::justification_list).post(absences::submit_justification),
+            get(absences::justification_list)
+                .post(absences::submit_justification)
+                .layer(DefaultBodyLimit::max(
+                    crate::http::justifications::BODY_LIMIT,
+                )),
         )
         .route("/justifications/new", get(absences::justification_form))
         .route("/justifications/{id}", get(absences::justification))
@@ -156,7 +160,11 @@ pub fn router() -> Router<ApiContext> {
         )
         .route(
             "/verify",
-            get(certificates::verify_query).post(certificates::verify_upload),
+            get(certificates::verify_query)
+                .post(certificates::verify_upload)
+                .layer(DefaultBodyLimit::max(
+                    crate::http::certificates::VERIFY_BODY_LIMIT,
+                )),
         )
         .route("/verify/{number}", get(certificates::verify_page))
         .route("/agenda", post(feeds::create))
@@ -168,10 +176,29 @@ pub fn router() -> Router<ApiContext> {
         .merge(timetable::router())
         .merge(contract_page::router())
         .merge(import_page::router())
-        .layer(axum::extract::DefaultBodyLimit::max(
-            crate::http::justifications::BODY_LIMIT,
-        ))
+        // A form is a few kilobytes; the routes that take files set their own limit above.
+        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
 }
+
+/// The highest page number a list accepts: beyond it, offsets would overflow.
+const MAX_PAGE: i64 = 100_000;
+
+/// A list's page number (`first` is 0 or 1), refused with 422 when it is absurd rather
+/// than multiplied into an offset that overflows.
+pub(crate) fn page_number(raw: Option<i64>, first: i64) -> Result<i64, AppError> {
+    match raw {
+        None => Ok(first),
+        Some(p) if (first..=MAX_PAGE).contains(&p) => Ok(p),
+        Some(_) => Err(AppError::field(
+            "page",
+            format!("numéro de page entre {first} et {MAX_PAGE}"),
+        )),
+    }
+}
+
+/// Largest body of a page's form (the routes taking files have their own limits): an
+/// anonymous login cannot make the service read megabytes.
+pub const FORM_BODY_LIMIT: usize = 64 * 1024;
 
 /// Who is looking, in which language, from which page.
 pub struct Viewer {
@@ -209,7 +236,7 @@ impl FromRequestParts<ApiContext> for Viewer {
         });
         let token = cookie(&parts.headers, SESSION_COOKIE);
         let caller = match &token {
-            Some(t) => auth::caller_for_token(&ctx.db, &ctx.cache, t)
+            Some(t) => auth::caller_for_token(&ctx.db, &ctx.cache, t, ctx.clock.now())
                 .await
                 .map_err(|e| WebError::new(e, Lang::Fr))?,
             None => None,

@@ -61,11 +61,30 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths: a login link cannot send anyone to another site.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
+/// Only a path of this site: a login link cannot send anyone elsewhere. Browsers drop tabs
+/// and line breaks from URLs and read `\\` as `/`, so `/\t/evil.example` would be
+/// `//evil.example` to them: anything with such characters, or that does not resolve to
+/// this origin, goes home instead.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    const HOME: &str = "/";
+    let Some(n) = next else {
+        return HOME.to_owned();
+    };
+    let suspicious = n
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if suspicious || !n.starts_with('/') || n.starts_with("//") {
+        return HOME.to_owned();
+    }
+    let Ok(base) = url::Url::parse("http://assidu.invalid/") else {
+        return HOME.to_owned();
+    };
+    match base.join(n) {
+        Ok(u) if u.origin() == base.origin() && u.username().is_empty() => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        },
+        _ => HOME.to_owned(),
     }
 }
 
@@ -138,7 +157,16 @@ pub async fn login(
         .await;
     }
     let client = crate::http::auth::client_address(&headers, peer, ctx.auth.trust_forwarded_for);
-    match auth::login(&ctx.db, &ctx.auth, &form.email, &form.password, &client).await {
+    let outcome = auth::login(
+        &ctx.db,
+        &ctx.auth,
+        ctx.clock.now(),
+        &form.email,
+        &form.password,
+        client,
+    )
+    .await;
+    match outcome {
         Ok(outcome) => {
             let secure = if ctx.public_url.starts_with("https://") {
                 "; Secure"
@@ -172,6 +200,17 @@ pub async fn login(
             )
             .await
         }
+        Err(AppError::Validation(_)) => {
+            let message = lang.text("password_too_long").to_owned();
+            login_page(
+                &ctx,
+                viewer,
+                form.next.as_deref(),
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(AppError::Unauthorized) => {
             let message = lang.text("login_failed").to_owned();
             login_page(
@@ -200,7 +239,7 @@ pub async fn logout(
 ) -> PageResult {
     viewer.check_csrf(form.csrf.as_deref())?;
     if let Some(token) = &viewer.token {
-        auth::logout(&ctx.db, token)
+        auth::logout(&ctx.db, &ctx.cache, token, ctx.clock.now())
             .await
             .map_err(page_err(viewer.lang))?;
     }
@@ -349,13 +388,9 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
             .await
         }
         Role::Tutor => {
-            let ids = attendance::own_students(&ctx.db, &caller)
-                .await
-                .map_err(&err)?;
+            let reach = crate::access::reach(&ctx.db, &caller).await.map_err(&err)?;
             let mut students = Vec::new();
-            let mut ids: Vec<i64> = ids.into_iter().collect();
-            ids.sort_unstable();
-            for id in ids {
+            for id in reach.students().unwrap_or_default() {
                 let s = summary::student_summary(&ctx, &caller, id, None)
                     .await
                     .map_err(&err)?;
@@ -887,4 +922,35 @@ pub async fn audit(
         context! { pending, flags, from => report.from.to_string(), to => report.to.to_string() },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_after_login() {
+        for (given, kept) in [
+            ("/sessions/3", "/sessions/3"),
+            ("/students/4?lang=en", "/students/4?lang=en"),
+            ("/a/../b", "/b"),
+        ] {
+            assert_eq!(safe_next(Some(given)), kept, "{given}");
+        }
+        for hostile in [
+            "//evil.example/x",
+            "/\t/evil.example/phish",
+            "/\n/x",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/ /x",
+            "/\u{85}/x",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

@@ -82,7 +82,7 @@ async fn list(
             WebError::new(AppError::Validation(vec![FieldError::new("role", e)]), lang)
         })?),
     };
-    let page = query.page.unwrap_or(1).max(1);
+    let page = crate::web::page_number(query.page, 1).map_err(page_err(lang))?;
     let (rows, total) = accounts::list(&ctx.db, &query.q, role, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         .await
         .map_err(page_err(lang))?;

@@ -229,6 +229,45 @@ async fn login_needs_the_forms_csrf_token_and_the_right_password() {
         set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
         "{set_cookie}"
     );
+    // Browsers drop tabs and line breaks from a URL: `/\t/evil.test` would leave the site,
+    // and a line break in a header was a 500.
+    for next in ["/\t/evil.test/phish", "/\n/x", "/\\evil.test"] {
+        let mut browser = Browser::new(&s.app);
+        let csrf = hidden(&browser.get("/login").await.html, "csrf");
+        let page = browser
+            .post(
+                "/login",
+                &[
+                    ("email", "anne@school.test"),
+                    ("password", PASSWORD),
+                    ("csrf", &csrf),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(page.location.as_deref(), Some("/"), "{next:?}");
+    }
+    let mut fresh = Browser::new(&s.app);
+    let csrf = hidden(
+        &fresh
+            .get("/login?next=%2Fsessions%2F1%3Flang%3Den")
+            .await
+            .html,
+        "csrf",
+    );
+    let page = fresh
+        .post(
+            "/login",
+            &[
+                ("email", "anne@school.test"),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+                ("next", "/sessions/1?lang=en"),
+            ],
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/sessions/1?lang=en"));
 
     // Logging out needs the token too, then the session is gone.
     let home = browser.get("/").await;
