@@ -94,7 +94,7 @@ fn check(
 ) -> AppResult<String> {
     let mut p = Problems::new();
     let reason = p
-        .check("reason", text::required(&input.reason, 1000))
+        .check("reason", text::multiline_required(&input.reason, 1000))
         .unwrap_or_default();
     let dates = facts.frame.dates();
     let planned_end = dates.defence.unwrap_or(dates.end);

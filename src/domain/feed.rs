@@ -14,10 +14,10 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::attendance::SessionTimes;
 use crate::domain::calendar::{CalendarDay, DayKind, is_weekend};
-use crate::domain::text::{date_fr, sort_key};
+use crate::domain::text::{date_fr, is_invisible_format, sort_key};
 
 /// Bumped when the text of a feed changes for the same data, so that ETags change too.
-const FORMAT_VERSION: &str = "assidu-feed-1";
+const FORMAT_VERSION: &str = "assidu-feed-2";
 
 /// Where the roll call of a session stands, as a feed tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -197,6 +197,27 @@ fn period_title(kind: DayKind) -> &'static str {
     }
 }
 
+/// A value as an iCalendar TEXT may carry it, whatever the database holds: line breaks
+/// become `\n` (escaped by the writer), other control and invisible characters go. A name
+/// with a line break would otherwise start a property of its own (`BEGIN:VEVENT`…).
+fn clean(value: &str) -> String {
+    value
+        .replace("\r\n", "\n")
+        .chars()
+        .map(|c| if c == '\r' { '\n' } else { c })
+        .filter(|c| *c == '\n' || !(c.is_control() || is_invisible_format(*c)))
+        .collect()
+}
+
+/// RFC 5545, 3.3.11, for the properties the writer copies raw (`NAME` is not in its table).
+fn escaped(value: &str) -> String {
+    clean(value)
+        .replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
 fn session_event(s: &FeedSession, feed: &Feed, stamp: DateTime<Utc>) -> Event {
     let times = SessionTimes::new(s.day, s.starts_at, s.ends_at);
     let mut lines = Vec::with_capacity(5);
@@ -220,13 +241,13 @@ fn session_event(s: &FeedSession, feed: &Feed, stamp: DateTime<Utc>) -> Event {
         .timestamp(stamp)
         .starts(times.starts)
         .ends(times.ends)
-        .summary(&s.module)
-        .description(&lines.join("\n"))
+        .summary(&clean(&s.module))
+        .description(&clean(&lines.join("\n")))
         .status(EventStatus::Confirmed)
         .categories(["Séance", s.roll_call.category()])
         .url(&format!("{}/sessions/{}", feed.base_url, s.id));
     if !s.room.is_empty() {
-        event.location(&s.room);
+        event.location(&clean(&s.room));
     }
     event.done()
 }
@@ -250,7 +271,7 @@ fn period_event(p: &Period, feed: &Feed, stamp: DateTime<Utc>) -> Event {
         .starts(p.from)
         // All-day events end on the day after their last (RFC 5545, 3.6.1).
         .ends(p.to + Duration::days(1))
-        .summary(&title)
+        .summary(&clean(&title))
         .description(&format!("Du {} au {}", date_fr(p.from), date_fr(p.to)))
         .categories([period_title(p.kind)])
         // A period does not make anyone busy in a free/busy search; its sessions do.
@@ -269,9 +290,11 @@ pub fn render(feed: &Feed, stamp: DateTime<Utc>) -> String {
     ] {
         calendar.append_property(Property::new(key, value));
     }
+    let name = format!("assidu — {}", feed.owner_name);
     calendar
-        .name(&format!("assidu — {}", feed.owner_name))
-        .description(&feed.description)
+        .append_property(Property::new("NAME", escaped(&name)))
+        .append_property(Property::new("X-WR-CALNAME", clean(&name)))
+        .description(&clean(&feed.description))
         .append_property(Property::new("X-WR-TIMEZONE", "Europe/Paris"))
         .ttl(&Duration::hours(1));
     for p in &feed.periods {
@@ -361,6 +384,76 @@ mod tests {
             .split("\r\n")
             .map(str::to_owned)
             .collect()
+    }
+
+    /// Every property of every component, unescaped by the crate's own parser.
+    fn parsed(text: &str) -> Vec<(String, Vec<(String, String)>)> {
+        let unfolded = icalendar::parser::unfold(text);
+        let calendar = icalendar::parser::read_calendar(&unfolded).expect("a calendar that parses");
+        calendar
+            .components
+            .iter()
+            .map(|c| {
+                (
+                    c.name.to_string(),
+                    c.properties
+                        .iter()
+                        .map(|p| (p.name.to_string(), p.val.to_string()))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_cannot_inject_lines_into_the_feed() {
+        let hostile = "Zoé\r\nBEGIN:VEVENT\r\nSUMMARY:Faux; cours, annulé\\\nEND:VEVENT\u{202E}";
+        let mut s = session(1, "2025-09-15", "08:30", &[hostile]);
+        s.module = hostile.to_owned();
+        s.room = hostile.to_owned();
+        s.teacher = hostile.to_owned();
+        let mut f = feed(vec![s], Vec::new());
+        f.owner_name = hostile.to_owned();
+        let text = render(&f, DateTime::UNIX_EPOCH);
+        let components = parsed(&text);
+        let events: Vec<_> = components.iter().filter(|(n, _)| n == "VEVENT").collect();
+        assert_eq!(events.len(), 1, "{text}");
+        let summary = &events[0].1.iter().find(|(k, _)| k == "SUMMARY").unwrap().1;
+        assert_eq!(
+            summary,
+            "Zoé\nBEGIN:VEVENT\nSUMMARY:Faux; cours, annulé\\\nEND:VEVENT"
+        );
+        for line in unfolded(&text) {
+            assert!(!line.starts_with("BEGIN:VEVENT") || line == "BEGIN:VEVENT");
+            assert!(!line.contains('\u{202E}'));
+        }
+        assert_eq!(
+            unfolded(&text)
+                .iter()
+                .filter(|l| l.starts_with("NAME:"))
+                .count(),
+            1,
+            "{text}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_in_any_field_stays_in_its_property(
+            name in "\\PC*", module in "(\\PC|[\\r\\n;,\\\\:])*", room in "(\\PC|[\\r\\n])*",
+        ) {
+            let mut s = session(1, "2025-09-15", "08:30", &[&name]);
+            s.module = module.clone();
+            s.room = room;
+            let mut f = feed(vec![s], Vec::new());
+            f.owner_name = name;
+            let text = render(&f, DateTime::UNIX_EPOCH);
+            let components = parsed(&text);
+            let events: Vec<_> = components.iter().filter(|(n, _)| n == "VEVENT").collect();
+            proptest::prop_assert_eq!(events.len(), 1);
+            let summary = events[0].1.iter().find(|(k, _)| k == "SUMMARY").map(|(_, v)| v.clone());
+            proptest::prop_assert_eq!(summary.unwrap_or_default(), clean(&module));
+        }
     }
 
     #[test]

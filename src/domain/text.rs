@@ -13,16 +13,76 @@ pub fn required(value: &str, max: usize) -> Result<String, String> {
     }
 }
 
-/// A trimmed text (possibly empty) of at most `max` characters, without control characters.
+/// A trimmed one-line text (possibly empty) of at most `max` characters: names, labels,
+/// addresses. They travel into mail headers, iCalendar lines, CSV cells and PDFs, where a
+/// line break or an invisible direction change would forge what follows.
 pub fn optional(value: &str, max: usize) -> Result<String, String> {
     let v = value.trim();
+    check_length(v, max)?;
+    if let Some(c) = v
+        .chars()
+        .find(|c| c.is_control() || is_invisible_format(*c))
+    {
+        return Err(refusal(c));
+    }
+    Ok(v.to_owned())
+}
+
+/// A required text of several lines (a reason, a note, a report): line breaks are kept
+/// (`\r\n` becomes `\n`), other control and invisible characters refused.
+pub fn multiline_required(value: &str, max: usize) -> Result<String, String> {
+    let v = multiline_optional(value, max)?;
+    if v.is_empty() {
+        Err("ce champ est obligatoire".to_owned())
+    } else {
+        Ok(v)
+    }
+}
+
+/// A text of several lines, possibly empty; see [`multiline_required`].
+pub fn multiline_optional(value: &str, max: usize) -> Result<String, String> {
+    let v = value.trim().replace("\r\n", "\n");
+    check_length(&v, max)?;
+    if let Some(c) = v
+        .chars()
+        .find(|c| (c.is_control() && *c != '\n') || is_invisible_format(*c))
+    {
+        return Err(refusal(c));
+    }
+    Ok(v)
+}
+
+fn check_length(v: &str, max: usize) -> Result<(), String> {
     if v.chars().count() > max {
         Err(format!("{max} caractères au plus"))
-    } else if v.chars().any(|c| c.is_control() && c != '\n') {
-        Err("caractères de contrôle interdits".to_owned())
     } else {
-        Ok(v.to_owned())
+        Ok(())
     }
+}
+
+fn refusal(c: char) -> String {
+    if c.is_control() {
+        format!("caractère de contrôle interdit (U+{:04X})", c as u32)
+    } else {
+        format!("caractère invisible interdit (U+{:04X})", c as u32)
+    }
+}
+
+/// Characters that change how the text around them reads without showing: direction
+/// overrides and marks (U+202E turns « fdp.exe » around), zero-width characters, the soft
+/// hyphen and the byte-order mark.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// An e-mail address, lower-cased so that logins and uniqueness ignore case.
@@ -99,6 +159,38 @@ mod tests {
         assert!(required("   ", 10).is_err());
         assert!(required("abcdefghijk", 10).is_err());
         assert!(optional("a\u{7}b", 10).is_err());
+    }
+
+    #[test]
+    fn one_line_texts_refuse_line_breaks_and_invisible_characters() {
+        for hostile in [
+            "Zoé\nBEGIN:VEVENT",
+            "Zoé\rX",
+            "Zoé\tX",
+            "exe.\u{202E}fdp",
+            "Zo\u{200B}é",
+            "\u{FEFF}Zoé",
+            "Zo\u{2066}é",
+        ] {
+            assert!(optional(hostile, 100).is_err(), "{hostile:?}");
+            assert!(required(hostile, 100).is_err(), "{hostile:?}");
+        }
+        assert_eq!(
+            optional("Jean-Éloïse d’Alès", 100).unwrap(),
+            "Jean-Éloïse d’Alès"
+        );
+    }
+
+    #[test]
+    fn several_lines_keep_their_breaks_only() {
+        assert_eq!(
+            multiline_required(" Bus en retard\r\nPrévenu à 8 h ", 100).unwrap(),
+            "Bus en retard\nPrévenu à 8 h"
+        );
+        assert!(multiline_required("  ", 100).is_err());
+        assert!(multiline_optional("a\u{202E}b", 100).is_err());
+        assert!(multiline_optional("a\u{0}b", 100).is_err());
+        assert_eq!(multiline_optional("", 100).unwrap(), "");
     }
 
     #[test]

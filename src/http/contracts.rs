@@ -149,7 +149,7 @@ impl Resource for Contracts {
             .termination_reason
             .as_deref()
             .map(|r| {
-                p.check("termination_reason", text::optional(r, 1000))
+                p.check("termination_reason", text::multiline_optional(r, 1000))
                     .unwrap_or_default()
             })
             .filter(|r| !r.is_empty());
