@@ -1,5 +1,6 @@
 //! assidu: attendance, certificates and billing for work-study training contracts.
 
+pub mod access;
 pub mod accounts;
 pub mod app;
 pub mod audit_bundle;

@@ -88,13 +88,13 @@ pub async fn contacts(
         let Some(student) = student else {
             return Ok(None);
         };
-        // The contract running that day, else the student's latest one.
-        let tutor: Option<Person> = sqlx::query_as(
+        // The tutor of the contract covering that day, and nobody else: another employer's
+        // tutor has no business with this day (Article 5).
+        let tutor: Option<Person> = sqlx::query_as(&format!(
             "SELECT t.first_name, t.last_name, t.email, t.lang FROM contracts c JOIN tutors t ON t.id = c.tutor_id \
-             WHERE c.student_id = $1 \
-             ORDER BY CASE WHEN c.start_date <= $2 AND COALESCE(c.termination_date, c.end_date) >= $2 THEN 0 ELSE 1 END, \
-             c.start_date DESC LIMIT 1",
-        )
+             WHERE c.student_id = $1 AND {} ORDER BY c.start_date DESC LIMIT 1",
+            crate::http::attendance::enrolled_on("$2")
+        ))
         .bind(student_id)
         .bind(day)
         .fetch_optional(&mut *conn)

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access;
 use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::cache::WroteGroup;
@@ -205,11 +206,12 @@ async fn visibility(db: &Db, caller: &Caller, s: &SessionInfo) -> AppResult<Visi
         Role::Teacher => Err(AppError::NotFound),
         Role::Student | Role::Tutor => {
             let roster = roster_students(db, s).await?;
-            let mine = own_students(db, caller).await?;
+            // A tutor sees a student on the days of their own contract only.
+            let reach = access::reach(db, caller).await?;
             let visible: HashSet<i64> = roster
                 .iter()
                 .map(|r| r.id)
-                .filter(|id| mine.contains(id))
+                .filter(|id| reach.covers(*id, s.day))
                 .collect();
             if visible.is_empty() {
                 Err(AppError::NotFound)
@@ -217,26 +219,6 @@ async fn visibility(db: &Db, caller: &Caller, s: &SessionInfo) -> AppResult<Visi
                 Ok(Visibility::Students(visible))
             }
         }
-    }
-}
-
-/// The students a student (themselves) or a tutor (those of their contracts) may look at.
-pub async fn own_students(db: &Db, caller: &Caller) -> AppResult<HashSet<i64>> {
-    match caller.role {
-        Role::Student => Ok(caller.student_id.into_iter().collect()),
-        Role::Tutor => {
-            let Some(tutor) = caller.tutor_id else {
-                return Ok(HashSet::new());
-            };
-            let ids: Vec<i64> = db_run!(db, |pool| sqlx::query_scalar(
-                "SELECT DISTINCT student_id FROM contracts WHERE tutor_id = $1"
-            )
-            .bind(tutor)
-            .fetch_all(pool)
-            .await)?;
-            Ok(ids.into_iter().collect())
-        }
-        _ => Ok(HashSet::new()),
     }
 }
 
@@ -575,11 +557,8 @@ pub async fn record(
         if let Err(e) = check_minutes(m.status, m.minutes_missed, minutes) {
             p.add(format!("marks[{i}].minutes_missed"), e);
         }
-        if m.note.chars().count() > MAX_NOTE {
-            p.add(
-                format!("marks[{i}].note"),
-                format!("{MAX_NOTE} caractères au plus"),
-            );
+        if let Err(e) = crate::domain::text::multiline_optional(&m.note, MAX_NOTE) {
+            p.add(format!("marks[{i}].note"), e);
         }
         let excused_in_advance = m.status == Status::Excused && caller.role == Role::Admin;
         if !begun && !excused_in_advance {

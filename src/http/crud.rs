@@ -115,9 +115,9 @@ pub trait Resource: Send + Sync + 'static {
 }
 
 /// A condition restricting the rows a caller sees, `{}` standing for its one parameter.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Scope {
-    pub condition: &'static str,
+    pub condition: String,
     pub id: i64,
 }
 

@@ -13,14 +13,16 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::access;
 use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::domain::absence::Mark;
 use crate::domain::attendance::{Status, half_day_en, half_day_fr};
+use crate::domain::reach::Reach;
 use crate::domain::roles::Role;
+use crate::domain::text;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::http::attendance::own_students;
 use crate::http::crud::Id;
 use crate::http::extract::{Admin, ApiJson, ApiQuery};
 use crate::i18n::Lang;
@@ -189,21 +191,23 @@ async fn complete(db: &Db, rows: Vec<Row>) -> AppResult<Vec<Justification>> {
         .collect())
 }
 
-/// The students whose justifications the caller may see: `None` for all (admin).
-async fn visible_students(
-    db: &Db,
-    caller: &Caller,
-) -> AppResult<Option<std::collections::HashSet<i64>>> {
+/// Whose justifications the caller may see: a tutor, those whose every absence falls on the
+/// days of one of their contracts (the file may hold health data of another employer's
+/// period otherwise).
+async fn reach(db: &Db, caller: &Caller) -> AppResult<Reach> {
     match caller.role {
-        Role::Admin => Ok(None),
-        Role::Student | Role::Tutor => Ok(Some(own_students(db, caller).await?)),
         Role::Teacher => Err(AppError::Forbidden),
+        _ => access::reach(db, caller).await,
     }
+}
+
+fn visible(reach: &Reach, j: &Justification) -> bool {
+    reach.covers_all(j.student_id, j.absences.iter().map(|a| a.day))
 }
 
 /// One justification, if the caller may see it (404 otherwise).
 pub async fn load(ctx: &ApiContext, caller: &Caller, id: i64) -> AppResult<Justification> {
-    let visible = visible_students(&ctx.db, caller).await?;
+    let reach = reach(&ctx.db, caller).await?;
     let row: Option<Row> = db_run!(&ctx.db, |pool| sqlx::query_as(&format!(
         "{SELECT} WHERE j.id = $1"
     ))
@@ -211,11 +215,13 @@ pub async fn load(ctx: &ApiContext, caller: &Caller, id: i64) -> AppResult<Justi
     .fetch_optional(pool)
     .await)?;
     let row = row.ok_or(AppError::NotFound)?;
-    if visible.is_some_and(|v| !v.contains(&row.student_id)) {
+    if !reach.knows(row.student_id) {
         return Err(AppError::NotFound);
     }
     let mut one = complete(&ctx.db, vec![row]).await?;
-    one.pop().ok_or(AppError::NotFound)
+    one.pop()
+        .filter(|j| visible(&reach, j))
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -239,7 +245,7 @@ pub async fn list(
             "attendu pending, accepted ou refused",
         ));
     }
-    let visible = visible_students(&ctx.db, caller).await?;
+    let reach = reach(&ctx.db, caller).await?;
     let rows: Vec<Row> = db_run!(&ctx.db, |pool| sqlx::query_as(&format!(
         "{SELECT} WHERE ($1 = '' OR j.status = $1) AND ($2 = 0 OR j.student_id = $2) \
          ORDER BY j.submitted_at DESC, j.id DESC LIMIT 500"
@@ -250,9 +256,11 @@ pub async fn list(
     .await)?;
     let rows = rows
         .into_iter()
-        .filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.student_id)))
+        .filter(|r| reach.knows(r.student_id))
         .collect();
-    complete(&ctx.db, rows).await
+    let mut all = complete(&ctx.db, rows).await?;
+    all.retain(|j| visible(&reach, j));
+    Ok(all)
 }
 
 /// Checks and stores a submission; answers its id. Nothing is written when anything is wrong.
@@ -265,17 +273,19 @@ pub async fn submit(ctx: &ApiContext, caller: &Caller, s: Submission) -> AppResu
         }
         (Role::Teacher, _) => return Err(AppError::Forbidden),
     };
-    if caller.role != Role::Admin && !own_students(&ctx.db, caller).await?.contains(&student_id) {
+    let reach = access::reach(&ctx.db, caller).await?;
+    if !reach.knows(student_id) {
         // Someone else's student does not exist for this caller.
         return Err(AppError::NotFound);
     }
     let mut problems: Vec<FieldError> = Vec::new();
-    let reason = s.reason.trim().to_owned();
-    if reason.is_empty() {
-        problems.push(FieldError::new("reason", "le motif est obligatoire"));
-    } else if reason.chars().count() > 1000 {
-        problems.push(FieldError::new("reason", "1000 caractères au plus"));
-    }
+    let reason = match text::multiline_required(&s.reason, 1000) {
+        Ok(reason) => reason,
+        Err(e) => {
+            problems.push(FieldError::new("reason", e));
+            String::new()
+        }
+    };
     let mut sessions = s.session_ids.clone();
     sessions.sort_unstable();
     sessions.dedup();
@@ -288,13 +298,20 @@ pub async fn submit(ctx: &ApiContext, caller: &Caller, s: Submission) -> AppResu
         problems.push(FieldError::new("session_ids", "60 séances au plus"));
     }
     for session in &sessions {
-        let mark: Option<String> = db_run!(&ctx.db, |pool| sqlx::query_scalar(
-            "SELECT status FROM attendance_marks WHERE session_id = $1 AND student_id = $2"
+        let mark: Option<(String, NaiveDate)> = db_run!(&ctx.db, |pool| {
+            sqlx::query_as(
+            "SELECT m.status, s.day FROM attendance_marks m JOIN training_sessions s ON s.id = m.session_id \
+             WHERE m.session_id = $1 AND m.student_id = $2"
         )
         .bind(session)
         .bind(student_id)
         .fetch_optional(pool)
-        .await)?;
+        .await
+        })?;
+        // A tutor files only for the days of their own contract.
+        let mark = mark
+            .filter(|(_, day)| reach.covers(student_id, *day))
+            .map(|(status, _)| status);
         if mark.as_deref() != Some("absent") {
             problems.push(FieldError::new(
                 "session_ids",
@@ -416,10 +433,8 @@ pub async fn decide(
         "refuse" => false,
         _ => return Err(AppError::field("decision", "attendu accept ou refuse")),
     };
-    let comment = input.comment.trim().to_owned();
-    if comment.chars().count() > 1000 {
-        return Err(AppError::field("comment", "1000 caractères au plus"));
-    }
+    let comment = text::multiline_optional(&input.comment, 1000)
+        .map_err(|e| AppError::field("comment", e))?;
     if !accepted && comment.is_empty() {
         return Err(AppError::field(
             "comment",

@@ -13,6 +13,7 @@ use crate::domain::calendar::DayKind;
 use crate::domain::roles::Role;
 use crate::domain::text::{self, date_fr};
 use crate::error::{AppError, AppResult, Problems};
+use crate::http::attendance::enrolled_on;
 use crate::http::crud::{Columns, Filter, Reference, Resource, Scope};
 
 pub struct Sessions;
@@ -79,28 +80,32 @@ impl Resource for Sessions {
         Filter::To("to", "day"),
     ];
     const DESCRIPTION: &'static str = "Séances de formation (une demi-journée en général). \
-        Un·e enseignant·e voit les siennes, un·e apprenti·e celles de son groupe, un·e tuteur·rice \
-        celles de ses apprenti·es, un·e admin toutes";
+        Un·e enseignant·e voit les siennes, un·e apprenti·e celles de son groupe pendant son contrat, \
+        un·e tuteur·rice celles de ses apprenti·es pendant les contrats dont il ou elle est tuteur·rice, \
+        un·e admin toutes";
     const READ_ROLES: &'static str = "admin, teacher, student, tutor";
     type Row = Session;
     type Input = SessionInput;
 
     fn scope(caller: &Caller) -> AppResult<Option<Scope>> {
-        let scope = |condition, id: Option<i64>| {
+        let scope = |condition: String, id: Option<i64>| {
             id.map(|id| Some(Scope { condition, id }))
                 .ok_or(AppError::Forbidden)
         };
+        // A student's and a tutor's: the sessions of their contracts' groups, on the days
+        // those contracts cover (a former tutor sees nothing of the next employer's days).
+        let of_contracts = |party: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM contracts c WHERE c.{party} = {{}} \
+                 AND c.group_id = training_sessions.group_id AND {})",
+                enrolled_on("training_sessions.day")
+            )
+        };
         match caller.role {
             Role::Admin => Ok(None),
-            Role::Teacher => scope("teacher_id = {}", caller.teacher_id),
-            Role::Student => scope(
-                "group_id IN (SELECT group_id FROM contracts WHERE student_id = {})",
-                caller.student_id,
-            ),
-            Role::Tutor => scope(
-                "group_id IN (SELECT group_id FROM contracts WHERE tutor_id = {})",
-                caller.tutor_id,
-            ),
+            Role::Teacher => scope("teacher_id = {}".to_owned(), caller.teacher_id),
+            Role::Student => scope(of_contracts("student_id"), caller.student_id),
+            Role::Tutor => scope(of_contracts("tutor_id"), caller.tutor_id),
         }
     }
 

@@ -94,7 +94,7 @@ async fn overview(
     let absences = absence_lines(
         &ctx,
         contract.student_id,
-        Some((contract.start_date, last_day)),
+        &|day| contract.start_date <= day && day <= last_day,
         lang,
     )
     .await
