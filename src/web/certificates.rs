@@ -317,17 +317,9 @@ fn verification_view(v: &Verification, lang: Lang) -> Value {
         title => match lang { Lang::Fr => v.title.clone(), Lang::En => format!("{} — Semester {}", v.kind.title_en(), v.semester.number()) },
         academic_year => v.academic_year.clone(),
         student => v.student.clone(),
-        company => v.company.clone(),
         school => v.school.clone(),
-        qualification => v.qualification.clone(),
-        period => format!("{} – {}", date_fr(v.period_from), date_fr(v.period_to)),
-        planned => hours(v.planned_hours),
-        attended => hours(v.attended_hours),
-        excused => hours(v.excused_hours),
-        unexcused => hours(v.unexcused_hours),
         issued => date_fr(v.issued_on),
         superseded_on => v.superseded_on.map(date_fr),
-        superseded_by => v.superseded_by.clone(),
         sha256 => v.sha256.clone(),
     }
 }

@@ -250,8 +250,17 @@ async fn an_ended_semester_is_issued_downloaded_by_its_people_only_and_verified(
     assert_eq!(v["status"], "valid");
     assert_eq!(v["student"], "Zoé ÉLÈVE");
     assert_eq!(v["semester"], "S9");
-    assert_eq!(v["attended_hours"], 6.5);
-    assert_eq!(v["planned_hours"], 14.0);
+    assert_eq!(v["sha256"].as_str().map(str::len), Some(64));
+    // Nothing beyond what a verifier needs: the figures are checked through the hash.
+    for hidden in [
+        "attended_hours",
+        "planned_hours",
+        "company",
+        "qualification",
+        "superseded_by",
+    ] {
+        assert!(v.get(hidden).is_none(), "{hidden} in {v}");
+    }
     let raw = v.to_string();
     assert!(!raw.contains("2003") && !raw.contains("zoe@"), "{raw}");
     for bad in [
@@ -384,7 +393,9 @@ async fn a_correction_supersedes_the_certificate_and_keeps_both() {
         .json();
     assert_eq!(old_now["valid"], false);
     assert_eq!(old_now["status"], "superseded");
-    assert_eq!(old_now["superseded_by"], new_number);
+    // Holding the old number does not lead to the new one.
+    assert!(old_now.get("superseded_by").is_none(), "{old_now}");
+    assert!(!old_now.to_string().contains(&new_number));
     // Both are kept and still downloadable.
     assert_eq!(
         download(&s.app, &old, &s.zoe).await.status(),
@@ -935,8 +946,10 @@ async fn the_pages_list_download_issue_and_verify_without_javascript() {
     let page = anyone.get(page.location.as_deref().unwrap()).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("valable"), "{}", page.html);
-    assert!(page.html.contains("Zoé ÉLÈVE") && page.html.contains("6 h 30"));
+    assert!(page.html.contains("Zoé ÉLÈVE"), "{}", page.html);
+    // Neither the birth date nor the hours: the figures are checked by uploading the file.
     assert!(!page.html.contains("01/02/2003"), "no birth date");
+    assert!(!page.html.contains("6 h 30"), "{}", page.html);
     let english = anyone.get(&format!("/verify/{number}?lang=en")).await;
     assert!(
         english.html.contains("Attendance certificate — Semester 9"),
