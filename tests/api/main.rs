@@ -18,6 +18,7 @@ mod console_browser;
 mod dashboard;
 mod demo;
 mod emargement;
+mod employer_change;
 mod faults;
 mod feeds;
 mod generate;
