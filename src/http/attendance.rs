@@ -1078,9 +1078,14 @@ pub async fn put_attendance(
     Id(id): Id,
     input: Result<ApiJson<RollCall>, AppError>,
 ) -> AppResult<(Extension<WroteGroup>, Json<RollCallSaved>)> {
-    // The role before the body: another role hears "forbidden", not what the body lacks.
+    // The role and the session before the body: another teacher hears "not theirs", not
+    // what the body lacks.
     if !matches!(caller.role, Role::Admin | Role::Teacher) {
         return Err(AppError::Forbidden);
+    }
+    let session = load_session(&ctx.db, id).await?;
+    if caller.role == Role::Teacher && caller.teacher_id != Some(session.teacher_id) {
+        return Err(AppError::NotFound);
     }
     let ApiJson(input) = input?;
     let saved = record(&ctx, &caller, id, input).await?;

@@ -683,3 +683,22 @@ async fn a_student_justifies_an_absence_from_the_pages_and_the_admin_accepts_it(
     let record = tutor.get(&format!("/students/{}", s.b.student)).await;
     assert_eq!(record.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn absurd_page_numbers_are_refused_not_multiplied() {
+    let s = setup().await;
+    let mut admin = Browser::new(&s.app);
+    admin.login("admin@school.test").await;
+    for path in [
+        "/mails?page=92233720368547758",
+        "/console/users?page=92233720368547758",
+        "/console/students?page=92233720368547758",
+        "/console/students?page=-3",
+    ] {
+        let page = admin.get(path).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(page.html.contains("page"), "{path}: {}", page.html);
+    }
+    assert_eq!(admin.get("/mails?page=2").await.status, StatusCode::OK);
+    let _ = &s.admin;
+}
