@@ -41,6 +41,8 @@ pub struct ApiContext {
 pub struct JobContext {
     pub settings: JobSettings,
     pub schedules: Schedules,
+    /// Set once this process's worker has run the start-up issuing of certificates.
+    pub started: std::sync::atomic::AtomicBool,
 }
 
 impl ApiContext {
@@ -70,9 +72,28 @@ impl ApiContext {
             jobs: Arc::new(JobContext {
                 settings: jobs,
                 schedules,
+                started: std::sync::atomic::AtomicBool::new(false),
             }),
             cache,
         })
+    }
+}
+
+impl ApiContext {
+    /// Whether links in mails and the certificates' QR codes would point at this machine
+    /// itself (`ASSIDU_PUBLIC_URL` unset, or a loopback address): nobody else could open them.
+    pub fn public_url_is_local(&self) -> bool {
+        is_local_url(&self.public_url)
+    }
+}
+
+/// A URL that only the machine itself can open.
+pub fn is_local_url(url: &str) -> bool {
+    match url::Url::parse(url).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        None => true,
     }
 }
 

@@ -50,8 +50,8 @@ pub struct SemesterStatement {
     /// The semester's price in the convention, in cents.
     pub price_cents: i64,
     pub planned_hours: f64,
-    /// Price of one planned hour, in cents (two decimals).
-    pub hourly_value_cents: f64,
+    /// Price of one planned hour, in whole cents (half a cent up, as every amount).
+    pub hourly_value_cents: i64,
     /// What is due: the price, its pro-rata share after a termination, or 0.
     pub due_cents: i64,
     /// The hours the due amount stands for: planned, or done up to a termination.

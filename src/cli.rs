@@ -391,6 +391,16 @@ async fn serve(database: &DatabaseSettings, settings: ServeSettings) -> anyhow::
     if settings.demo {
         load_demo(&db, ctx.clock.today()).await?;
     }
+    if ctx.public_url_is_local() {
+        tracing::warn!(public_url = %ctx.public_url, "links point at this machine only");
+        eprintln!(
+            "ATTENTION : ASSIDU_PUBLIC_URL n’est pas réglée (ou désigne cette machine : {}) : \
+             les liens des courriels et le code QR de vérification des attestations ne \
+             s’ouvriront pas ailleurs. Réglez --public-url / ASSIDU_PUBLIC_URL sur l’adresse \
+             publique du service avant d’émettre des attestations.",
+            ctx.public_url
+        );
+    }
     let worker = crate::worker::spawn(ctx.clone());
     let app = Application::bind(ctx, settings.bind).await?;
     let addr = app.local_addr()?;

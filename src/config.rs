@@ -235,6 +235,11 @@ pub struct JobSettings {
     /// signed, and tells the office which students are blocked by missing ones.
     #[arg(long, env = "ASSIDU_CERTIFICATES_CRON", default_value = "0 0 7 * * *")]
     pub certificates_cron: String,
+
+    /// Also issue what is ready on the worker's first round after a start, not only at the
+    /// next scheduled time: a fresh installation issues the semesters already ended.
+    #[arg(long, env = "ASSIDU_CERTIFICATES_AT_START", default_value_t = true, action = clap::ArgAction::Set)]
+    pub certificates_at_start: bool,
 }
 
 impl Default for JobSettings {
@@ -247,6 +252,7 @@ impl Default for JobSettings {
             absence_thresholds: vec![10, 20],
             dropout_half_days: 3,
             certificates_cron: "0 0 7 * * *".to_owned(),
+            certificates_at_start: true,
         }
     }
 }

@@ -73,6 +73,18 @@ impl Job {
 /// Runs every job whose due time has come; answers the runs done by this instance.
 pub async fn tick(ctx: &ApiContext) -> anyhow::Result<usize> {
     let mut ran = 0;
+    // The first round after a start issues whatever is ready at once (a fresh installation
+    // would otherwise wait for the next 07:00, and its ended semesters forever): a due time
+    // of its own, so that it shows in the jobs' list; issuing is idempotent across instances.
+    if ctx.jobs.settings.certificates_at_start
+        && !ctx
+            .jobs
+            .started
+            .swap(true, std::sync::atomic::Ordering::AcqRel)
+        && run_once(ctx, Job::Certificates, ctx.clock.now()).await?
+    {
+        ran += 1;
+    }
     // One read per round for the three jobs: the worker comes by every second.
     let lasts: Vec<(String, DateTime<Utc>)> = db_run!(&ctx.db, |pool| sqlx::query_as(
         "SELECT job, MAX(due_at) FROM job_runs GROUP BY job"

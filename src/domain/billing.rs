@@ -90,7 +90,8 @@ pub fn main_payer(funding: &Funding, first_due: NaiveDate) -> PayerDecision {
             payer: Payer::Company,
             reason: "sans subrogation de paiement, l'entreprise est facturée".to_owned(),
         },
-        (true, Some(received)) if received <= first_due => PayerDecision {
+        // « avant » the first due date: a deed received on that very day is late.
+        (true, Some(received)) if received < first_due => PayerDecision {
             payer: Payer::Opco,
             reason: format!(
                 "acte de subrogation reçu le {}, avant la première échéance ({due})",
@@ -100,7 +101,7 @@ pub fn main_payer(funding: &Funding, first_due: NaiveDate) -> PayerDecision {
         (true, Some(received)) => PayerDecision {
             payer: Payer::Company,
             reason: format!(
-                "acte de subrogation reçu le {}, après la première échéance ({due}) : la facture est adressée à l'entreprise",
+                "acte de subrogation reçu le {}, pas avant la première échéance ({due}) : la facture est adressée à l'entreprise",
                 super::text::date_fr(received)
             ),
         },
@@ -208,19 +209,15 @@ pub fn pro_rata(amount: i64, numerator: i64, denominator: i64) -> i64 {
     i64::try_from((2 * a * n + d) / (2 * d)).unwrap_or(i64::MAX)
 }
 
-/// The price of one planned hour, in cents (two decimals).
-pub fn hourly_value_cents(price_cents: i64, planned_minutes: i64) -> f64 {
-    if planned_minutes <= 0 {
-        return 0.0;
-    }
-    (price_cents as f64 * 60.0 / planned_minutes as f64 * 100.0).round() / 100.0
+/// The price of one planned hour, in whole cents, rounded as every amount is (half a cent
+/// up): the one hourly value that statements, pages, messages and CSV files show.
+pub fn hourly_value_cents(price_cents: i64, planned_minutes: i64) -> i64 {
+    pro_rata(price_cents, 60, planned_minutes)
 }
 
 /// Whether an OPCO coverage per hour exceeds the semester's hourly value (it cannot).
 pub fn coverage_exceeds(opco_hourly_cents: i64, price_cents: i64, planned_minutes: i64) -> bool {
-    planned_minutes > 0
-        && i128::from(opco_hourly_cents) * i128::from(planned_minutes)
-            > i128::from(price_cents) * 60
+    planned_minutes > 0 && opco_hourly_cents > hourly_value_cents(price_cents, planned_minutes)
 }
 
 fn line(
@@ -551,16 +548,18 @@ mod tests {
         assert!(
             of(&b, LineKind::Training)
                 .label
-                .contains("après la première échéance")
+                .contains("pas avant la première échéance")
         );
         f.subrogation_received_on = None;
         assert_eq!(bill(&s9(), &f, &[]).company_cents, 450_000);
         f.subrogation_received_on = Some(d("2025-12-31"));
         assert_eq!(
-            bill(&s9(), &f, &[]).opco_cents,
+            bill(&s9(), &f, &[]).company_cents,
             450_000,
-            "on the due date is in time"
+            "on the due date is not « avant » it"
         );
+        f.subrogation_received_on = Some(d("2025-12-30"));
+        assert_eq!(bill(&s9(), &f, &[]).opco_cents, 450_000, "the day before is");
         let no_subrogation = Funding::default();
         assert_eq!(bill(&s9(), &no_subrogation, &[]).company_cents, 450_000);
     }
@@ -660,9 +659,10 @@ mod tests {
         assert_eq!(pro_rata(450_000, 420, 16_200), 11_667); // 11 666,67
         assert_eq!(pro_rata(1, 1, 2), 1); // exactly half: up
         assert_eq!(pro_rata(100, 1, 0), 0);
-        assert_eq!(hourly_value_cents(450_000, 16_200), 1_666.67);
-        assert!(coverage_exceeds(1_667, 450_000, 16_200));
-        assert!(!coverage_exceeds(1_666, 450_000, 16_200));
+        assert_eq!(hourly_value_cents(450_000, 16_200), 1_667); // 16,666… € → 16,67 €
+        assert_eq!(hourly_value_cents(350_000, 12_600), 1_667);
+        assert!(coverage_exceeds(1_668, 450_000, 16_200));
+        assert!(!coverage_exceeds(1_667, 450_000, 16_200));
     }
 }
 

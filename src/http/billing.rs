@@ -243,7 +243,7 @@ pub fn statements_csv(statements: &[Statement]) -> AppResult<Vec<u8>> {
                 .to_owned(),
                 euros(sem.price_cents),
                 decimal(sem.planned_hours),
-                decimal(sem.hourly_value_cents / 100.0),
+                decimal(sem.hourly_value_cents as f64 / 100.0),
                 euros(sem.due_cents),
                 decimal(sem.basis_hours),
                 decimal(sem.attended_hours),

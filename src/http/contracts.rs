@@ -212,7 +212,7 @@ impl Resource for Contracts {
                         format!(
                             "la prise en charge de l'OPCO ({} €/h) dépasse la valeur horaire du semestre {semester} ({} €/h)",
                             text::euros_fr(hourly),
-                            text::euros_fr(billing::hourly_value_cents(price, planned.0).floor() as i64)
+                            text::euros_fr(billing::hourly_value_cents(price, planned.0))
                         ),
                     );
                     break;

@@ -52,7 +52,7 @@ fn semester_view(s: &SemesterStatement, lang: Lang) -> Value {
         status => serde_json::to_value(s.status).ok().and_then(|v| v.as_str().map(str::to_owned)),
         status_label => status_label(s, lang),
         price => money(s.price_cents),
-        hourly => format!("{} €/h", euros_fr(s.hourly_value_cents.round() as i64)),
+        hourly => format!("{} €/h", euros_fr(s.hourly_value_cents)),
         planned => hours(s.planned_hours),
         scheduled => hours(s.scheduled_hours),
         attended => hours(s.attended_hours),

@@ -139,6 +139,8 @@ async fn admin_page_or_list(
         context! {
             students => blocks,
             is_admin => caller.role == Role::Admin,
+            local_links => caller.role == Role::Admin && ctx.public_url_is_local(),
+            public_url => ctx.public_url.to_string(),
             latest, years, report,
             errors => ser(errors),
         },

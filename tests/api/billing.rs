@@ -186,7 +186,7 @@ async fn a_statement_applies_each_rule_of_article_6_to_the_real_marks() {
         (&json!("S9"), &json!("final"), &json!(450000))
     );
     // 4 500 € over 14 h: 321,43 €/h.
-    assert_eq!(s9["hourly_value_cents"], 32142.86);
+    assert_eq!(s9["hourly_value_cents"], 32143);
     assert_eq!(
         (
             &s9["attended_hours"],
@@ -262,19 +262,27 @@ async fn a_statement_applies_each_rule_of_article_6_to_the_real_marks() {
     // The subrogation deed arrived after the first due date (31/12/2025): the company pays all.
     let mut late: Value = serde_json::from_str(FULL_OPCO).unwrap();
     late["subrogation_received_on"] = json!("2026-01-02");
-    assert_eq!(fund(&s, late).await.status, StatusCode::OK);
+    assert_eq!(fund(&s, late.clone()).await.status, StatusCode::OK);
     let v = statement(&s).await;
     assert_eq!(v["main_payer"], "company");
     assert!(
         v["main_payer_reason"]
             .as_str()
             .unwrap()
-            .contains("après la première échéance")
+            .contains("pas avant la première échéance")
     );
     assert_eq!(
         (&v["opco_cents"], &v["company_cents"]),
         (&json!(0), &json!(800000))
     );
+    // On the due date itself: not « avant » it (Article 6), the company still pays.
+    late["subrogation_received_on"] = json!("2025-12-31");
+    assert_eq!(fund(&s, late.clone()).await.status, StatusCode::OK);
+    let v = statement(&s).await;
+    assert_eq!(v["main_payer"], "company", "{}", v["main_payer_reason"]);
+    late["subrogation_received_on"] = json!("2025-12-30");
+    assert_eq!(fund(&s, late).await.status, StatusCode::OK);
+    assert_eq!(statement(&s).await["main_payer"], "opco");
 }
 
 #[tokio::test]
@@ -293,7 +301,7 @@ async fn bad_funding_is_refused_and_changes_nothing() {
     let a = fund(&s, above).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
     assert_eq!(a.json()["fields"][0]["field"], "opco_hourly_cents");
-    assert!(a.text.contains("321,42"), "{}", a.text);
+    assert!(a.text.contains("321,43"), "{}", a.text);
     // A termination is not a plain edit: it has its own action, which tells the OPCO.
     let mut cut: Value = serde_json::from_str(FULL_OPCO).unwrap();
     cut["termination_date"] = json!("2025-10-01");

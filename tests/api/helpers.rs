@@ -146,7 +146,11 @@ impl Default for TestConfig {
                 mail_retry_max: std::time::Duration::from_millis(500),
                 ..MailSettings::default()
             },
-            jobs: JobSettings::default(),
+            // Tests issue certificates when they mean to (one test checks the start-up run).
+            jobs: JobSettings {
+                certificates_at_start: false,
+                ..JobSettings::default()
+            },
             worker: true,
         }
     }
