@@ -130,7 +130,7 @@ pub struct BillingFacts {
 /// Selects [`BillingFacts`]; append a `WHERE` on `c` (contracts).
 pub const BILLING_SELECT: &str = "SELECT c.id, c.student_id, c.tutor_id, c.group_id, \
     y.name AS academic_year, y.starts_on AS academic_year_start, c.start_date, c.end_date, \
-    c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10, \
+    c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10, c.kind AS contract_kind, \
     st.first_name AS student_first_name, st.last_name AS student_last_name, \
     c.price_s9_cents, c.price_s10_cents, c.opco_name, c.subrogation, c.subrogation_received_on, \
     c.opco_agreement_on, c.opco_hourly_cents, c.termination_reason, c.company_id, \

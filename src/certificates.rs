@@ -102,6 +102,13 @@ pub enum IssueError {
         count: i64,
         first_day: NaiveDate,
     },
+    /// The school counts a presence only with the trainee's own signature, and some of
+    /// the period's presences lack it.
+    UnsignedPresences {
+        semester: Semester,
+        count: i64,
+        first_day: NaiveDate,
+    },
     AlreadyIssued(Vec<String>),
     /// A fact the certificate prints is empty: `field` names it.
     MissingField(FieldError),
@@ -141,6 +148,17 @@ impl From<IssueError> for AppError {
                  faites-les signer, ou forcez l'émission en donnant un motif (« force » et « reason »)",
                 date_fr(first_day)
             )),
+            IssueError::UnsignedPresences {
+                semester,
+                count,
+                first_day,
+            } => AppError::Conflict(format!(
+                "{count} présence(s) du semestre {semester} ne sont pas signées par la personne \
+                 en formation (la première le {}), et l'école ne compte une présence qu'avec sa \
+                 signature ; faites-les signer, ou forcez l'émission en donnant un motif \
+                 (« force » et « reason »)",
+                date_fr(first_day)
+            )),
             IssueError::AlreadyIssued(numbers) => AppError::Conflict(format!(
                 "déjà émis : n° {} ; pour le remplacer après une correction, demandez son \
                  remplacement en donnant le motif de la correction (« replace » et « reason »)",
@@ -158,7 +176,6 @@ struct ContractFacts {
     /// The dates and names a summary also reads.
     #[sqlx(flatten)]
     frame: ContractFrame,
-    contract_kind: String,
     place: String,
     birth_date: NaiveDate,
     birth_place: String,
@@ -182,6 +199,8 @@ struct ContractFacts {
     city: Option<String>,
     signatory_name: Option<String>,
     signatory_title: Option<String>,
+    /// The school counts a presence only with the trainee's signature (NULL without a profile).
+    presence_needs_signature: Option<bool>,
 }
 
 const FACTS_SELECT: &str = "SELECT c.id, c.student_id, c.tutor_id, c.group_id, \
@@ -193,7 +212,8 @@ const FACTS_SELECT: &str = "SELECT c.id, c.student_id, c.tutor_id, c.group_id, \
     t.first_name AS tutor_first_name, t.last_name AS tutor_last_name, t.email AS tutor_email, \
     t.lang AS tutor_lang, p.qualification, p.rncp, p.department_name, p.option_name, \
     sc.name AS school_name, sc.legal_entity, sc.address AS school_address, \
-    sc.siret AS school_siret, sc.activity_number, sc.city, sc.signatory_name, sc.signatory_title \
+    sc.siret AS school_siret, sc.activity_number, sc.city, sc.signatory_name, sc.signatory_title, \
+    sc.presence_needs_signature \
     FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id \
     JOIN students st ON st.id = c.student_id JOIN companies co ON co.id = c.company_id \
     JOIN tutors t ON t.id = c.tutor_id JOIN programmes p ON p.id = c.programme_id \
@@ -277,7 +297,7 @@ fn check_printable(f: &ContractFacts) -> Result<(), FieldError> {
             "le numéro RNCP de la qualification",
         ),
         (
-            f.contract_kind.trim().is_empty(),
+            f.frame.contract_kind.trim().is_empty(),
             "contract.kind",
             "le type de contrat",
         ),
@@ -424,6 +444,30 @@ async fn prepare_from(
             });
         }
     }
+    if options.force_reason.is_none() && facts.presence_needs_signature.unwrap_or(false) {
+        // The school counts a presence only with the trainee's own signature of it.
+        let (count, first_day): (i64, Option<NaiveDate>) = db_run!(db, |pool| {
+            sqlx::query_as(
+                "SELECT COUNT(*), MIN(s.day) FROM attendance_marks m \
+                 JOIN training_sessions s ON s.id = m.session_id \
+                 LEFT JOIN self_signins si ON si.session_id = m.session_id AND si.student_id = m.student_id \
+                 WHERE m.student_id = $1 AND s.day >= $2 AND s.day <= $3 \
+                 AND m.status IN ('present', 'late', 'left_early') AND si.session_id IS NULL",
+            )
+            .bind(facts.frame.student_id)
+            .bind(cov.from)
+            .bind(cov.to)
+            .fetch_one(pool)
+            .await
+        })?;
+        if let (true, Some(first_day)) = (count > 0, first_day) {
+            return Err(IssueError::UnsignedPresences {
+                semester,
+                count,
+                first_day,
+            });
+        }
+    }
     check_printable(facts).map_err(IssueError::MissingField)?;
 
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -477,7 +521,7 @@ async fn prepare_from(
                     qualification: facts.qualification.clone(),
                     rncp: facts.rncp.clone(),
                     speciality: speciality.clone(),
-                    contract_kind: facts.contract_kind.clone(),
+                    contract_kind: facts.frame.contract_kind.clone(),
                     place: facts.place.clone(),
                     academic_year: facts.frame.academic_year.clone(),
                 },
@@ -972,6 +1016,9 @@ fn hold(
         IssueError::AlreadyIssued(_) => report.already_issued += 1,
         IssueError::UnsignedRollCalls {
             count, first_day, ..
+        }
+        | IssueError::UnsignedPresences {
+            count, first_day, ..
         } => {
             let mut h = held(facts, semester, AppError::from(e).public_message());
             h.unsigned_roll_calls = Some(count);
@@ -1071,12 +1118,12 @@ mod tests {
                 termination_date: None,
                 planned_minutes_s9: 270 * 60,
                 planned_minutes_s10: 210 * 60,
+                contract_kind: "contrat de professionnalisation".into(),
                 academic_year: "2025-2026".into(),
                 academic_year_start: d("2025-09-01"),
                 student_first_name: "Léa".into(),
                 student_last_name: "Martin".into(),
             },
-            contract_kind: "contrat de professionnalisation".into(),
             place: "Alès".into(),
             birth_date: d("2002-03-14"),
             birth_place: "Nîmes".into(),
@@ -1100,6 +1147,7 @@ mod tests {
             city: some("Alès"),
             signatory_name: some("Assia TRIA"),
             signatory_title: some("directrice"),
+            presence_needs_signature: Some(false),
         }
     }
 

@@ -333,7 +333,7 @@ async fn digest(
         "school": school,
         "day": fr_date(day),
         "absences": absences.iter().map(|a| {
-            let m = Mark { status: Status::parse(&a.status).unwrap_or(Status::Absent), minutes_missed: a.minutes_missed };
+            let m = Mark::new(Status::parse(&a.status).unwrap_or(Status::Absent), a.minutes_missed);
             let minutes = absence::missed_minutes(m, (a.ends_at - a.starts_at).num_minutes());
             json!({"student": a.student, "module": a.module, "half_day": half_day_fr(a.starts_at),
                    "times": format!("{}–{}", a.starts_at.format("%H:%M"), a.ends_at.format("%H:%M")),

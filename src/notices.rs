@@ -150,6 +150,7 @@ struct DayMark {
     module_name: String,
     status: String,
     minutes_missed: i64,
+    excused_minutes: i64,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -157,12 +158,14 @@ struct Told {
     session_id: i64,
     status: String,
     minutes_missed: i64,
+    excused_minutes: i64,
 }
 
-fn mark(status: &str, minutes_missed: i64) -> Mark {
+fn mark(status: &str, minutes_missed: i64, excused_minutes: i64) -> Mark {
     Mark {
         status: Status::parse(status).unwrap_or(Status::Absent),
         minutes_missed,
+        excused_minutes,
     }
 }
 
@@ -185,6 +188,7 @@ pub fn status_text(status: Status, lang: Lang) -> &'static str {
 fn line(day: NaiveDate, m: &DayMark, shown: Mark, lang: Lang) -> Value {
     let session_minutes = (m.ends_at - m.starts_at).num_minutes().max(0);
     let missed = absence::missed_minutes(shown, session_minutes);
+    let excused = shown.excused(session_minutes);
     json!({
         "date": day.format("%d/%m/%Y").to_string(),
         "half_day": match lang { Lang::Fr => half_day_fr(m.starts_at), Lang::En => half_day_en(m.starts_at) },
@@ -193,7 +197,9 @@ fn line(day: NaiveDate, m: &DayMark, shown: Mark, lang: Lang) -> Value {
         "status": status_text(shown.status, lang),
         "missed": hours_text(missed, lang),
         "missed_minutes": missed,
-        "justified": shown.status == Status::Excused,
+        "justified": excused > 0 && excused == missed,
+        "partly_justified": excused > 0 && excused < missed,
+        "excused": hours_text(excused, lang),
     })
 }
 
@@ -253,7 +259,7 @@ async fn notify_day(
 ) -> anyhow::Result<()> {
     let (marks, told): (Vec<DayMark>, Vec<Told>) = tx_run!(&mut *tx, |conn| {
         let marks = sqlx::query_as(
-            "SELECT s.id AS session_id, s.starts_at, s.ends_at, m.name AS module_name, am.status, am.minutes_missed \
+            "SELECT s.id AS session_id, s.starts_at, s.ends_at, m.name AS module_name, am.status, am.minutes_missed, am.excused_minutes \
              FROM attendance_marks am JOIN training_sessions s ON s.id = am.session_id \
              JOIN modules m ON m.id = s.module_id WHERE am.student_id = $1 AND s.day = $2 ORDER BY s.starts_at, s.id",
         )
@@ -262,7 +268,7 @@ async fn notify_day(
         .fetch_all(&mut *conn)
         .await?;
         let told = sqlx::query_as(
-            "SELECT n.session_id, n.status, n.minutes_missed FROM absence_notified n \
+            "SELECT n.session_id, n.status, n.minutes_missed, n.excused_minutes FROM absence_notified n \
              JOIN training_sessions s ON s.id = n.session_id WHERE n.student_id = $1 AND s.day = $2",
         )
         .bind(student_id)
@@ -273,11 +279,21 @@ async fn notify_day(
     })?;
     let current: Vec<(i64, Mark)> = marks
         .iter()
-        .map(|m| (m.session_id, mark(&m.status, m.minutes_missed)))
+        .map(|m| {
+            (
+                m.session_id,
+                mark(&m.status, m.minutes_missed, m.excused_minutes),
+            )
+        })
         .collect();
     let told: Vec<(i64, Mark)> = told
         .iter()
-        .map(|t| (t.session_id, mark(&t.status, t.minutes_missed)))
+        .map(|t| {
+            (
+                t.session_id,
+                mark(&t.status, t.minutes_missed, t.excused_minutes),
+            )
+        })
         .collect();
     let plan = absence::plan_notice(&current, &told);
     if plan.is_empty() {
@@ -289,14 +305,17 @@ async fn notify_day(
     let base = &ctx.public_url;
     let by_session = |id: i64| marks.iter().find(|m| m.session_id == id);
     let new_ids: Vec<String> = plan.new.iter().map(i64::to_string).collect();
-    // Only whole absences are justified with a document.
+    // What a document may still justify: absences, and late arrivals or early leaves not
+    // excused yet.
     let unexcused: Vec<String> = plan
         .new
         .iter()
         .filter(|id| {
-            current
-                .iter()
-                .any(|(s, m)| s == *id && m.status == Status::Absent)
+            current.iter().any(|(s, m)| {
+                s == *id
+                    && (m.status == Status::Absent
+                        || (m.status.counts_minutes() && m.excused_minutes < m.minutes_missed))
+            })
         })
         .map(i64::to_string)
         .collect();
@@ -322,7 +341,14 @@ async fn notify_day(
             .new
             .iter()
             .filter_map(|id| by_session(*id))
-            .map(|m| line(day, m, mark(&m.status, m.minutes_missed), *lang))
+            .map(|m| {
+                line(
+                    day,
+                    m,
+                    mark(&m.status, m.minutes_missed, m.excused_minutes),
+                    *lang,
+                )
+            })
             .collect();
         let corrected_lines: Vec<Value> = plan
             .corrections
@@ -405,14 +431,16 @@ pub async fn remember(
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     tx_run!(tx, |conn| sqlx::query(
-        "INSERT INTO absence_notified (session_id, student_id, status, minutes_missed, notified_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (session_id, student_id) DO UPDATE SET \
-         status = excluded.status, minutes_missed = excluded.minutes_missed, notified_at = excluded.notified_at",
+        "INSERT INTO absence_notified (session_id, student_id, status, minutes_missed, excused_minutes, notified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (session_id, student_id) DO UPDATE SET \
+         status = excluded.status, minutes_missed = excluded.minutes_missed, \
+         excused_minutes = excluded.excused_minutes, notified_at = excluded.notified_at",
     )
     .bind(session_id)
     .bind(student_id)
     .bind(m.status.as_str())
     .bind(m.minutes_missed)
+    .bind(m.excused_minutes)
     .bind(now)
     .execute(&mut *conn)
     .await.map(|r| r.rows_affected()))

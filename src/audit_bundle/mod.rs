@@ -15,7 +15,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use crate::db::Db;
 use crate::db_run;
-use crate::domain::attendance::{SessionTimes, Status, half_day_fr};
+use crate::domain::attendance::{Mark, SessionTimes, Status, half_day_fr};
+use crate::domain::contract_kind::ContractKind;
 use crate::domain::semester::ContractDates;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
@@ -67,7 +68,9 @@ pub struct SessionRow {
     pub signed_at: Option<DateTime<Utc>>,
     pub status: Option<String>,
     pub minutes_missed: Option<i64>,
+    pub excused_minutes: Option<i64>,
     pub self_signed_at: Option<DateTime<Utc>>,
+    pub with_code: Option<bool>,
 }
 
 /// One change of one of the student's marks.
@@ -81,9 +84,11 @@ pub struct HistoryRow {
     pub module_name: String,
     pub old_status: Option<String>,
     pub old_minutes_missed: Option<i64>,
+    pub old_excused_minutes: Option<i64>,
     pub old_note: Option<String>,
     pub new_status: String,
     pub new_minutes_missed: i64,
+    pub new_excused_minutes: i64,
     pub new_note: String,
     pub source: String,
     pub changed_by: Option<String>,
@@ -200,7 +205,7 @@ pub async fn gather(db: &Db, contract_id: i64) -> AppResult<Evidence> {
         sqlx::query_as(
             "SELECT s.id, s.day, s.starts_at, s.ends_at, s.room, mo.name AS module_name, \
              t.first_name || ' ' || t.last_name AS teacher_name, g.name AS group_name, s.signed_at, \
-             m.status, m.minutes_missed, si.signed_at AS self_signed_at \
+             m.status, m.minutes_missed, m.excused_minutes, si.signed_at AS self_signed_at, si.with_code \
              FROM training_sessions s JOIN modules mo ON mo.id = s.module_id \
              JOIN teachers t ON t.id = s.teacher_id JOIN student_groups g ON g.id = s.group_id \
              LEFT JOIN attendance_marks m ON m.session_id = s.id AND m.student_id = $1 \
@@ -218,8 +223,8 @@ pub async fn gather(db: &Db, contract_id: i64) -> AppResult<Evidence> {
     let history: Vec<HistoryRow> = db_run!(db, |pool| {
         sqlx::query_as(
             "SELECT h.id, h.session_id, s.day, s.starts_at, s.ends_at, mo.name AS module_name, \
-             h.old_status, h.old_minutes_missed, h.old_note, h.new_status, h.new_minutes_missed, \
-             h.new_note, h.source, u.display_name AS changed_by, h.changed_at, h.reason \
+             h.old_status, h.old_minutes_missed, h.old_excused_minutes, h.old_note, h.new_status, \
+             h.new_minutes_missed, h.new_excused_minutes, h.new_note, h.source, u.display_name AS changed_by, h.changed_at, h.reason \
              FROM attendance_history h JOIN training_sessions s ON s.id = h.session_id \
              JOIN modules mo ON mo.id = s.module_id LEFT JOIN users u ON u.id = h.changed_by \
              WHERE h.student_id = $1 AND s.group_id = $2 AND s.day >= $3 AND s.day <= $4 \
@@ -427,8 +432,11 @@ fn sheet(e: &Evidence, s: &SessionRow, generated_at: DateTime<Utc>) -> AppResult
         s.group_name, s.module_name, s.teacher_name, s.room
     ));
     header_lines.push(format!(
-        "Apprenti·e : {student} · Contrat n° {} ({}) · {}",
-        f.contract_id, f.academic_year, f.company.name
+        "{} : {student} · Contrat n° {} ({}) · {}",
+        ContractKind::of_stored(&f.kind).learner_capitalized(),
+        f.contract_id,
+        f.academic_year,
+        f.company.name
     ));
     Emargement {
         title: format!(
@@ -444,13 +452,16 @@ fn sheet(e: &Evidence, s: &SessionRow, generated_at: DateTime<Utc>) -> AppResult
             module: s.module_name.clone(),
             teacher: s.teacher_name.clone(),
             student,
-            mark: s
-                .status
-                .as_deref()
-                .and_then(Status::parse)
-                .map(|st| (st, s.minutes_missed.unwrap_or(0))),
-            self_signed_at: s.self_signed_at,
+            mark: s.status.as_deref().and_then(Status::parse).map(|st| Mark {
+                status: st,
+                minutes_missed: s.minutes_missed.unwrap_or(0),
+                excused_minutes: s.excused_minutes.unwrap_or(0),
+            }),
+            self_signin: s
+                .self_signed_at
+                .map(|at| (at, s.with_code.unwrap_or(false))),
             teacher_signed_at: s.signed_at,
+            kind: ContractKind::of_stored(&f.kind),
         }],
         lang: Lang::Fr,
         generated_at,
@@ -544,6 +555,8 @@ pub fn build(e: &Evidence, generated_at: DateTime<Utc>, generated_by: &str) -> A
             "Modifié par",
             "Modifié le",
             "Motif",
+            "Anciennes minutes justifiées",
+            "Nouvelles minutes justifiées",
         ],
         e.history.iter().map(|h| {
             vec![
@@ -563,6 +576,10 @@ pub fn build(e: &Evidence, generated_at: DateTime<Utc>, generated_by: &str) -> A
                 h.changed_by.clone().unwrap_or_default(),
                 files::paris_fr(h.changed_at),
                 h.reason.clone(),
+                h.old_excused_minutes
+                    .map(|m| m.to_string())
+                    .unwrap_or_default(),
+                h.new_excused_minutes.to_string(),
             ]
         }),
     )
@@ -724,7 +741,9 @@ mod tests {
                     signed_at: signed.then(|| "2025-09-01T16:00:00Z".parse().unwrap()),
                     status: signed.then(|| "present".to_owned()),
                     minutes_missed: signed.then_some(0),
+                    excused_minutes: signed.then_some(0),
                     self_signed_at: None,
+                    with_code: None,
                 }
             })
             .collect();

@@ -1,14 +1,8 @@
 //! What absences call for: which notices and corrections to send for a student's day, which
 //! thresholds of missed hours a semester has crossed, and the dropout streaks.
 
+pub use crate::domain::attendance::Mark;
 use crate::domain::attendance::Status;
-
-/// A mark as a notice sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Mark {
-    pub status: Status,
-    pub minutes_missed: i64,
-}
 
 /// Marks that a notice reports: absences, justified or not, late arrivals and early leaves.
 pub fn is_reported(status: Status) -> bool {
@@ -17,13 +11,7 @@ pub fn is_reported(status: Status) -> bool {
 
 /// Minutes of a session that a mark misses.
 pub fn missed_minutes(mark: Mark, session_minutes: i64) -> i64 {
-    if mark.status.counts_minutes() {
-        mark.minutes_missed.clamp(0, session_minutes)
-    } else if mark.status.attended() {
-        0
-    } else {
-        session_minutes
-    }
+    mark.missed(session_minutes)
 }
 
 /// A reported mark that changed after its notice left.
@@ -108,10 +96,7 @@ mod tests {
     use super::*;
 
     fn m(status: Status, minutes_missed: i64) -> Mark {
-        Mark {
-            status,
-            minutes_missed,
-        }
+        Mark::new(status, minutes_missed)
     }
 
     #[test]

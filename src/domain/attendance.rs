@@ -141,6 +141,72 @@ pub fn check_minutes(
     Ok(())
 }
 
+/// Checks the minutes of a late arrival or an early leave that are excused (by an accepted
+/// justification, or by the office): a part of the minutes missed, never more, and only for
+/// those two statuses (a whole absence is excused by its status, `excused`).
+pub fn check_excused(
+    status: Status,
+    minutes_missed: i64,
+    excused_minutes: i64,
+) -> Result<(), String> {
+    if excused_minutes < 0 {
+        return Err("les minutes justifiées ne peuvent pas être négatives".to_owned());
+    }
+    if excused_minutes == 0 {
+        return Ok(());
+    }
+    if !status.counts_minutes() {
+        return Err(format!(
+            "seuls un retard ou un départ anticipé ont des minutes justifiées (statut « {} »)",
+            status.label_fr()
+        ));
+    }
+    if excused_minutes > minutes_missed {
+        return Err(format!(
+            "{excused_minutes} minutes justifiées pour {minutes_missed} minutes manquées"
+        ));
+    }
+    Ok(())
+}
+
+/// A student's mark for one session: its status, the minutes a late arrival or an early
+/// leave missed, and how many of those are excused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    pub status: Status,
+    pub minutes_missed: i64,
+    pub excused_minutes: i64,
+}
+
+impl Mark {
+    pub fn new(status: Status, minutes_missed: i64) -> Mark {
+        Mark {
+            status,
+            minutes_missed,
+            excused_minutes: 0,
+        }
+    }
+
+    /// Minutes of the session this mark misses (all of it for an absence, excused or not).
+    pub fn missed(&self, session_minutes: i64) -> i64 {
+        session_minutes - attended_minutes(self.status, self.minutes_missed, session_minutes)
+    }
+
+    /// Of the minutes missed, those excused.
+    pub fn excused(&self, session_minutes: i64) -> i64 {
+        if self.status == Status::Excused {
+            session_minutes
+        } else {
+            self.excused_minutes.clamp(0, self.missed(session_minutes))
+        }
+    }
+
+    /// Minutes missed that no justification covers.
+    pub fn unexcused(&self, session_minutes: i64) -> i64 {
+        self.missed(session_minutes) - self.excused(session_minutes)
+    }
+}
+
 /// Minutes of the session the student attended.
 pub fn attended_minutes(status: Status, minutes_missed: i64, session_minutes: i64) -> i64 {
     if status.attended() {
@@ -156,16 +222,18 @@ pub struct SessionMark {
     pub session_minutes: i64,
     /// The session has begun (marks of later sessions are only ever advance excuses).
     pub begun: bool,
-    pub mark: Option<(Status, i64)>,
+    pub mark: Option<Mark>,
 }
 
 /// A student's hours over a set of sessions, in minutes. `scheduled` is always the sum of
-/// the five parts.
+/// the five parts; `excused` holds whole excused absences and the excused minutes of late
+/// arrivals and early leaves, `absence` the rest of what was missed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
     pub scheduled: i64,
     pub attended: i64,
-    /// Unexcused: whole absences and the minutes missed by late arrivals and early leaves.
+    /// Unexcused: whole absences and the minutes missed by late arrivals and early leaves
+    /// that no justification covers.
     pub absence: i64,
     pub excused: i64,
     /// Sessions begun or past with no mark yet.
@@ -178,13 +246,11 @@ impl Tally {
     pub fn add(&mut self, s: SessionMark) {
         self.scheduled += s.session_minutes;
         match s.mark {
-            Some((status, missed)) => {
-                let attended = attended_minutes(status, missed, s.session_minutes);
-                self.attended += attended;
-                match status {
-                    Status::Excused => self.excused += s.session_minutes,
-                    _ => self.absence += s.session_minutes - attended,
-                }
+            Some(mark) => {
+                let n = s.session_minutes;
+                self.attended += n - mark.missed(n);
+                self.excused += mark.excused(n);
+                self.absence += mark.unexcused(n);
             }
             None if s.begun => self.unrecorded += s.session_minutes,
             None => self.upcoming += s.session_minutes,
@@ -357,31 +423,70 @@ mod tests {
             begun,
             mark,
         };
+        let m = |status, minutes| Some(Mark::new(status, minutes));
         let tally: Tally = [
-            s(Some((Status::Present, 0)), true),
-            s(Some((Status::Late, 15)), true),
-            s(Some((Status::LeftEarly, 30)), true),
-            s(Some((Status::Absent, 0)), true),
-            s(Some((Status::Excused, 0)), true),
+            s(m(Status::Present, 0), true),
+            s(m(Status::Late, 15), true),
+            s(m(Status::LeftEarly, 30), true),
+            s(m(Status::Absent, 0), true),
+            s(m(Status::Excused, 0), true),
             s(None, true),
             s(None, false),
             // An absence excused in advance for a later session.
-            s(Some((Status::Excused, 0)), false),
+            s(m(Status::Excused, 0), false),
+            // A 45-minute medical appointment, justified for 40 of them.
+            s(
+                Some(Mark {
+                    status: Status::Late,
+                    minutes_missed: 45,
+                    excused_minutes: 40,
+                }),
+                true,
+            ),
         ]
         .into_iter()
         .collect();
-        assert_eq!(tally.scheduled, 8 * 210);
-        assert_eq!(tally.attended, 210 + 195 + 180);
-        assert_eq!(tally.absence, 15 + 30 + 210);
-        assert_eq!(tally.excused, 420);
+        assert_eq!(tally.scheduled, 9 * 210);
+        assert_eq!(tally.attended, 210 + 195 + 180 + 165);
+        assert_eq!(tally.absence, 15 + 30 + 210 + 5);
+        assert_eq!(tally.excused, 420 + 40);
         assert_eq!(tally.unrecorded, 210);
         assert_eq!(tally.upcoming, 210);
         assert_eq!(
             tally.attended + tally.absence + tally.excused + tally.unrecorded + tally.upcoming,
             tally.scheduled
         );
-        assert_eq!(tally.attendance_rate(), Some(0.4643));
+        assert_eq!(tally.attendance_rate(), Some(0.5102));
         assert_eq!(Tally::default().attendance_rate(), None);
+    }
+
+    #[test]
+    fn excused_minutes_are_part_of_a_late_arrival_or_an_early_leave() {
+        assert!(check_excused(Status::Late, 45, 45).is_ok());
+        assert!(check_excused(Status::LeftEarly, 45, 20).is_ok());
+        assert!(check_excused(Status::Present, 0, 0).is_ok());
+        assert!(
+            check_excused(Status::Late, 45, 46)
+                .unwrap_err()
+                .contains("45 minutes manquées")
+        );
+        assert!(check_excused(Status::Absent, 0, 10).is_err());
+        assert!(check_excused(Status::Late, 45, -1).is_err());
+        let partly = Mark {
+            status: Status::Late,
+            minutes_missed: 45,
+            excused_minutes: 30,
+        };
+        assert_eq!(
+            (
+                partly.missed(210),
+                partly.excused(210),
+                partly.unexcused(210)
+            ),
+            (45, 30, 15)
+        );
+        let whole = Mark::new(Status::Excused, 0);
+        assert_eq!((whole.missed(210), whole.excused(210)), (210, 210));
     }
 
     #[test]

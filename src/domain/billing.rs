@@ -446,7 +446,9 @@ mod tests {
                     SessionMark {
                         session_minutes: 210,
                         begun: true,
-                        mark: *m,
+                        mark: m.map(|(status, missed)| {
+                            crate::domain::attendance::Mark::new(status, missed)
+                        }),
                     },
                 )
             })
@@ -559,7 +561,11 @@ mod tests {
             "on the due date is not « avant » it"
         );
         f.subrogation_received_on = Some(d("2025-12-30"));
-        assert_eq!(bill(&s9(), &f, &[]).opco_cents, 450_000, "the day before is");
+        assert_eq!(
+            bill(&s9(), &f, &[]).opco_cents,
+            450_000,
+            "the day before is"
+        );
         let no_subrogation = Funding::default();
         assert_eq!(bill(&s9(), &no_subrogation, &[]).company_cents, 450_000);
     }
@@ -687,7 +693,7 @@ mod properties {
         fn session()(offset in 0i64..122, minutes in 1i64..600, begun in any::<bool>(),
                      mark in prop::option::of((status(), 0i64..700)))
                     -> (NaiveDate, SessionMark) {
-            (day(offset), SessionMark { session_minutes: minutes, begun, mark })
+            (day(offset), SessionMark { session_minutes: minutes, begun, mark: mark.map(|(s, m)| crate::domain::attendance::Mark::new(s, m)) })
         }
     }
 

@@ -28,6 +28,22 @@ pub fn optional(value: &str, max: usize) -> Result<String, String> {
     Ok(v.to_owned())
 }
 
+/// An address typed on several lines (a form's text area) kept on one, its lines joined by
+/// commas as a letterhead prints it; then checked as a one-line text.
+pub fn address(value: &str, max: usize, required: bool) -> Result<String, String> {
+    let joined = value
+        .lines()
+        .map(|l| l.trim().trim_end_matches(','))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if required {
+        self::required(&joined, max)
+    } else {
+        optional(&joined, max)
+    }
+}
+
 /// A required text of several lines (a reason, a note, a report): line breaks are kept
 /// (`\r\n` becomes `\n`), other control and invisible characters refused.
 pub fn multiline_required(value: &str, max: usize) -> Result<String, String> {
@@ -179,6 +195,16 @@ mod tests {
             optional("Jean-Éloïse d’Alès", 100).unwrap(),
             "Jean-Éloïse d’Alès"
         );
+    }
+
+    #[test]
+    fn addresses_typed_on_several_lines_are_kept_on_one() {
+        assert_eq!(
+            address("6 avenue de Clavières,\r\n30100 Alès\n", 300, true).unwrap(),
+            "6 avenue de Clavières, 30100 Alès"
+        );
+        assert!(address(" \n ", 300, true).is_err());
+        assert_eq!(address("", 300, false).unwrap(), "");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::cache::WroteGroup;
 use crate::db::Db;
 use crate::domain::absence;
 use crate::domain::attendance::{
-    self, SessionTimes, Source, Status, check_minutes, half_day_en, half_day_fr,
+    self, SessionTimes, Source, Status, check_excused, check_minutes, half_day_en, half_day_fr,
 };
 use crate::domain::roles::Role;
 use crate::domain::text::{date_fr, sort_key};
@@ -123,6 +123,8 @@ pub async fn sessions_between(
 pub struct MarkView {
     pub status: Status,
     pub minutes_missed: i64,
+    /// Of the minutes missed by a late arrival or an early leave, those excused.
+    pub excused_minutes: i64,
     pub note: String,
     /// Where the mark last came from: `self`, `teacher`, `admin` or `import`.
     pub source: String,
@@ -272,17 +274,19 @@ async fn roster_students(db: &Db, s: &SessionInfo) -> AppResult<Vec<RosterStuden
 }
 
 /// Every mark of a session with who recorded it.
-const MARKS_OF_SESSION: &str = "SELECT m.student_id, m.status, m.minutes_missed, m.note, m.source, \
+const MARKS_OF_SESSION: &str = "SELECT m.student_id, m.status, m.minutes_missed, m.excused_minutes, m.note, m.source, \
      m.recorded_at, u.display_name AS recorded_by FROM attendance_marks m \
      LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1";
 
 /// The same as one JSON array, per engine.
 const MARKS_JSON_SQLITE: &str = "SELECT json_group_array(json_object('student_id', m.student_id, \
-     'status', m.status, 'minutes_missed', m.minutes_missed, 'note', m.note, 'source', m.source, \
+     'status', m.status, 'minutes_missed', m.minutes_missed, 'excused_minutes', m.excused_minutes, \
+     'note', m.note, 'source', m.source, \
      'recorded_at', m.recorded_at, 'recorded_by', u.display_name)) FROM attendance_marks m \
      LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1";
 const MARKS_JSON_POSTGRES: &str = "SELECT COALESCE(json_agg(json_build_object('student_id', m.student_id, \
-     'status', m.status, 'minutes_missed', m.minutes_missed, 'note', m.note, 'source', m.source, \
+     'status', m.status, 'minutes_missed', m.minutes_missed, 'excused_minutes', m.excused_minutes, \
+     'note', m.note, 'source', m.source, \
      'recorded_at', m.recorded_at, 'recorded_by', u.display_name)), '[]')::text FROM attendance_marks m \
      LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1";
 
@@ -291,6 +295,7 @@ struct MarkRow {
     student_id: i64,
     status: String,
     minutes_missed: i64,
+    excused_minutes: i64,
     note: String,
     source: String,
     recorded_at: DateTime<Utc>,
@@ -354,6 +359,7 @@ async fn sheet_of(
                 Some(MarkView {
                     status,
                     minutes_missed: m.minutes_missed,
+                    excused_minutes: m.excused_minutes,
                     note: m.note,
                     source: m.source,
                     recorded_at: m.recorded_at,
@@ -438,6 +444,10 @@ pub struct MarkInput {
     /// Minutes missed, for `late` and `left_early` only.
     #[serde(default)]
     pub minutes_missed: i64,
+    /// Of those minutes, the ones excused (admin only; at most `minutes_missed`). Left out,
+    /// what was excused stays as long as the status and the minutes allow it.
+    #[serde(default)]
+    pub excused_minutes: Option<i64>,
     #[serde(default)]
     pub note: String,
 }
@@ -557,6 +567,16 @@ pub async fn record(
         if let Err(e) = check_minutes(m.status, m.minutes_missed, minutes) {
             p.add(format!("marks[{i}].minutes_missed"), e);
         }
+        if let Some(excused) = m.excused_minutes.filter(|e| *e != 0) {
+            if caller.role != Role::Admin {
+                p.add(
+                    format!("marks[{i}].excused_minutes"),
+                    "seul le service des contrats excuse des minutes, ou un justificatif accepté",
+                );
+            } else if let Err(e) = check_excused(m.status, m.minutes_missed, excused) {
+                p.add(format!("marks[{i}].excused_minutes"), e);
+            }
+        }
         if let Err(e) = crate::domain::text::multiline_optional(&m.note, MAX_NOTE) {
             p.add(format!("marks[{i}].note"), e);
         }
@@ -631,27 +651,32 @@ async fn write_marks(
             serde_json::from_str(&packed).map_err(|e| sqlx::Error::Decode(e.into()))?;
         let current: HashMap<i64, MarkRow> =
             current.into_iter().map(|m| (m.student_id, m)).collect();
-        let changes: Vec<(&MarkInput, Option<&MarkRow>)> = marks
+        let lines: Vec<Line> = marks
             .iter()
-            .map(|m| (m, current.get(&m.student_id)))
-            .filter(|(m, old)| {
+            .map(|m| Line::of(m, current.get(&m.student_id)))
+            .collect();
+        let changes: Vec<(&Line, Option<&MarkRow>)> = lines
+            .iter()
+            .map(|l| (l, current.get(&l.input.student_id)))
+            .filter(|(l, old)| {
                 old.is_none_or(|o| {
-                    o.status != m.status.as_str()
-                        || o.minutes_missed != m.minutes_missed
-                        || o.note != m.note
+                    o.status != l.input.status.as_str()
+                        || o.minutes_missed != l.input.minutes_missed
+                        || o.excused_minutes != l.excused_minutes
+                        || o.note != l.input.note
                 })
             })
             .collect();
         // Students whose absences changed: their day's notice is (re)scheduled.
         let noticed: Vec<i64> = changes
             .iter()
-            .filter(|(m, old)| {
+            .filter(|(l, old)| {
                 let was = old
                     .and_then(|o| Status::parse(&o.status))
                     .is_some_and(absence::is_reported);
-                was || absence::is_reported(m.status)
+                was || absence::is_reported(l.input.status)
             })
-            .map(|(m, _)| m.student_id)
+            .map(|(l, _)| l.input.student_id)
             .collect();
         if !changes.is_empty() {
             let sql = write_statement(serialise, &changes, &noticed);
@@ -664,27 +689,32 @@ async fn write_marks(
             if !noticed.is_empty() {
                 q = q.bind(session.day).bind(notice_due);
             }
-            for (m, old) in &changes {
+            for (l, old) in &changes {
+                let m = l.input;
                 q = q
                     .bind(m.student_id)
                     .bind(m.status.as_str())
                     .bind(m.minutes_missed)
+                    .bind(l.excused_minutes)
                     .bind(m.note.as_str())
                     .bind(old.map(|o| o.status.clone()))
                     .bind(old.map(|o| o.minutes_missed))
+                    .bind(old.map(|o| o.excused_minutes))
                     .bind(old.map(|o| o.note.clone()));
             }
             q.execute(&mut *conn).await?;
         }
         // The marks as they stand once this roll call is written.
         let mut after = current.clone();
-        for (m, _) in &changes {
+        for (l, _) in &changes {
+            let m = l.input;
             after.insert(
                 m.student_id,
                 MarkRow {
                     student_id: m.student_id,
                     status: m.status.as_str().to_owned(),
                     minutes_missed: m.minutes_missed,
+                    excused_minutes: l.excused_minutes,
                     note: m.note.clone(),
                     source: source.as_str().to_owned(),
                     recorded_at: now,
@@ -699,6 +729,30 @@ async fn write_marks(
     Ok((changed, after))
 }
 
+/// One line of a roll call with the minutes it excuses: those given, or else those already
+/// excused as far as the new status and minutes allow (a teacher re-saving a late arrival
+/// does not undo the office's or a justification's excuse).
+struct Line<'a> {
+    input: &'a MarkInput,
+    excused_minutes: i64,
+}
+
+impl<'a> Line<'a> {
+    fn of(input: &'a MarkInput, stored: Option<&MarkRow>) -> Line<'a> {
+        let kept = stored.map_or(0, |s| s.excused_minutes);
+        let excused = input.excused_minutes.unwrap_or(kept);
+        let excused_minutes = if input.status.counts_minutes() {
+            excused.clamp(0, input.minutes_missed)
+        } else {
+            0
+        };
+        Line {
+            input,
+            excused_minutes,
+        }
+    }
+}
+
 /// The marks, their history rows and the notice schedules of a roll call as one round trip:
 /// several statements sharing their numbered parameters on SQLite (its driver runs them in
 /// turn), one statement with data-modifying CTEs on PostgreSQL. This runs under the write
@@ -706,51 +760,63 @@ async fn write_marks(
 ///
 /// Parameters: `$1` session, `$2` source, `$3` author, `$4` instant, `$5` reason, then, when
 /// some students' absences changed, `$6` day and `$7` notice due time; then for each change,
-/// 7 in a row: student, status, minutes, note, old status, old minutes, old note.
+/// 9 in a row: student, status, minutes, excused minutes, note, then the old four.
 fn write_statement(
     postgres: bool,
-    changes: &[(&MarkInput, Option<&MarkRow>)],
+    changes: &[(&Line, Option<&MarkRow>)],
     noticed: &[i64],
 ) -> String {
+    const PER_CHANGE: usize = 9;
     let count = changes.len();
     let first = if noticed.is_empty() { 6 } else { 8 };
-    let at = |i: usize| first + i * 7;
+    let at = |i: usize| first + i * PER_CHANGE;
     let marks: Vec<String> = (0..count)
         .map(|i| {
             let p = at(i);
-            format!("($1, ${p}, ${}, ${}, ${}, $2, $3, $4)", p + 1, p + 2, p + 3)
+            format!(
+                "($1, ${p}, ${}, ${}, ${}, ${}, $2, $3, $4)",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4
+            )
         })
         .collect();
     let history: Vec<String> = (0..count)
         .map(|i| {
             let p = at(i);
             format!(
-                "($1, ${p}, ${}, ${}, ${}, ${}, ${}, ${}, $2, $3, $4, $5)",
-                p + 4,
+                "($1, ${p}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $2, $3, $4, $5)",
                 p + 5,
                 p + 6,
+                p + 7,
+                p + 8,
                 p + 1,
                 p + 2,
-                p + 3
+                p + 3,
+                p + 4
             )
         })
         .collect();
     let notices: Vec<String> = changes
         .iter()
         .enumerate()
-        .filter(|(_, (m, _))| noticed.contains(&m.student_id))
+        .filter(|(_, (l, _))| noticed.contains(&l.input.student_id))
         .map(|(i, _)| format!("(${}, $6, $7)", at(i)))
         .collect();
     let marks = format!(
-        "INSERT INTO attendance_marks (session_id, student_id, status, minutes_missed, note, source, recorded_by, recorded_at) \
+        "INSERT INTO attendance_marks (session_id, student_id, status, minutes_missed, excused_minutes, note, \
+         source, recorded_by, recorded_at) \
          VALUES {} ON CONFLICT (session_id, student_id) DO UPDATE SET status = excluded.status, \
-         minutes_missed = excluded.minutes_missed, note = excluded.note, source = excluded.source, \
+         minutes_missed = excluded.minutes_missed, excused_minutes = excluded.excused_minutes, \
+         note = excluded.note, source = excluded.source, \
          recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
         marks.join(", ")
     );
     let history = format!(
-        "INSERT INTO attendance_history (session_id, student_id, old_status, old_minutes_missed, old_note, \
-         new_status, new_minutes_missed, new_note, source, changed_by, changed_at, reason) VALUES {}",
+        "INSERT INTO attendance_history (session_id, student_id, old_status, old_minutes_missed, \
+         old_excused_minutes, old_note, new_status, new_minutes_missed, new_excused_minutes, new_note, \
+         source, changed_by, changed_at, reason) VALUES {}",
         history.join(", ")
     );
     let notices = (!notices.is_empty()).then(|| notices::schedule_statement(&notices.join(", ")));
@@ -884,6 +950,7 @@ pub async fn self_signin(
                 Status::Present
             },
             minutes_missed: late.max(0),
+            excused_minutes: None,
             note: String::new(),
         };
         // Only where nobody has marked yet: the teacher's word stands over the claim.
@@ -964,39 +1031,24 @@ pub fn qr_svg(payload: &str) -> String {
 }
 
 /// One change of a mark.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
 pub struct HistoryEntry {
     pub id: i64,
     pub student_id: i64,
     pub student: String,
     pub old_status: Option<String>,
     pub old_minutes_missed: Option<i64>,
+    pub old_excused_minutes: Option<i64>,
     pub old_note: Option<String>,
     pub new_status: String,
     pub new_minutes_missed: i64,
+    pub new_excused_minutes: i64,
     pub new_note: String,
     /// `self` (the student's sign-in), `teacher`, `admin` or `import`.
     pub source: String,
     pub changed_by: Option<String>,
     pub changed_at: DateTime<Utc>,
     pub reason: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct HistoryRow {
-    id: i64,
-    student_id: i64,
-    student: String,
-    old_status: Option<String>,
-    old_minutes_missed: Option<i64>,
-    old_note: Option<String>,
-    new_status: String,
-    new_minutes_missed: i64,
-    new_note: String,
-    source: String,
-    changed_by: Option<String>,
-    changed_at: DateTime<Utc>,
-    reason: String,
 }
 
 pub async fn history(
@@ -1006,10 +1058,11 @@ pub async fn history(
 ) -> AppResult<Vec<HistoryEntry>> {
     let session = load_session(&ctx.db, session_id).await?;
     let visibility = visibility(&ctx.db, caller, &session).await?;
-    let rows: Vec<HistoryRow> = db_run!(&ctx.db, |pool| {
+    let rows: Vec<HistoryEntry> = db_run!(&ctx.db, |pool| {
         sqlx::query_as(
         "SELECT h.id, h.student_id, st.first_name || ' ' || st.last_name AS student, h.old_status, h.old_minutes_missed, \
-         h.old_note, h.new_status, h.new_minutes_missed, h.new_note, h.source, u.display_name AS changed_by, h.changed_at, h.reason \
+         h.old_excused_minutes, h.old_note, h.new_status, h.new_minutes_missed, h.new_excused_minutes, h.new_note, \
+         h.source, u.display_name AS changed_by, h.changed_at, h.reason \
          FROM attendance_history h JOIN students st ON st.id = h.student_id LEFT JOIN users u ON u.id = h.changed_by \
          WHERE h.session_id = $1 ORDER BY h.id"
     )
@@ -1022,21 +1075,6 @@ pub async fn history(
         .filter(|r| match &visibility {
             Visibility::All => true,
             Visibility::Students(ids) => ids.contains(&r.student_id),
-        })
-        .map(|r| HistoryEntry {
-            id: r.id,
-            student_id: r.student_id,
-            student: r.student,
-            old_status: r.old_status,
-            old_minutes_missed: r.old_minutes_missed,
-            old_note: r.old_note,
-            new_status: r.new_status,
-            new_minutes_missed: r.new_minutes_missed,
-            new_note: r.new_note,
-            source: r.source,
-            changed_by: r.changed_by,
-            changed_at: r.changed_at,
-            reason: r.reason,
         })
         .collect())
 }

@@ -59,6 +59,21 @@ pub struct AuditFlag {
     pub message: String,
 }
 
+/// A presence the teacher recorded without the trainee's own signature of the half-day.
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct UnsignedPresence {
+    pub session_id: i64,
+    pub day: NaiveDate,
+    #[schema(value_type = String, example = "08:30:00")]
+    pub starts_at: chrono::NaiveTime,
+    pub module: String,
+    pub teacher: String,
+    pub student_id: i64,
+    pub student: String,
+    /// `present`, `late` or `left_early`.
+    pub status: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditReport {
     pub from: NaiveDate,
@@ -66,6 +81,10 @@ pub struct AuditReport {
     /// Ended sessions whose roll call is incomplete or unsigned, oldest first.
     pub pending: Vec<PendingRollCall>,
     pub flags: Vec<AuditFlag>,
+    /// The school counts a presence only with the trainee's own signature (its profile's
+    /// setting); then `unsigned_presences` lists those that lack it (1,000 at most).
+    pub presence_needs_signature: bool,
+    pub unsigned_presences: Vec<UnsignedPresence>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -283,11 +302,37 @@ pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> 
         }
     }
     flags.sort_by_key(|f| (f.day, f.session_ids.first().copied()));
+    let presence_needs_signature = crate::http::school::load(db)
+        .await?
+        .is_some_and(|s| s.presence_needs_signature);
+    let unsigned_presences: Vec<UnsignedPresence> = if presence_needs_signature {
+        db_run!(db, |pool| {
+            sqlx::query_as(
+            "SELECT s.id AS session_id, s.day, s.starts_at, mo.name AS module, \
+             t.first_name || ' ' || t.last_name AS teacher, m.student_id, \
+             st.first_name || ' ' || st.last_name AS student, m.status \
+             FROM attendance_marks m JOIN training_sessions s ON s.id = m.session_id \
+             JOIN modules mo ON mo.id = s.module_id JOIN teachers t ON t.id = s.teacher_id \
+             JOIN students st ON st.id = m.student_id \
+             LEFT JOIN self_signins si ON si.session_id = m.session_id AND si.student_id = m.student_id \
+             WHERE s.day >= $1 AND s.day <= $2 AND m.status IN ('present', 'late', 'left_early') \
+             AND si.session_id IS NULL ORDER BY s.day, s.starts_at, s.id, st.last_name, st.first_name LIMIT 1000"
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+        })?
+    } else {
+        Vec::new()
+    };
     Ok(AuditReport {
         from,
         to,
         pending,
         flags,
+        presence_needs_signature,
+        unsigned_presences,
     })
 }
 

@@ -623,9 +623,17 @@ async fn at_risk(
     // 0: no threshold configured (the test would overflow with a huge sentinel).
     let lowest = thresholds.iter().min().map_or(0, |t| i64::from(*t));
     let missed_sql = minutes_missed("s.len");
+    // A late arrival's or an early leave's excused minutes count as excused, the rest as
+    // absence (the same split as `Tally`).
     let absence_sql = format!(
-        "CASE WHEN m.status = 'excused' THEN 0 WHEN m.status IN {ATTENDED} THEN {missed_sql} \
-         ELSE s.len END"
+        "CASE WHEN m.status = 'excused' THEN 0 WHEN m.status IN {ATTENDED} THEN \
+         ({missed_sql}) - CASE WHEN m.excused_minutes > ({missed_sql}) THEN ({missed_sql}) \
+         ELSE m.excused_minutes END ELSE s.len END"
+    );
+    let excused_sql = format!(
+        "CASE WHEN m.status = 'excused' THEN s.len WHEN m.status IN {ATTENDED} THEN \
+         CASE WHEN m.excused_minutes > ({missed_sql}) THEN ({missed_sql}) ELSE m.excused_minutes END \
+         ELSE 0 END"
     );
     let query = format!(
         "WITH sl AS MATERIALIZED (SELECT s.id, s.group_id, s.day, {len} AS len \
@@ -636,9 +644,9 @@ async fn at_risk(
          a.window_recorded, a.window_attended \
          FROM (SELECT c.id AS contract_id, \
          CAST(SUM(CASE WHEN s.day <= $2 THEN {absence_sql} ELSE 0 END) AS BIGINT) AS s9_absence, \
-         CAST(SUM(CASE WHEN s.day <= $2 AND m.status = 'excused' THEN s.len ELSE 0 END) AS BIGINT) AS s9_excused, \
+         CAST(SUM(CASE WHEN s.day <= $2 THEN {excused_sql} ELSE 0 END) AS BIGINT) AS s9_excused, \
          CAST(SUM(CASE WHEN s.day > $2 THEN {absence_sql} ELSE 0 END) AS BIGINT) AS s10_absence, \
-         CAST(SUM(CASE WHEN s.day > $2 AND m.status = 'excused' THEN s.len ELSE 0 END) AS BIGINT) AS s10_excused, \
+         CAST(SUM(CASE WHEN s.day > $2 THEN {excused_sql} ELSE 0 END) AS BIGINT) AS s10_excused, \
          CAST(SUM(CASE WHEN s.day >= $4 THEN s.len ELSE 0 END) AS BIGINT) AS window_recorded, \
          CAST(SUM(CASE WHEN s.day >= $4 AND m.status IN {ATTENDED} THEN s.len - {missed_sql} ELSE 0 END) \
          AS BIGINT) AS window_attended \

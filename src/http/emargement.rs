@@ -10,7 +10,8 @@ use serde::Deserialize;
 use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::db_run;
-use crate::domain::attendance::{SessionTimes, Status, attended_minutes, half_day_en, half_day_fr};
+use crate::domain::attendance::{Mark, SessionTimes, Status, half_day_en, half_day_fr};
+use crate::domain::contract_kind::ContractKind;
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
@@ -32,9 +33,13 @@ pub struct EmargementRow {
     pub module: String,
     pub teacher: String,
     pub student: String,
-    pub mark: Option<(Status, i64)>,
-    pub self_signed_at: Option<DateTime<Utc>>,
+    pub mark: Option<Mark>,
+    /// The trainee's own sign-in of this half-day: when, and whether with the classroom's
+    /// rotating code (else from their own account).
+    pub self_signin: Option<(DateTime<Utc>, bool)>,
     pub teacher_signed_at: Option<DateTime<Utc>>,
+    /// The learner's contract kind, for the words of the sheet.
+    pub kind: ContractKind,
 }
 
 impl EmargementRow {
@@ -44,27 +49,63 @@ impl EmargementRow {
 
     fn attended(&self) -> i64 {
         self.mark
-            .map_or(0, |(s, m)| attended_minutes(s, m, self.minutes()))
+            .map_or(0, |m| self.minutes() - m.missed(self.minutes()))
+    }
+
+    fn excused(&self) -> i64 {
+        self.mark.map_or(0, |m| m.excused(self.minutes()))
     }
 
     fn status_label(&self, lang: Lang) -> String {
-        match self.mark {
-            None => lang.pick("non saisi", "not recorded").to_owned(),
-            Some((s, m)) if s.counts_minutes() => {
-                let label = if lang == Lang::En {
-                    s.label_en()
-                } else {
-                    s.label_fr()
-                };
-                format!("{label} ({m} min)")
-            }
-            Some((s, _)) => if lang == Lang::En {
+        let label = |s: Status| {
+            if lang == Lang::En {
                 s.label_en()
             } else {
                 s.label_fr()
             }
-            .to_owned(),
+        };
+        match self.mark {
+            None => lang.pick("non saisi", "not recorded").to_owned(),
+            Some(m) if m.status.counts_minutes() => {
+                let missed = m.minutes_missed;
+                match (m.excused_minutes, lang) {
+                    (0, _) => format!("{} ({missed} min)", label(m.status)),
+                    (e, Lang::Fr) if e >= missed => {
+                        format!("{} ({missed} min, justifiées)", label(m.status))
+                    }
+                    (e, Lang::Fr) => {
+                        format!("{} ({missed} min, dont {e} justifiées)", label(m.status))
+                    }
+                    (e, Lang::En) if e >= missed => {
+                        format!("{} ({missed} min, excused)", label(m.status))
+                    }
+                    (e, Lang::En) => format!("{} ({missed} min, {e} excused)", label(m.status)),
+                }
+            }
+            Some(m) => label(m.status).to_owned(),
         }
+    }
+
+    /// The trainee's column: their signature (time and method), or why there is none. A
+    /// presence the teacher recorded without the trainee's own signature says so: the
+    /// trainer's word alone is not the trainee's proof (CAA Nantes, 2021).
+    fn trainee_signature(&self, lang: Lang) -> String {
+        match (self.self_signin, lang) {
+            (Some((at, true)), Lang::Fr) => format!("signé {} (code de la salle)", paris_time(at)),
+            (Some((at, false)), Lang::Fr) => format!("signé {} (compte personnel)", paris_time(at)),
+            (Some((at, true)), Lang::En) => format!("signed {} (classroom code)", paris_time(at)),
+            (Some((at, false)), Lang::En) => format!("signed {} (own account)", paris_time(at)),
+            (None, _) if self.mark.is_some_and(|m| m.status.attended()) => match lang {
+                Lang::Fr => format!("présence non signée par l’{}", self.kind.learner()),
+                Lang::En => "presence not signed by the trainee".to_owned(),
+            },
+            (None, _) => String::new(),
+        }
+    }
+
+    /// A presence recorded without the trainee's own signature.
+    pub fn unsigned_presence(&self) -> bool {
+        self.self_signin.is_none() && self.mark.is_some_and(|m| m.status.attended())
     }
 
     fn half_day(&self, lang: Lang) -> &'static str {
@@ -101,18 +142,21 @@ fn paris_datetime(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-const COLUMNS_FR: [&str; 10] = [
-    "Date",
-    "Demi-journée",
-    "Horaires",
-    "Module",
-    "Enseignant·e",
-    "Apprenti·e",
-    "Statut",
-    "Heures",
-    "Signature apprenti·e",
-    "Signature enseignant·e",
-];
+/// The French headings, the learner's word following the contracts on the sheet.
+fn columns_fr(kind: ContractKind) -> [String; 10] {
+    [
+        "Date".to_owned(),
+        "Demi-journée".to_owned(),
+        "Horaires".to_owned(),
+        "Module".to_owned(),
+        "Enseignant·e".to_owned(),
+        kind.learner_capitalized().to_owned(),
+        "Statut".to_owned(),
+        "Heures".to_owned(),
+        format!("Signature {}", kind.learner()),
+        "Signature enseignant·e".to_owned(),
+    ]
+}
 const COLUMNS_EN: [&str; 10] = [
     "Date",
     "Half-day",
@@ -122,7 +166,7 @@ const COLUMNS_EN: [&str; 10] = [
     "Student",
     "Status",
     "Hours",
-    "Student sign-in",
+    "Trainee signature",
     "Teacher signature",
 ];
 
@@ -141,12 +185,8 @@ impl Emargement {
     fn totals(&self) -> Vec<String> {
         let scheduled: i64 = self.rows.iter().map(EmargementRow::minutes).sum();
         let attended: i64 = self.rows.iter().map(EmargementRow::attended).sum();
-        let excused: i64 = self
-            .rows
-            .iter()
-            .filter(|r| matches!(r.mark, Some((Status::Excused, _))))
-            .map(EmargementRow::minutes)
-            .sum();
+        let excused: i64 = self.rows.iter().map(EmargementRow::excused).sum();
+        let unsigned = self.rows.iter().filter(|r| r.unsigned_presence()).count();
         let unrecorded: i64 = self
             .rows
             .iter()
@@ -154,25 +194,55 @@ impl Emargement {
             .map(EmargementRow::minutes)
             .sum();
         let absence = scheduled - attended - excused - unrecorded;
+        let kind = ContractKind::common(self.rows.iter().map(|r| r.kind));
         match self.lang {
-            Lang::Fr => vec![format!(
-                "{} ligne(s) · prévues {} · présence {} · absences non justifiées {} · absences justifiées {} · non saisies {}",
-                self.rows.len(),
-                hours_fr(scheduled),
-                hours_fr(attended),
-                hours_fr(absence),
-                hours_fr(excused),
-                hours_fr(unrecorded)
-            )],
-            Lang::En => vec![format!(
-                "{} line(s) · scheduled {} · attended {} · unexcused absence {} · excused {} · not recorded {}",
-                self.rows.len(),
-                hours_fr(scheduled),
-                hours_fr(attended),
-                hours_fr(absence),
-                hours_fr(excused),
-                hours_fr(unrecorded)
-            )],
+            Lang::Fr => vec![
+                format!(
+                    "{} ligne(s) · programmées {} · présence {} · absences non justifiées {} · absences justifiées {} · non saisies {}",
+                    self.rows.len(),
+                    hours_fr(scheduled),
+                    hours_fr(attended),
+                    hours_fr(absence),
+                    hours_fr(excused),
+                    hours_fr(unrecorded)
+                ),
+                format!(
+                    "Présences signées par l’{} : {} sur {}",
+                    kind.learner(),
+                    self.rows
+                        .iter()
+                        .filter(|r| r.mark.is_some_and(|m| m.status.attended()))
+                        .count()
+                        - unsigned,
+                    self.rows
+                        .iter()
+                        .filter(|r| r.mark.is_some_and(|m| m.status.attended()))
+                        .count()
+                ),
+            ],
+            Lang::En => vec![
+                format!(
+                    "{} line(s) · scheduled {} · attended {} · unexcused absence {} · excused {} · not recorded {}",
+                    self.rows.len(),
+                    hours_fr(scheduled),
+                    hours_fr(attended),
+                    hours_fr(absence),
+                    hours_fr(excused),
+                    hours_fr(unrecorded)
+                ),
+                format!(
+                    "Presences signed by the trainee: {} of {}",
+                    self.rows
+                        .iter()
+                        .filter(|r| r.mark.is_some_and(|m| m.status.attended()))
+                        .count()
+                        - unsigned,
+                    self.rows
+                        .iter()
+                        .filter(|r| r.mark.is_some_and(|m| m.status.attended()))
+                        .count()
+                ),
+            ],
         }
     }
 
@@ -193,7 +263,7 @@ impl Emargement {
                 student: r.student.clone(),
                 status: r.status_label(lang),
                 hours_attended: decimal_hours(r.attended(), lang),
-                self_signed_at: r.self_signed_at.map(paris_time).unwrap_or_default(),
+                self_signed_at: r.trainee_signature(lang),
                 teacher_signed_at: r
                     .teacher_signed_at
                     .map(paris_datetime)
@@ -204,14 +274,14 @@ impl Emargement {
 
     pub fn pdf(&self) -> AppResult<Vec<u8>> {
         let columns = match self.lang {
-            Lang::Fr => COLUMNS_FR,
-            Lang::En => COLUMNS_EN,
+            Lang::Fr => columns_fr(ContractKind::common(self.rows.iter().map(|r| r.kind))),
+            Lang::En => COLUMNS_EN.map(str::to_owned),
         };
         let generated = self.generated_at.with_timezone(&chrono_tz::Europe::Paris);
         let sheet = Sheet {
             title: self.title.clone(),
             header_lines: self.header_lines.clone(),
-            columns: columns.map(str::to_owned),
+            columns,
             lines: self.lines(),
             totals: self.totals(),
             generated_at: match self.lang {
@@ -238,11 +308,16 @@ impl Emargement {
             "attended_hours",
             "self_signed_at",
             "teacher_signed_at",
+            "excused_minutes",
+            "self_signin_method",
         ];
         let csv_err = |e: csv::Error| AppError::Internal(e.into());
         w.write_record(header).map_err(csv_err)?;
         for r in &self.rows {
-            let minutes_missed = r.mark.map(|(_, m)| m.to_string()).unwrap_or_default();
+            let minutes_missed = r
+                .mark
+                .map(|m| m.minutes_missed.to_string())
+                .unwrap_or_default();
             let rfc = |t: Option<DateTime<Utc>>| {
                 t.map(|t| t.with_timezone(&chrono_tz::Europe::Paris).to_rfc3339())
                     .unwrap_or_default()
@@ -256,12 +331,21 @@ impl Emargement {
                 spreadsheet_safe(&r.teacher).into_owned(),
                 spreadsheet_safe(&r.student).into_owned(),
                 r.mark
-                    .map(|(s, _)| s.as_str().to_owned())
+                    .map(|m| m.status.as_str().to_owned())
                     .unwrap_or_default(),
                 minutes_missed,
                 format!("{:.2}", r.attended() as f64 / 60.0),
-                rfc(r.self_signed_at),
+                rfc(r.self_signin.map(|s| s.0)),
                 rfc(r.teacher_signed_at),
+                r.mark
+                    .map(|m| m.excused(r.minutes()).to_string())
+                    .unwrap_or_default(),
+                match r.self_signin {
+                    Some((_, true)) => "code".to_owned(),
+                    Some((_, false)) => "account".to_owned(),
+                    None if r.unsigned_presence() => "none".to_owned(),
+                    None => String::new(),
+                },
             ])
             .map_err(csv_err)?;
         }
@@ -325,6 +409,22 @@ pub async fn session_emargement(
             s.group_name, s.module_name, s.teacher_name, s.room
         ),
     });
+    // Each learner's contract kind that day, for the words of the sheet.
+    let kinds: Vec<(i64, String)> = db_run!(&ctx.db, |pool| sqlx::query_as(&format!(
+        "SELECT c.student_id, c.kind FROM contracts c WHERE c.group_id = $1 AND {}",
+        attendance::enrolled_on("$2")
+    ))
+    .bind(s.group_id)
+    .bind(s.day)
+    .fetch_all(pool)
+    .await)?;
+    let kind_of = |student: i64| {
+        kinds
+            .iter()
+            .find(|(id, _)| *id == student)
+            .map(|(_, k)| ContractKind::of_stored(k))
+            .unwrap_or_default()
+    };
     let rows = sheet
         .roster
         .iter()
@@ -335,9 +435,14 @@ pub async fn session_emargement(
             module: s.module_name.clone(),
             teacher: s.teacher_name.clone(),
             student: format!("{} {}", l.last_name.to_uppercase(), l.first_name),
-            mark: l.mark.as_ref().map(|m| (m.status, m.minutes_missed)),
-            self_signed_at: l.self_signin.as_ref().map(|x| x.signed_at),
+            mark: l.mark.as_ref().map(|m| Mark {
+                status: m.status,
+                minutes_missed: m.minutes_missed,
+                excused_minutes: m.excused_minutes,
+            }),
+            self_signin: l.self_signin.as_ref().map(|x| (x.signed_at, x.with_code)),
             teacher_signed_at: s.signed_at,
+            kind: kind_of(l.student_id),
         })
         .collect();
     Ok(Emargement {
@@ -371,7 +476,9 @@ struct StudentRow {
     signed_at: Option<DateTime<Utc>>,
     status: Option<String>,
     minutes_missed: Option<i64>,
+    excused_minutes: Option<i64>,
     self_signed_at: Option<DateTime<Utc>>,
+    with_code: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -424,7 +531,7 @@ pub async fn student_emargement(
         Some(group) => db_run!(&ctx.db, |pool| {
             sqlx::query_as(
             "SELECT s.day, s.starts_at, s.ends_at, mo.name AS module_name, t.first_name || ' ' || t.last_name AS teacher_name, \
-             s.signed_at, m.status, m.minutes_missed, si.signed_at AS self_signed_at \
+             s.signed_at, m.status, m.minutes_missed, m.excused_minutes, si.signed_at AS self_signed_at, si.with_code \
              FROM training_sessions s JOIN modules mo ON mo.id = s.module_id JOIN teachers t ON t.id = s.teacher_id \
              LEFT JOIN attendance_marks m ON m.session_id = s.id AND m.student_id = $1 \
              LEFT JOIN self_signins si ON si.session_id = s.id AND si.student_id = $1 \
@@ -447,19 +554,23 @@ pub async fn student_emargement(
             module: r.module_name,
             teacher: r.teacher_name,
             student: student.clone(),
-            mark: r
-                .status
-                .as_deref()
-                .and_then(Status::parse)
-                .map(|s| (s, r.minutes_missed.unwrap_or(0))),
-            self_signed_at: r.self_signed_at,
+            mark: r.status.as_deref().and_then(Status::parse).map(|s| Mark {
+                status: s,
+                minutes_missed: r.minutes_missed.unwrap_or(0),
+                excused_minutes: r.excused_minutes.unwrap_or(0),
+            }),
+            self_signin: r
+                .self_signed_at
+                .map(|at| (at, r.with_code.unwrap_or(false))),
+            kind: c.kind(),
             teacher_signed_at: r.signed_at,
         })
         .collect();
     let mut header_lines = school_header(ctx).await?;
     header_lines.push(match q.lang {
         Lang::Fr => format!(
-            "Apprenti·e : {student} · Contrat n° {} ({}) · du {} au {}",
+            "{} : {student} · Contrat n° {} ({}) · du {} au {}",
+            c.kind().learner_capitalized(),
             c.id,
             c.academic_year,
             date_fr(from),

@@ -66,6 +66,10 @@ pub struct JustifiedAbsence {
     pub module: String,
     /// The mark now (`excused` once accepted).
     pub status: Option<String>,
+    /// A late arrival's or an early leave's minutes missed, and those excused (all of them
+    /// once accepted).
+    pub minutes_missed: i64,
+    pub excused_minutes: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -121,6 +125,8 @@ struct AbsenceRow {
     ends_at: NaiveTime,
     module: String,
     status: Option<String>,
+    minutes_missed: i64,
+    excused_minutes: i64,
 }
 
 /// The absences of these justifications, in one query.
@@ -135,7 +141,8 @@ async fn absences_of(
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT ja.justification_id, s.id AS session_id, s.day, s.starts_at, s.ends_at, m.name AS module, am.status \
+        "SELECT ja.justification_id, s.id AS session_id, s.day, s.starts_at, s.ends_at, m.name AS module, am.status, \
+         COALESCE(am.minutes_missed, 0) AS minutes_missed, COALESCE(am.excused_minutes, 0) AS excused_minutes \
          FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
          JOIN training_sessions s ON s.id = ja.session_id JOIN modules m ON m.id = s.module_id \
          LEFT JOIN attendance_marks am ON am.session_id = s.id AND am.student_id = j.student_id \
@@ -160,6 +167,8 @@ async fn absences_of(
                 ends_at: a.ends_at,
                 module: a.module,
                 status: a.status,
+                minutes_missed: a.minutes_missed,
+                excused_minutes: a.excused_minutes,
             });
     }
     Ok(by_justification)
@@ -298,25 +307,29 @@ pub async fn submit(ctx: &ApiContext, caller: &Caller, s: Submission) -> AppResu
         problems.push(FieldError::new("session_ids", "60 séances au plus"));
     }
     for session in &sessions {
-        let mark: Option<(String, NaiveDate)> = db_run!(&ctx.db, |pool| {
+        let mark: Option<(String, i64, i64, NaiveDate)> = db_run!(&ctx.db, |pool| {
             sqlx::query_as(
-            "SELECT m.status, s.day FROM attendance_marks m JOIN training_sessions s ON s.id = m.session_id \
-             WHERE m.session_id = $1 AND m.student_id = $2"
+            "SELECT m.status, m.minutes_missed, m.excused_minutes, s.day FROM attendance_marks m \
+             JOIN training_sessions s ON s.id = m.session_id WHERE m.session_id = $1 AND m.student_id = $2"
         )
         .bind(session)
         .bind(student_id)
         .fetch_optional(pool)
         .await
         })?;
-        // A tutor files only for the days of their own contract.
-        let mark = mark
-            .filter(|(_, day)| reach.covers(student_id, *day))
-            .map(|(status, _)| status);
-        if mark.as_deref() != Some("absent") {
+        // What a document may justify: an absence, or the minutes of a late arrival or an
+        // early leave not excused yet; a tutor, only on the days of their own contract.
+        let justifiable = mark
+            .filter(|(_, _, _, day)| reach.covers(student_id, *day))
+            .is_some_and(|(status, missed, excused, _)| {
+                status == "absent"
+                    || (matches!(status.as_str(), "late" | "left_early") && excused < missed)
+            });
+        if !justifiable {
             problems.push(FieldError::new(
                 "session_ids",
                 format!(
-                    "la séance {session} n'est pas une absence non justifiée de cet·te apprenti·e"
+                    "la séance {session} n'a ni absence, ni retard, ni départ anticipé à justifier pour cette personne"
                 ),
             ));
             continue;
@@ -473,31 +486,49 @@ pub async fn decide(
     if accepted {
         let reason = format!("justificatif n° {id} accepté");
         for a in &current.absences {
-            if a.status.as_deref() != Some("absent") {
+            // Accepting excuses what is still missed: a whole absence becomes `excused`, a
+            // late arrival or an early leave keeps its status with all its minutes excused.
+            let Some(status) = a.status.as_deref().and_then(Status::parse) else {
                 continue;
-            }
+            };
+            let after = match status {
+                Status::Absent => Mark::new(Status::Excused, 0),
+                Status::Late | Status::LeftEarly if a.excused_minutes < a.minutes_missed => Mark {
+                    status,
+                    minutes_missed: a.minutes_missed,
+                    excused_minutes: a.minutes_missed,
+                },
+                _ => continue,
+            };
             tx_run!(&mut tx, |conn| {
                 sqlx::query(
-                    "UPDATE attendance_marks SET status = 'excused', minutes_missed = 0, source = 'admin', \
-                     recorded_by = $3, recorded_at = $4 WHERE session_id = $1 AND student_id = $2",
+                    "INSERT INTO attendance_history (session_id, student_id, old_status, old_minutes_missed, \
+                     old_excused_minutes, old_note, new_status, new_minutes_missed, new_excused_minutes, new_note, \
+                     source, changed_by, changed_at, reason) \
+                     SELECT session_id, student_id, status, minutes_missed, excused_minutes, note, $3, $4, $5, note, \
+                     'admin', $6, $7, $8 FROM attendance_marks WHERE session_id = $1 AND student_id = $2",
                 )
                 .bind(a.session_id)
                 .bind(student)
-                .bind(caller.id)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO attendance_history (session_id, student_id, old_status, old_minutes_missed, old_note, \
-                     new_status, new_minutes_missed, new_note, source, changed_by, changed_at, reason) \
-                     SELECT session_id, student_id, 'absent', 0, note, 'excused', 0, note, 'admin', $3, $4, $5 \
-                     FROM attendance_marks WHERE session_id = $1 AND student_id = $2",
-                )
-                .bind(a.session_id)
-                .bind(student)
+                .bind(after.status.as_str())
+                .bind(after.minutes_missed)
+                .bind(after.excused_minutes)
                 .bind(caller.id)
                 .bind(now)
                 .bind(&reason)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query(
+                    "UPDATE attendance_marks SET status = $3, minutes_missed = $4, excused_minutes = $5, \
+                     source = 'admin', recorded_by = $6, recorded_at = $7 WHERE session_id = $1 AND student_id = $2",
+                )
+                .bind(a.session_id)
+                .bind(student)
+                .bind(after.status.as_str())
+                .bind(after.minutes_missed)
+                .bind(after.excused_minutes)
+                .bind(caller.id)
+                .bind(now)
                 .execute(&mut *conn)
                 .await
                 .map(|_| ())
@@ -514,11 +545,7 @@ pub async fn decide(
             .await
             })?;
             if told.is_some() {
-                let excused = Mark {
-                    status: Status::Excused,
-                    minutes_missed: 0,
-                };
-                notices::remember(&mut tx, a.session_id, student, excused, now).await?;
+                notices::remember(&mut tx, a.session_id, student, after, now).await?;
             }
         }
     }
@@ -550,8 +577,11 @@ async fn queue_decision_mails(
             .absences
             .iter()
             .map(|a| {
-                // Only whole absences are justified: the session's length is what was missed.
-                let minutes = (a.ends_at - a.starts_at).num_minutes();
+                // What was missed: the whole session, or a late arrival's or early leave's minutes.
+                let minutes = match a.status.as_deref().and_then(Status::parse) {
+                    Some(s) if s.counts_minutes() => a.minutes_missed,
+                    _ => (a.ends_at - a.starts_at).num_minutes(),
+                };
                 json!({
                     "date": a.day.format("%d/%m/%Y").to_string(),
                     "half_day": match lang { Lang::Fr => half_day_fr(a.starts_at), Lang::En => half_day_en(a.starts_at) },

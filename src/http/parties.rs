@@ -54,7 +54,7 @@ impl Resource for Companies {
         let mut p = Problems::new();
         let legal_name = p.check("legal_name", text::required(&i.legal_name, 200));
         let siret = p.check("siret", Siret::parse(&i.siret));
-        let address = p.check("address", text::required(&i.address, 300));
+        let address = p.check("address", text::address(&i.address, 300, true));
         let phone = p.check("phone", text::optional(&i.phone, 40));
         let rep = p.check(
             "representative_name",
@@ -211,7 +211,7 @@ impl Resource for Students {
         let last = p.check("last_name", text::required(&i.last_name, 100));
         let first = p.check("first_name", text::required(&i.first_name, 100));
         let email = p.check("email", text::email(&i.email));
-        let address = p.check("address", text::optional(&i.address, 300));
+        let address = p.check("address", text::address(&i.address, 300, false));
         let place = p.check("birth_place", text::optional(&i.birth_place, 200));
         let lang = p.check("lang", check_lang(&i.lang));
         if i.birth_date > today_in_paris() {

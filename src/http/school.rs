@@ -35,6 +35,10 @@ pub struct School {
     pub signatory_title: String,
     /// Place of issue of certificates.
     pub city: String,
+    /// A presence counts only with the trainee's own signature of the half-day: unsigned
+    /// presences hold the certificates back and are listed by the audit report.
+    #[serde(default)]
+    pub presence_needs_signature: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,12 +61,18 @@ pub struct SchoolInput {
     pub signatory_name: String,
     pub signatory_title: String,
     pub city: String,
+    /// See [`School::presence_needs_signature`] (off by default).
+    #[serde(default)]
+    pub presence_needs_signature: bool,
 }
 
 impl SchoolInput {
     /// Checks every field and answers the clean profile.
     pub fn validate(&self) -> AppResult<School> {
         let mut p = Problems::new();
+        let address = p
+            .check("address", text::address(&self.address, 300, true))
+            .unwrap_or_default();
         let mut text_field = |field: &str, value: &str, required: bool, max: usize| {
             let r = if required {
                 text::required(value, max)
@@ -73,7 +83,6 @@ impl SchoolInput {
         };
         let name = text_field("name", &self.name, true, 200);
         let legal_entity = text_field("legal_entity", &self.legal_entity, false, 200);
-        let address = text_field("address", &self.address, true, 300);
         let phone = text_field("phone", &self.phone, false, 40);
         let datadock_id = text_field("datadock_id", &self.datadock_id, false, 40);
         let signatory_name = text_field("signatory_name", &self.signatory_name, true, 200);
@@ -133,11 +142,12 @@ impl SchoolInput {
             signatory_name,
             signatory_title,
             city,
+            presence_needs_signature: self.presence_needs_signature,
         })
     }
 }
 
-const COLUMNS: [&str; 13] = [
+const COLUMNS: [&str; 14] = [
     "name",
     "legal_entity",
     "address",
@@ -151,6 +161,7 @@ const COLUMNS: [&str; 13] = [
     "signatory_name",
     "signatory_title",
     "city",
+    "presence_needs_signature",
 ];
 
 pub async fn load(db: &Db) -> AppResult<Option<School>> {
@@ -189,7 +200,7 @@ pub async fn save(db: &Db, s: &School) -> AppResult<()> {
     ]
     .into_iter()
     .map(|v| v.as_str().into())
-    .chain([Utc::now().into()])
+    .chain([s.presence_needs_signature.into(), Utc::now().into()])
     .collect();
     db_run!(db, |pool| bind_values!(
         sqlx::query(&sql).bind(1i64),

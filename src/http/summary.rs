@@ -14,7 +14,7 @@ use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::db_run;
-use crate::domain::attendance::{SessionMark, SessionTimes, Status, Tally};
+use crate::domain::attendance::{Mark, SessionMark, SessionTimes, Status, Tally};
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::domain::semester::{self, ContractDates, Semester, SemesterPeriod};
@@ -68,7 +68,7 @@ pub struct SummaryQuery {
 /// Selects [`ContractFrame`]s; append a `WHERE` on `c` (contracts).
 pub const CONTRACT_FRAME_SELECT: &str = "SELECT c.id, c.student_id, c.tutor_id, c.group_id, \
     y.name AS academic_year, y.starts_on AS academic_year_start, c.start_date, c.end_date, \
-    c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10, \
+    c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10, c.kind AS contract_kind, \
     st.first_name AS student_first_name, st.last_name AS student_last_name \
     FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id \
     JOIN students st ON st.id = c.student_id";
@@ -88,11 +88,17 @@ pub struct ContractFrame {
     pub termination_date: Option<NaiveDate>,
     pub planned_minutes_s9: i64,
     pub planned_minutes_s10: i64,
+    /// As stored (« contrat de professionnalisation »…); see [`ContractFrame::kind`].
+    pub contract_kind: String,
     pub student_first_name: String,
     pub student_last_name: String,
 }
 
 impl ContractFrame {
+    pub fn kind(&self) -> crate::domain::contract_kind::ContractKind {
+        crate::domain::contract_kind::ContractKind::of_stored(&self.contract_kind)
+    }
+
     pub fn dates(&self) -> ContractDates {
         ContractDates {
             academic_year_start: self.academic_year_start,
@@ -157,38 +163,51 @@ pub struct StudentSession {
     pub ends_at: NaiveTime,
     pub status: Option<String>,
     pub minutes_missed: Option<i64>,
+    pub excused_minutes: Option<i64>,
     /// Its instants, worked out once: the time zone rules cost more than the counting.
     pub times: SessionTimes,
-    /// `status` and `minutes_missed` as the hour rules read them, parsed once.
-    mark: Option<(Status, i64)>,
+    /// The mark as the hour rules read it, parsed once.
+    mark: Option<Mark>,
 }
+
+/// A mark as the database stores it: status, minutes missed, minutes excused.
+pub type StoredMark = (String, i64, i64);
 
 impl StudentSession {
     pub fn new(
         id: i64,
         day: NaiveDate,
         (starts_at, ends_at): (NaiveTime, NaiveTime),
-        status: Option<String>,
-        minutes_missed: Option<i64>,
+        mark: Option<StoredMark>,
     ) -> Self {
         StudentSession {
             id,
             day,
             starts_at,
             ends_at,
-            mark: parse_mark(status.as_deref(), minutes_missed),
-            status,
-            minutes_missed,
+            status: None,
+            minutes_missed: None,
+            excused_minutes: None,
+            mark: None,
             times: SessionTimes::new(day, starts_at, ends_at),
         }
+        .with_mark(mark)
     }
 
     /// The same session with another mark (its instants kept).
-    pub fn with_mark(&self, status: Option<String>, minutes_missed: Option<i64>) -> Self {
+    pub fn with_mark(&self, mark: Option<StoredMark>) -> Self {
+        let parsed = mark.as_ref().and_then(|(status, missed, excused)| {
+            Status::parse(status).map(|status| Mark {
+                status,
+                minutes_missed: *missed,
+                excused_minutes: *excused,
+            })
+        });
         StudentSession {
-            mark: parse_mark(status.as_deref(), minutes_missed),
-            status,
-            minutes_missed,
+            mark: parsed,
+            status: mark.as_ref().map(|m| m.0.clone()),
+            minutes_missed: mark.as_ref().map(|m| m.1),
+            excused_minutes: mark.as_ref().map(|m| m.2),
             ..self.clone()
         }
     }
@@ -218,7 +237,8 @@ pub async fn contract_sessions(db: &Db, c: &ContractFrame) -> AppResult<Vec<Stud
         sqlx::query_scalar(
         "SELECT string_agg(CAST(s.id AS TEXT) || ',' || CAST(s.day AS TEXT) || ',' || CAST(s.starts_at AS TEXT) \
          || ',' || CAST(s.ends_at AS TEXT) || ',' || COALESCE(m.status, '') || ',' \
-         || COALESCE(CAST(m.minutes_missed AS TEXT), ''), ';') FROM training_sessions s \
+         || COALESCE(CAST(m.minutes_missed AS TEXT), '') || ',' \
+         || COALESCE(CAST(m.excused_minutes AS TEXT), ''), ';') FROM training_sessions s \
          LEFT JOIN attendance_marks m ON m.session_id = s.id AND m.student_id = $1 \
          WHERE s.group_id = $2 AND s.day >= $3 AND s.day <= $4"
     )
@@ -250,8 +270,8 @@ fn unpack_sessions(packed: Option<&str>) -> AppResult<Vec<StudentSession>> {
 pub struct GroupSessions {
     /// Ordered by day and time, without marks.
     pub sessions: Vec<StudentSession>,
-    /// Student → session → (status, minutes missed).
-    pub marks: HashMap<i64, HashMap<i64, (String, i64)>>,
+    /// Student → session → its mark.
+    pub marks: HashMap<i64, HashMap<i64, StoredMark>>,
 }
 
 impl GroupSessions {
@@ -259,7 +279,7 @@ impl GroupSessions {
         let packed: Option<String> = db_run!(db, |pool| {
             sqlx::query_scalar(
                 "SELECT string_agg(CAST(s.id AS TEXT) || ',' || CAST(s.day AS TEXT) || ',' \
-                 || CAST(s.starts_at AS TEXT) || ',' || CAST(s.ends_at AS TEXT) || ',,', ';') \
+                 || CAST(s.starts_at AS TEXT) || ',' || CAST(s.ends_at AS TEXT) || ',,,', ';') \
                  FROM training_sessions s WHERE s.group_id = $1 AND s.day >= $2 AND s.day <= $3",
             )
             .bind(group)
@@ -272,7 +292,8 @@ impl GroupSessions {
         let rows: Vec<(i64, String)> = db_run!(db, |pool| {
             sqlx::query_as(
                 "SELECT m.student_id, string_agg(CAST(m.session_id AS TEXT) || ',' || m.status \
-                 || ',' || CAST(m.minutes_missed AS TEXT), ';') FROM attendance_marks m \
+                 || ',' || CAST(m.minutes_missed AS TEXT) || ',' || CAST(m.excused_minutes AS TEXT), ';') \
+                 FROM attendance_marks m \
                  JOIN training_sessions s ON s.id = m.session_id \
                  WHERE s.group_id = $1 AND s.day >= $2 AND s.day <= $3 GROUP BY m.student_id",
             )
@@ -287,20 +308,25 @@ impl GroupSessions {
             let mut of_student = HashMap::new();
             for mark in packed.split(';').filter(|m| !m.is_empty()) {
                 let mut f = mark.split(',');
-                let parsed = match (f.next(), f.next(), f.next()) {
-                    (Some(session), Some(status), Some(missed)) => session
-                        .parse::<i64>()
-                        .ok()
-                        .zip(missed.parse::<i64>().ok())
-                        .map(|(id, m)| (id, status, m)),
+                let parsed = match (f.next(), f.next(), f.next(), f.next()) {
+                    (Some(session), Some(status), Some(missed), Some(excused)) => {
+                        match (
+                            session.parse::<i64>(),
+                            missed.parse::<i64>(),
+                            excused.parse::<i64>(),
+                        ) {
+                            (Ok(id), Ok(m), Ok(e)) => Some((id, status, m, e)),
+                            _ => None,
+                        }
+                    }
                     _ => None,
                 };
-                let Some((session, status, missed)) = parsed else {
+                let Some((session, status, missed, excused)) = parsed else {
                     return Err(AppError::Internal(anyhow::anyhow!(
                         "marque illisible : {mark}"
                     )));
                 };
-                of_student.insert(session, (status.to_owned(), missed));
+                of_student.insert(session, (status.to_owned(), missed, excused));
             }
             marks.insert(student, of_student);
         }
@@ -315,21 +341,13 @@ impl GroupSessions {
         self.sessions
             .iter()
             .filter(|s| from <= s.day && s.day <= to)
-            .map(|s| {
-                let mark = marks.and_then(|m| m.get(&s.id));
-                s.with_mark(mark.map(|m| m.0.clone()), mark.map(|m| m.1))
-            })
+            .map(|s| s.with_mark(marks.and_then(|m| m.get(&s.id)).cloned()))
             .collect()
     }
 }
 
-fn parse_mark(status: Option<&str>, minutes_missed: Option<i64>) -> Option<(Status, i64)> {
-    status
-        .and_then(Status::parse)
-        .map(|st| (st, minutes_missed.unwrap_or(0)))
-}
-
-/// `id,day,starts_at,ends_at,status,minutes_missed` (the last two empty without a mark).
+/// `id,day,starts_at,ends_at,status,minutes_missed,excused_minutes` (the last three empty
+/// without a mark).
 fn unpack_session(row: &str) -> Result<StudentSession, String> {
     let mut f = row.split(',');
     let mut next = |what: &str| {
@@ -351,16 +369,19 @@ fn unpack_session(row: &str) -> Result<StudentSession, String> {
     let status = Some(next("statut")?)
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
-    let minutes_missed = match next("minutes")? {
-        "" => None,
-        m => Some(m.parse().map_err(|_| format!("minutes dans « {row} »"))?),
+    let mut minutes = |what: &str| -> Result<i64, String> {
+        match next(what)? {
+            "" => Ok(0),
+            m => m.parse().map_err(|_| format!("{what} dans « {row} »")),
+        }
     };
+    let missed = minutes("minutes")?;
+    let excused = minutes("minutes justifiées")?;
     Ok(StudentSession::new(
         id,
         day,
         (starts_at, ends_at),
-        status,
-        minutes_missed,
+        status.map(|s| (s, missed, excused)),
     ))
 }
 
@@ -512,17 +533,17 @@ mod tests {
 
     #[test]
     fn a_packed_session_row_reads_back_with_or_without_a_mark() {
-        let s = unpack_session("12,2025-09-15,08:30:00,12:00:00,late,10").unwrap();
+        let s = unpack_session("12,2025-09-15,08:30:00,12:00:00,late,10,4").unwrap();
         assert_eq!((s.id, s.day.to_string()), (12, "2025-09-15".to_owned()));
         assert_eq!(
             (s.starts_at.to_string(), s.ends_at.to_string()),
             ("08:30:00".to_owned(), "12:00:00".to_owned())
         );
         assert_eq!(
-            (s.status.as_deref(), s.minutes_missed),
-            (Some("late"), Some(10))
+            (s.status.as_deref(), s.minutes_missed, s.excused_minutes),
+            (Some("late"), Some(10), Some(4))
         );
-        let unmarked = unpack_session("13,2025-09-15,13:30:00,17:00:00,,").unwrap();
+        let unmarked = unpack_session("13,2025-09-15,13:30:00,17:00:00,,,").unwrap();
         assert_eq!((unmarked.status, unmarked.minutes_missed), (None, None));
         assert!(unpack_session("13,2025-09-15").is_err());
         assert!(unpack_session("x,2025-09-15,13:30:00,17:00:00,,").is_err());

@@ -70,9 +70,14 @@ const FOOTER_BAND_MM: f32 = 16.0;
 
 /// Column widths in mm, in the order of [`SheetLine`]'s fields; they add up to
 /// the 277 mm between the margins of a landscape A4 page.
-const COLUMN_MM: [f32; 10] = [19.0, 20.0, 21.0, 40.0, 31.0, 40.0, 37.0, 14.0, 23.0, 32.0];
+const COLUMN_MM: [f32; 10] = [19.0, 19.0, 21.0, 33.0, 27.0, 33.0, 35.0, 13.0, 44.0, 33.0];
 /// Index of the hours column, the only numeric one (right-aligned).
 const HOURS_COLUMN: usize = 7;
+/// The status (« en retard (45 min, dont 20 justifiées) ») and the trainee's signature (its
+/// time and method, or « présence non signée par l'alternant·e »): too long for one line,
+/// they are set on two in a smaller size.
+const WRAPPING_COLUMNS: [usize; 2] = [6, 8];
+const SMALL_PT: f32 = 6.5;
 
 /// Renders the sheet to PDF bytes (deterministic for the same input).
 pub fn render_sheet(sheet: &Sheet) -> anyhow::Result<Vec<u8>> {
@@ -182,7 +187,23 @@ fn table_row(w: &mut PdfWriter, line: &SheetLine, y: f32) {
     let baseline = y + ROW_BASELINE_MM;
     let mut x = MARGIN_MM;
     for (i, (cell, column)) in cells.into_iter().zip(COLUMN_MM).enumerate() {
-        let text = w.truncate(cell, column - 2.0 * CELL_PAD_MM, CELL_PT, false);
+        let room = column - 2.0 * CELL_PAD_MM;
+        if WRAPPING_COLUMNS.contains(&i) && w.text_width_mm(cell, CELL_PT, false) > room {
+            let lines = w.wrap(cell, room, SMALL_PT, false);
+            for (k, l) in lines.iter().take(2).enumerate() {
+                let text = w.truncate(l, room, SMALL_PT, false);
+                w.text(
+                    x + CELL_PAD_MM,
+                    y + 2.5 + 2.5 * k as f32,
+                    SMALL_PT,
+                    false,
+                    &text,
+                );
+            }
+            x += column;
+            continue;
+        }
+        let text = w.truncate(cell, room, CELL_PT, false);
         if i == HOURS_COLUMN {
             w.text_right(x + column - CELL_PAD_MM, baseline, CELL_PT, false, &text);
         } else {

@@ -858,6 +858,7 @@ pub mod fixtures {
                 termination_date: None,
                 planned_minutes_s9: 270 * 60,
                 planned_minutes_s10: 210 * 60,
+                contract_kind: "contrat de professionnalisation".into(),
                 student_first_name: FIRST_NAMES[i % 10].into(),
                 student_last_name: if i < 10 {
                     LAST_NAMES[i].to_owned()
@@ -903,8 +904,11 @@ pub mod fixtures {
                         k as i64,
                         day,
                         (t(8, 30), ends_at),
-                        Some(status.into()),
-                        missed.filter(|_| status != "present"),
+                        Some((
+                            status.to_owned(),
+                            missed.filter(|_| status != "present").unwrap_or(0),
+                            0,
+                        )),
                     ));
                     held += 1;
                 }

@@ -36,6 +36,7 @@ struct MarkRow {
     module: String,
     status: String,
     minutes_missed: i64,
+    excused_minutes: i64,
     note: String,
     justification_id: Option<i64>,
     justification_status: Option<String>,
@@ -45,7 +46,7 @@ struct MarkRow {
 async fn reported_marks(ctx: &ApiContext, student: i64) -> Result<Vec<MarkRow>, AppError> {
     Ok(db_run!(&ctx.db, |pool| {
         sqlx::query_as(
-        "SELECT s.id AS session_id, s.day, s.starts_at, s.ends_at, m.name AS module, am.status, am.minutes_missed, am.note, \
+        "SELECT s.id AS session_id, s.day, s.starts_at, s.ends_at, m.name AS module, am.status, am.minutes_missed, am.excused_minutes, am.note, \
          (SELECT MAX(j.id) FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
           WHERE ja.session_id = s.id AND j.student_id = am.student_id) AS justification_id, \
          (SELECT j.status FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
@@ -84,17 +85,22 @@ pub(super) async fn absence_lines(
         .filter(|m| shown(m.day))
         .map(|m| {
             let status = Status::parse(&m.status).unwrap_or(Status::Absent);
-            let missed = absence::missed_minutes(
-                Mark { status, minutes_missed: m.minutes_missed },
-                (m.ends_at - m.starts_at).num_minutes(),
-            );
+            let mark = Mark {
+                status,
+                minutes_missed: m.minutes_missed,
+                excused_minutes: m.excused_minutes,
+            };
+            let length = (m.ends_at - m.starts_at).num_minutes();
+            let missed = absence::missed_minutes(mark, length);
+            let excused = mark.excused(length);
             context! {
                 session_id => m.session_id, day => date_fr(m.day), half_day => half_day(lang, m.starts_at),
                 times => times(m.starts_at, m.ends_at), module => m.module.clone(),
                 status => status_text(status, lang), status_code => m.status.clone(),
                 missed => hours_text(missed, lang), note => m.note.clone(),
+                excused => (excused > 0 && excused < missed).then(|| hours_text(excused, lang)),
                 justification_id => m.justification_id, justification_status => m.justification_status.clone(),
-                justifiable => status == Status::Absent && m.justification_status.as_deref() != Some("pending"),
+                justifiable => excused < missed && m.justification_status.as_deref() != Some("pending"),
             }
         })
         .collect())
@@ -165,12 +171,18 @@ async fn new_page(
     let absences: Vec<Value> = marks
         .iter()
         .filter(|m| reach.covers(student, m.day))
-        .filter(|m| m.status == "absent" && m.justification_status.as_deref() != Some("pending"))
+        .filter(|m| {
+            let partial = matches!(m.status.as_str(), "late" | "left_early")
+                && m.excused_minutes < m.minutes_missed;
+            (m.status == "absent" || partial) && m.justification_status.as_deref() != Some("pending")
+        })
         .map(|m| {
             context! {
                 session_id => m.session_id, day => date_fr(m.day), half_day => half_day(lang, m.starts_at),
                 times => times(m.starts_at, m.ends_at), module => m.module.clone(),
                 checked => ticked.contains(&m.session_id),
+                status => Status::parse(&m.status).map(|st| status_text(st, lang)),
+                missed => (m.status != "absent").then(|| hours_text(m.minutes_missed - m.excused_minutes, lang)),
             }
         })
         .collect();

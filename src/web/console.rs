@@ -1001,6 +1001,7 @@ const SCHOOL_FIELDS: &[Field] = &[
     req("signatory_name", Kind::Text),
     req("signatory_title", Kind::Text),
     req("city", Kind::Text),
+    opt("presence_needs_signature", Kind::Bool),
 ];
 
 async fn school_page(

@@ -536,6 +536,12 @@ async fn session_page(
     let lang = viewer.lang;
     let caller = viewer.require()?;
     let s = &sheet.session;
+    // When the school counts a presence only with the trainee's signature, the teacher sees
+    // who has not signed yet.
+    let needs_signature = crate::http::school::load(&ctx.db)
+        .await
+        .map_err(page_err(lang))?
+        .is_some_and(|school| school.presence_needs_signature);
     let roster: Vec<Value> = sheet
         .roster
         .iter()
@@ -558,6 +564,9 @@ async fn session_page(
                 source => l.mark.as_ref().map(|m| m.source.clone()),
                 self_signed => l.self_signin.as_ref().map(|x| paris(x.signed_at)),
                 with_code => l.self_signin.as_ref().is_some_and(|x| x.with_code),
+                excused => l.mark.as_ref().map(|m| m.excused_minutes).filter(|e| *e > 0),
+                unsigned => needs_signature && l.self_signin.is_none()
+                    && l.mark.as_ref().is_none_or(|m| m.status.attended()),
             }
         })
         .collect();
@@ -578,6 +587,7 @@ async fn session_page(
         state => ser(sheet.state),
         may_edit => sheet.may_edit,
         is_staff => matches!(caller.role, Role::Admin | Role::Teacher),
+        is_admin => caller.role == Role::Admin,
         is_student => caller.role == Role::Student,
         reason_required => sheet.reason_required && caller.role == Role::Admin,
         signin_open => s.times().signin_open(now),
@@ -663,10 +673,30 @@ fn roll_call_from_form(
                 }
             }
         };
+        // The office may excuse part of a late arrival or an early leave (its form only).
+        let excused_raw = fields
+            .get(format!("excused_{id}").as_str())
+            .map(|v| v.trim())
+            .unwrap_or("");
+        let excused_minutes = if excused_raw.is_empty() || !status.counts_minutes() {
+            None
+        } else {
+            match excused_raw.parse::<i64>() {
+                Ok(m) => Some(m),
+                Err(_) => {
+                    problems.push(FieldError::new(
+                        format!("marks[{}].excused_minutes", marks.len()),
+                        format!("nombre entier de minutes attendu, pas « {excused_raw} »"),
+                    ));
+                    continue;
+                }
+            }
+        };
         marks.push(MarkInput {
             student_id: *id,
             status,
             minutes_missed,
+            excused_minutes,
             note: fields
                 .get(format!("note_{id}").as_str())
                 .map(|v| v.trim().to_owned())
@@ -919,7 +949,16 @@ pub async fn audit(
         &viewer,
         StatusCode::OK,
         "pages/audit.html",
-        context! { pending, flags, from => report.from.to_string(), to => report.to.to_string() },
+        context! {
+            pending, flags, from => report.from.to_string(), to => report.to.to_string(),
+            presence_needs_signature => report.presence_needs_signature,
+            unsigned => report.unsigned_presences.iter().map(|u| context! {
+                day => date_fr(u.day), half_day => crate::domain::attendance::half_day_fr(u.starts_at),
+                session_id => u.session_id, module => u.module.clone(), teacher => u.teacher.clone(),
+                student_id => u.student_id, student => u.student.clone(),
+                status => lang.text(&format!("status_{}", u.status)).to_owned(),
+            }).collect::<Vec<_>>(),
+        },
     )
     .await
 }

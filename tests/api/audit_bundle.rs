@@ -417,7 +417,7 @@ async fn the_bundle_holds_every_piece_of_evidence_with_its_hash() {
     assert_eq!(
         history[0],
         "N° séance;Date;Horaires;Module;Ancien statut;Anciennes minutes manquées;Ancienne note;\
-         Nouveau statut;Nouvelles minutes manquées;Nouvelle note;Origine;Modifié par;Modifié le;Motif"
+         Nouveau statut;Nouvelles minutes manquées;Nouvelle note;Origine;Modifié par;Modifié le;Motif;Anciennes minutes justifiées;Nouvelles minutes justifiées"
     );
     assert_eq!(history.len(), 7, "{history:#?}");
     let corrected = history
@@ -438,7 +438,7 @@ async fn the_bundle_holds_every_piece_of_evidence_with_its_hash() {
         .unwrap_or_else(|| panic!("the excuse in {history:#?}"));
     assert!(
         excused.contains(";administration;admin@school.test;16/09/2025 18:")
-            && excused.ends_with(&format!("justificatif n° {} accepté", s.justification)),
+            && excused.ends_with(&format!("justificatif n° {} accepté;0;0", s.justification)),
         "{excused}"
     );
 

@@ -1130,13 +1130,23 @@ async fn a_fresh_start_issues_the_semesters_already_ended_at_once() {
     let started = spawn_configured_on(&s.app.database(), config).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while scalar(&started, "SELECT COUNT(*) FROM certificates").await < 4 {
-        assert!(std::time::Instant::now() < deadline, "nothing issued at start");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing issued at start"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let semesters = texts(&started, "SELECT DISTINCT semester FROM certificates").await;
     assert_eq!(semesters, vec!["S9".to_owned()]);
     // The run is on record, and the mails left with it.
-    let runs = texts(&started, "SELECT outcome FROM job_runs WHERE job = 'certificates'").await;
-    assert!(runs.iter().any(|o| o.contains("4 document(s) émis")), "{runs:?}");
+    let runs = texts(
+        &started,
+        "SELECT outcome FROM job_runs WHERE job = 'certificates'",
+    )
+    .await;
+    assert!(
+        runs.iter().any(|o| o.contains("4 document(s) émis")),
+        "{runs:?}"
+    );
     mail_to(&s.smtp, "zoe@student.test", "Semestre 9").await;
 }

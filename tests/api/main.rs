@@ -19,6 +19,7 @@ mod dashboard;
 mod demo;
 mod emargement;
 mod employer_change;
+mod evidence;
 mod faults;
 mod feeds;
 mod generate;
