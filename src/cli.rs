@@ -25,7 +25,7 @@ use crate::mail::MailService;
 #[command(
     name = "assidu",
     version,
-    about = "Assiduité des contrats de professionnalisation"
+    about = "Assiduité des contrats en alternance"
 )]
 pub struct Cli {
     #[command(flatten)]

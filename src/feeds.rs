@@ -58,10 +58,10 @@ impl Owner {
         }
     }
 
-    /// « l'apprenti·e n° 3 », for messages.
+    /// « l'alternant·e n° 3 », for messages.
     pub fn describe_fr(self) -> String {
         match self {
-            Owner::Student(id) => format!("l'apprenti·e n° {id}"),
+            Owner::Student(id) => format!("l'alternant·e n° {id}"),
             Owner::Teacher(id) => format!("l'enseignant·e n° {id}"),
             Owner::Tutor(id) => format!("le tuteur ou la tutrice n° {id}"),
         }
@@ -497,7 +497,7 @@ pub async fn load(db: &Db, owner: Owner, now: DateTime<Utc>, public_url: &str) -
         ),
         Owner::Teacher(_) => format!("Séances de formation données par {owner_name}"),
         Owner::Tutor(_) => format!(
-            "Séances de formation et périodes en entreprise des apprenti·es suivi·es par {owner_name}"
+            "Séances de formation et périodes en entreprise des alternant·es suivi·es par {owner_name}"
         ),
     };
     Ok(Feed {

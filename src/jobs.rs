@@ -581,6 +581,7 @@ async fn send_alert(
         context["student"] = json!({"name": contacts.student.name()});
         context["school"] = json!(contacts.school_name);
         context["academic_year"] = json!(c.academic_year);
+        context["learner"] = json!(c.kind().learner());
         context["student_url"] = json!(format!("{}/students/{}", ctx.public_url, c.student_id));
         for field in [
             "missed_minutes",

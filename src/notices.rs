@@ -417,7 +417,7 @@ fn audience_fr(audience: &str) -> &'static str {
     match audience {
         "tutor" => "tuteur",
         "office" => "école",
-        _ => "copie à l'apprenti·e",
+        _ => "copie à l'alternant·e",
     }
 }
 

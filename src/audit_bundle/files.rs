@@ -392,7 +392,7 @@ pub fn lisezmoi(
     line("CONTENU".to_owned());
     line(format!(
         "- emargement/ : la feuille d'émargement de chaque demi-journée de formation du contrat \
-         ({} séance(s){}), avec la ligne de l'apprenti·e : statut, heure de son émargement, \
+         ({} séance(s){}), avec la ligne de l'alternant·e : statut, heure de son émargement, \
          signature de l'enseignant·e.",
         counts.sessions,
         match &c.group {
@@ -407,7 +407,7 @@ pub fn lisezmoi(
         ));
     }
     line(format!(
-        "- {HISTORY} : chaque modification des présences de l'apprenti·e ({} ligne(s)) : \
+        "- {HISTORY} : chaque modification des présences de l'alternant·e ({} ligne(s)) : \
          qui, quand, ancienne et nouvelle valeur, motif.",
         counts.mark_changes
     ));
@@ -423,7 +423,7 @@ pub fn lisezmoi(
     ));
     line(format!(
         "- {NOTICES} : les avis d'absence et alertes envoyés à l'entreprise, à l'école et à \
-         l'apprenti·e ({}).",
+         l'alternant·e ({}).",
         counts.notices
     ));
     line(format!(

@@ -376,7 +376,7 @@ fn status_fr(raw: &str) -> String {
 
 fn source_fr(raw: &str) -> &str {
     match raw {
-        "self" => "émargement de l'apprenti·e",
+        "self" => "émargement de l'alternant·e",
         "teacher" => "enseignant·e",
         "admin" => "administration",
         "import" => "import",

@@ -552,7 +552,7 @@ pub async fn record(
             p.add(
                 format!("marks[{i}].student_id"),
                 format!(
-                    "l'apprenti·e n° {} n'est pas inscrit·e dans le groupe « {} » {}",
+                    "l'alternant·e n° {} n'est pas inscrit·e dans le groupe « {} » {}",
                     m.student_id,
                     session.group_name,
                     session.when_fr()
@@ -561,7 +561,7 @@ pub async fn record(
         } else if !seen.insert(m.student_id) {
             p.add(
                 format!("marks[{i}].student_id"),
-                format!("l'apprenti·e n° {} figure deux fois", m.student_id),
+                format!("l'alternant·e n° {} figure deux fois", m.student_id),
             );
         }
         if let Err(e) = check_minutes(m.status, m.minutes_missed, minutes) {
@@ -861,7 +861,7 @@ pub async fn sign(ctx: &ApiContext, caller: &Caller, session_id: i64) -> AppResu
             return Err(AppError::field(
                 "roster",
                 format!(
-                    "{} apprenti·e(s) sans présence saisie : {}",
+                    "{} alternant·e(s) sans présence saisie : {}",
                     missing.len(),
                     missing.join(", ")
                 ),
@@ -892,7 +892,7 @@ pub async fn self_signin(
 ) -> AppResult<SessionSheet> {
     let Some(student_id) = caller.student_id.filter(|_| caller.role == Role::Student) else {
         return Err(AppError::Refused(
-            "seul·e un·e apprenti·e signe sa propre présence".to_owned(),
+            "seul·e un·e alternant·e signe sa propre présence".to_owned(),
         ));
     };
     let session = load_session(&ctx.db, session_id).await?;

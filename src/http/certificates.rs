@@ -166,13 +166,13 @@ async fn student_contract(db: &Db, student_id: i64, wanted: Option<i64>) -> AppR
     match (wanted, contracts.first()) {
         (_, None) => Err(AppError::field(
             "student_id",
-            "l'apprenti·e n'a aucun contrat : il n'y a pas d'attestation à émettre",
+            "l'alternant·e n'a aucun contrat : il n'y a pas d'attestation à émettre",
         )),
         (None, Some(latest)) => Ok(*latest),
         (Some(id), Some(_)) if contracts.contains(&id) => Ok(id),
         (Some(id), Some(_)) => Err(AppError::field(
             "contract_id",
-            format!("le contrat n° {id} n'est pas un contrat de cet·te apprenti·e"),
+            format!("le contrat n° {id} n'est pas un contrat de cet·te alternant·e"),
         )),
     }
 }
@@ -404,7 +404,7 @@ pub async fn student_certificates(
 /// A student's certificates (S9, S10; attestations and certificats de réalisation), the
 /// superseded ones included.
 ///
-/// Rôle : student (soi-même), tutor (ses apprenti·es), admin ; 404 pour les autres.
+/// Rôle : student (soi-même), tutor (ses alternant·es), admin ; 404 pour les autres.
 #[utoipa::path(get, path = "/students/{id}/certificates", tag = "certificates",
     params(("id" = i64, Path)),
     responses((status = 200, body = Vec<CertificateEntry>), (status = 401, body = crate::error::ErrorBody),
@@ -469,7 +469,7 @@ pub async fn certificate_pdf(
 /// Downloads a certificate's PDF (`/certificates/{number}.pdf`), byte for byte as issued
 /// (its SHA-256 is the ETag).
 ///
-/// Rôle : student (soi-même), tutor (ses apprenti·es), admin ; 404 pour les autres.
+/// Rôle : student (soi-même), tutor (ses alternant·es), admin ; 404 pour les autres.
 #[utoipa::path(get, path = "/certificates/{file}", tag = "certificates",
     params(("file" = String, Path, description = "the certificate number followed by `.pdf`",
         example = "AP-2025-S9-7K3QM2XD9F.pdf")),

@@ -593,7 +593,7 @@ pub async fn student_emargement(
         rows,
         lang: q.lang,
         generated_at: ctx.clock.now(),
-        file_stem: format!("emargement-apprenti-{student_id}-{from}-{to}"),
+        file_stem: format!("emargement-alternant-{student_id}-{from}-{to}"),
     })
 }
 
@@ -648,7 +648,7 @@ pub async fn session_csv(
 
 /// A student's émargement sheet over a period (`from`, `to`; the contract by default) as PDF.
 ///
-/// Rôle : admin, student (soi-même), tutor (ses apprenti·es).
+/// Rôle : admin, student (soi-même), tutor (ses alternant·es).
 #[utoipa::path(get, path = "/students/{id}/emargement.pdf", tag = "attendance",
     params(("id" = i64, Path), StudentSheetQuery),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
@@ -668,7 +668,7 @@ pub async fn student_pdf(
 
 /// A student's émargement sheet over a period as CSV.
 ///
-/// Rôle : admin, student (soi-même), tutor (ses apprenti·es).
+/// Rôle : admin, student (soi-même), tutor (ses alternant·es).
 #[utoipa::path(get, path = "/students/{id}/emargement.csv", tag = "attendance",
     params(("id" = i64, Path), StudentSheetQuery),
     responses((status = 200, content_type = "text/csv", body = String),

@@ -451,7 +451,7 @@ pub async fn decide(
     if !accepted && comment.is_empty() {
         return Err(AppError::field(
             "comment",
-            "dites à l'apprenti·e pourquoi le justificatif est refusé",
+            "dites à l'alternant·e pourquoi le justificatif est refusé",
         ));
     }
     let current = load(ctx, caller, id).await?;
@@ -709,7 +709,7 @@ pub struct SubmissionForm {
 
 /// Submits a justification of one or more absences with its file.
 ///
-/// Rôle : student (les siennes), tutor (ses apprenti·es), admin.
+/// Rôle : student (les siennes), tutor (ses alternant·es), admin.
 #[utoipa::path(post, path = "/justifications", tag = "justifications",
     request_body(content = SubmissionForm, content_type = "multipart/form-data"),
     responses((status = 201, body = Submitted), (status = 400, body = crate::error::ErrorBody),
@@ -738,7 +738,7 @@ pub async fn post_justification(
 
 /// Justifications the caller may see, newest first.
 ///
-/// Rôle : admin (toutes), student (les siennes), tutor (ses apprenti·es).
+/// Rôle : admin (toutes), student (les siennes), tutor (ses alternant·es).
 #[utoipa::path(get, path = "/justifications", tag = "justifications", params(ListQuery),
     responses((status = 200, body = Vec<Justification>), (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
@@ -753,7 +753,7 @@ pub async fn get_justifications(
 
 /// One justification; 404 for someone else's.
 ///
-/// Rôle : admin, student (les siennes), tutor (ses apprenti·es).
+/// Rôle : admin, student (les siennes), tutor (ses alternant·es).
 #[utoipa::path(get, path = "/justifications/{id}", tag = "justifications",
     params(("id" = i64, Path)),
     responses((status = 200, body = Justification), (status = 401, body = crate::error::ErrorBody),
@@ -769,7 +769,7 @@ pub async fn get_justification(
 
 /// The justification's file, as stored (downloaded, never shown inline).
 ///
-/// Rôle : admin, student (les siennes), tutor (ses apprenti·es).
+/// Rôle : admin, student (les siennes), tutor (ses alternant·es).
 #[utoipa::path(get, path = "/justifications/{id}/file", tag = "justifications",
     params(("id" = i64, Path)),
     responses((status = 200, content_type = "application/octet-stream"), (status = 401, body = crate::error::ErrorBody),

@@ -18,7 +18,7 @@ use crate::http::crud::{Filter, Resource};
 #[openapi(
     info(
         title = "assidu",
-        description = "Assiduité, attestations et facturation des contrats de professionnalisation. \
+        description = "Assiduité, attestations et facturation des contrats en alternance (professionnalisation, apprentissage). \
             Authentification : `POST /api/v1/auth/login` puis `Authorization: Bearer TOKEN`. \
             Les erreurs sont en JSON : `{\"error\", \"message\", \"fields\"}`."
     ),

@@ -202,7 +202,8 @@ impl Resource for Students {
     const COLUMNS: &'static str =
         "id, last_name, first_name, email, address, birth_date, birth_place, lang";
     const ORDER_BY: &'static str = "last_name, first_name, id";
-    const DESCRIPTION: &'static str = "Salarié·es en contrat de professionnalisation";
+    const DESCRIPTION: &'static str =
+        "Alternant·es (salarié·es en contrat de professionnalisation, apprenti·es)";
     type Row = Student;
     type Input = StudentInput;
 

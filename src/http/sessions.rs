@@ -80,8 +80,8 @@ impl Resource for Sessions {
         Filter::To("to", "day"),
     ];
     const DESCRIPTION: &'static str = "Séances de formation (une demi-journée en général). \
-        Un·e enseignant·e voit les siennes, un·e apprenti·e celles de son groupe pendant son contrat, \
-        un·e tuteur·rice celles de ses apprenti·es pendant les contrats dont il ou elle est tuteur·rice, \
+        Un·e enseignant·e voit les siennes, un·e alternant·e celles de son groupe pendant son contrat, \
+        un·e tuteur·rice celles de ses alternant·es pendant les contrats dont il ou elle est tuteur·rice, \
         un·e admin toutes";
     const READ_ROLES: &'static str = "admin, teacher, student, tutor";
     type Row = Session;

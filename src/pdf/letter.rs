@@ -10,6 +10,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::certificate::SchoolFacts;
+use crate::domain::contract_kind::ContractKind;
 use crate::domain::text::date_fr;
 
 use super::certificate::{capitalize, clip_chars};
@@ -49,6 +50,8 @@ pub struct TerminationLetter {
     pub termination_reason: String,
     /// Withdrawal before the start (the convention is cancelled) rather than a termination.
     pub withdrawal: bool,
+    /// Professionnalisation or apprentissage: the letter names the contract by its kind.
+    pub contract_kind: ContractKind,
     /// Hours done per semester, e.g. [("S9", "132 h 30")]; empty for a withdrawal.
     pub hours_done: Vec<(String, String)>,
     /// Final amounts due, in cents.
@@ -122,7 +125,7 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
 
     let contact = contact(l);
     let extra: Vec<String> = (!contact.is_empty())
-        .then(|| format!("Service des contrats de professionnalisation — {contact}"))
+        .then(|| format!("Service des contrats en alternance — {contact}"))
         .into_iter()
         .collect();
     f.letterhead(&l.school, &extra);
@@ -215,8 +218,9 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
             &format!(
                 "Nous vous informons du désistement de {student}, né·e le {born}, avant le \
                  début de la formation prévue dans notre établissement du {start} au {end} en \
-                 contrat de professionnalisation avec l'entreprise {company}, en vue de la \
-                 qualification : {qualification}."
+                 {kind} avec l'entreprise {company}, en vue de la qualification : \
+                 {qualification}.",
+                kind = l.contract_kind.as_str()
             ),
         );
         para(
@@ -232,10 +236,10 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
         para(
             &mut f,
             &format!(
-                "Nous vous informons de la rupture anticipée, le {on}, du contrat de \
-                 professionnalisation de {student}, né·e le {born}, salarié·e de l'entreprise \
-                 {company}, qui préparait dans notre établissement la qualification : \
-                 {qualification}."
+                "Nous vous informons de la rupture anticipée, le {on}, du {kind} de {student}, \
+                 né·e le {born}, salarié·e de l'entreprise {company}, qui préparait dans notre \
+                 établissement la qualification : {qualification}.",
+                kind = l.contract_kind.as_str()
             ),
         );
         para(
@@ -271,8 +275,8 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
         para(
             &mut f,
             &format!(
-                "Notre service des contrats de professionnalisation reste à votre disposition \
-                 pour tout complément : {contact}."
+                "Notre service des contrats en alternance reste à votre disposition pour tout \
+                 complément : {contact}."
             ),
         );
     }
@@ -346,11 +350,14 @@ fn subject(l: &TerminationLetter) -> String {
     let student = clip_chars(l.student_name.trim(), 80);
     if l.withdrawal {
         format!(
-            "désistement avant le début de la formation — contrat de professionnalisation de \
-             {student}"
+            "désistement avant le début de la formation — {} de {student}",
+            l.contract_kind.as_str()
         )
     } else {
-        format!("rupture anticipée du contrat de professionnalisation de {student}")
+        format!(
+            "rupture anticipée du {} de {student}",
+            l.contract_kind.as_str()
+        )
     }
 }
 
@@ -389,6 +396,7 @@ pub mod fixtures {
     use chrono::NaiveDate;
 
     use super::{LetterRecipient, TerminationLetter};
+    use crate::domain::contract_kind::ContractKind;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
@@ -417,6 +425,7 @@ pub mod fixtures {
             termination_date: d(2025, 11, 14),
             termination_reason: "démission de la salariée pendant la période d'essai".into(),
             withdrawal: false,
+            contract_kind: ContractKind::Professionnalisation,
             hours_done: vec![("S9".into(), "132 h 30".into())],
             due_cents: 220_833,
             opco_cents: 214_999,
@@ -472,7 +481,7 @@ mod tests {
         "6 avenue de Clavières, 30100 Alès",
         "SIRET : 180 092 025 00113",
         "N° de déclaration d'activité : 76300411830",
-        "Service des contrats de professionnalisation — contrats-pro@mines-ales.fr · tél. 04 66 78 \
+        "Service des contrats en alternance — contrats-pro@mines-ales.fr · tél. 04 66 78 \
          50 00",
         "Madame, Monsieur,",
         "Léa MARTIN, né·e le 14/03/2002",
@@ -515,6 +524,20 @@ mod tests {
             ],
         );
         assert_lacks(&text, &["désistement", "annulée", "DREETS"]);
+    }
+
+    #[test]
+    fn an_apprenticeship_is_named_as_such() {
+        let letter = TerminationLetter {
+            contract_kind: ContractKind::Apprentissage,
+            ..termination()
+        };
+        let (_, text) = render(&letter, 1);
+        assert_contains(
+            &text,
+            &["Objet : rupture anticipée du contrat d’apprentissage de Léa MARTIN"],
+        );
+        assert_lacks(&text, &["professionnalisation"]);
     }
 
     #[test]

@@ -243,8 +243,8 @@ fn layout_payer_statement(doc: &PayerStatementDoc) -> anyhow::Result<(Vec<u8>, f
     f.labelled(
         "Objet",
         &format!(
-            "montants à la charge {whose} au titre des conventions de formation en contrat de \
-             professionnalisation (articles 6 et 7), par contrat et par semestre"
+            "montants à la charge {whose} au titre des conventions de formation en alternance \
+             (articles 6 et 7), par contrat et par semestre"
         ),
         label,
         BODY_PT,

@@ -246,7 +246,7 @@ fn semesters_view(d: &Dashboard, lang: Lang) -> Value {
         .collect();
     let desc = match lang {
         Lang::Fr => {
-            "Pour chaque groupe et semestre : heures prévues aux contrats, heures programmées et heures faites, cumulées sur les apprenti·es du groupe. Les valeurs sont dans le tableau qui suit."
+            "Pour chaque groupe et semestre : heures prévues aux contrats, heures programmées et heures faites, cumulées sur les alternant·es du groupe. Les valeurs sont dans le tableau qui suit."
         }
         Lang::En => {
             "For each group and semester: hours planned in the contracts, hours scheduled and hours done, summed over the group's students. The values are in the table below."

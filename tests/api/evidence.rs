@@ -385,3 +385,117 @@ async fn the_trainee_signs_each_half_day_and_the_school_may_require_it() {
         .await;
     assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
 }
+
+/// Issue 16: a contrat d'apprentissage speaks of an « apprenti·e » — on the student's sheet,
+/// on the termination letter and its mail — where a contrat de professionnalisation says
+/// « alternant·e ».
+#[tokio::test]
+async fn an_apprenticeship_contract_speaks_of_an_apprentice() {
+    let s = scene("2025-09-16T18:00:00+02:00").await;
+    let mut body = contract_body(
+        s.b.student,
+        s.b.company,
+        s.b.tutor,
+        s.b.programme,
+        s.b.year,
+        s.b.group,
+    );
+    body["kind"] = json!("contrat d'apprentissage");
+    body["opco_email"] = json!("contrats@opco-atlas.test");
+    let put = s
+        .app
+        .put(
+            &format!("/api/v1/contracts/{}", s.b.contract),
+            &s.admin,
+            body,
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_eq!(
+        put.json()["kind"],
+        "contrat d’apprentissage",
+        "{}",
+        put.text
+    );
+    let session = s.session("2025-09-16", "08:30", "12:00").await;
+    let a = s
+        .roll_call(
+            &s.teacher,
+            session,
+            json!([
+                {"student_id": s.b.student, "status": "present"},
+                {"student_id": s.student2, "status": "present"},
+            ]),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+
+    // Zoé's own sheet: an apprentice's words; Léo's (professionnalisation): an alternant's.
+    let sheet_of = |student: i64| {
+        let app = &s.app;
+        let admin = s.admin.clone();
+        async move {
+            let (status, _, pdf) = download(
+                app,
+                &format!("/api/v1/students/{student}/emargement.pdf"),
+                &admin,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            pdf_text(&pdf)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    let zoe = sheet_of(s.b.student).await;
+    assert!(
+        zoe.contains("présence non signée par l’apprenti·e"),
+        "{zoe}"
+    );
+    assert!(!zoe.contains("alternant"), "{zoe}");
+    let leo = sheet_of(s.student2).await;
+    assert!(
+        leo.contains("présence non signée par l’alternant·e"),
+        "{leo}"
+    );
+    assert!(!leo.contains("apprenti"), "{leo}");
+
+    // The termination letter and its mail name the contract by its kind.
+    let recorded = s
+        .app
+        .post(
+            &format!("/api/v1/contracts/{}/termination", s.b.contract),
+            &s.admin,
+            json!({"date": "2025-09-16", "reason": "démission de l’apprentie"}),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text);
+    let letter = recorded.json()["letters"][0]["pdf_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _, pdf) = download(&s.app, &letter, &s.admin).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = pdf_text(&pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("rupture anticipée du contrat d’apprentissage de Zoé ÉLÈVE"),
+        "{text}"
+    );
+    assert!(!text.contains("professionnalisation"), "{text}");
+    let subjects = texts(
+        &s.app,
+        "SELECT subject FROM outbox WHERE kind = 'termination_notice'",
+    )
+    .await;
+    assert!(
+        !subjects.is_empty()
+            && subjects
+                .iter()
+                .all(|m| m.contains("du contrat d’apprentissage de Zoé ÉLÈVE")),
+        "{subjects:?}"
+    );
+}

@@ -447,8 +447,8 @@ async fn students_tutors_and_admins_each_get_their_page() {
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let sheet = student.get(&format!("/sessions/{}", s.session)).await;
     assert!(
-        sheet.html.contains("Signé par l&#x27;apprenti·e à 10:00")
-            || sheet.html.contains("Signé par l'apprenti·e à 10:00"),
+        sheet.html.contains("Signé par l&#x27;alternant·e à 10:00")
+            || sheet.html.contains("Signé par l'alternant·e à 10:00"),
         "{}",
         sheet.html
     );
@@ -489,7 +489,7 @@ async fn students_tutors_and_admins_each_get_their_page() {
     let mut tutor = Browser::new(&s.app);
     tutor.login("tutor@company.test").await;
     let home = tutor.get("/").await;
-    assert!(home.html.contains("Mes apprenti·es"));
+    assert!(home.html.contains("Mes alternant·es"));
     assert!(
         home.html.contains("Zoé Élève") && home.html.contains("Léo Martin"),
         "{}",
