@@ -8,14 +8,16 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::billing::{self, BillingFacts, Statement};
-use crate::db::Db;
+use crate::certificates::{self, IssueError, Issuer, Prepared, RenderedCertificate};
+use crate::db::{Db, Tx};
+use crate::domain::certificate::CertificateKind;
 use crate::domain::certificate::SchoolFacts;
 use crate::domain::hours::Minutes;
+use crate::domain::semester::Semester;
 use crate::domain::text::{self, date_fr};
 use crate::error::{AppError, AppResult, Problems};
 use crate::http::summary::contract_sessions;
 use crate::i18n::Lang;
-use crate::mail::MailService;
 use crate::mail::outbox::{self, Attachment, NewMail};
 use crate::pdf::letter::{LetterRecipient, TerminationLetter, render_termination_letter};
 use crate::pdf::statement::render_contract_statement;
@@ -57,6 +59,175 @@ pub struct TerminationRecord {
     pub statement_pdf_url: String,
     /// The final statement, as sent.
     pub statement: Statement,
+    /// Certificates whose period ran past the termination date, superseded with the reason
+    /// « rupture anticipée au … » and, where the shortened period keeps days, reissued.
+    pub corrected_certificates: Vec<CorrectedCertificate>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CorrectedCertificate {
+    /// The number that is no longer valid.
+    pub superseded: String,
+    /// The number issued for the shortened period; none when the termination leaves no day
+    /// of that semester.
+    pub reissued: Option<String>,
+}
+
+/// The certificates a termination corrects, prepared and rendered before anything is written,
+/// so that one that cannot be rendered refuses the termination and changes nothing.
+struct Corrections {
+    reason: String,
+    reissue: Vec<(Prepared, Vec<RenderedCertificate>)>,
+    /// Numbers of a semester the termination leaves no day of.
+    withdraw: Vec<String>,
+}
+
+/// Finds the current certificates whose period runs past `date` (or that an earlier
+/// termination cut short, when this one corrects it) and prepares their corrections for the
+/// period Article 7 leaves: the contract's days up to the termination.
+async fn prepare_corrections(
+    issuer: &Issuer,
+    contract_id: i64,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<Corrections> {
+    let current: Vec<(String, String, String, String)> = db_run!(&issuer.db, |pool| {
+        sqlx::query_as(
+            "SELECT number, kind, semester, snapshot FROM certificates \
+             WHERE contract_id = $1 AND superseded_at IS NULL ORDER BY semester, kind",
+        )
+        .bind(contract_id)
+        .fetch_all(pool)
+        .await
+    })?;
+    let mut by_semester: Vec<(Semester, Vec<CertificateKind>, Vec<String>)> = Vec::new();
+    for (number, kind, semester, snapshot) in current {
+        let snapshot: serde_json::Value =
+            serde_json::from_str(&snapshot).map_err(|e| AppError::Internal(e.into()))?;
+        let period_to = snapshot["period_to"]
+            .as_str()
+            .and_then(|d| d.parse::<NaiveDate>().ok());
+        let was_cut = !snapshot["terminated_on"].is_null();
+        if !(period_to.is_some_and(|to| to > date) || was_cut) {
+            continue;
+        }
+        let (Ok(semester), Ok(kind)) = (semester.parse::<Semester>(), kind.parse()) else {
+            continue;
+        };
+        match by_semester.iter_mut().find(|(s, _, _)| *s == semester) {
+            Some((_, kinds, numbers)) => {
+                kinds.push(kind);
+                numbers.push(number);
+            }
+            None => by_semester.push((semester, vec![kind], vec![number])),
+        }
+    }
+    let reason = correction_reason(date);
+    let mut corrections = Corrections {
+        reason: reason.clone(),
+        reissue: Vec::new(),
+        withdraw: Vec::new(),
+    };
+    for (semester, kinds, numbers) in by_semester {
+        let prepared = match certificates::prepare_for_termination(
+            issuer,
+            contract_id,
+            semester,
+            kinds,
+            date,
+            reason.clone(),
+            now,
+        )
+        .await
+        {
+            Ok(Some(p)) => p,
+            Ok(None) => continue,
+            Err(IssueError::NoSemester(_)) => {
+                corrections.withdraw.extend(numbers);
+                continue;
+            }
+            Err(e) => return Err(cannot_reissue(&numbers, AppError::from(e))),
+        };
+        let (prepared, rendered) = tokio::task::spawn_blocking(move || {
+            let rendered = certificates::render(&prepared);
+            (prepared, rendered)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+        let rendered = rendered.map_err(|e| {
+            tracing::error!(error = %e, "a certificate to correct could not be rendered");
+            cannot_reissue(&numbers, AppError::Internal(e))
+        })?;
+        corrections.reissue.push((prepared, rendered));
+    }
+    Ok(corrections)
+}
+
+/// The reason a termination gives the certificates it supersedes.
+pub fn correction_reason(date: NaiveDate) -> String {
+    format!("rupture anticipée au {}", date_fr(date))
+}
+
+/// A termination whose corrected certificates cannot be issued is refused, naming them.
+fn cannot_reissue(numbers: &[String], cause: AppError) -> AppError {
+    let why = match cause {
+        AppError::Validation(errors) => errors
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join(" ; "),
+        AppError::Internal(_) => "le document n'a pas pu être produit".to_owned(),
+        other => other.to_string(),
+    };
+    AppError::field(
+        "date",
+        format!(
+            "la rupture doit réémettre le(s) certificat(s) n° {} pour la période raccourcie, \
+             ce qui est impossible : {why}",
+            numbers.join(", ")
+        ),
+    )
+}
+
+/// Writes the corrections in the termination's transaction (and queues the mails telling the
+/// student and the tutor).
+async fn store_corrections(
+    issuer: &Issuer,
+    tx: &mut Tx,
+    corrections: &Corrections,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<CorrectedCertificate>> {
+    let mut corrected = Vec::new();
+    for (prepared, rendered) in &corrections.reissue {
+        let issued = certificates::store(issuer, tx, prepared, rendered, now)
+            .await
+            .map_err(AppError::from)?;
+        corrected.extend(issued.into_iter().filter_map(|c| {
+            c.replaces.map(|old| CorrectedCertificate {
+                superseded: old,
+                reissued: Some(c.number),
+            })
+        }));
+    }
+    for number in &corrections.withdraw {
+        let changed = tx_run!(tx, |conn| sqlx::query(
+            "UPDATE certificates SET superseded_at = $2, supersede_reason = $3 \
+             WHERE number = $1 AND superseded_at IS NULL"
+        )
+        .bind(number)
+        .bind(now)
+        .bind(&corrections.reason)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if changed == 1 {
+            corrected.push(CorrectedCertificate {
+                superseded: number.clone(),
+                reissued: None,
+            });
+        }
+    }
+    Ok(corrected)
 }
 
 /// What the letters print beyond the statement's facts.
@@ -183,13 +354,13 @@ fn recipient_code(r: LetterRecipient) -> &'static str {
 
 /// Records a termination or a withdrawal, with its final statement and its notices.
 pub async fn record(
-    db: &Db,
-    mail: &MailService,
+    issuer: &Issuer,
     contract_id: i64,
     input: &TerminationInput,
     recorded_by: Option<i64>,
     now: DateTime<Utc>,
 ) -> AppResult<TerminationRecord> {
+    let (db, mail) = (&issuer.db, &*issuer.mail);
     let mut facts = billing::load_facts(db, contract_id).await?;
     let letter = letter_facts(db, contract_id).await?;
     let school = billing::school_facts(db).await?;
@@ -238,6 +409,7 @@ pub async fn record(
         termination_date: input.date,
         termination_reason: reason.clone(),
         withdrawal: input.withdrawal,
+        contract_kind: facts.frame.kind(),
         hours_done: statement
             .semesters
             .iter()
@@ -281,6 +453,9 @@ pub async fn record(
     .await
     .map_err(|e| AppError::Internal(e.into()))?
     .map_err(AppError::Internal)?;
+
+    // Before anything is written: a certificate that cannot be corrected refuses it all.
+    let corrections = prepare_corrections(issuer, contract_id, input.date, now).await?;
 
     let statement_json =
         serde_json::to_string(&statement).map_err(|e| AppError::Internal(e.into()))?;
@@ -350,6 +525,7 @@ pub async fn record(
         .map(|r| r.rows_affected()))?;
         let context = serde_json::json!({
             "withdrawal": input.withdrawal,
+            "contract_kind": facts.frame.kind().as_str(),
             "recipient": match recipient { LetterRecipient::Opco => facts.opco_name.clone(), LetterRecipient::Dreets => "DREETS".to_owned() },
             "reference": reference,
             "student": statement.student_name(),
@@ -405,6 +581,7 @@ pub async fn record(
             pdf_url: format!("/api/v1/terminations/{id}/{code}.pdf"),
         });
     }
+    let corrected_certificates = store_corrections(issuer, &mut tx, &corrections, now).await?;
     tx.commit().await?;
     Ok(TerminationRecord {
         id,
@@ -418,5 +595,6 @@ pub async fn record(
         letters,
         statement_pdf_url: format!("/api/v1/terminations/{id}/statement.pdf"),
         statement,
+        corrected_certificates,
     })
 }

@@ -14,12 +14,15 @@ use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::db_run;
 use crate::domain::attendance::SessionTimes;
+use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
+use crate::domain::semester::{self, ScheduledSession, Semester};
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
 use crate::http::attendance::{SESSION_SQL, SessionInfo, enrolled_on, sessions_between};
 use crate::http::crud::MAX_PAGE;
 use crate::http::extract::{Admin, ApiQuery};
+use crate::http::summary::{CONTRACT_FRAME_SELECT, ContractFrame};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -85,6 +88,27 @@ pub struct AuditReport {
     /// setting); then `unsigned_presences` lists those that lack it (1,000 at most).
     pub presence_needs_signature: bool,
     pub unsigned_presences: Vec<UnsignedPresence>,
+    /// Semesters of the period whose contractual hours the group's sessions within the
+    /// contract's dates do not hold yet (sessions still to schedule, or too many hours
+    /// planned): what a certificate would print as « heures prévues non programmées ».
+    pub unscheduled: Vec<UnscheduledPlan>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnscheduledPlan {
+    pub contract_id: i64,
+    pub student_id: i64,
+    pub student: String,
+    #[schema(value_type = String, example = "S9")]
+    pub semester: Semester,
+    /// The semester's days within the contract.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub planned_hours: f64,
+    pub scheduled_hours: f64,
+    pub unscheduled_hours: f64,
+    /// What is missing, in French.
+    pub message: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -326,6 +350,7 @@ pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> 
     } else {
         Vec::new()
     };
+    let unscheduled = unscheduled_plans(db, from, to).await?;
     Ok(AuditReport {
         from,
         to,
@@ -333,7 +358,99 @@ pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> 
         flags,
         presence_needs_signature,
         unsigned_presences,
+        unscheduled,
     })
+}
+
+/// The contracts of the period whose semesters' planned hours are not all scheduled within
+/// their dates: two reads, the coverage computed by the domain's rule.
+async fn unscheduled_plans(
+    db: &crate::db::Db,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<UnscheduledPlan>> {
+    let sql = format!(
+        "{CONTRACT_FRAME_SELECT} WHERE c.group_id IS NOT NULL AND c.start_date <= $2 \
+         AND COALESCE(c.termination_date, c.defence_date, c.end_date) >= $1 \
+         ORDER BY st.last_name, st.first_name, c.id"
+    );
+    let frames: Vec<ContractFrame> = db_run!(db, |pool| sqlx::query_as(&sql)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await)?;
+    let Some(first) = frames.iter().map(|c| c.start_date).min() else {
+        return Ok(Vec::new());
+    };
+    let last = frames
+        .iter()
+        .map(|c| c.dates().last_day())
+        .max()
+        .unwrap_or(first);
+    let rows: Vec<(i64, i64, NaiveDate, chrono::NaiveTime, chrono::NaiveTime)> =
+        db_run!(db, |pool| sqlx::query_as(
+            "SELECT group_id, id, day, starts_at, ends_at FROM training_sessions \
+             WHERE day >= $1 AND day <= $2"
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(pool)
+        .await)?;
+    let mut by_group: HashMap<i64, Vec<ScheduledSession>> = HashMap::new();
+    for (group, id, date, a, b) in rows {
+        by_group.entry(group).or_default().push(ScheduledSession {
+            id,
+            date,
+            minutes: Minutes::between(a, b),
+        });
+    }
+    let mut plans = Vec::new();
+    for c in &frames {
+        let dates = c.dates();
+        let group = c.group_id.and_then(|g| by_group.get(&g));
+        let sessions: Vec<ScheduledSession> = group
+            .map(|all| {
+                all.iter()
+                    .filter(|s| dates.start <= s.date && s.date <= dates.last_day())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let coverage = semester::coverage(
+            &semester::semesters(&dates),
+            Minutes(c.planned_minutes_s9),
+            Minutes(c.planned_minutes_s10),
+            &sessions,
+            dates.termination,
+        );
+        for cov in coverage {
+            let missing = cov.unscheduled();
+            if missing.0 == 0 || cov.to < from || cov.from > to {
+                continue;
+            }
+            plans.push(UnscheduledPlan {
+                contract_id: c.id,
+                student_id: c.student_id,
+                student: format!("{} {}", c.student_first_name, c.student_last_name),
+                semester: cov.semester,
+                from: cov.from,
+                to: cov.to,
+                planned_hours: cov.planned.hours(),
+                scheduled_hours: cov.scheduled.hours(),
+                unscheduled_hours: missing.hours(),
+                message: format!(
+                    "{} prévues au semestre {}, {} programmées du {} au {} : {} restent à programmer",
+                    cov.planned.fmt_fr(),
+                    cov.semester,
+                    cov.scheduled.fmt_fr(),
+                    date_fr(cov.from),
+                    date_fr(cov.to),
+                    missing.fmt_fr()
+                ),
+            });
+        }
+    }
+    Ok(plans)
 }
 
 /// Ended sessions whose roll call is missing or unsigned, and what a funder's audit would

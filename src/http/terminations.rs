@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::ApiContext;
+use crate::certificates::Issuer;
 use crate::db_run;
 use crate::error::{AppError, AppResult};
 use crate::http::crud::Id;
@@ -34,8 +35,7 @@ pub async fn post_termination(
     ApiJson(input): ApiJson<TerminationInput>,
 ) -> AppResult<(StatusCode, Json<TerminationRecord>)> {
     let record = terminations::record(
-        &ctx.db,
-        &ctx.mail,
+        &Issuer::from(&ctx),
         id,
         &input,
         Some(admin.0.id),
@@ -92,7 +92,26 @@ pub async fn get_terminations(
         .fetch_all(pool)
         .await
         })?;
+        let corrected: Vec<(String, Option<String>)> = db_run!(&ctx.db, |pool| {
+            sqlx::query_as(
+                "SELECT number, superseded_by FROM certificates WHERE contract_id = $1 \
+                 AND supersede_reason = $2 ORDER BY number",
+            )
+            .bind(r.contract_id)
+            .bind(terminations::correction_reason(r.termination_date))
+            .fetch_all(pool)
+            .await
+        })?;
         out.push(TerminationRecord {
+            corrected_certificates: corrected
+                .into_iter()
+                .map(
+                    |(superseded, reissued)| terminations::CorrectedCertificate {
+                        superseded,
+                        reissued,
+                    },
+                )
+                .collect(),
             statement: serde_json::from_str(&r.statement)
                 .map_err(|e| AppError::Internal(e.into()))?,
             letters: letters

@@ -15,6 +15,7 @@
 //! [`SentenceShare`]): with the tightest layout, the longest possible fields fit.
 
 use crate::domain::certificate::{CertificateData, CertificateKind};
+use crate::domain::contract_kind::ContractKind;
 use crate::domain::text::date_fr;
 
 use anyhow::Context;
@@ -502,8 +503,14 @@ impl Page {
     fn hours_table(&mut self, data: &CertificateData) {
         let s = self.s;
         let h = &data.hours;
+        // Article 7: after a termination, the planned hours are those held up to it.
+        let planned = if data.terminated_on.is_some() {
+            "Heures prévues jusqu’à la rupture (art. 7)"
+        } else {
+            "Heures prévues"
+        };
         let mut rows = vec![
-            ("Heures prévues", h.planned, false),
+            (planned, h.planned, false),
             ("Heures de formation programmées", h.scheduled, false),
             ("Heures suivies", h.attended, true),
             ("Heures d’absence justifiées", h.excused, false),
@@ -512,6 +519,9 @@ impl Page {
         ];
         if h.unrecorded.0 > 0 {
             rows.push(("Heures non relevées", h.unrecorded, false));
+        }
+        if h.unscheduled.0 > 0 {
+            rows.push(("Heures prévues non programmées", h.unscheduled, false));
         }
 
         let (left, right) = (MARGIN_MM, self.right());
@@ -626,6 +636,12 @@ impl Page {
 
         self.body("Nature de l’action concourant au développement des compétences :");
         self.y += 1.0;
+        // The arrêté's fourth box is for apprenticeship; a contrat de professionnalisation
+        // is an « action de formation » (Code du travail, L6313-1).
+        let ticked = match ContractKind::of_stored(&training.contract_kind) {
+            ContractKind::Professionnalisation => 0,
+            ContractKind::Apprentissage => 3,
+        };
         for (i, nature) in [
             "action de formation",
             "bilan de compétences",
@@ -639,7 +655,7 @@ impl Page {
             let side = 3.4;
             let (x, top) = (MARGIN_MM + 6.0, self.y - side + 0.4);
             self.w.rect_stroke(x, top, side, side, 0.6, 0.0);
-            if i == 0 {
+            if i == ticked {
                 let inset = 0.7;
                 let (l, r) = (x + inset, x + side - inset);
                 let (t, b) = (top + inset, top + side - inset);
@@ -647,7 +663,7 @@ impl Page {
                 self.w.line(l, b, r, t, 0.9, 0.0);
             }
             self.w
-                .text(x + side + 2.5, self.y, s.body_pt, i == 0, nature);
+                .text(x + side + 2.5, self.y, s.body_pt, i == ticked, nature);
         }
         self.y += s.gap / 2.0;
 
@@ -902,6 +918,7 @@ pub mod fixtures {
                 excused: h(10, 30),
                 unexcused: h(7, 0),
                 unrecorded: Minutes(0),
+                unscheduled: Minutes(0),
             },
             issued_on: d(2026, 1, 5),
             issued_at: Utc

@@ -12,6 +12,7 @@ use super::pages::{PageResult, page_err, show};
 use super::{Viewer, WebError, ser};
 use crate::app::ApiContext;
 use crate::billing::{self, SemesterStatement, Statement};
+use crate::certificates::Issuer;
 use crate::db_run;
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
@@ -262,8 +263,7 @@ pub async fn record_termination(
         withdrawal: form.withdrawal.is_some(),
     };
     match terminations::record(
-        &ctx.db,
-        &ctx.mail,
+        &Issuer::from(&ctx),
         id,
         &input,
         Some(caller.id),

@@ -87,6 +87,9 @@ async fn overview(
                 scheduled => share(s.scheduled_hours, largest),
                 attended => share(s.attended_hours, largest),
                 absence => share(s.absence_hours + s.excused_hours, largest),
+                unscheduled => (s.unscheduled_hours > 0.0).then(|| {
+                    crate::domain::hours::Minutes((s.unscheduled_hours * 60.0).round() as i64).fmt_fr()
+                }),
             }
         })
         .collect();

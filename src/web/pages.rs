@@ -958,6 +958,13 @@ pub async fn audit(
                 student_id => u.student_id, student => u.student.clone(),
                 status => lang.text(&format!("status_{}", u.status)).to_owned(),
             }).collect::<Vec<_>>(),
+            unscheduled => report.unscheduled.iter().map(|u| context! {
+                contract_id => u.contract_id, student => u.student.clone(),
+                semester => u.semester.as_str(), from => date_fr(u.from), to => date_fr(u.to),
+                planned => crate::domain::hours::Minutes((u.planned_hours * 60.0).round() as i64).fmt_fr(),
+                scheduled => crate::domain::hours::Minutes((u.scheduled_hours * 60.0).round() as i64).fmt_fr(),
+                missing => crate::domain::hours::Minutes((u.unscheduled_hours * 60.0).round() as i64).fmt_fr(),
+            }).collect::<Vec<_>>(),
         },
     )
     .await

@@ -1150,3 +1150,299 @@ async fn a_fresh_start_issues_the_semesters_already_ended_at_once() {
     );
     mail_to(&s.smtp, "zoe@student.test", "Semestre 9").await;
 }
+
+/// Article 7 and issue 16: a termination recorded after the S9 certificates were issued
+/// supersedes them with the reason « rupture anticipée au … » and reissues them for the
+/// shortened period, whose planned hours are the sessions scheduled within it; the student
+/// and the tutor are told; a certificate that cannot be reissued refuses the termination.
+#[tokio::test]
+async fn a_termination_reissues_the_certificates_it_cuts_short() {
+    let s = scene().await;
+    for kind in ["attestation", "certificat_realisation"] {
+        let first = issue(&s, s.b.student, json!({"semester": "S9", "kind": kind})).await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    }
+    let old: Vec<String> = texts(
+        &s.app,
+        "SELECT number FROM certificates WHERE superseded_at IS NULL ORDER BY kind",
+    )
+    .await;
+    assert_eq!(old.len(), 2, "{old:?}");
+    let mut contract = contract_body(
+        s.b.student,
+        s.b.company,
+        s.b.tutor,
+        s.b.programme,
+        s.b.year,
+        s.b.group,
+    );
+    contract["opco_email"] = json!("contrats@opco-atlas.test");
+    let put = s
+        .app
+        .put(
+            &format!("/api/v1/contracts/{}", s.b.contract),
+            &s.admin,
+            contract,
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let termination = |date: &str| json!({"date": date, "reason": "démission de l’alternante"});
+    let path = format!("/api/v1/contracts/{}/termination", s.b.contract);
+
+    // A certificate that can no longer be rendered (the company's SIRET was erased) refuses
+    // the termination, naming the certificates and the missing fact; nothing changes.
+    execute_plain(&s.app, "UPDATE companies SET siret = ''").await;
+    let refused = s.app.post(&path, &s.admin, termination("2025-09-15")).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    assert_eq!(refused.fields(), ["date"]);
+    let message = refused.json()["fields"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains(&old[0]) && message.contains("SIRET"),
+        "{message}"
+    );
+    assert_eq!(scalar(&s.app, "SELECT COUNT(*) FROM terminations").await, 0);
+    assert_eq!(
+        scalar(
+            &s.app,
+            "SELECT COUNT(*) FROM certificates WHERE superseded_at IS NULL"
+        )
+        .await,
+        2
+    );
+    execute_plain(
+        &s.app,
+        &format!("UPDATE companies SET siret = '{VALID_SIRET}'"),
+    )
+    .await;
+
+    let recorded = s.app.post(&path, &s.admin, termination("2025-09-15")).await;
+    assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text);
+    let corrected = recorded.json()["corrected_certificates"].clone();
+    let corrected = corrected.as_array().unwrap();
+    assert_eq!(corrected.len(), 2, "{corrected:?}");
+    let mut reissued = Vec::new();
+    for c in corrected {
+        assert!(
+            old.contains(&c["superseded"].as_str().unwrap().to_owned()),
+            "{c}"
+        );
+        let new = c["reissued"].as_str().unwrap().to_owned();
+        assert!(!old.contains(&new));
+        reissued.push(new);
+    }
+
+    // The old ones are superseded with the reason, publicly so.
+    for number in &old {
+        let v = public(&s.app, &format!("/api/v1/verify/{number}"))
+            .await
+            .json();
+        assert_eq!(
+            (v["valid"].clone(), v["status"].clone()),
+            (json!(false), json!("superseded")),
+            "{v}"
+        );
+    }
+    let reasons = texts(
+        &s.app,
+        "SELECT supersede_reason FROM certificates WHERE superseded_at IS NOT NULL",
+    )
+    .await;
+    assert_eq!(reasons, ["rupture anticipée au 15/09/2025"; 2]);
+
+    // The new attestation prints the period Article 7 leaves: 1 to 15 September, with the
+    // 7 hours of the two sessions of the 15th as planned, every one of them accounted for.
+    let attestation = reissued
+        .iter()
+        .find(|n| n.starts_with("AP-"))
+        .expect("an attestation");
+    let text = pdf_text(
+        &download(&s.app, attestation, &s.zoe)
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    );
+    for expected in ["01/09/2025", "15/09/2025", "7 h", "3 h 30"] {
+        assert!(text.contains(expected), "« {expected} » missing:\n{text}");
+    }
+    assert!(
+        !text.contains("14 h"),
+        "the whole semester's hours:\n{text}"
+    );
+    assert!(!text.contains("31/12/2025"), "the old end:\n{text}");
+    let verified = public(&s.app, &format!("/api/v1/verify/{attestation}"))
+        .await
+        .json();
+    assert_eq!(verified["valid"], true, "{verified}");
+
+    // Zoé and her tutor are told, with the reason.
+    for address in ["zoe@student.test", "tutor@company.test"] {
+        let mail = mail_to(&s.smtp, address, "Attestation corrigée").await;
+        assert!(
+            mail.text.contains("rupture anticipée au 15/09/2025") && mail.text.contains(&old[0]),
+            "{}",
+            mail.text
+        );
+    }
+}
+
+/// Issue 16: the S9 of the scene plans 14 hours and its group holds 10 h 30 of sessions
+/// within the contract's dates. The 3 h 30 left are said on the summary, the statement (which
+/// stays provisional and bills them to no one), the audit report, the contract page and the
+/// certificate; planned hours that the contract's dates cannot hold are refused.
+#[tokio::test]
+async fn planned_hours_no_session_holds_are_said_everywhere_and_billed_to_no_one() {
+    let s = scene().await;
+    let summary = s
+        .app
+        .get(
+            &format!("/api/v1/students/{}/summary", s.b.student),
+            &s.admin,
+        )
+        .await
+        .json();
+    assert_eq!(
+        summary["semesters"][0]["unscheduled_hours"], 3.5,
+        "{summary}"
+    );
+
+    let statement = s
+        .app
+        .get(
+            &format!("/api/v1/contracts/{}/billing", s.b.contract),
+            &s.admin,
+        )
+        .await;
+    assert_eq!(statement.status, StatusCode::OK, "{}", statement.text);
+    let s9 = statement.json()["semesters"][0].clone();
+    assert_eq!(s9["status"], "provisional", "{s9}");
+    assert_eq!(s9["unscheduled_hours"], 3.5, "{s9}");
+    // 4 500 € for 14 h: 321,43 € an hour; the 10 h 30 held by sessions are billed (the
+    // 4 h of absence to the company), the 3 h 30 nobody scheduled to no one.
+    assert_eq!(s9["hourly_value_cents"], 32143, "{s9}");
+    assert_eq!(s9["due_cents"], 337_500, "10 h 30 of 14 h at 4 500 €: {s9}");
+    let billed = s9["opco_cents"].as_i64().unwrap() + s9["company_cents"].as_i64().unwrap();
+    assert_eq!(billed, 337_500, "{s9}");
+    let hours: f64 = s9["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["hours"].as_f64().unwrap())
+        .sum();
+    assert_eq!(hours, 10.5, "{s9}");
+    let notes = s9["notes"].to_string();
+    assert!(
+        notes.contains("3 h 30") && notes.contains("programm"),
+        "{notes}"
+    );
+
+    let audit = s
+        .app
+        .get(
+            "/api/v1/attendance/audit?from=2025-09-01&to=2025-12-31",
+            &s.admin,
+        )
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    let unscheduled = audit.json()["unscheduled"].clone();
+    let zoe = unscheduled
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["contract_id"] == s.b.contract)
+        .unwrap_or_else(|| panic!("Zoé's contract missing: {unscheduled}"))
+        .clone();
+    assert_eq!(
+        (zoe["semester"].clone(), zoe["unscheduled_hours"].clone()),
+        (json!("S9"), json!(3.5)),
+        "{zoe}"
+    );
+    assert!(
+        zoe["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 h 30 restent à programmer"),
+        "{zoe}"
+    );
+    let mut web = crate::web::Browser::new(&s.app);
+    web.login("admin@school.test").await;
+    let page = web.get("/audit?from=2025-09-01&to=2025-12-31").await;
+    assert!(
+        page.html.contains("Heures prévues non programmées") && page.html.contains("3 h 30"),
+        "{}",
+        page.html
+    );
+    let page = web
+        .get(&format!("/console/contracts/{}/overview", s.b.contract))
+        .await;
+    assert!(
+        page.html.contains("data-unscheduled") && page.html.contains("3 h 30"),
+        "{}",
+        page.html
+    );
+
+    let issued = issue(&s, s.b.student, json!({"semester": "S9"})).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
+    let number = issued.json()["number"].as_str().unwrap().to_owned();
+    let text = pdf_text(
+        &download(&s.app, &number, &s.zoe)
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    );
+    assert!(
+        text.contains("Heures prévues non programmées") && text.contains("3 h 30"),
+        "{text}"
+    );
+
+    // A contract whose planned hours its dates cannot hold is refused, naming what fits.
+    let mut body = contract_body(
+        s.b.student,
+        s.b.company,
+        s.b.tutor,
+        s.b.programme,
+        s.b.year,
+        s.b.group,
+    );
+    body["planned_hours_s9"] = json!(500);
+    let refused = s
+        .app
+        .put(
+            &format!("/api/v1/contracts/{}", s.b.contract),
+            &s.admin,
+            body.clone(),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    assert_eq!(refused.fields(), ["planned_hours_s9"]);
+    let message = refused.json()["fields"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("500 h prévues, mais au plus"), "{message}");
+    assert_eq!(
+        scalar(
+            &s.app,
+            &format!(
+                "SELECT planned_minutes_s9 FROM contracts WHERE id = {}",
+                s.b.contract
+            )
+        )
+        .await,
+        14 * 60
+    );
+}
