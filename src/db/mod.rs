@@ -8,6 +8,7 @@
 
 pub mod calendars;
 pub mod contracts;
+pub mod dialect;
 pub mod login_throttle;
 pub mod values;
 
@@ -197,22 +198,15 @@ impl Tx {
 }
 
 impl Tx {
-    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL, so that instances sharing the database take
-    /// different rows; nothing on SQLite, whose write transaction already excludes the others.
+    /// See [`dialect::Dialect::skip_locked`].
     pub fn skip_locked(&self) -> &'static str {
-        match self {
-            Tx::Sqlite(..) => "",
-            Tx::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        }
+        self.dialect().skip_locked()
     }
 }
 
 impl Db {
-    /// See [`Tx::skip_locked`].
+    /// See [`dialect::Dialect::skip_locked`].
     pub fn skip_locked(&self) -> &'static str {
-        match self {
-            Db::Sqlite(_) => "",
-            Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        }
+        self.dialect().skip_locked()
     }
 }

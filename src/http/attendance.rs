@@ -18,6 +18,7 @@ use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::cache::WroteGroup;
 use crate::db::Db;
+use crate::db::dialect::{Dialect, JsonField};
 use crate::domain::absence;
 use crate::domain::attendance::{
     self, SessionTimes, Source, Status, check_excused, check_minutes, half_day_en, half_day_fr,
@@ -246,21 +247,19 @@ async fn roster_students(db: &Db, s: &SessionInfo) -> AppResult<Vec<RosterStuden
             OR st.id IN (SELECT student_id FROM attendance_marks WHERE session_id = $1)",
         enrolled = enrolled_on("$3")
     );
-    // One JSON row rather than one row per student (see MARKS_JSON_SQLITE).
-    let packed = match db {
-        Db::Sqlite(_) => format!(
-            "SELECT json_group_array(json_object('id', r.id, 'last_name', r.last_name, \
-             'first_name', r.first_name, 'enrolled', CASE WHEN r.enrolled THEN json('true') \
-             ELSE json('false') END, 'signed_at', r.signed_at, 'with_code', CASE \
-             WHEN r.with_code IS NULL THEN NULL WHEN r.with_code THEN json('true') \
-             ELSE json('false') END)) FROM ({sql}) r"
-        ),
-        Db::Postgres(_) => format!(
-            "SELECT COALESCE(json_agg(json_build_object('id', r.id, 'last_name', r.last_name, \
-             'first_name', r.first_name, 'enrolled', r.enrolled, 'signed_at', r.signed_at, \
-             'with_code', r.with_code)), '[]')::text FROM ({sql}) r"
-        ),
-    };
+    // One JSON row rather than one row per student (see `Dialect::json_array`).
+    let packed = db.dialect().json_array(
+        "r",
+        &[
+            ("id", JsonField::Plain),
+            ("last_name", JsonField::Plain),
+            ("first_name", JsonField::Plain),
+            ("enrolled", JsonField::Bool),
+            ("signed_at", JsonField::Plain),
+            ("with_code", JsonField::Bool),
+        ],
+        &format!("FROM ({sql}) r"),
+    );
     let json: String = db_run!(db, |pool| sqlx::query_scalar(&packed)
         .bind(s.id)
         .bind(s.group_id)
@@ -278,17 +277,25 @@ const MARKS_OF_SESSION: &str = "SELECT m.student_id, m.status, m.minutes_missed,
      m.recorded_at, u.display_name AS recorded_by FROM attendance_marks m \
      LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1";
 
-/// The same as one JSON array, per engine.
-const MARKS_JSON_SQLITE: &str = "SELECT json_group_array(json_object('student_id', m.student_id, \
-     'status', m.status, 'minutes_missed', m.minutes_missed, 'excused_minutes', m.excused_minutes, \
-     'note', m.note, 'source', m.source, \
-     'recorded_at', m.recorded_at, 'recorded_by', u.display_name)) FROM attendance_marks m \
-     LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1";
-const MARKS_JSON_POSTGRES: &str = "SELECT COALESCE(json_agg(json_build_object('student_id', m.student_id, \
-     'status', m.status, 'minutes_missed', m.minutes_missed, 'excused_minutes', m.excused_minutes, \
-     'note', m.note, 'source', m.source, \
-     'recorded_at', m.recorded_at, 'recorded_by', u.display_name)), '[]')::text FROM attendance_marks m \
-     LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1";
+/// The same as one JSON array, in the engine's dialect.
+fn marks_json(dialect: Dialect) -> String {
+    dialect.json_array(
+        "m",
+        &[
+            ("student_id", JsonField::Plain),
+            ("status", JsonField::Plain),
+            ("minutes_missed", JsonField::Plain),
+            ("excused_minutes", JsonField::Plain),
+            ("note", JsonField::Plain),
+            ("source", JsonField::Plain),
+            ("recorded_at", JsonField::Plain),
+            ("recorded_by", JsonField::Plain),
+        ],
+        "FROM (SELECT m.student_id, m.status, m.minutes_missed, m.excused_minutes, m.note, \
+         m.source, m.recorded_at, u.display_name AS recorded_by FROM attendance_marks m \
+         LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1) m",
+    )
+}
 
 #[derive(Debug, Clone, sqlx::FromRow, Deserialize)]
 struct MarkRow {
@@ -627,23 +634,20 @@ async fn write_marks(
         + chrono::Duration::from_std(ctx.mail.settings.absence_notice_delay)
             .unwrap_or_else(|_| chrono::Duration::minutes(15));
     let mut tx = ctx.db.begin_write().await?;
-    let serialise = matches!(tx, crate::db::Tx::Postgres(_));
-    let marks_json = if serialise {
-        MARKS_JSON_POSTGRES
-    } else {
-        MARKS_JSON_SQLITE
-    };
+    let dialect = tx.dialect();
+    let marks_json = marks_json(dialect);
+    // Serialises roll calls of one session where the engine needs it.
+    let lock = tx.dialect().row_lock("training_sessions");
     let changes = tx_run!(&mut tx, |conn| {
-        // Serialises roll calls of one session on PostgreSQL (SQLite already holds the lock).
-        if serialise {
-            sqlx::query("UPDATE training_sessions SET id = id WHERE id = $1")
+        if let Some(lock) = &lock {
+            sqlx::query(lock)
                 .bind(session_id)
                 .execute(&mut *conn)
                 .await?;
         }
         // One JSON row rather than one row per student: this read holds the write lock, and
         // the SQLite driver hands rows between threads one at a time.
-        let packed: String = sqlx::query_scalar(marks_json)
+        let packed: String = sqlx::query_scalar(&marks_json)
             .bind(session_id)
             .fetch_one(&mut *conn)
             .await?;
@@ -679,7 +683,7 @@ async fn write_marks(
             .map(|(l, _)| l.input.student_id)
             .collect();
         if !changes.is_empty() {
-            let sql = write_statement(serialise, &changes, &noticed);
+            let sql = write_statement(dialect, &changes, &noticed);
             let mut q = sqlx::query(&sql)
                 .bind(session_id)
                 .bind(source.as_str())
@@ -762,7 +766,7 @@ impl<'a> Line<'a> {
 /// some students' absences changed, `$6` day and `$7` notice due time; then for each change,
 /// 9 in a row: student, status, minutes, excused minutes, note, then the old four.
 fn write_statement(
-    postgres: bool,
+    dialect: Dialect,
     changes: &[(&Line, Option<&MarkRow>)],
     noticed: &[i64],
 ) -> String {
@@ -820,14 +824,9 @@ fn write_statement(
         history.join(", ")
     );
     let notices = (!notices.is_empty()).then(|| notices::schedule_statement(&notices.join(", ")));
-    match (postgres, notices) {
-        (false, None) => format!("{marks}; {history}"),
-        (false, Some(n)) => format!("{marks}; {history}; {n}"),
-        (true, None) => format!("WITH m AS ({marks} RETURNING 1) {history}"),
-        (true, Some(n)) => {
-            format!("WITH m AS ({marks} RETURNING 1), n AS ({n} RETURNING 1) {history}")
-        }
-    }
+    let mut statements = vec![marks, history];
+    statements.extend(notices);
+    dialect.in_one_statement(&statements)
 }
 
 /// Signs the sheet: everyone on the roster has a mark. Signing again changes nothing.

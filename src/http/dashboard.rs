@@ -292,9 +292,9 @@ const LAST_DAY: &str = "(CASE WHEN c.termination_date IS NOT NULL \
 /// Parameters common to every query: `$1` the academic year, `$2` the last day of S9.
 struct Sql {
     /// A session's length in minutes, from the columns of `s`.
-    len: &'static str,
+    len: String,
     /// The Monday of the ISO week of `s.day`, as `YYYY-MM-DD` text.
-    monday: &'static str,
+    monday: String,
 }
 
 /// The statuses of a student who came, for part of the session at least.
@@ -320,17 +320,10 @@ impl Sql {
     fn new(db: &Db) -> Sql {
         // Civil times: a session's length is its end minus its start, in whole minutes,
         // as `SessionTimes::minutes` counts it away from the changes of hour.
-        match db {
-            Db::Sqlite(_) => Sql {
-                len: "((CAST(strftime('%s', s.ends_at) AS INTEGER) \
-                      - CAST(strftime('%s', s.starts_at) AS INTEGER)) / 60)",
-                // Forward to Sunday (the same day if it is one), back to its Monday.
-                monday: "date(s.day, 'weekday 0', '-6 days')",
-            },
-            Db::Postgres(_) => Sql {
-                len: "(CAST(EXTRACT(EPOCH FROM (s.ends_at - s.starts_at)) AS BIGINT) / 60)",
-                monday: "to_char(s.day - (CAST(EXTRACT(ISODOW FROM s.day) AS INTEGER) - 1), 'YYYY-MM-DD')",
-            },
+        let dialect = db.dialect();
+        Sql {
+            len: dialect.minutes_between("s.starts_at", "s.ends_at"),
+            monday: dialect.monday_of("s.day"),
         }
     }
 }
@@ -415,7 +408,7 @@ async fn weekly(
         local.date(),
         local.time().with_nanosecond(0).unwrap_or(NaiveTime::MIN),
     );
-    let (len, monday) = (sql.len, sql.monday);
+    let (len, monday) = (&sql.len, &sql.monday);
     let query = format!(
         "SELECT s.group_id, {monday} AS monday, {SEMESTER} AS semester, \
          CAST(COUNT(*) AS BIGINT), \
@@ -434,7 +427,7 @@ async fn weekly(
          LEFT JOIN attendance_marks m ON m.session_id = s.id AND m.student_id = c.student_id \
          WHERE {YEAR_SESSIONS} GROUP BY s.group_id, s.day, s.id) s \
          GROUP BY s.group_id, monday, semester",
-        missed = minutes_missed(sql.len),
+        missed = minutes_missed(&sql.len),
         covers = covers(),
     );
     type Row = (i64, String, String, i64, i64, i64, i64, i64, i64);

@@ -163,11 +163,7 @@ impl Summary {
 }
 
 async fn rollback(tx: Tx) {
-    let done = match tx {
-        Tx::Sqlite(t, _writer) => t.rollback().await,
-        Tx::Postgres(t) => t.rollback().await,
-    };
-    if let Err(e) = done {
+    if let Err(e) = tx.rollback().await {
         tracing::warn!(error = %e, "import: rollback failed");
     }
 }
@@ -236,14 +232,9 @@ fn resolve(real: &HashMap<i64, i64>, columns: &[(&'static str, Value)]) -> AppRe
         .collect()
 }
 
-/// Bound parameters per INSERT. PostgreSQL takes up to 65,535 and each statement is a round
-/// trip; SQLite looks each `$N` up in a list while parsing, so long statements cost the
-/// square of their length there, and short ones cost no round trip.
+/// Bound parameters per INSERT (see [`crate::db::dialect::Dialect::batch_parameters`]).
 fn batch_parameters(tx: &Tx) -> usize {
-    match tx {
-        Tx::Sqlite(..) => 1_000,
-        Tx::Postgres(_) => 30_000,
-    }
+    tx.dialect().batch_parameters()
 }
 
 /// Writes the plan in dependency order: the ids the database gives the new records replace

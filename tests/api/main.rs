@@ -17,6 +17,7 @@ mod console;
 mod console_browser;
 mod dashboard;
 mod demo;
+mod dialect;
 mod emargement;
 mod employer_change;
 mod evidence;
