@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::app::ApiContext;
 use crate::certificates::{self, Existing, IssueOptions, Issuer, Selection};
-use crate::db::Tx;
+use crate::db::{Tx, job_failures};
 use crate::domain::absence::{self, Mark};
 use crate::domain::attendance::{Status, half_day_fr, paris_instant};
 use crate::domain::certificate::CertificateKind;
@@ -70,56 +70,111 @@ impl Job {
     }
 }
 
-/// Runs every job whose due time has come; answers the runs done by this instance.
+/// Runs every job whose due time has come; answers the runs done by this instance. A job
+/// that fails records its error and waits (doubling back-off) while the others run on; its
+/// due time stays unclaimed, so it is run when the wait is over.
 pub async fn tick(ctx: &ApiContext) -> anyhow::Result<usize> {
+    let now = ctx.clock.now();
+    let failures = job_failures::all(&ctx.db).await?;
+    let waiting = |job: Job| {
+        failures
+            .iter()
+            .any(|f| f.job == job.name() && f.retry_at > now)
+    };
+    let failing = |job: Job| failures.iter().any(|f| f.job == job.name());
     let mut ran = 0;
     // The first round after a start issues whatever is ready at once (a fresh installation
     // would otherwise wait for the next 07:00, and its ended semesters forever): a due time
     // of its own, so that it shows in the jobs' list; issuing is idempotent across instances.
+    let started = &ctx.jobs.started;
     if ctx.jobs.settings.certificates_at_start
-        && !ctx
-            .jobs
-            .started
-            .swap(true, std::sync::atomic::Ordering::AcqRel)
-        && run_once(ctx, Job::Certificates, ctx.clock.now()).await?
+        && !started.load(std::sync::atomic::Ordering::Acquire)
+        && !waiting(Job::Certificates)
     {
-        ran += 1;
+        match run_once(ctx, Job::Certificates, now).await {
+            Ok(done) => {
+                started.store(true, std::sync::atomic::Ordering::Release);
+                ran += usize::from(done);
+            }
+            Err(e) => {
+                record_failure(ctx, Job::Certificates, &e).await?;
+            }
+        }
     }
-    // One read per round for the three jobs: the worker comes by every second.
+    // One read per round for the jobs: the worker comes by every second.
     let lasts: Vec<(String, DateTime<Utc>)> = db_run!(&ctx.db, |pool| sqlx::query_as(
         "SELECT job, MAX(due_at) FROM job_runs GROUP BY job"
     )
     .fetch_all(pool)
     .await)?;
     for job in Job::ALL {
-        let now = ctx.clock.now();
-        let last = lasts.iter().find(|(j, _)| j == job.name()).map(|(_, t)| *t);
-        let Some(last) = last else {
-            // A new installation starts its schedule now: nothing to catch up.
-            db_run!(&ctx.db, |pool| {
-                sqlx::query(
-                "INSERT INTO job_runs (job, due_at, ran_at, outcome) VALUES ($1, $2, $2, 'début du planning') \
-                 ON CONFLICT DO NOTHING"
-            )
-            .bind(job.name())
-            .bind(now)
-            .execute(pool)
-            .await.map(|r| r.rows_affected())
-            })?;
+        if waiting(job) {
             continue;
-        };
-        let mut from = last.max(now - Duration::days(CATCH_UP));
-        while let Some(due) = job.next_after(ctx, from) {
-            if due > now {
-                break;
+        }
+        let last = lasts.iter().find(|(j, _)| j == job.name()).map(|(_, t)| *t);
+        match run_due(ctx, job, last).await {
+            Ok(done) => {
+                ran += done;
+                if failing(job) {
+                    job_failures::clear(&ctx.db, job.name()).await?;
+                    tracing::info!(job = job.name(), "scheduled job recovered");
+                }
             }
-            if run_once(ctx, job, due).await? {
-                ran += 1;
-            }
-            from = due;
+            Err(e) => record_failure(ctx, job, &e).await?,
         }
     }
     Ok(ran)
+}
+
+/// Runs the due times of `job` since `last` (the last one claimed); answers how many ran here.
+async fn run_due(ctx: &ApiContext, job: Job, last: Option<DateTime<Utc>>) -> anyhow::Result<usize> {
+    let now = ctx.clock.now();
+    let Some(last) = last else {
+        // A new installation starts its schedule now: nothing to catch up.
+        db_run!(&ctx.db, |pool| {
+            sqlx::query(
+            "INSERT INTO job_runs (job, due_at, ran_at, outcome) VALUES ($1, $2, $2, 'début du planning') \
+             ON CONFLICT DO NOTHING"
+        )
+        .bind(job.name())
+        .bind(now)
+        .execute(pool)
+        .await.map(|r| r.rows_affected())
+        })?;
+        return Ok(0);
+    };
+    let mut ran = 0;
+    let mut from = last.max(now - Duration::days(CATCH_UP));
+    while let Some(due) = job.next_after(ctx, from) {
+        if due > now {
+            break;
+        }
+        if run_once(ctx, job, due).await? {
+            ran += 1;
+        }
+        from = due;
+    }
+    Ok(ran)
+}
+
+async fn record_failure(ctx: &ApiContext, job: Job, error: &anyhow::Error) -> anyhow::Result<()> {
+    let message = format!("{error:#}");
+    let failure = job_failures::record(
+        &ctx.db,
+        job.name(),
+        &message,
+        ctx.clock.now(),
+        crate::domain::retry::back_off,
+    )
+    .await?;
+    tracing::error!(
+        job = job.name(),
+        error = %message,
+        failures = failure.failures,
+        retry_at = %failure.retry_at,
+        "scheduled job failed; the others run on"
+    );
+    Ok(())
 }
 
 /// Runs `job` for the due time `due` unless an instance already did; answers whether this
@@ -629,11 +684,18 @@ pub struct JobStatus {
     pub last_ran_at: Option<DateTime<Utc>>,
     pub last_outcome: Option<String>,
     pub next_due_at: Option<DateTime<Utc>>,
+    /// Failures in a row of the last attempts (0 when the last one succeeded).
+    pub failures: i64,
+    pub last_error: Option<String>,
+    /// When a failing job is tried again.
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 pub async fn statuses(ctx: &ApiContext) -> Result<Vec<JobStatus>, sqlx::Error> {
     let mut out = Vec::new();
+    let failures = job_failures::all(&ctx.db).await?;
     for job in Job::ALL {
+        let failure = failures.iter().find(|f| f.job == job.name());
         let last: Option<(DateTime<Utc>, DateTime<Utc>, String)> = db_run!(&ctx.db, |pool| {
             sqlx::query_as(
             "SELECT due_at, ran_at, outcome FROM job_runs WHERE job = $1 ORDER BY due_at DESC LIMIT 1"
@@ -654,6 +716,9 @@ pub async fn statuses(ctx: &ApiContext) -> Result<Vec<JobStatus>, sqlx::Error> {
             last_ran_at: last.as_ref().map(|l| l.1),
             last_outcome: last.map(|l| l.2),
             next_due_at: job.next_after(ctx, ctx.clock.now()),
+            failures: failure.map_or(0, |f| f.failures),
+            last_error: failure.map(|f| f.last_error.clone()),
+            retry_at: failure.map(|f| f.retry_at),
         });
     }
     Ok(out)

@@ -9,6 +9,7 @@
 pub mod calendars;
 pub mod contracts;
 pub mod dialect;
+pub mod job_failures;
 pub mod login_throttle;
 pub mod values;
 

@@ -9,6 +9,7 @@ pub mod contract_kind;
 pub mod feed;
 pub mod hours;
 pub mod reach;
+pub mod retry;
 pub mod roles;
 pub mod semester;
 pub mod siret;

@@ -469,6 +469,7 @@ pub async fn mails(
         .map(|j| context! {
             job => j.job.name(), schedule => j.schedule.clone(),
             last => j.last_ran_at.map(paris), outcome => j.last_outcome.clone(), next => j.next_due_at.map(paris),
+            failures => j.failures, error => j.last_error.clone(), retry => j.retry_at.map(paris),
         })
         .collect();
     show(

@@ -1317,3 +1317,157 @@ async fn a_school_rewords_a_mail_with_its_own_template_folder() {
         .to_string();
     assert!(err.contains("mail/fr/digest.html"), "{err}");
 }
+
+/// Issue 17: a job that fails records its error and waits, doubling, while the others run
+/// on; its due time is not lost, and it runs once the fault is gone.
+#[tokio::test]
+async fn a_failing_job_waits_alone_and_runs_once_the_fault_is_gone() {
+    // Thursday 18 September, 10:00; the digest and the alerts last ran on Tuesday evening.
+    let smtp = SmtpServer::start().await;
+    let mut quiet = config(&smtp, "2025-09-18T10:00:00+02:00", Duration::ZERO);
+    quiet.worker = false;
+    let s = scene_with(quiet, smtp).await;
+    let wednesday = s
+        .app
+        .create(
+            &s.admin,
+            "/api/v1/sessions",
+            session_body(&s.b, "2025-09-17", "08:30", "12:00"),
+        )
+        .await;
+    roll_call(
+        &s,
+        wednesday,
+        vec![
+            mark(s.b.student, "absent", 0),
+            mark(s.student2, "present", 0),
+        ],
+    )
+    .await;
+    for (job, at) in [
+        ("digest", "2025-09-16T18:00:00+02:00"),
+        ("alert", "2025-09-16T18:30:00+02:00"),
+    ] {
+        let at = chrono::DateTime::parse_from_rfc3339(at).unwrap().to_utc();
+        execute(
+            &s.app,
+            &format!("INSERT INTO job_runs (job, due_at, ran_at) VALUES ('{job}', $1, $1)"),
+            at,
+        )
+        .await;
+    }
+    // The digest cannot write its mail.
+    let broken = "digest broken for the test";
+    if engine() == "postgres" {
+        execute_plain(
+            &s.app,
+            &format!(
+                "CREATE FUNCTION digest_broken() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.kind = 'digest' THEN RAISE EXCEPTION '{broken}'; END IF; RETURN NEW; \
+                 END $$ LANGUAGE plpgsql"
+            ),
+        )
+        .await;
+        execute_plain(
+            &s.app,
+            "CREATE TRIGGER digest_broken BEFORE INSERT ON outbox FOR EACH ROW \
+             EXECUTE FUNCTION digest_broken()",
+        )
+        .await;
+    } else {
+        execute_plain(
+            &s.app,
+            &format!(
+                "CREATE TRIGGER digest_broken BEFORE INSERT ON outbox WHEN NEW.kind = 'digest' \
+                 BEGIN SELECT RAISE(ABORT, '{broken}'); END"
+            ),
+        )
+        .await;
+    }
+    let runs = |job: &'static str| {
+        let app = &s.app;
+        async move {
+            scalar(
+                app,
+                &format!("SELECT COUNT(*) FROM job_runs WHERE job = '{job}'"),
+            )
+            .await
+        }
+    };
+    let ctx = &s.app.ctx;
+
+    // The digest fails; Wednesday's alerts run all the same.
+    let ran = assidu::jobs::tick(ctx)
+        .await
+        .expect("a failing job is not the tick's failure");
+    assert_eq!(ran, 1, "the alerts' due time");
+    assert_eq!((runs("digest").await, runs("alert").await), (1, 2));
+    let jobs = s.app.get("/api/v1/jobs", &s.admin).await;
+    assert_eq!(jobs.status, StatusCode::OK, "{}", jobs.text);
+    let digest = jobs
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["job"] == "digest")
+        .unwrap()
+        .clone();
+    assert_eq!(digest["failures"], 1, "{digest}");
+    assert!(
+        digest["last_error"].as_str().unwrap().contains(broken),
+        "{digest}"
+    );
+    let retry = chrono::DateTime::parse_from_rfc3339(digest["retry_at"].as_str().unwrap())
+        .unwrap()
+        .to_utc();
+    let wait = retry - ctx.clock.now();
+    assert!(
+        (9..=10).contains(&wait.num_seconds()),
+        "ten seconds first: {wait}"
+    );
+
+    // It waits: the next rounds do not try it again until then; then the wait doubles.
+    assert_eq!(assidu::jobs::tick(ctx).await.unwrap(), 0);
+    assert_eq!(
+        scalar(
+            &s.app,
+            "SELECT failures FROM job_failures WHERE job = 'digest'"
+        )
+        .await,
+        1
+    );
+    ctx.clock.advance(chrono::Duration::seconds(11));
+    assidu::jobs::tick(ctx).await.unwrap();
+    assert_eq!(
+        scalar(
+            &s.app,
+            "SELECT failures FROM job_failures WHERE job = 'digest'"
+        )
+        .await,
+        2
+    );
+    let mut admin = crate::web::Browser::new(&s.app);
+    admin.login("admin@school.test").await;
+    let page = admin.get("/mails").await;
+    assert!(
+        page.html.contains("data-job-failed") && page.html.contains(broken),
+        "{}",
+        page.html
+    );
+
+    // The fault is gone: after the wait, Wednesday's digest is written, once.
+    let drop = if engine() == "postgres" {
+        "DROP TRIGGER digest_broken ON outbox"
+    } else {
+        "DROP TRIGGER digest_broken"
+    };
+    execute_plain(&s.app, drop).await;
+    ctx.clock.advance(chrono::Duration::seconds(21));
+    assert_eq!(assidu::jobs::tick(ctx).await.unwrap(), 1);
+    assert_eq!(runs("digest").await, 2);
+    assert_eq!(
+        scalar(&s.app, "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'").await,
+        1
+    );
+    assert_eq!(scalar(&s.app, "SELECT COUNT(*) FROM job_failures").await, 0);
+}
