@@ -332,6 +332,17 @@ impl TestApp {
         }
     }
 
+    /// Moves the service's clock (handlers and worker alike) forward, instead of sleeping.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.ctx.clock.advance(by);
+    }
+
+    /// Runs one round of the background work now (due notices, jobs, the outbox), as the
+    /// worker would on its next pass.
+    pub async fn run_pending_work(&self) {
+        assidu::worker::round(&self.ctx).await;
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Answer {
         self.request(Method::GET, path, Some(token), None).await
     }

@@ -243,17 +243,29 @@ async fn an_absence_reaches_the_tutor_the_office_and_the_student_in_their_langua
 
 #[tokio::test]
 async fn a_mark_corrected_during_the_grace_delay_is_never_sent_a_later_one_is_corrected() {
-    let s = scene(Duration::from_millis(1500)).await;
+    // The default grace delay, a quarter of an hour, passed on the service's clock.
+    let smtp = SmtpServer::start().await;
+    let mut own = config(&smtp, NOW, Duration::from_secs(15 * 60));
+    // Only the notices here: the teacher's reminder and the office's 18:00 digest are other
+    // tests'.
+    own.jobs.reminder_cron = "0 0 3 * * Sun".to_owned();
+    own.jobs.digest_cron = "0 0 3 * * Sun".to_owned();
+    let s = scene_with(own, smtp).await;
+    let grace_over = chrono::Duration::minutes(16);
     roll_call(&s, s.morning, vec![mark(s.b.student, "absent", 0)]).await;
     // Corrected at once: Zoé was there.
     roll_call(&s, s.morning, vec![mark(s.b.student, "present", 0)]).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    s.app.advance(grace_over);
+    s.app.run_pending_work().await;
     outbox_settled(&s.app).await;
     assert!(s.smtp.messages().is_empty(), "{:?}", s.smtp.messages());
 
     // Morning and afternoon absences of one day: one notice per recipient.
     roll_call(&s, s.morning, vec![mark(s.b.student, "absent", 0)]).await;
     roll_call(&s, s.afternoon, vec![mark(s.b.student, "absent", 0)]).await;
+    s.app.run_pending_work().await;
+    assert!(s.smtp.messages().is_empty(), "the grace delay first");
+    s.app.advance(grace_over);
     let mails = s.smtp.wait_for(3, WAIT).await;
     outbox_settled(&s.app).await;
     assert_eq!(s.smtp.messages().len(), 3);
@@ -264,6 +276,7 @@ async fn a_mark_corrected_during_the_grace_delay_is_never_sent_a_later_one_is_co
 
     // After the notice left, the afternoon turns out to be a late arrival: a correction.
     roll_call(&s, s.afternoon, vec![mark(s.b.student, "late", 20)]).await;
+    s.app.advance(grace_over);
     let mails = s.smtp.wait_for(6, WAIT).await;
     outbox_settled(&s.app).await;
     assert_eq!(s.smtp.messages().len(), 6);
@@ -320,7 +333,7 @@ async fn with_the_smtp_server_down_notices_wait_and_all_arrive_once_it_is_back()
     s.smtp.restart().await;
     s.smtp.wait_for(3, WAIT).await;
     outbox_settled(&s.app).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.app.run_pending_work().await;
     let mails = s.smtp.messages();
     assert_eq!(mails.len(), 3, "each once");
     let mut ids: Vec<_> = mails.iter().map(|m| m.message_id.clone()).collect();
@@ -338,7 +351,7 @@ async fn a_refusing_server_is_retried_and_a_bad_address_fails_without_retries() 
     let s = scene(Duration::ZERO).await;
     s.smtp.set_reject(true);
     roll_call(&s, s.morning, vec![mark(s.b.student, "absent", 0)]).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    s.app.run_pending_work().await;
     assert!(s.smtp.messages().is_empty());
     s.smtp.set_reject(false);
     s.smtp.wait_for(3, WAIT).await;
@@ -421,7 +434,7 @@ async fn two_instances_on_one_database_send_each_notice_once() {
     }
     s.smtp.wait_for(expected, WAIT).await;
     outbox_settled(&s.app).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    s.app.run_pending_work().await;
     let mails = s.smtp.messages();
     assert_eq!(mails.len(), expected);
     let mut seen: Vec<(Vec<String>, String)> = mails
@@ -708,7 +721,7 @@ async fn a_justification_is_submitted_checked_and_accepted_and_both_are_told() {
     // The student and the tutor are told; no correction notice follows the decision.
     let mails = s.smtp.wait_for(11, WAIT).await;
     outbox_settled(&s.app).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.app.run_pending_work().await;
     assert_eq!(
         s.smtp.messages().len(),
         11,
@@ -881,7 +894,7 @@ async fn the_reminder_goes_to_the_teacher_once_per_unsigned_session() {
         .await;
     assert_eq!(again.status, StatusCode::OK);
     outbox_settled(&s.app).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.app.run_pending_work().await;
     assert_eq!(s.smtp.messages().len(), 1);
     assert_eq!(
         s.app
@@ -1001,7 +1014,7 @@ async fn thresholds_and_dropouts_warn_the_tutor_and_the_school_once() {
         .post("/api/v1/jobs/alert/run", &s.admin, json!({}))
         .await;
     assert_eq!(again.status, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    s.app.run_pending_work().await;
     assert_eq!(s.smtp.messages().len(), 4);
 }
 
