@@ -104,6 +104,11 @@ pub trait Resource: Send + Sync + 'static {
         }
     }
 
+    /// The table's unique keys, with the field and message an admin sees when a record
+    /// already has the key: the database's constraint decides, so that two concurrent
+    /// duplicates end in one record and one clear refusal.
+    const UNIQUE: &'static [UniqueKey] = &[];
+
     /// Rules that need the database. `id` is the record being updated, if any.
     fn check(
         _db: &Db,
@@ -112,6 +117,16 @@ pub trait Resource: Send + Sync + 'static {
     ) -> impl Future<Output = AppResult<()>> + Send {
         async { Ok(()) }
     }
+}
+
+/// A unique key of a table (see [`Resource::UNIQUE`]).
+#[derive(Debug, Clone, Copy)]
+pub struct UniqueKey {
+    pub columns: &'static [&'static str],
+    /// The input field named in the refusal.
+    pub field: &'static str,
+    /// « une entreprise a déjà ce SIRET »; the other record's number is added.
+    pub message: &'static str,
 }
 
 /// A condition restricting the rows a caller sees, `{}` standing for its one parameter.
@@ -368,13 +383,59 @@ pub async fn insert<R: Resource>(db: &Db, columns: &Columns) -> AppResult<i64> {
         marks.join(", ")
     );
     let values = columns.iter().map(|(_, v)| v);
-    let id: i64 = db_run!(db, |pool| bind_values!(
+    let inserted: Result<i64, sqlx::Error> = db_run!(db, |pool| bind_values!(
         sqlx::query_scalar(&sql),
         values.clone()
     )
     .fetch_one(pool)
-    .await)?;
-    Ok(id)
+    .await);
+    match inserted {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(unique_refusal::<R>(db, columns, None).await)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The refusal of a write that broke one of `R`'s unique keys: the key another record
+/// holds, named by its field, with that record's number.
+async fn unique_refusal<R: Resource>(db: &Db, columns: &Columns, id: Option<i64>) -> AppError {
+    for key in R::UNIQUE {
+        let values: Option<Vec<Value>> = key
+            .columns
+            .iter()
+            .map(|c| columns.iter().find(|(n, _)| n == c).map(|(_, v)| v.clone()))
+            .collect();
+        let Some(values) = values else { continue };
+        let conditions: Vec<String> = key
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        let sql = format!(
+            "SELECT id FROM {} WHERE {} AND id <> ${}",
+            R::TABLE,
+            conditions.join(" AND "),
+            values.len() + 1
+        );
+        let values: Vec<Value> = values
+            .into_iter()
+            .chain([Value::from(id.unwrap_or(-1))])
+            .collect();
+        let other: Result<Option<i64>, sqlx::Error> =
+            db_run!(db, |pool| bind_values!(sqlx::query_scalar(&sql), &values)
+                .fetch_optional(pool)
+                .await);
+        match other {
+            Ok(Some(other)) => {
+                return AppError::field(key.field, format!("{} (n° {other})", key.message));
+            }
+            Ok(None) => {}
+            Err(e) => return e.into(),
+        }
+    }
+    AppError::Conflict("un autre enregistrement porte déjà cette valeur unique".to_owned())
 }
 
 async fn create<R: Resource>(
@@ -418,44 +479,16 @@ pub async fn store_update<R: Resource>(db: &Db, id: i64, columns: &Columns) -> A
         columns.len() + 1
     );
     let values = columns.iter().map(|(_, v)| v);
-    db_run!(db, |pool| bind_values!(sqlx::query(&sql), values.clone())
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// Fails with a field error when another record already has this key (one or more
-/// columns with their values).
-pub async fn ensure_unique(
-    db: &Db,
-    table: &str,
-    key: &[(&str, Value)],
-    id: Option<i64>,
-    field: &str,
-    message: &str,
-) -> AppResult<()> {
-    let conditions: Vec<String> = key
-        .iter()
-        .enumerate()
-        .map(|(i, (column, _))| format!("{column} = ${}", i + 1))
-        .collect();
-    let sql = format!(
-        "SELECT id FROM {table} WHERE {} AND id <> ${}",
-        conditions.join(" AND "),
-        key.len() + 1
-    );
-    let values: Vec<Value> = key
-        .iter()
-        .map(|(_, v)| v.clone())
-        .chain([Value::from(id.unwrap_or(-1))])
-        .collect();
-    let other: Option<i64> = db_run!(db, |pool| bind_values!(sqlx::query_scalar(&sql), &values)
-        .fetch_optional(pool)
-        .await)?;
-    match other {
-        Some(other) => Err(AppError::field(field, format!("{message} (n° {other})"))),
-        None => Ok(()),
+    let updated: Result<u64, sqlx::Error> =
+        db_run!(db, |pool| bind_values!(sqlx::query(&sql), values.clone())
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()));
+    match updated {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(unique_refusal::<R>(db, columns, Some(id)).await)
+        }
+        other => other.map(|_| ()).map_err(AppError::from),
     }
 }

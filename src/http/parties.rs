@@ -5,11 +5,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::Db;
 use crate::domain::siret::Siret;
 use crate::domain::{text, today_in_paris};
 use crate::error::{AppResult, Problems};
-use crate::http::crud::{Columns, Filter, Reference, Resource, ensure_unique};
+use crate::http::crud::{Columns, Filter, Reference, Resource, UniqueKey};
 
 pub struct Companies;
 
@@ -41,6 +40,11 @@ pub struct CompanyInput {
 }
 
 impl Resource for Companies {
+    const UNIQUE: &'static [UniqueKey] = &[UniqueKey {
+        columns: &["siret"],
+        field: "siret",
+        message: "une entreprise a déjà ce SIRET",
+    }];
     const PATH: &'static str = "companies";
     const TABLE: &'static str = "companies";
     const COLUMNS: &'static str =
@@ -79,21 +83,6 @@ impl Resource for Companies {
             ("representative_name", rep.unwrap_or_default().into()),
             ("representative_role", role.unwrap_or_default().into()),
         ])
-    }
-
-    async fn check(db: &Db, i: &CompanyInput, id: Option<i64>) -> AppResult<()> {
-        let siret = Siret::parse(&i.siret)
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default();
-        ensure_unique(
-            db,
-            "companies",
-            &[("siret", siret.into())],
-            id,
-            "siret",
-            "une entreprise a déjà ce SIRET",
-        )
-        .await
     }
 }
 
@@ -197,6 +186,11 @@ pub struct StudentInput {
 }
 
 impl Resource for Students {
+    const UNIQUE: &'static [UniqueKey] = &[UniqueKey {
+        columns: &["email"],
+        field: "email",
+        message: "un·e alternant·e a déjà cette adresse",
+    }];
     const PATH: &'static str = "students";
     const TABLE: &'static str = "students";
     const COLUMNS: &'static str =
@@ -231,19 +225,6 @@ impl Resource for Students {
             ("birth_place", place.unwrap_or_default().into()),
         ])
     }
-
-    async fn check(db: &Db, i: &StudentInput, id: Option<i64>) -> AppResult<()> {
-        let email = text::email(&i.email).unwrap_or_default();
-        ensure_unique(
-            db,
-            "students",
-            &[("email", email.into())],
-            id,
-            "email",
-            "un·e salarié·e a déjà cette adresse",
-        )
-        .await
-    }
 }
 
 pub struct Teachers;
@@ -270,6 +251,11 @@ pub struct TeacherInput {
 }
 
 impl Resource for Teachers {
+    const UNIQUE: &'static [UniqueKey] = &[UniqueKey {
+        columns: &["email"],
+        field: "email",
+        message: "un·e formateur·rice a déjà cette adresse",
+    }];
     const PATH: &'static str = "teachers";
     const TABLE: &'static str = "teachers";
     const COLUMNS: &'static str = "id, last_name, first_name, email, lang";
@@ -291,19 +277,6 @@ impl Resource for Teachers {
             ("email", email.unwrap_or_default().into()),
             ("lang", lang.unwrap_or_default().into()),
         ])
-    }
-
-    async fn check(db: &Db, i: &TeacherInput, id: Option<i64>) -> AppResult<()> {
-        let email = text::email(&i.email).unwrap_or_default();
-        ensure_unique(
-            db,
-            "teachers",
-            &[("email", email.into())],
-            id,
-            "email",
-            "un·e formateur·rice a déjà cette adresse",
-        )
-        .await
     }
 }
 

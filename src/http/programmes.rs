@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::db_run;
 use crate::domain::text;
 use crate::error::{AppError, AppResult, Problems};
-use crate::http::crud::{Columns, Filter, Reference, Resource, ensure_unique};
+use crate::http::crud::{Columns, Filter, Reference, Resource, UniqueKey};
 
 pub struct Programmes;
 
@@ -52,6 +52,11 @@ fn parse_rncp(raw: &str) -> Result<String, String> {
 }
 
 impl Resource for Programmes {
+    const UNIQUE: &'static [UniqueKey] = &[UniqueKey {
+        columns: &["department", "option_name"],
+        field: "option_name",
+        message: "ce département a déjà cette option : programme",
+    }];
     const PATH: &'static str = "programmes";
     const TABLE: &'static str = "programmes";
     const COLUMNS: &'static str =
@@ -77,21 +82,6 @@ impl Resource for Programmes {
             ("qualification", qualification.unwrap_or_default().into()),
             ("rncp", rncp.unwrap_or_default().into()),
         ])
-    }
-
-    async fn check(db: &Db, i: &ProgrammeInput, id: Option<i64>) -> AppResult<()> {
-        ensure_unique(
-            db,
-            "programmes",
-            &[
-                ("department", i.department.trim().into()),
-                ("option_name", i.option_name.trim().into()),
-            ],
-            id,
-            "option_name",
-            "ce département a déjà cette option : programme",
-        )
-        .await
     }
 }
 
@@ -160,6 +150,11 @@ pub struct GroupInput {
 }
 
 impl Resource for Groups {
+    const UNIQUE: &'static [UniqueKey] = &[UniqueKey {
+        columns: &["academic_year_id", "name"],
+        field: "name",
+        message: "cette année a déjà un groupe de ce nom",
+    }];
     const PATH: &'static str = "groups";
     const TABLE: &'static str = "student_groups";
     const COLUMNS: &'static str = "id, name, academic_year_id, calendar_id, programme_id, \
@@ -204,18 +199,7 @@ impl Resource for Groups {
                 "ce calendrier appartient à une autre année",
             ));
         }
-        ensure_unique(
-            db,
-            "student_groups",
-            &[
-                ("academic_year_id", i.academic_year_id.into()),
-                ("name", i.name.trim().into()),
-            ],
-            id,
-            "name",
-            "cette année a déjà un groupe de ce nom",
-        )
-        .await?;
+
         if let Some(id) = id {
             let sessions: i64 = db_run!(db, |pool| sqlx::query_scalar(
                 "SELECT COUNT(*) FROM training_sessions WHERE group_id = $1"

@@ -14,7 +14,7 @@ use crate::db_run;
 use crate::domain::calendar::{self, CalendarDay};
 use crate::domain::text;
 use crate::error::{AppError, AppResult, FieldError, Problems};
-use crate::http::crud::{Columns, Filter, Id, Reference, Resource, ensure_unique};
+use crate::http::crud::{Columns, Filter, Id, Reference, Resource, UniqueKey};
 use crate::http::extract::{Admin, ApiQuery};
 
 pub struct Years;
@@ -37,6 +37,11 @@ pub struct AcademicYearInput {
 }
 
 impl Resource for Years {
+    const UNIQUE: &'static [UniqueKey] = &[UniqueKey {
+        columns: &["name"],
+        field: "name",
+        message: "une année porte déjà ce nom",
+    }];
     const PATH: &'static str = "academic-years";
     const TABLE: &'static str = "academic_years";
     const COLUMNS: &'static str = "id, name, starts_on, ends_on";
@@ -62,16 +67,6 @@ impl Resource for Years {
     }
 
     async fn check(db: &Db, i: &AcademicYearInput, id: Option<i64>) -> AppResult<()> {
-        let name = i.name.trim().to_owned();
-        ensure_unique(
-            db,
-            "academic_years",
-            &[("name", name.into())],
-            id,
-            "name",
-            "une année porte déjà ce nom",
-        )
-        .await?;
         let Some(id) = id else { return Ok(()) };
         // Shrinking a year may not strand its sessions.
         let outside: i64 = db_run!(db, |pool| {
@@ -114,6 +109,11 @@ pub struct CalendarInput {
 }
 
 impl Resource for Calendars {
+    const UNIQUE: &'static [UniqueKey] = &[UniqueKey {
+        columns: &["academic_year_id", "name"],
+        field: "name",
+        message: "cette année a déjà un calendrier de ce nom",
+    }];
     const PATH: &'static str = "calendars";
     const TABLE: &'static str = "calendars";
     const COLUMNS: &'static str = "id, academic_year_id, name, \
@@ -141,18 +141,6 @@ impl Resource for Calendars {
     }
 
     async fn check(db: &Db, i: &CalendarInput, id: Option<i64>) -> AppResult<()> {
-        ensure_unique(
-            db,
-            "calendars",
-            &[
-                ("academic_year_id", i.academic_year_id.into()),
-                ("name", i.name.trim().into()),
-            ],
-            id,
-            "name",
-            "cette année a déjà un calendrier de ce nom",
-        )
-        .await?;
         if let Some(id) = id {
             let year: i64 = db_run!(db, |pool| sqlx::query_scalar(
                 "SELECT academic_year_id FROM calendars WHERE id = $1"

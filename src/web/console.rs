@@ -753,12 +753,24 @@ async fn create<R: Console>(
         .await
         .map_err(page_err(lang))?
     {
-        Ok(columns) => {
-            let id = crud::insert::<R>(&ctx.db, &columns)
+        // The database's unique keys speak last: a duplicate is shown next to its field.
+        Ok(columns) => match crud::insert::<R>(&ctx.db, &columns).await {
+            Ok(id) => {
+                Ok(Redirect::to(&format!("/console/{}/{id}?saved=1", R::PATH)).into_response())
+            }
+            Err(AppError::Validation(problems)) => {
+                form_page::<R>(
+                    &ctx,
+                    &viewer,
+                    None,
+                    form_values(&form),
+                    problems,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
                 .await
-                .map_err(page_err(lang))?;
-            Ok(Redirect::to(&format!("/console/{}/{id}?saved=1", R::PATH)).into_response())
-        }
+            }
+            Err(e) => Err(page_err(lang)(e)),
+        },
         Err(problems) => {
             form_page::<R>(
                 &ctx,
@@ -789,12 +801,23 @@ async fn update<R: Console>(
         .await
         .map_err(page_err(lang))?
     {
-        Ok(columns) => {
-            crud::store_update::<R>(&ctx.db, id, &columns)
+        Ok(columns) => match crud::store_update::<R>(&ctx.db, id, &columns).await {
+            Ok(()) => {
+                Ok(Redirect::to(&format!("/console/{}/{id}?saved=1", R::PATH)).into_response())
+            }
+            Err(AppError::Validation(problems)) => {
+                form_page::<R>(
+                    &ctx,
+                    &viewer,
+                    Some(id),
+                    form_values(&form),
+                    problems,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
                 .await
-                .map_err(page_err(lang))?;
-            Ok(Redirect::to(&format!("/console/{}/{id}?saved=1", R::PATH)).into_response())
-        }
+            }
+            Err(e) => Err(page_err(lang)(e)),
+        },
         Err(problems) => {
             form_page::<R>(
                 &ctx,

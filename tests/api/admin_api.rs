@@ -544,3 +544,85 @@ async fn health_and_readiness() {
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.json()["error"], "unavailable");
 }
+
+/// Issue 17: the database's unique keys decide, not a read before the write: the same
+/// company, student or year sent many times at once makes one record and clear 422s naming
+/// the field and the record that holds it — never a 500.
+#[tokio::test]
+async fn concurrent_duplicates_make_one_record_and_clear_refusals() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let cases = [
+        (
+            "/api/v1/companies",
+            json!({"legal_name": "Doublon SA", "siret": VALID_SIRET, "address": "1 rue A, 30100 Alès"}),
+            "siret",
+            "une entreprise a déjà ce SIRET (n° ",
+        ),
+        (
+            "/api/v1/students",
+            json!({"last_name": "Double", "first_name": "Zoé", "email": "double@student.test", "birth_date": "2003-02-01"}),
+            "email",
+            "un·e alternant·e a déjà cette adresse (n° ",
+        ),
+        (
+            "/api/v1/academic-years",
+            json!({"name": "2030-2031", "starts_on": "2030-09-01", "ends_on": "2031-08-31"}),
+            "name",
+            "une année porte déjà ce nom (n° ",
+        ),
+    ];
+    for (path, body, field, message) in cases {
+        let answers =
+            futures_util::future::join_all((0..8).map(|_| app.post(path, &admin, body.clone())))
+                .await;
+        let created: Vec<i64> = answers
+            .iter()
+            .filter(|a| a.status == StatusCode::CREATED)
+            .map(|a| a.json()["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            created.len(),
+            1,
+            "{path}: {:?}",
+            answers.iter().map(|a| &a.text).collect::<Vec<_>>()
+        );
+        for a in answers.iter().filter(|a| a.status != StatusCode::CREATED) {
+            assert_eq!(
+                a.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path}: {}",
+                a.text
+            );
+            assert_eq!(a.fields(), [field], "{}", a.text);
+            let said = a.json()["fields"][0]["message"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(said, format!("{message}{})", created[0]), "{path}");
+        }
+    }
+    // An update onto another record's key is refused the same way, and changes nothing.
+    let other = app
+        .create(&admin, "/api/v1/companies", json!({"legal_name": "Autre SA", "siret": "73282932000074", "address": "2 rue B, 30100 Alès"}))
+        .await;
+    let clash = app
+        .put(
+            &format!("/api/v1/companies/{other}"),
+            &admin,
+            json!({"legal_name": "Autre SA", "siret": VALID_SIRET, "address": "2 rue B, 30100 Alès"}),
+        )
+        .await;
+    assert_eq!(
+        clash.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        clash.text
+    );
+    assert_eq!(clash.fields(), ["siret"]);
+    let kept = app
+        .get(&format!("/api/v1/companies/{other}"), &admin)
+        .await
+        .json();
+    assert_eq!(kept["siret"], "73282932000074");
+}
