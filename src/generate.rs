@@ -163,13 +163,10 @@ struct Year {
 }
 
 async fn year(db: &Db, name: &str) -> Result<Year, GenerateError> {
-    let row: Option<(i64, NaiveDate, NaiveDate)> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT id, starts_on, ends_on FROM academic_years WHERE name = $1"
-    )
-    .bind(name)
-    .fetch_optional(pool)
-    .await)?;
-    let (id, starts_on, ends_on) = row.ok_or_else(|| GenerateError::UnknownYear(name.into()))?;
+    let year = crate::db::years::by_name(db, name)
+        .await?
+        .ok_or_else(|| GenerateError::UnknownYear(name.into()))?;
+    let (id, starts_on, ends_on) = (year.id, year.starts_on, year.ends_on);
     let calendar_id: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
         "SELECT id FROM calendars WHERE academic_year_id = $1 ORDER BY id LIMIT 1"
     )

@@ -12,6 +12,7 @@ pub mod dialect;
 pub mod job_failures;
 pub mod login_throttle;
 pub mod values;
+pub mod years;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -10,7 +10,6 @@ use utoipa::ToSchema;
 
 use crate::app::ApiContext;
 use crate::billing::{self, Statement, StatementStatus};
-use crate::db_run;
 use crate::domain::billing::Payer;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
@@ -137,13 +136,8 @@ pub fn payers(year_id: i64, statements: &[Statement]) -> Vec<PayerTotal> {
 }
 
 async fn year_name(ctx: &ApiContext, year_id: i64) -> AppResult<String> {
-    let name: Option<String> = db_run!(&ctx.db, |pool| sqlx::query_scalar(
-        "SELECT name FROM academic_years WHERE id = $1"
-    )
-    .bind(year_id)
-    .fetch_optional(pool)
-    .await)?;
-    name.ok_or(AppError::NotFound)
+    let year = crate::db::years::by_id(&ctx.db, year_id).await?;
+    year.map(|y| y.name).ok_or(AppError::NotFound)
 }
 
 /// A year's billing: totals, the payers and their PDFs, the CSV of every statement.

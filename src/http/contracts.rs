@@ -111,13 +111,6 @@ pub struct ContractInput {
     pub termination_reason: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct YearDates {
-    name: String,
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-}
-
 impl Resource for Contracts {
     const PATH: &'static str = "contracts";
     const TABLE: &'static str = "contracts";
@@ -349,12 +342,9 @@ impl Resource for Contracts {
                 "ce tuteur appartient à une autre entreprise",
             ));
         }
-        let year: YearDates = db_run!(db, |pool| sqlx::query_as(
-            "SELECT name, starts_on, ends_on FROM academic_years WHERE id = $1"
-        )
-        .bind(i.academic_year_id)
-        .fetch_one(pool)
-        .await)?;
+        let year = crate::db::years::by_id(db, i.academic_year_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if i.start_date < year.starts_on || i.start_date > year.ends_on {
             return Err(AppError::field(
                 "start_date",
@@ -619,12 +609,10 @@ pub async fn planning(
 
 pub async fn semester_report(db: &Db, id: i64) -> AppResult<SemestersReport> {
     let c = fetch::<Contracts>(db, id).await?;
-    let year_start: NaiveDate = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT starts_on FROM academic_years WHERE id = $1"
-    )
-    .bind(c.academic_year_id)
-    .fetch_one(pool)
-    .await)?;
+    let year_start = crate::db::years::by_id(db, c.academic_year_id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .starts_on;
     let sessions: Vec<SessionRow> = match c.group_id {
         None => Vec::new(),
         Some(group) => db_run!(db, |pool| {

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::ApiContext;
-use crate::db::Db;
+use crate::db::{Db, years};
 use crate::db_run;
 use crate::domain::absence;
 use crate::domain::attendance::{Tally, half_day_fr};
@@ -204,22 +204,9 @@ pub async fn get_dashboard(
 /// The academic year asked for (404 when unknown), or by default the one containing
 /// `today`, else the latest begun, else the first to come.
 pub async fn academic_year(db: &Db, id: Option<i64>, today: NaiveDate) -> AppResult<AcademicYear> {
-    let year: Option<AcademicYear> = match id {
-        Some(id) => db_run!(db, |pool| sqlx::query_as(
-            "SELECT id, name, starts_on, ends_on FROM academic_years WHERE id = $1"
-        )
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?,
-        None => db_run!(db, |pool| sqlx::query_as(
-            "SELECT id, name, starts_on, ends_on FROM academic_years \
-             ORDER BY CASE WHEN starts_on <= $1 AND ends_on >= $1 THEN 0 \
-             WHEN starts_on <= $1 THEN 1 ELSE 2 END, \
-             CASE WHEN starts_on <= $1 THEN starts_on END DESC, starts_on, id LIMIT 1"
-        )
-        .bind(today)
-        .fetch_optional(pool)
-        .await)?,
+    let year = match id {
+        Some(id) => years::by_id(db, id).await?,
+        None => years::of_day(db, today).await?,
     };
     year.ok_or(AppError::NotFound)
 }

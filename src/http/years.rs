@@ -19,14 +19,7 @@ use crate::http::extract::{Admin, ApiQuery};
 
 pub struct Years;
 
-#[derive(Debug, Serialize, sqlx::FromRow, ToSchema)]
-pub struct AcademicYear {
-    pub id: i64,
-    /// For example `2025-2026`.
-    pub name: String,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-}
+pub use crate::db::years::AcademicYear;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

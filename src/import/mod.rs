@@ -182,11 +182,11 @@ async fn load_stored(tx: &mut Tx) -> AppResult<Stored> {
     )
     .fetch_all(&mut *conn)
     .await)?;
-    let years = tx_run!(&mut *tx, |conn| sqlx::query_as(
-        "SELECT id, name, starts_on, ends_on FROM academic_years"
-    )
-    .fetch_all(&mut *conn)
-    .await)?;
+    let years = crate::db::years::all_in(tx)
+        .await?
+        .into_iter()
+        .map(|y| (y.id, y.name, y.starts_on, y.ends_on))
+        .collect();
     let groups = tx_run!(&mut *tx, |conn| sqlx::query_as(
         "SELECT id, academic_year_id, name FROM student_groups"
     )

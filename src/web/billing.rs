@@ -112,12 +112,12 @@ pub async fn year_page(
 ) -> PageResult {
     require_admin(&viewer)?;
     let lang = viewer.lang;
-    let years: Vec<(i64, String)> = db_run!(&ctx.db, |pool| sqlx::query_as(
-        "SELECT id, name FROM academic_years ORDER BY starts_on DESC"
-    )
-    .fetch_all(pool)
-    .await)
-    .map_err(|e| WebError::new(e.into(), lang))?;
+    let years: Vec<(i64, String)> = crate::db::years::all(&ctx.db)
+        .await
+        .map_err(|e| WebError::new(e.into(), lang))?
+        .into_iter()
+        .map(|y| (y.id, y.name))
+        .collect();
     let chosen = match q.year.as_deref().filter(|y| !y.is_empty()) {
         None => years.first().cloned(),
         Some(y) => Some(

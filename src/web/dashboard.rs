@@ -11,7 +11,6 @@ use super::chart::{self, BarBlock, BarChart, RateChart, Series, XTick};
 use super::pages::{PageResult, page_err, show};
 use super::{Viewer, WebError};
 use crate::app::ApiContext;
-use crate::db_run;
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
@@ -300,12 +299,12 @@ pub async fn page(
             )
         })?),
     };
-    let years: Vec<(i64, String)> = db_run!(&ctx.db, |pool| sqlx::query_as(
-        "SELECT id, name FROM academic_years ORDER BY starts_on DESC, id"
-    )
-    .fetch_all(pool)
-    .await)
-    .map_err(|e| WebError::new(e.into(), lang))?;
+    let years: Vec<(i64, String)> = crate::db::years::all(&ctx.db)
+        .await
+        .map_err(|e| WebError::new(e.into(), lang))?
+        .into_iter()
+        .map(|y| (y.id, y.name))
+        .collect();
     if years.is_empty() && year_id.is_none() {
         return show(
             &ctx,

@@ -476,12 +476,9 @@ pub(super) fn semester_rows(semesters: &[SemesterSummary], lang: Lang) -> Vec<Va
 
 async fn public_home(ctx: &ApiContext, viewer: &Viewer) -> PageResult {
     let err = page_err(viewer.lang);
-    let years: Vec<(String, NaiveDate, NaiveDate)> = db_run!(&ctx.db, |pool| sqlx::query_as(
-        "SELECT name, starts_on, ends_on FROM academic_years ORDER BY starts_on"
-    )
-    .fetch_all(pool)
-    .await)
-    .map_err(|e| err(e.into()))?;
+    let years = crate::db::years::all(&ctx.db)
+        .await
+        .map_err(|e| err(e.into()))?;
     let demo = crate::demo::is_loaded(&ctx.db).await.map_err(&err)?;
     let demo_accounts: Vec<(String, String)> = if demo {
         db_run!(&ctx.db, |pool| sqlx::query_as(
@@ -499,7 +496,7 @@ async fn public_home(ctx: &ApiContext, viewer: &Viewer) -> PageResult {
         StatusCode::OK,
         "pages/home.html",
         context! {
-            years => years.into_iter().map(|(name, from, to)| context! { name, starts_on => date_fr(from), ends_on => date_fr(to) }).collect::<Vec<_>>(),
+            years => years.into_iter().map(|y| context! { name => y.name, starts_on => date_fr(y.starts_on), ends_on => date_fr(y.ends_on) }).collect::<Vec<_>>(),
             demo,
             demo_accounts => demo_accounts.into_iter().map(|(email, role)| context! { email, role }).collect::<Vec<_>>(),
         },
