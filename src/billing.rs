@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::Db;
+use crate::db::contracts::{ContractFrame, GroupSessions, StudentSession, contract_sessions};
 use crate::db_run;
 use crate::domain::attendance::SessionMark;
 use crate::domain::billing::{
@@ -18,7 +19,6 @@ use crate::domain::certificate::SchoolFacts;
 use crate::domain::hours::Minutes;
 use crate::domain::semester::{self, ContractDates, Semester};
 use crate::error::{AppError, AppResult};
-use crate::http::summary::{ContractFrame, GroupSessions, StudentSession, contract_sessions};
 
 /// How amounts are rounded, as the statements say it.
 pub const ROUNDING_RULE: &str = "Les lignes de l'entreprise valent le prix du semestre × leurs heures \

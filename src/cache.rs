@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::ApiContext;
 use crate::auth::Caller;
-use crate::http::summary::{ContractFrame, StudentSession};
+use crate::db::contracts::{ContractFrame, StudentSession};
 
 /// Entries kept per kind; the oldest go first. A summary's inputs weigh a few kilobytes.
 const CAPACITY: usize = 20_000;

@@ -13,6 +13,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::db::contracts::{ContractFrame, contract_sessions};
 use crate::db::{Db, Tx};
 use crate::domain::certificate::{
     CertificateData, CertificateKind, CompanyFacts, HourFacts, SchoolFacts, StudentFacts,
@@ -22,7 +23,7 @@ use crate::domain::hours::Minutes;
 use crate::domain::semester::Semester;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
-use crate::http::summary::{ContractFrame, contract_sessions, tally_semesters};
+use crate::hours::tally_semesters;
 use crate::i18n::Lang;
 use crate::mail::MailService;
 use crate::mail::outbox::{self, NewMail};

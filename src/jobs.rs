@@ -13,12 +13,13 @@ use utoipa::ToSchema;
 
 use crate::app::ApiContext;
 use crate::certificates::{self, Existing, IssueOptions, Issuer, Selection};
+use crate::db::contracts::{CONTRACT_FRAME_SELECT, ContractFrame, contract_sessions};
 use crate::db::{Tx, job_failures};
 use crate::domain::absence::{self, Mark};
 use crate::domain::attendance::{Status, half_day_fr, paris_instant};
 use crate::domain::certificate::CertificateKind;
 use crate::domain::semester::Semester;
-use crate::http::summary::{CONTRACT_FRAME_SELECT, ContractFrame, contract_sessions, summarize};
+use crate::hours::summarize;
 use crate::i18n::Lang;
 use crate::mail::outbox::{self, NewMail};
 use crate::notices::{self, Audience, hours_text, status_text};

@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod feeds;
 pub mod generate;
+pub mod hours;
 pub mod http;
 pub mod i18n;
 pub mod import;

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::billing::{self, BillingFacts, Statement};
 use crate::certificates::{self, IssueError, Issuer, Prepared, RenderedCertificate};
+use crate::db::contracts::contract_sessions;
 use crate::db::{Db, Tx};
 use crate::domain::certificate::CertificateKind;
 use crate::domain::certificate::SchoolFacts;
@@ -16,7 +17,6 @@ use crate::domain::hours::Minutes;
 use crate::domain::semester::Semester;
 use crate::domain::text::{self, date_fr};
 use crate::error::{AppError, AppResult, Problems};
-use crate::http::summary::contract_sessions;
 use crate::i18n::Lang;
 use crate::mail::outbox::{self, Attachment, NewMail};
 use crate::pdf::letter::{LetterRecipient, TerminationLetter, render_termination_letter};

@@ -1,56 +1,25 @@
 //! A student's hours per semester, counted from the marks: what the certificates and the
 //! billing will say.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::db::Db;
+pub use crate::db::contracts::{
+    CONTRACT_FRAME_SELECT, ContractFrame, GroupSessions, StudentSession, contract_sessions,
+};
 use crate::db_run;
-use crate::domain::attendance::{Mark, SessionMark, SessionTimes, Status, Tally};
-use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
-use crate::domain::semester::{self, ContractDates, Semester, SemesterPeriod};
 use crate::error::{AppError, AppResult};
+pub use crate::hours::{SemesterSummary, summarize, tally_semesters};
 use crate::http::crud::Id;
 use crate::http::extract::ApiQuery;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SemesterSummary {
-    #[schema(value_type = String, example = "S9")]
-    pub semester: Semester,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    /// Contractual hours of the semester (those of the sessions held, for a period cut short
-    /// by a termination).
-    pub planned_hours: f64,
-    /// Hours of the group's sessions in the semester.
-    pub scheduled_hours: f64,
-    /// Session length minus minutes missed, for present, late and left early.
-    pub attended_hours: f64,
-    /// Unexcused: absences and minutes missed by late arrivals and early leaves.
-    pub absence_hours: f64,
-    pub excused_hours: f64,
-    /// Sessions begun or past without a mark.
-    pub unrecorded_hours: f64,
-    /// Sessions to come without a mark.
-    pub upcoming_hours: f64,
-    /// Planned hours that no session scheduled within the contract's dates holds yet.
-    pub unscheduled_hours: f64,
-    /// The period is cut short by this termination: its planned hours are those of the
-    /// sessions held up to it (Article 7).
-    pub terminated_on: Option<NaiveDate>,
-    /// Attended share of the recorded hours, from 0 to 1; null before any mark.
-    pub attendance_rate: Option<f64>,
-    pub session_count: usize,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StudentSummary {
@@ -69,51 +38,6 @@ pub struct StudentSummary {
 pub struct SummaryQuery {
     /// One of the student's contracts; the latest by default.
     pub contract_id: Option<i64>,
-}
-
-/// Selects [`ContractFrame`]s; append a `WHERE` on `c` (contracts).
-pub const CONTRACT_FRAME_SELECT: &str = "SELECT c.id, c.student_id, c.tutor_id, c.group_id, \
-    y.name AS academic_year, y.starts_on AS academic_year_start, c.start_date, c.end_date, \
-    c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10, c.kind AS contract_kind, \
-    st.first_name AS student_first_name, st.last_name AS student_last_name \
-    FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id \
-    JOIN students st ON st.id = c.student_id";
-
-/// The contract facts a summary needs.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ContractFrame {
-    pub id: i64,
-    pub student_id: i64,
-    pub tutor_id: i64,
-    pub group_id: Option<i64>,
-    pub academic_year: String,
-    pub academic_year_start: NaiveDate,
-    pub start_date: NaiveDate,
-    pub end_date: NaiveDate,
-    pub defence_date: Option<NaiveDate>,
-    pub termination_date: Option<NaiveDate>,
-    pub planned_minutes_s9: i64,
-    pub planned_minutes_s10: i64,
-    /// As stored (« contrat de professionnalisation »…); see [`ContractFrame::kind`].
-    pub contract_kind: String,
-    pub student_first_name: String,
-    pub student_last_name: String,
-}
-
-impl ContractFrame {
-    pub fn kind(&self) -> crate::domain::contract_kind::ContractKind {
-        crate::domain::contract_kind::ContractKind::of_stored(&self.contract_kind)
-    }
-
-    pub fn dates(&self) -> ContractDates {
-        ContractDates {
-            academic_year_start: self.academic_year_start,
-            start: self.start_date,
-            end: self.end_date,
-            defence: self.defence_date,
-            termination: self.termination_date,
-        }
-    }
 }
 
 /// Whose of the student's contracts a caller may see: `None` all of them, `Some(tutor)`
@@ -159,302 +83,6 @@ pub async fn visible_contracts(
         return Err(AppError::NotFound);
     }
     Ok(contracts)
-}
-
-#[derive(Debug, Clone)]
-pub struct StudentSession {
-    pub id: i64,
-    pub day: NaiveDate,
-    pub starts_at: NaiveTime,
-    pub ends_at: NaiveTime,
-    pub status: Option<String>,
-    pub minutes_missed: Option<i64>,
-    pub excused_minutes: Option<i64>,
-    /// Its instants, worked out once: the time zone rules cost more than the counting.
-    pub times: SessionTimes,
-    /// The mark as the hour rules read it, parsed once.
-    mark: Option<Mark>,
-}
-
-/// A mark as the database stores it: status, minutes missed, minutes excused.
-pub type StoredMark = (String, i64, i64);
-
-impl StudentSession {
-    pub fn new(
-        id: i64,
-        day: NaiveDate,
-        (starts_at, ends_at): (NaiveTime, NaiveTime),
-        mark: Option<StoredMark>,
-    ) -> Self {
-        StudentSession {
-            id,
-            day,
-            starts_at,
-            ends_at,
-            status: None,
-            minutes_missed: None,
-            excused_minutes: None,
-            mark: None,
-            times: SessionTimes::new(day, starts_at, ends_at),
-        }
-        .with_mark(mark)
-    }
-
-    /// The same session with another mark (its instants kept).
-    pub fn with_mark(&self, mark: Option<StoredMark>) -> Self {
-        let parsed = mark.as_ref().and_then(|(status, missed, excused)| {
-            Status::parse(status).map(|status| Mark {
-                status,
-                minutes_missed: *missed,
-                excused_minutes: *excused,
-            })
-        });
-        StudentSession {
-            mark: parsed,
-            status: mark.as_ref().map(|m| m.0.clone()),
-            minutes_missed: mark.as_ref().map(|m| m.1),
-            excused_minutes: mark.as_ref().map(|m| m.2),
-            ..self.clone()
-        }
-    }
-
-    /// The session as the hour rules see it at `now`: its length, whether it has begun, the mark.
-    pub fn mark_at(&self, now: chrono::DateTime<chrono::Utc>) -> SessionMark {
-        let times = self.times;
-        SessionMark {
-            session_minutes: times.minutes(),
-            begun: times.has_begun(now),
-            mark: self.mark,
-        }
-    }
-}
-
-/// The sessions of the contract's group inside its dates, each with the student's mark.
-///
-/// They come back as one text row (`string_agg`, in SQLite since 3.44 and PostgreSQL): the
-/// SQLite driver hands rows over one by one between threads, and a summary reads hundreds of
-/// them, which made it cost several times the query itself.
-pub async fn contract_sessions(db: &Db, c: &ContractFrame) -> AppResult<Vec<StudentSession>> {
-    let Some(group) = c.group_id else {
-        return Ok(Vec::new());
-    };
-    let dates = c.dates();
-    let packed: Option<String> = db_run!(db, |pool| {
-        sqlx::query_scalar(
-        "SELECT string_agg(CAST(s.id AS TEXT) || ',' || CAST(s.day AS TEXT) || ',' || CAST(s.starts_at AS TEXT) \
-         || ',' || CAST(s.ends_at AS TEXT) || ',' || COALESCE(m.status, '') || ',' \
-         || COALESCE(CAST(m.minutes_missed AS TEXT), '') || ',' \
-         || COALESCE(CAST(m.excused_minutes AS TEXT), ''), ';') FROM training_sessions s \
-         LEFT JOIN attendance_marks m ON m.session_id = s.id AND m.student_id = $1 \
-         WHERE s.group_id = $2 AND s.day >= $3 AND s.day <= $4"
-    )
-    .bind(c.student_id)
-    .bind(group)
-    .bind(dates.start)
-    .bind(dates.last_day())
-    .fetch_one(pool)
-    .await
-    })?;
-    unpack_sessions(packed.as_deref())
-}
-
-/// The rows of a `string_agg` of sessions, in the order of the day.
-fn unpack_sessions(packed: Option<&str>) -> AppResult<Vec<StudentSession>> {
-    let mut sessions = packed
-        .unwrap_or_default()
-        .split(';')
-        .filter(|r| !r.is_empty())
-        .map(unpack_session)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("séance illisible : {e}")))?;
-    sessions.sort_by_key(|s| (s.day, s.starts_at, s.id));
-    Ok(sessions)
-}
-
-/// The sessions of a group between two dates with every student's marks, for work over
-/// many contracts (the year's billing): two queries per group instead of one per contract.
-pub struct GroupSessions {
-    /// Ordered by day and time, without marks.
-    pub sessions: Vec<StudentSession>,
-    /// Student → session → its mark.
-    pub marks: HashMap<i64, HashMap<i64, StoredMark>>,
-}
-
-impl GroupSessions {
-    pub async fn load(db: &Db, group: i64, from: NaiveDate, to: NaiveDate) -> AppResult<Self> {
-        let packed: Option<String> = db_run!(db, |pool| {
-            sqlx::query_scalar(
-                "SELECT string_agg(CAST(s.id AS TEXT) || ',' || CAST(s.day AS TEXT) || ',' \
-                 || CAST(s.starts_at AS TEXT) || ',' || CAST(s.ends_at AS TEXT) || ',,,', ';') \
-                 FROM training_sessions s WHERE s.group_id = $1 AND s.day >= $2 AND s.day <= $3",
-            )
-            .bind(group)
-            .bind(from)
-            .bind(to)
-            .fetch_one(pool)
-            .await
-        })?;
-        let sessions = unpack_sessions(packed.as_deref())?;
-        let rows: Vec<(i64, String)> = db_run!(db, |pool| {
-            sqlx::query_as(
-                "SELECT m.student_id, string_agg(CAST(m.session_id AS TEXT) || ',' || m.status \
-                 || ',' || CAST(m.minutes_missed AS TEXT) || ',' || CAST(m.excused_minutes AS TEXT), ';') \
-                 FROM attendance_marks m \
-                 JOIN training_sessions s ON s.id = m.session_id \
-                 WHERE s.group_id = $1 AND s.day >= $2 AND s.day <= $3 GROUP BY m.student_id",
-            )
-            .bind(group)
-            .bind(from)
-            .bind(to)
-            .fetch_all(pool)
-            .await
-        })?;
-        let mut marks = HashMap::with_capacity(rows.len());
-        for (student, packed) in rows {
-            let mut of_student = HashMap::new();
-            for mark in packed.split(';').filter(|m| !m.is_empty()) {
-                let mut f = mark.split(',');
-                let parsed = match (f.next(), f.next(), f.next(), f.next()) {
-                    (Some(session), Some(status), Some(missed), Some(excused)) => {
-                        match (
-                            session.parse::<i64>(),
-                            missed.parse::<i64>(),
-                            excused.parse::<i64>(),
-                        ) {
-                            (Ok(id), Ok(m), Ok(e)) => Some((id, status, m, e)),
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                };
-                let Some((session, status, missed, excused)) = parsed else {
-                    return Err(AppError::Internal(anyhow::anyhow!(
-                        "marque illisible : {mark}"
-                    )));
-                };
-                of_student.insert(session, (status.to_owned(), missed, excused));
-            }
-            marks.insert(student, of_student);
-        }
-        Ok(GroupSessions { sessions, marks })
-    }
-
-    /// What `contract_sessions` reads for this contract, from the group's rows.
-    pub fn of_contract(&self, c: &ContractFrame) -> Vec<StudentSession> {
-        let dates = c.dates();
-        let (from, to) = (dates.start, dates.last_day());
-        let marks = self.marks.get(&c.student_id);
-        self.sessions
-            .iter()
-            .filter(|s| from <= s.day && s.day <= to)
-            .map(|s| s.with_mark(marks.and_then(|m| m.get(&s.id)).cloned()))
-            .collect()
-    }
-}
-
-/// `id,day,starts_at,ends_at,status,minutes_missed,excused_minutes` (the last three empty
-/// without a mark).
-fn unpack_session(row: &str) -> Result<StudentSession, String> {
-    let mut f = row.split(',');
-    let mut next = |what: &str| {
-        f.next()
-            .ok_or_else(|| format!("{what} manquant dans « {row} »"))
-    };
-    let id = next("id")?
-        .parse()
-        .map_err(|_| format!("id dans « {row} »"))?;
-    let day = next("date")?
-        .parse()
-        .map_err(|_| format!("date dans « {row} »"))?;
-    let starts_at = next("début")?
-        .parse()
-        .map_err(|_| format!("début dans « {row} »"))?;
-    let ends_at = next("fin")?
-        .parse()
-        .map_err(|_| format!("fin dans « {row} »"))?;
-    let status = Some(next("statut")?)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
-    let mut minutes = |what: &str| -> Result<i64, String> {
-        match next(what)? {
-            "" => Ok(0),
-            m => m.parse().map_err(|_| format!("{what} dans « {row} »")),
-        }
-    };
-    let missed = minutes("minutes")?;
-    let excused = minutes("minutes justifiées")?;
-    Ok(StudentSession::new(
-        id,
-        day,
-        (starts_at, ends_at),
-        status.map(|s| (s, missed, excused)),
-    ))
-}
-
-/// Each semester of a contract with the tally of its sessions and marks: no I/O.
-pub fn tally_semesters(
-    c: &ContractFrame,
-    sessions: &[StudentSession],
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<(semester::SemesterCoverage, Tally)> {
-    let dates = c.dates();
-    let periods: Vec<SemesterPeriod> = semester::semesters(&dates);
-    let scheduled: Vec<semester::ScheduledSession> = sessions
-        .iter()
-        .map(|s| semester::ScheduledSession {
-            id: s.id,
-            date: s.day,
-            minutes: Minutes::between(s.starts_at, s.ends_at),
-        })
-        .collect();
-    let coverage = semester::coverage(
-        &periods,
-        Minutes(c.planned_minutes_s9),
-        Minutes(c.planned_minutes_s10),
-        &scheduled,
-        dates.termination,
-    );
-    coverage
-        .into_iter()
-        .map(|cov| {
-            let tally: Tally = sessions
-                .iter()
-                .filter(|s| cov.from <= s.day && s.day <= cov.to)
-                .map(|s| s.mark_at(now))
-                .collect();
-            (cov, tally)
-        })
-        .collect()
-}
-
-/// Counts a contract's semesters from its sessions and marks: no I/O.
-pub fn summarize(
-    c: &ContractFrame,
-    sessions: &[StudentSession],
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<SemesterSummary> {
-    tally_semesters(c, sessions, now)
-        .into_iter()
-        .map(|(cov, tally)| {
-            let h = |m: i64| Minutes(m).hours();
-            SemesterSummary {
-                semester: cov.semester,
-                from: cov.from,
-                to: cov.to,
-                planned_hours: cov.planned.hours(),
-                scheduled_hours: h(tally.scheduled),
-                attended_hours: h(tally.attended),
-                absence_hours: h(tally.absence),
-                excused_hours: h(tally.excused),
-                unrecorded_hours: h(tally.unrecorded),
-                upcoming_hours: h(tally.upcoming),
-                unscheduled_hours: cov.unscheduled().hours(),
-                attendance_rate: tally.attendance_rate(),
-                session_count: cov.session_count,
-                terminated_on: cov.terminated_on,
-            }
-        })
-        .collect()
 }
 
 /// A student's summary, from the instance's read cache when it is fresh (see [`crate::cache`]).
@@ -534,27 +162,4 @@ pub async fn get_summary(
     Ok(Json(
         student_summary(&ctx, &caller, id, q.contract_id).await?,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_packed_session_row_reads_back_with_or_without_a_mark() {
-        let s = unpack_session("12,2025-09-15,08:30:00,12:00:00,late,10,4").unwrap();
-        assert_eq!((s.id, s.day.to_string()), (12, "2025-09-15".to_owned()));
-        assert_eq!(
-            (s.starts_at.to_string(), s.ends_at.to_string()),
-            ("08:30:00".to_owned(), "12:00:00".to_owned())
-        );
-        assert_eq!(
-            (s.status.as_deref(), s.minutes_missed, s.excused_minutes),
-            (Some("late"), Some(10), Some(4))
-        );
-        let unmarked = unpack_session("13,2025-09-15,13:30:00,17:00:00,,,").unwrap();
-        assert_eq!((unmarked.status, unmarked.minutes_missed), (None, None));
-        assert!(unpack_session("13,2025-09-15").is_err());
-        assert!(unpack_session("x,2025-09-15,13:30:00,17:00:00,,").is_err());
-    }
 }

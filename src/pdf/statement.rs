@@ -781,9 +781,9 @@ pub mod fixtures {
 
     use super::{PayerHeader, PayerStatementDoc};
     use crate::billing::{BillingFacts, Statement, statement};
+    use crate::db::contracts::{ContractFrame, StudentSession};
     use crate::domain::billing::Payer;
     use crate::domain::certificate::SchoolFacts;
-    use crate::http::summary::{ContractFrame, StudentSession};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
