@@ -53,6 +53,7 @@ fn semester(c: &mut Criterion) {
                     Minutes(270 * 60),
                     Minutes(210 * 60),
                     black_box(&sessions),
+                    None,
                 );
                 (cov, sessions_outside(&contract, &sessions))
             })

@@ -31,7 +31,8 @@ pub const ROUNDING_RULE: &str = "Les lignes de l'entreprise valent le prix du se
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StatementStatus {
-    /// The semester is under way, or roll calls are missing: figures may still change.
+    /// The semester is under way, roll calls are missing, or planned hours are not
+    /// scheduled: figures may still change.
     Provisional,
     /// The semester is over and every session has its marks.
     Final,
@@ -65,6 +66,9 @@ pub struct SemesterStatement {
     pub before_agreement_hours: f64,
     /// Sessions past without marks.
     pub unrecorded_hours: f64,
+    /// Planned hours that no session scheduled within the contract's dates holds: billed to
+    /// no one, and the statement stays provisional while there are some.
+    pub unscheduled_hours: f64,
     pub opco_cents: i64,
     pub company_cents: i64,
     pub lines: Vec<BillLine>,
@@ -204,10 +208,21 @@ pub fn statement(f: &BillingFacts, sessions: &[StudentSession], now: DateTime<Ut
             );
             let bill = bill_semester(&terms, &decision, &funding, &hours);
             let t = hours.tally;
+            // Planned hours no session holds (after a termination, the hours not done are
+            // simply not due).
+            let unscheduled = if terms.terminated_on.is_some() || terms.cancelled {
+                0
+            } else {
+                (planned_minutes - t.scheduled).max(0)
+            };
             let status =
                 if terms.cancelled || (terms.terminated_on.is_some() && bill.due_cents == 0) {
                     StatementStatus::Cancelled
-                } else if period.to < today && t.unrecorded == 0 && t.upcoming == 0 {
+                } else if period.to < today
+                    && t.unrecorded == 0
+                    && t.upcoming == 0
+                    && unscheduled == 0
+                {
                     StatementStatus::Final
                 } else {
                     StatementStatus::Provisional
@@ -229,6 +244,7 @@ pub fn statement(f: &BillingFacts, sessions: &[StudentSession], now: DateTime<Ut
                 excused_hours: h(t.excused),
                 before_agreement_hours: h(hours.attended_before_agreement),
                 unrecorded_hours: h(t.unrecorded),
+                unscheduled_hours: h(unscheduled),
                 opco_cents: bill.opco_cents,
                 company_cents: bill.company_cents,
                 lines: bill.lines,

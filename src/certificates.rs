@@ -60,6 +60,9 @@ pub enum Existing {
     Skip,
     /// Issue a new number and mark the old one superseded, with the correction's reason.
     Replace(String),
+    /// The same for a correction the facts impose (a termination cuts the period short):
+    /// the semester was ready when first issued, so it is not checked again.
+    Correct(String),
 }
 
 #[derive(Debug, Clone)]
@@ -373,7 +376,11 @@ async fn prepare_from(
         return Err(IssueError::NoSemester(semester));
     };
     let today = now.with_timezone(&Paris).date_naive();
-    if options.force_reason.is_none() && period.to >= today {
+    // Readiness is checked unless an admin forces the issue or a correction re-issues what
+    // was already certified.
+    let check_ready =
+        options.force_reason.is_none() && !matches!(options.existing, Existing::Correct(_));
+    if check_ready && period.to >= today {
         return Err(IssueError::NotEnded {
             semester,
             ends_on: period.to,
@@ -399,7 +406,7 @@ async fn prepare_from(
         match (existing_of(kind), &options.existing) {
             (None, _) => kinds.push((kind, None)),
             (Some(_), Existing::Skip) => {}
-            (Some(old), Existing::Replace(_)) => {
+            (Some(old), Existing::Replace(_) | Existing::Correct(_)) => {
                 replaced.push(old.clone());
                 kinds.push((kind, Some(old)));
             }
@@ -422,7 +429,7 @@ async fn prepare_from(
         return Err(IssueError::NoSemester(semester));
     };
 
-    if options.force_reason.is_none()
+    if check_ready
         && let Some(group) = facts.frame.group_id
     {
         let (count, first_day): (i64, Option<NaiveDate>) = db_run!(db, |pool| {
@@ -444,7 +451,7 @@ async fn prepare_from(
             });
         }
     }
-    if options.force_reason.is_none() && facts.presence_needs_signature.unwrap_or(false) {
+    if check_ready && facts.presence_needs_signature.unwrap_or(false) {
         // The school counts a presence only with the trainee's own signature of it.
         let (count, first_day): (i64, Option<NaiveDate>) = db_run!(db, |pool| {
             sqlx::query_as(
@@ -487,6 +494,7 @@ async fn prepare_from(
         excused: Minutes(tally.excused),
         unexcused: Minutes(tally.absence),
         unrecorded: Minutes(tally.unrecorded + tally.upcoming),
+        unscheduled: cov.unscheduled(),
     };
     let documents = kinds
         .into_iter()
@@ -544,10 +552,34 @@ async fn prepare_from(
         forced_reason: options.force_reason.clone(),
         issued_by: options.issued_by,
         supersede_reason: match &options.existing {
-            Existing::Replace(reason) => Some(reason.clone()),
+            Existing::Replace(reason) | Existing::Correct(reason) => Some(reason.clone()),
             _ => None,
         },
     }))
+}
+
+/// Prepares the corrected documents of a semester whose current certificates run past a
+/// termination about to be recorded (Article 7): the same kinds, for the period cut at
+/// `termination`, replacing the old ones with `reason`. `Err(NoSemester)` when the
+/// termination leaves no day of the semester.
+pub async fn prepare_for_termination(
+    issuer: &Issuer,
+    contract_id: i64,
+    semester: Semester,
+    kinds: Vec<CertificateKind>,
+    termination: NaiveDate,
+    reason: String,
+    now: DateTime<Utc>,
+) -> Result<Option<Prepared>, IssueError> {
+    let mut facts = load_facts(&issuer.db, contract_id).await?;
+    facts.frame.termination_date = Some(termination);
+    let options = IssueOptions {
+        kinds,
+        existing: Existing::Correct(reason),
+        force_reason: None,
+        issued_by: None,
+    };
+    prepare_from(issuer, &facts, semester, &options, now).await
 }
 
 /// Renders a prepared semester's documents: CPU only, no I/O.

@@ -8,3 +8,7 @@ ALTER TABLE absence_notified ADD COLUMN excused_minutes INTEGER NOT NULL DEFAULT
 
 -- Whether a presence counts only with the trainee's own signature of the half-day.
 ALTER TABLE school ADD COLUMN presence_needs_signature BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- The most hours of training a school day holds: what a contract's planned hours may count
+-- on for days of its group's calendar that have no session yet.
+ALTER TABLE school ADD COLUMN school_day_max_minutes INTEGER NOT NULL DEFAULT 480;

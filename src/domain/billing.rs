@@ -260,16 +260,28 @@ pub fn bill_semester(
     let t = hours.tally;
     // Article 7: after a termination, the hours actually done (every session held up to the
     // termination, absences included: the training took place) set what is due.
+    // Article 6 spreads the price over the planned hours: planned hours that no session
+    // holds (not scheduled within the contract's dates) are billed to no one.
+    let held = t.scheduled.min(planned);
     let (basis, due) = match terms.terminated_on {
         Some(day) => {
-            let done = t.scheduled.min(planned);
             notes.push(format!(
                 "Article 7 : rupture anticipée au {} ; facturation au prorata des heures réalisées ({} sur {})",
                 super::text::date_fr(day),
-                Minutes(done).fmt_fr(),
+                Minutes(held).fmt_fr(),
                 Minutes(planned).fmt_fr()
             ));
-            (done, pro_rata(price, done, planned))
+            (held, pro_rata(price, held, planned))
+        }
+        None if held < planned => {
+            notes.push(format!(
+                "{} prévues sur {} ne sont programmées à aucune séance dans les dates du contrat : \
+                 elles ne sont facturées à personne, et le relevé reste provisoire tant qu’elles \
+                 ne sont pas programmées ou retirées du contrat",
+                Minutes(planned - held).fmt_fr(),
+                Minutes(planned).fmt_fr()
+            ));
+            (held, pro_rata(price, held, planned))
         }
         None => (planned, price),
     };
@@ -455,6 +467,27 @@ mod tests {
             .collect()
     }
 
+    /// The same, then unmarked sessions to come until the planned 270 h are scheduled.
+    fn full(marks: &[Option<(Status, i64)>]) -> Vec<(NaiveDate, SessionMark)> {
+        let mut s = sessions(marks);
+        let mut left = 270 * 60 - 210 * s.len() as i64;
+        let mut day = d("2025-09-01") + chrono::Duration::days(s.len() as i64);
+        while left > 0 {
+            let minutes = left.min(210);
+            s.push((
+                day,
+                SessionMark {
+                    session_minutes: minutes,
+                    begun: false,
+                    mark: None,
+                },
+            ));
+            left -= minutes;
+            day += chrono::Duration::days(1);
+        }
+        s
+    }
+
     fn bill(
         terms: &SemesterTerms,
         funding: &Funding,
@@ -486,7 +519,7 @@ mod tests {
 
     #[test]
     fn a_full_semester_without_absence_goes_to_the_opco() {
-        let b = bill(&s9(), &full_opco(), &sessions(&[PRESENT; 10]));
+        let b = bill(&s9(), &full_opco(), &full(&[PRESENT; 10]));
         assert_eq!(
             (b.due_cents, b.opco_cents, b.company_cents),
             (450_000, 450_000, 0)
@@ -499,7 +532,7 @@ mod tests {
     fn absences_excused_or_not_are_billed_to_the_company() {
         // 2 × 3 h 30 absent = 7 h → 4 500 € × 7 / 270 = 116,666… → 116,67 €;
         // 3 h 30 excused → 58,333… → 58,33 €; 20 min late → 5,555… → 5,56 €.
-        let s = sessions(&[
+        let s = full(&[
             Some((Status::Absent, 0)),
             Some((Status::Absent, 0)),
             Some((Status::Excused, 0)),
@@ -521,7 +554,7 @@ mod tests {
     fn hours_before_the_opco_agreement_go_to_the_company() {
         let mut f = full_opco();
         f.opco_agreement_on = Some(d("2025-09-04")); // three sessions before it
-        let s = sessions(&[PRESENT, PRESENT, Some((Status::Absent, 0)), PRESENT]);
+        let s = full(&[PRESENT, PRESENT, Some((Status::Absent, 0)), PRESENT]);
         let b = bill(&s9(), &f, &s);
         // Attended before: 2 × 3 h 30 = 7 h (the absence counts once, as an absence).
         let before = of(&b, LineKind::BeforeAgreement);
@@ -536,7 +569,7 @@ mod tests {
     fn without_an_agreement_every_hour_done_is_the_company_s() {
         let mut f = full_opco();
         f.opco_agreement_on = None;
-        let b = bill(&s9(), &f, &sessions(&[PRESENT; 4]));
+        let b = bill(&s9(), &f, &full(&[PRESENT; 4]));
         assert_eq!(of(&b, LineKind::BeforeAgreement).minutes, 840);
         assert!(b.notes.iter().any(|n| n.contains("non enregistré")));
     }
@@ -545,7 +578,7 @@ mod tests {
     fn a_deed_after_the_first_due_date_sends_the_invoice_to_the_company() {
         let mut f = full_opco();
         f.subrogation_received_on = Some(d("2026-01-05"));
-        let b = bill(&s9(), &f, &sessions(&[PRESENT; 3]));
+        let b = bill(&s9(), &f, &full(&[PRESENT; 3]));
         assert_eq!((b.opco_cents, b.company_cents), (0, 450_000));
         assert!(
             of(&b, LineKind::Training)
@@ -553,28 +586,28 @@ mod tests {
                 .contains("pas avant la première échéance")
         );
         f.subrogation_received_on = None;
-        assert_eq!(bill(&s9(), &f, &[]).company_cents, 450_000);
+        assert_eq!(bill(&s9(), &f, &full(&[])).company_cents, 450_000);
         f.subrogation_received_on = Some(d("2025-12-31"));
         assert_eq!(
-            bill(&s9(), &f, &[]).company_cents,
+            bill(&s9(), &f, &full(&[])).company_cents,
             450_000,
             "on the due date is not « avant » it"
         );
         f.subrogation_received_on = Some(d("2025-12-30"));
         assert_eq!(
-            bill(&s9(), &f, &[]).opco_cents,
+            bill(&s9(), &f, &full(&[])).opco_cents,
             450_000,
             "the day before is"
         );
         let no_subrogation = Funding::default();
-        assert_eq!(bill(&s9(), &no_subrogation, &[]).company_cents, 450_000);
+        assert_eq!(bill(&s9(), &no_subrogation, &full(&[])).company_cents, 450_000);
     }
 
     #[test]
     fn a_partial_coverage_leaves_the_uncovered_part_to_the_company() {
         let mut f = full_opco();
         f.opco_hourly_cents = Some(1_200); // 12 €/h against 16,67 €/h
-        let s = sessions(&[Some((Status::Absent, 0)), PRESENT]);
+        let s = full(&[Some((Status::Absent, 0)), PRESENT]);
         let b = bill(&s9(), &f, &s);
         // Absence 3 h 30 → 58,33 €; the other 266 h 30: OPCO 12 € × 266,5 = 3 198 €,
         // uncovered 4 500 − 58,33 − 3 198 = 1 243,67 €.
@@ -600,6 +633,33 @@ mod tests {
         assert_eq!(b.opco_cents, 233_333 - 5_833);
         assert_eq!(of(&b, LineKind::Training).article, "7");
         assert!(b.notes[0].contains("10/10/2025"));
+    }
+
+    #[test]
+    fn planned_hours_no_session_holds_are_billed_to_no_one() {
+        // A late start: 34 sessions of 3 h 30 and one of 1 h, 120 h, for 270 h planned. The
+        // other 150 h are neither attended nor absent: nobody pays them, and the statement
+        // says so.
+        let mut short = sessions(&[PRESENT; 34]);
+        short.push((
+            d("2025-12-20"),
+            SessionMark {
+                session_minutes: 60,
+                begun: false,
+                mark: None,
+            },
+        ));
+        let b = bill(&s9(), &full_opco(), &short);
+        // 4 500 € × 120 / 270 = 2 000 €.
+        assert_eq!((b.basis_minutes, b.due_cents), (120 * 60, 200_000));
+        assert!(
+            b.notes
+                .iter()
+                .any(|n| n.contains("150 h prévues sur 270 h ne sont programmées")),
+            "{b:#?}"
+        );
+        // Once every planned hour is held, the whole price is due.
+        assert_eq!(bill(&s9(), &full_opco(), &full(&[PRESENT; 34])).due_cents, 450_000);
     }
 
     #[test]
@@ -755,7 +815,13 @@ mod properties {
             if cancelled {
                 prop_assert_eq!(bill.due_cents, 0);
             } else if terminated.is_none() {
-                prop_assert_eq!(bill.due_cents, price, "without a termination the price is due");
+                // Without a termination the price is due for the planned hours that sessions
+                // hold; the others are billed to no one.
+                let held = t.scheduled.min(planned.max(0));
+                prop_assert_eq!(bill.due_cents, pro_rata(price, held, planned), "{:?}", bill);
+                if t.scheduled >= planned {
+                    prop_assert_eq!(bill.due_cents, price);
+                }
             }
             if payer.payer == Payer::Company {
                 prop_assert_eq!(bill.opco_cents, 0);

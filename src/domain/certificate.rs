@@ -152,6 +152,10 @@ pub struct HourFacts {
     /// was signed).
     #[serde(with = "whole_minutes")]
     pub unrecorded: Minutes,
+    /// Planned hours that no session of the period held: the document says so, so that
+    /// the parts always make up the planned hours printed.
+    #[serde(default, with = "whole_minutes")]
+    pub unscheduled: Minutes,
 }
 
 /// Minutes as an integer in the snapshot.
@@ -171,6 +175,12 @@ mod whole_minutes {
 impl HourFacts {
     pub fn absent(&self) -> Minutes {
         self.excused + self.unexcused
+    }
+
+    /// Attended, absent (justified or not), not recorded and not scheduled: the planned
+    /// hours, unless more sessions were held than planned.
+    pub fn accounted(&self) -> Minutes {
+        self.attended + self.absent() + self.unrecorded + self.unscheduled
     }
 }
 

@@ -151,12 +151,22 @@ pub struct SemesterCoverage {
     pub semester: Semester,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// The planned hours of the period: the contract's, or for a period cut short by a
+    /// termination those of the sessions scheduled in it (Article 7).
     pub planned: Minutes,
     pub scheduled: Minutes,
     pub session_count: usize,
+    /// The period ends on this termination date (Article 7).
+    pub terminated_on: Option<NaiveDate>,
 }
 
 impl SemesterCoverage {
+    /// Planned hours that no session scheduled within the contract's dates holds yet: they
+    /// are neither attended nor absent, and nobody is billed for them.
+    pub fn unscheduled(&self) -> Minutes {
+        Minutes((self.planned.0 - self.scheduled.0).max(0))
+    }
+
     /// Scheduled minus planned, in minutes: negative when hours are missing.
     pub fn gap(&self) -> i64 {
         self.scheduled.0 - self.planned.0
@@ -174,25 +184,90 @@ pub fn coverage(
     planned_s9: Minutes,
     planned_s10: Minutes,
     sessions: &[ScheduledSession],
+    termination: Option<NaiveDate>,
 ) -> Vec<SemesterCoverage> {
     periods
         .iter()
         .map(|p| {
             let inside: Vec<&ScheduledSession> =
                 sessions.iter().filter(|s| p.contains(s.date)).collect();
+            let scheduled: Minutes = inside.iter().map(|s| s.minutes).sum();
+            let contract = match p.semester {
+                Semester::S9 => planned_s9,
+                Semester::S10 => planned_s10,
+            };
+            let terminated_on = termination.filter(|t| *t == p.to);
             SemesterCoverage {
                 semester: p.semester,
                 from: p.from,
                 to: p.to,
-                planned: match p.semester {
-                    Semester::S9 => planned_s9,
-                    Semester::S10 => planned_s10,
-                },
-                scheduled: inside.iter().map(|s| s.minutes).sum(),
+                planned: planned_for_period(contract, scheduled, terminated_on.is_some()),
+                scheduled,
                 session_count: inside.len(),
+                terminated_on,
             }
         })
         .collect()
+}
+
+/// Article 7: a contract terminated early is billed « au prorata des heures réellement
+/// effectuées », and its certificate states the hours of the period it covers: the planned
+/// hours of a period cut short are those of the sessions scheduled up to the termination
+/// (never more than the contract's). Otherwise the contract's planned hours stand.
+pub fn planned_for_period(contract: Minutes, scheduled: Minutes, cut_short: bool) -> Minutes {
+    if cut_short {
+        Minutes(scheduled.0.min(contract.0))
+    } else {
+        contract
+    }
+}
+
+/// What one semester of a contract can hold: the sessions already scheduled in it, and each
+/// school day of it without a session at a school day's maximum. A day the group's calendar
+/// leaves undefined counts as a possible school day on weekdays (nothing forbids it yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodCapacity {
+    pub period: SemesterPeriod,
+    pub scheduled: Minutes,
+    pub free_school_days: i64,
+    pub per_day: Minutes,
+}
+
+impl PeriodCapacity {
+    pub fn total(&self) -> Minutes {
+        Minutes(self.scheduled.0 + self.free_school_days * self.per_day.0)
+    }
+}
+
+/// Article 2 plans the hours of each semester; they must fit in the days the contract and
+/// its group's calendar give it.
+pub fn capacity(
+    period: &SemesterPeriod,
+    sessions: &[ScheduledSession],
+    days: &[crate::domain::calendar::CalendarDay],
+    per_day: Minutes,
+) -> PeriodCapacity {
+    use crate::domain::calendar::{DayKind, is_weekend};
+    use std::collections::{HashMap, HashSet};
+    let inside: Vec<&ScheduledSession> = sessions.iter().filter(|s| period.contains(s.date)).collect();
+    let busy: HashSet<NaiveDate> = inside.iter().map(|s| s.date).collect();
+    let kinds: HashMap<NaiveDate, DayKind> = days.iter().map(|d| (d.date, d.kind)).collect();
+    let free_school_days = period
+        .from
+        .iter_days()
+        .take_while(|d| *d <= period.to)
+        .filter(|d| !busy.contains(d))
+        .filter(|d| match kinds.get(d) {
+            Some(kind) => *kind == DayKind::School,
+            None => !is_weekend(*d),
+        })
+        .count() as i64;
+    PeriodCapacity {
+        period: *period,
+        scheduled: inside.iter().map(|s| s.minutes).sum(),
+        free_school_days,
+        per_day,
+    }
 }
 
 /// Sessions of the group that the contract does not cover (before its start, after its
@@ -339,16 +414,74 @@ mod tests {
         push(d(2025, 9, 3), 210, 36);
         push(d(2026, 1, 6), 240, 28);
         push(d(2026, 1, 7), 210, 28);
-        let cov = coverage(&periods, Minutes(270 * 60), Minutes(210 * 60), &sessions);
+        let cov = coverage(&periods, Minutes(270 * 60), Minutes(210 * 60), &sessions, None);
         assert_eq!(cov[0].scheduled, Minutes(270 * 60));
         assert_eq!(cov[1].scheduled, Minutes(210 * 60));
         assert!(cov.iter().all(SemesterCoverage::matches));
         assert_eq!(cov[0].session_count, 72);
 
         sessions.pop();
-        let cov = coverage(&periods, Minutes(270 * 60), Minutes(210 * 60), &sessions);
+        let cov = coverage(&periods, Minutes(270 * 60), Minutes(210 * 60), &sessions, None);
         assert_eq!(cov[1].gap(), -210);
         assert!(!cov[1].matches());
+    }
+
+    #[test]
+    fn a_period_cut_short_by_a_termination_plans_the_hours_scheduled_in_it() {
+        let c = ContractDates {
+            termination: Some(d(2025, 10, 31)),
+            ..convention()
+        };
+        let periods = semesters(&c);
+        let sessions: Vec<ScheduledSession> = (0..40)
+            .map(|i| ScheduledSession {
+                id: i,
+                date: d(2025, 9, 1) + chrono::Duration::days(i),
+                minutes: Minutes(270),
+            })
+            .collect();
+        let cov = coverage(&periods, Minutes(270 * 60), Minutes(210 * 60), &sessions, c.termination);
+        assert_eq!(cov.len(), 1);
+        assert_eq!(cov[0].terminated_on, Some(d(2025, 10, 31)));
+        assert_eq!(cov[0].planned, Minutes(40 * 270));
+        assert_eq!(cov[0].unscheduled(), Minutes(0));
+        // Without the termination, the contract's 270 h stand and 90 h are not scheduled.
+        let whole = coverage(&semesters(&convention()), Minutes(270 * 60), Minutes(210 * 60), &sessions, None);
+        assert_eq!(whole[0].planned, Minutes(270 * 60));
+        assert_eq!(whole[0].unscheduled(), Minutes(270 * 60 - 40 * 270));
+    }
+
+    #[test]
+    fn a_semester_holds_its_sessions_and_its_free_school_days_at_the_day_s_maximum() {
+        use crate::domain::calendar::{CalendarDay, DayKind};
+        // A late start on Wednesday 1 October; school on 1-3 and 6-7 October, company
+        // after, the rest of the year undefined.
+        let c = ContractDates {
+            start: d(2025, 10, 1),
+            ..convention()
+        };
+        let s9 = semesters(&c)[0];
+        let mut days = Vec::new();
+        for n in 1..=31 {
+            let date = d(2025, 10, n);
+            let kind = if [1, 2, 3, 6, 7].contains(&n) {
+                DayKind::School
+            } else if crate::domain::calendar::is_weekend(date) {
+                DayKind::Holiday
+            } else {
+                DayKind::Company
+            };
+            days.push(CalendarDay { date, kind, note: None });
+        }
+        let sessions = [
+            ScheduledSession { id: 1, date: d(2025, 10, 1), minutes: Minutes(210) },
+            ScheduledSession { id: 2, date: d(2025, 10, 1), minutes: Minutes(210) },
+        ];
+        let cap = capacity(&s9, &sessions, &days, Minutes(480));
+        // November and December are undefined: their 43 weekdays might be school days.
+        assert_eq!(cap.scheduled, Minutes(420));
+        assert_eq!(cap.free_school_days, 4 + 43);
+        assert_eq!(cap.total(), Minutes(420 + 47 * 480));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::app::ApiContext;
 use crate::db::Db;
 use crate::db_run;
 use crate::domain::billing;
+use crate::domain::contract_kind::ContractKind;
 use crate::domain::hours::Minutes;
 use crate::domain::semester::{self, ContractDates, ScheduledSession, Semester};
 use crate::domain::text::{self, date_fr};
@@ -137,7 +138,19 @@ impl Resource for Contracts {
 
     fn columns(i: &ContractInput) -> AppResult<Columns> {
         let mut p = Problems::new();
-        let kind = p.check("kind", text::required(&i.kind, 100));
+        let kind = p.check(
+            "kind",
+            ContractKind::parse(&i.kind)
+                .map(|k| k.as_str().to_owned())
+                .ok_or_else(|| {
+                    format!(
+                        "« {} » : attendu « {} » ou « {} »",
+                        i.kind.trim(),
+                        ContractKind::Professionnalisation.as_str(),
+                        ContractKind::Apprentissage.as_str()
+                    )
+                }),
+        );
         let place = p.check("place", text::required(&i.place, 100));
         let opco = p.check("opco_name", text::optional(&i.opco_name, 200));
         let opco_email = if i.opco_email.trim().is_empty() {
@@ -381,11 +394,102 @@ impl Resource for Contracts {
         if let Some(other) = overlapping {
             return Err(AppError::field(
                 "student_id",
-                format!("ce·tte salarié·e a déjà un contrat sur ces dates (n° {other})"),
+                format!("cette personne a déjà un contrat sur ces dates (n° {other})"),
             ));
+        }
+        // A terminated contract's hours are those of its final statement: left as they are.
+        let terminated = recorded.as_ref().is_some_and(|c| c.termination_date.is_some());
+        if let (Some(group), false) = (i.group_id, terminated) {
+            check_capacity(db, i, group, year.starts_on).await?;
         }
         Ok(())
     }
+}
+
+/// Article 2 plans each semester's hours: they must fit in the days that the contract's
+/// dates and its group's calendar give it — the sessions already scheduled, plus each school
+/// day without a session at the school day's maximum (the school profile's, 8 h by default).
+async fn check_capacity(
+    db: &Db,
+    i: &ContractInput,
+    group: i64,
+    academic_year_start: NaiveDate,
+) -> AppResult<()> {
+    let dates = ContractDates {
+        academic_year_start,
+        start: i.start_date,
+        end: i.end_date,
+        defence: i.defence_date,
+        termination: None,
+    };
+    let (from, to) = (dates.start, dates.last_day());
+    if to < from {
+        return Ok(());
+    }
+    let calendar: i64 = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT calendar_id FROM student_groups WHERE id = $1"
+    )
+    .bind(group)
+    .fetch_one(pool)
+    .await)?;
+    let rows: Vec<(i64, NaiveDate, NaiveTime, NaiveTime)> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT id, day, starts_at, ends_at FROM training_sessions WHERE group_id = $1 \
+         AND day >= $2 AND day <= $3"
+    )
+    .bind(group)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await)?;
+    let sessions: Vec<ScheduledSession> = rows
+        .into_iter()
+        .map(|(id, date, a, b)| ScheduledSession {
+            id,
+            date,
+            minutes: Minutes::between(a, b),
+        })
+        .collect();
+    let days = crate::db::calendars::days(db, calendar, from, to).await?;
+    let per_day: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT school_day_max_minutes FROM school WHERE id = 1"
+    )
+    .fetch_optional(pool)
+    .await)?;
+    let per_day = Minutes(per_day.unwrap_or(crate::http::school::DEFAULT_SCHOOL_DAY_MINUTES));
+    let periods = semester::semesters(&dates);
+    let mut p = Problems::new();
+    for (semester, field, planned) in [
+        (Semester::S9, "planned_hours_s9", i.planned_hours_s9),
+        (Semester::S10, "planned_hours_s10", i.planned_hours_s10),
+    ] {
+        let Some(period) = periods.iter().find(|p| p.semester == semester) else {
+            if planned.0 > 0 {
+                p.add(
+                    field,
+                    format!("le contrat ne couvre aucun jour du semestre {semester} : 0 h y tient"),
+                );
+            }
+            continue;
+        };
+        let cap = semester::capacity(period, &sessions, &days, per_day);
+        if planned > cap.total() {
+            p.add(
+                field,
+                format!(
+                    "{} prévues, mais au plus {} tiennent du {} au {} dans le calendrier du groupe : \
+                     {} de séances programmées et {} jour(s) d’école sans séance × {}",
+                    planned.fmt_fr(),
+                    cap.total().fmt_fr(),
+                    date_fr(period.from),
+                    date_fr(period.to),
+                    cap.scheduled.fmt_fr(),
+                    cap.free_school_days,
+                    per_day.fmt_fr()
+                ),
+            );
+        }
+    }
+    p.into_result()
 }
 
 /// How one semester of a contract is covered by the scheduled sessions of its group.
@@ -551,6 +655,7 @@ pub async fn semester_report(db: &Db, id: i64) -> AppResult<SemestersReport> {
         c.planned_hours_s9,
         c.planned_hours_s10,
         &scheduled,
+        dates.termination,
     );
     let outside_ids = semester::sessions_outside(&dates, &scheduled);
 

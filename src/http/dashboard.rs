@@ -503,12 +503,29 @@ async fn per_semester(
     let s10_start = s9_end + Duration::days(1);
     // `semester::semesters`: S9 when the contract starts by 31 December, S10 when it runs
     // into January; neither after a withdrawal before the start (its last day is earlier).
+    // A semester cut short by a termination plans the hours held in it
+    // (`semester::planned_for_period`, Article 7).
+    let len = Sql::new(&ctx.db).len;
+    let planned_of = |column: &str, range: &str, cut: &str| {
+        let held = format!(
+            "(SELECT COALESCE(SUM({len}), 0) FROM training_sessions s WHERE s.group_id = c.group_id \
+             AND s.day >= c.start_date AND s.day <= {LAST_DAY} AND {range})"
+        );
+        format!(
+            "CASE WHEN c.termination_date IS NOT NULL \
+             AND c.termination_date < COALESCE(c.defence_date, c.end_date) AND {cut} \
+             THEN CASE WHEN {held} < {column} THEN {held} ELSE {column} END ELSE {column} END"
+        )
+    };
+    let planned_s9 = planned_of("c.planned_minutes_s9", "s.day <= $2", "c.termination_date <= $2");
+    let planned_s10 =
+        planned_of("c.planned_minutes_s10", "s.day >= $3", "c.termination_date >= $3");
     let query = format!(
         "SELECT c.group_id, \
          CAST(SUM(CASE WHEN c.start_date <= $2 AND c.start_date <= {LAST_DAY} THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN c.start_date <= $2 AND c.start_date <= {LAST_DAY} THEN c.planned_minutes_s9 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN c.start_date <= $2 AND c.start_date <= {LAST_DAY} THEN {planned_s9} ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN $3 <= {LAST_DAY} AND c.start_date <= {LAST_DAY} THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN $3 <= {LAST_DAY} AND c.start_date <= {LAST_DAY} THEN c.planned_minutes_s10 ELSE 0 END) AS BIGINT) \
+         CAST(SUM(CASE WHEN $3 <= {LAST_DAY} AND c.start_date <= {LAST_DAY} THEN {planned_s10} ELSE 0 END) AS BIGINT) \
          FROM contracts c WHERE c.academic_year_id = $1 AND c.group_id IS NOT NULL GROUP BY c.group_id"
     );
     let planned: Vec<(i64, i64, i64, i64, i64)> = db_run!(&ctx.db, |pool| sqlx::query_as(&query)

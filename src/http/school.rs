@@ -39,6 +39,16 @@ pub struct School {
     /// presences hold the certificates back and are listed by the audit report.
     #[serde(default)]
     pub presence_needs_signature: bool,
+    /// The most minutes of training one school day holds (8 h by default): the planned
+    /// hours of a contract may count on it for school days without a session yet.
+    #[serde(default = "default_day_minutes")]
+    pub school_day_max_minutes: i64,
+}
+
+pub const DEFAULT_SCHOOL_DAY_MINUTES: i64 = 8 * 60;
+
+fn default_day_minutes() -> i64 {
+    DEFAULT_SCHOOL_DAY_MINUTES
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,6 +74,9 @@ pub struct SchoolInput {
     /// See [`School::presence_needs_signature`] (off by default).
     #[serde(default)]
     pub presence_needs_signature: bool,
+    /// See [`School::school_day_max_minutes`]: 60 to 720, 480 by default.
+    #[serde(default = "default_day_minutes")]
+    pub school_day_max_minutes: i64,
 }
 
 impl SchoolInput {
@@ -127,6 +140,12 @@ impl SchoolInput {
                 "le numéro de déclaration d'activité compte 11 chiffres",
             );
         }
+        if !(60..=720).contains(&self.school_day_max_minutes) {
+            p.add(
+                "school_day_max_minutes",
+                "entre 60 et 720 minutes (1 à 12 heures par jour d’école)",
+            );
+        }
         p.into_result()?;
         Ok(School {
             name,
@@ -143,11 +162,12 @@ impl SchoolInput {
             signatory_title,
             city,
             presence_needs_signature: self.presence_needs_signature,
+            school_day_max_minutes: self.school_day_max_minutes,
         })
     }
 }
 
-const COLUMNS: [&str; 14] = [
+const COLUMNS: [&str; 15] = [
     "name",
     "legal_entity",
     "address",
@@ -162,6 +182,7 @@ const COLUMNS: [&str; 14] = [
     "signatory_title",
     "city",
     "presence_needs_signature",
+    "school_day_max_minutes",
 ];
 
 pub async fn load(db: &Db) -> AppResult<Option<School>> {
@@ -200,7 +221,11 @@ pub async fn save(db: &Db, s: &School) -> AppResult<()> {
     ]
     .into_iter()
     .map(|v| v.as_str().into())
-    .chain([s.presence_needs_signature.into(), Utc::now().into()])
+    .chain([
+        s.presence_needs_signature.into(),
+        s.school_day_max_minutes.into(),
+        Utc::now().into(),
+    ])
     .collect();
     db_run!(db, |pool| bind_values!(
         sqlx::query(&sql).bind(1i64),

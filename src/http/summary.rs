@@ -28,7 +28,8 @@ pub struct SemesterSummary {
     pub semester: Semester,
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// Contractual hours of the semester.
+    /// Contractual hours of the semester (those of the sessions held, for a period cut short
+    /// by a termination).
     pub planned_hours: f64,
     /// Hours of the group's sessions in the semester.
     pub scheduled_hours: f64,
@@ -41,6 +42,11 @@ pub struct SemesterSummary {
     pub unrecorded_hours: f64,
     /// Sessions to come without a mark.
     pub upcoming_hours: f64,
+    /// Planned hours that no session scheduled within the contract's dates holds yet.
+    pub unscheduled_hours: f64,
+    /// The period is cut short by this termination: its planned hours are those of the
+    /// sessions held up to it (Article 7).
+    pub terminated_on: Option<NaiveDate>,
     /// Attended share of the recorded hours, from 0 to 1; null before any mark.
     pub attendance_rate: Option<f64>,
     pub session_count: usize,
@@ -406,6 +412,7 @@ pub fn tally_semesters(
         Minutes(c.planned_minutes_s9),
         Minutes(c.planned_minutes_s10),
         &scheduled,
+        dates.termination,
     );
     coverage
         .into_iter()
@@ -441,8 +448,10 @@ pub fn summarize(
                 excused_hours: h(tally.excused),
                 unrecorded_hours: h(tally.unrecorded),
                 upcoming_hours: h(tally.upcoming),
+                unscheduled_hours: cov.unscheduled().hours(),
                 attendance_rate: tally.attendance_rate(),
                 session_count: cov.session_count,
+                terminated_on: cov.terminated_on,
             }
         })
         .collect()

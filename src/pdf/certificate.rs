@@ -502,8 +502,14 @@ impl Page {
     fn hours_table(&mut self, data: &CertificateData) {
         let s = self.s;
         let h = &data.hours;
+        // Article 7: after a termination, the planned hours are those held up to it.
+        let planned = if data.terminated_on.is_some() {
+            "Heures prévues jusqu’à la rupture (art. 7)"
+        } else {
+            "Heures prévues"
+        };
         let mut rows = vec![
-            ("Heures prévues", h.planned, false),
+            (planned, h.planned, false),
             ("Heures de formation programmées", h.scheduled, false),
             ("Heures suivies", h.attended, true),
             ("Heures d’absence justifiées", h.excused, false),
@@ -512,6 +518,9 @@ impl Page {
         ];
         if h.unrecorded.0 > 0 {
             rows.push(("Heures non relevées", h.unrecorded, false));
+        }
+        if h.unscheduled.0 > 0 {
+            rows.push(("Heures prévues non programmées", h.unscheduled, false));
         }
 
         let (left, right) = (MARGIN_MM, self.right());
@@ -902,6 +911,7 @@ pub mod fixtures {
                 excused: h(10, 30),
                 unexcused: h(7, 0),
                 unrecorded: Minutes(0),
+                unscheduled: Minutes(0),
             },
             issued_on: d(2026, 1, 5),
             issued_at: Utc

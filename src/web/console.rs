@@ -46,6 +46,8 @@ pub enum Kind {
     Hours,
     /// Euros typed with cents, stored in cents.
     Euros,
+    /// A whole number.
+    Integer,
     Bool,
     /// `fr` or `en`.
     Lang,
@@ -516,6 +518,11 @@ fn form_to_json(fields: &[Field], form: &[(String, String)]) -> Result<Json, Vec
             Kind::Euros => parse_euros(raw)
                 .map(Json::from)
                 .ok_or("montant en euros attendu (par exemple 4 500,00)"),
+            Kind::Integer => raw
+                .trim()
+                .parse::<i64>()
+                .map(Json::from)
+                .map_err(|_| "nombre entier attendu"),
             _ => Ok(Json::String(raw.to_owned())),
         };
         match value {
@@ -617,6 +624,7 @@ fn form_fields(
                 Kind::Time => ("time", None),
                 Kind::Email => ("email", None),
                 Kind::Hours | Kind::Euros => ("decimal", None),
+                Kind::Integer => ("number", None),
                 Kind::Text => ("text", None),
             };
             let checked = !value.is_empty();
@@ -1002,6 +1010,7 @@ const SCHOOL_FIELDS: &[Field] = &[
     req("signatory_title", Kind::Text),
     req("city", Kind::Text),
     opt("presence_needs_signature", Kind::Bool),
+    opt("school_day_max_minutes", Kind::Integer),
 ];
 
 async fn school_page(

@@ -44,7 +44,8 @@ fn mark(student: i64, status: &str, minutes: i64) -> Value {
 
 /// Zoé's S9 (14 h planned, 4 500 €): four half-days of 3 h 30 taken in September —
 /// present on the 15th morning, absent that afternoon, 30 minutes late on the 16th morning,
-/// excused that afternoon. Then the service runs on in January.
+/// excused that afternoon; S10's 7 h are two mornings of January, scheduled. Then the
+/// service runs on in January.
 async fn scene() -> Scene {
     let smtp = SmtpServer::start().await;
     let september = spawn_configured(mail_config(&smtp, SEPTEMBER)).await;
@@ -84,6 +85,11 @@ async fn scene() -> Scene {
             .post(&format!("{path}/sign"), &anne, json!({}))
             .await;
         assert_eq!(signed.status, StatusCode::OK, "{}", signed.text);
+    }
+    for january in ["2026-01-12", "2026-01-13"] {
+        september
+            .create(&admin, "/api/v1/sessions", day(january, "08:30", "12:00"))
+            .await;
     }
     september
         .user_token(Role::Student, "zoe@student.test", Some(b.student))

@@ -249,7 +249,7 @@ async fn a_contract_form_takes_euros_and_decimal_hours_and_the_lists_sort_and_pa
         refused.html
     );
     assert!(plain(&refused.html).contains("montant en euros attendu"));
-    let good = fields("262,5", "4 500,50");
+    let good = fields("162,5", "4 500,50");
     let as_refs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let created = browser.post("/console/contracts/new", &as_refs).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
@@ -264,7 +264,7 @@ async fn a_contract_form_takes_euros_and_decimal_hours_and_the_lists_sort_and_pa
         .get(&format!("/api/v1/contracts/{id}"), &admin)
         .await
         .json();
-    assert_eq!(contract["planned_hours_s9"], 262.5);
+    assert_eq!(contract["planned_hours_s9"], 162.5);
     assert_eq!(contract["price_s9_cents"], 450_050);
     assert_eq!(contract["price_s10_cents"], 350_000);
     assert_eq!(contract["subrogation"], true);
@@ -272,7 +272,7 @@ async fn a_contract_form_takes_euros_and_decimal_hours_and_the_lists_sort_and_pa
     // Read back into the form the French way.
     let edit = browser.get(&format!("/console/contracts/{id}")).await;
     assert!(
-        plain(&edit.html).contains("value=\"262,5\""),
+        plain(&edit.html).contains("value=\"162,5\""),
         "{}",
         edit.html
     );
