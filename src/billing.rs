@@ -215,18 +215,16 @@ pub fn statement(f: &BillingFacts, sessions: &[StudentSession], now: DateTime<Ut
             } else {
                 (planned_minutes - t.scheduled).max(0)
             };
-            let status =
-                if terms.cancelled || (terms.terminated_on.is_some() && bill.due_cents == 0) {
-                    StatementStatus::Cancelled
-                } else if period.to < today
-                    && t.unrecorded == 0
-                    && t.upcoming == 0
-                    && unscheduled == 0
-                {
-                    StatementStatus::Final
-                } else {
-                    StatementStatus::Provisional
-                };
+            let status = if terms.cancelled
+                || (terms.terminated_on.is_some() && bill.due_cents == 0)
+            {
+                StatementStatus::Cancelled
+            } else if period.to < today && t.unrecorded == 0 && t.upcoming == 0 && unscheduled == 0
+            {
+                StatementStatus::Final
+            } else {
+                StatementStatus::Provisional
+            };
             let h = |m: i64| Minutes(m).hours();
             SemesterStatement {
                 semester: p.semester,

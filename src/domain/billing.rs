@@ -600,7 +600,10 @@ mod tests {
             "the day before is"
         );
         let no_subrogation = Funding::default();
-        assert_eq!(bill(&s9(), &no_subrogation, &full(&[])).company_cents, 450_000);
+        assert_eq!(
+            bill(&s9(), &no_subrogation, &full(&[])).company_cents,
+            450_000
+        );
     }
 
     #[test]
@@ -659,7 +662,10 @@ mod tests {
             "{b:#?}"
         );
         // Once every planned hour is held, the whole price is due.
-        assert_eq!(bill(&s9(), &full_opco(), &full(&[PRESENT; 34])).due_cents, 450_000);
+        assert_eq!(
+            bill(&s9(), &full_opco(), &full(&[PRESENT; 34])).due_cents,
+            450_000
+        );
     }
 
     #[test]

@@ -249,7 +249,10 @@ pub fn capacity(
 ) -> PeriodCapacity {
     use crate::domain::calendar::{DayKind, is_weekend};
     use std::collections::{HashMap, HashSet};
-    let inside: Vec<&ScheduledSession> = sessions.iter().filter(|s| period.contains(s.date)).collect();
+    let inside: Vec<&ScheduledSession> = sessions
+        .iter()
+        .filter(|s| period.contains(s.date))
+        .collect();
     let busy: HashSet<NaiveDate> = inside.iter().map(|s| s.date).collect();
     let kinds: HashMap<NaiveDate, DayKind> = days.iter().map(|d| (d.date, d.kind)).collect();
     let free_school_days = period
@@ -414,14 +417,26 @@ mod tests {
         push(d(2025, 9, 3), 210, 36);
         push(d(2026, 1, 6), 240, 28);
         push(d(2026, 1, 7), 210, 28);
-        let cov = coverage(&periods, Minutes(270 * 60), Minutes(210 * 60), &sessions, None);
+        let cov = coverage(
+            &periods,
+            Minutes(270 * 60),
+            Minutes(210 * 60),
+            &sessions,
+            None,
+        );
         assert_eq!(cov[0].scheduled, Minutes(270 * 60));
         assert_eq!(cov[1].scheduled, Minutes(210 * 60));
         assert!(cov.iter().all(SemesterCoverage::matches));
         assert_eq!(cov[0].session_count, 72);
 
         sessions.pop();
-        let cov = coverage(&periods, Minutes(270 * 60), Minutes(210 * 60), &sessions, None);
+        let cov = coverage(
+            &periods,
+            Minutes(270 * 60),
+            Minutes(210 * 60),
+            &sessions,
+            None,
+        );
         assert_eq!(cov[1].gap(), -210);
         assert!(!cov[1].matches());
     }
@@ -440,13 +455,25 @@ mod tests {
                 minutes: Minutes(270),
             })
             .collect();
-        let cov = coverage(&periods, Minutes(270 * 60), Minutes(210 * 60), &sessions, c.termination);
+        let cov = coverage(
+            &periods,
+            Minutes(270 * 60),
+            Minutes(210 * 60),
+            &sessions,
+            c.termination,
+        );
         assert_eq!(cov.len(), 1);
         assert_eq!(cov[0].terminated_on, Some(d(2025, 10, 31)));
         assert_eq!(cov[0].planned, Minutes(40 * 270));
         assert_eq!(cov[0].unscheduled(), Minutes(0));
         // Without the termination, the contract's 270 h stand and 90 h are not scheduled.
-        let whole = coverage(&semesters(&convention()), Minutes(270 * 60), Minutes(210 * 60), &sessions, None);
+        let whole = coverage(
+            &semesters(&convention()),
+            Minutes(270 * 60),
+            Minutes(210 * 60),
+            &sessions,
+            None,
+        );
         assert_eq!(whole[0].planned, Minutes(270 * 60));
         assert_eq!(whole[0].unscheduled(), Minutes(270 * 60 - 40 * 270));
     }
@@ -471,11 +498,23 @@ mod tests {
             } else {
                 DayKind::Company
             };
-            days.push(CalendarDay { date, kind, note: None });
+            days.push(CalendarDay {
+                date,
+                kind,
+                note: None,
+            });
         }
         let sessions = [
-            ScheduledSession { id: 1, date: d(2025, 10, 1), minutes: Minutes(210) },
-            ScheduledSession { id: 2, date: d(2025, 10, 1), minutes: Minutes(210) },
+            ScheduledSession {
+                id: 1,
+                date: d(2025, 10, 1),
+                minutes: Minutes(210),
+            },
+            ScheduledSession {
+                id: 2,
+                date: d(2025, 10, 1),
+                minutes: Minutes(210),
+            },
         ];
         let cap = capacity(&s9, &sessions, &days, Minutes(480));
         // November and December are undefined: their 43 weekdays might be school days.

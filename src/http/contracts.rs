@@ -398,7 +398,9 @@ impl Resource for Contracts {
             ));
         }
         // A terminated contract's hours are those of its final statement: left as they are.
-        let terminated = recorded.as_ref().is_some_and(|c| c.termination_date.is_some());
+        let terminated = recorded
+            .as_ref()
+            .is_some_and(|c| c.termination_date.is_some());
         if let (Some(group), false) = (i.group_id, terminated) {
             check_capacity(db, i, group, year.starts_on).await?;
         }

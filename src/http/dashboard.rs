@@ -517,9 +517,16 @@ async fn per_semester(
              THEN CASE WHEN {held} < {column} THEN {held} ELSE {column} END ELSE {column} END"
         )
     };
-    let planned_s9 = planned_of("c.planned_minutes_s9", "s.day <= $2", "c.termination_date <= $2");
-    let planned_s10 =
-        planned_of("c.planned_minutes_s10", "s.day >= $3", "c.termination_date >= $3");
+    let planned_s9 = planned_of(
+        "c.planned_minutes_s9",
+        "s.day <= $2",
+        "c.termination_date <= $2",
+    );
+    let planned_s10 = planned_of(
+        "c.planned_minutes_s10",
+        "s.day >= $3",
+        "c.termination_date >= $3",
+    );
     let query = format!(
         "SELECT c.group_id, \
          CAST(SUM(CASE WHEN c.start_date <= $2 AND c.start_date <= {LAST_DAY} THEN 1 ELSE 0 END) AS BIGINT), \
