@@ -172,6 +172,12 @@ pub fn render_certificate(data: &CertificateData) -> anyhow::Result<Vec<u8>> {
     draw(data, SealPictures::default())?.finish()
 }
 
+/// [`render_certificate`] with the school's stamp and signature pictures, not signed (what
+/// [`render_signed`] adds is timed against it).
+pub fn render_sealed(data: &CertificateData, seal: SealPictures<'_>) -> anyhow::Result<Vec<u8>> {
+    draw(data, seal)?.finish()
+}
+
 /// [`render_certificate`] with the school's stamp and signature pictures, signed by
 /// `signer` (PAdES-B-B, signing time: the issue time). Reproducible too: ECDSA and RSA
 /// PKCS#1 v1.5 signatures are deterministic.
