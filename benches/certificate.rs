@@ -43,7 +43,9 @@ fn rsa_credentials() -> Option<Credentials> {
         dir.path().join("s.p12"),
     );
     let ok = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30"])
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
         .args(["-subj", "/CN=Bench", "-keyout"])
         .arg(&key)
         .arg("-out")
@@ -85,11 +87,14 @@ fn signed(c: &mut Criterion) {
         None => eprintln!("no openssl: the RSA case is skipped"),
     }
 
-    c.bench_function("certificate: render attestation, stamp and signature", |b| {
-        b.iter(|| {
-            assidu::pdf::certificate::render_sealed(black_box(&data), seal).expect("render")
-        })
-    });
+    c.bench_function(
+        "certificate: render attestation, stamp and signature",
+        |b| {
+            b.iter(|| {
+                assidu::pdf::certificate::render_sealed(black_box(&data), seal).expect("render")
+            })
+        },
+    );
     for (name, credentials) in &keys {
         let pdf = render_signed(&data, seal, credentials).expect("signed");
         eprintln!(

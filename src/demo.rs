@@ -313,8 +313,12 @@ async fn load_data(db: &Db, today: NaiveDate) -> AppResult<String> {
 
     school::save(db, &demo.school.validate()?).await?;
     if let Some(seal) = &demo.seal {
-        school::set_picture(db, school::SealPicture::Stamp, Some(demo_picture(&seal.stamp)?))
-            .await?;
+        school::set_picture(
+            db,
+            school::SealPicture::Stamp,
+            Some(demo_picture(&seal.stamp)?),
+        )
+        .await?;
         school::set_picture(
             db,
             school::SealPicture::Signature,
