@@ -140,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
         db: db.clone(),
         mail: Arc::new(mail),
         public_url: "https://assidu.example.fr".into(),
+        signing: Arc::new(assidu::signing::Signing::new(None)),
     };
     let options = IssueOptions {
         kinds,

@@ -35,6 +35,8 @@ pub struct ApiContext {
     pub jobs: Arc<JobContext>,
     /// Tokens and summary inputs recently read (see [`crate::cache`]).
     pub cache: Arc<ReadCache>,
+    /// The key the certificates are signed with.
+    pub signing: Arc<crate::signing::Signing>,
 }
 
 /// The scheduled jobs' settings and their parsed schedules.
@@ -75,7 +77,14 @@ impl ApiContext {
                 started: std::sync::atomic::AtomicBool::new(false),
             }),
             cache,
+            signing: Arc::new(crate::signing::Signing::new(None)),
         })
+    }
+
+    /// Signs the certificates with `signing` (by default: the installation's key).
+    pub fn with_signing(mut self, signing: crate::signing::Signing) -> Self {
+        self.signing = Arc::new(signing);
+        self
     }
 }
 

@@ -27,6 +27,9 @@ use crate::hours::tally_semesters;
 use crate::i18n::Lang;
 use crate::mail::MailService;
 use crate::mail::outbox::{self, NewMail};
+use crate::pdf::Picture;
+use crate::pdf::certificate::SealPictures;
+use crate::signing::{Credentials, Signing};
 use crate::{db_run, tx_run};
 
 /// Contracts read, rendered and written together when issuing in bulk: one write
@@ -40,9 +43,59 @@ pub struct Issuer {
     pub mail: Arc<MailService>,
     /// Base of absolute links, without a trailing slash.
     pub public_url: Arc<str>,
+    /// The key the documents are signed with.
+    pub signing: Arc<Signing>,
+}
+
+/// What seals the documents: the signing key, the school's stamp and its signatory's
+/// signature (decoded once for a batch, read afresh for the next one).
+pub struct Seal {
+    pub credentials: Arc<Credentials>,
+    pub stamp: Option<Picture>,
+    pub signature: Option<Picture>,
+}
+
+impl Seal {
+    pub fn pictures(&self) -> SealPictures<'_> {
+        SealPictures {
+            stamp: self.stamp.as_ref(),
+            signature: self.signature.as_ref(),
+        }
+    }
+
+    /// The key and the school's pictures as they are now.
+    pub async fn load(db: &Db, signing: &Signing) -> anyhow::Result<Seal> {
+        let credentials = signing.credentials(db).await?;
+        type Pngs = (Option<Vec<u8>>, Option<Vec<u8>>);
+        let images: Option<Pngs> = db_run!(db, |pool| {
+            sqlx::query_as("SELECT stamp_png, signature_png FROM school WHERE id = 1")
+                .fetch_optional(pool)
+                .await
+        })?;
+        let (stamp, signature) = images.unwrap_or_default();
+        let decode = |png: Option<Vec<u8>>, what: &str| {
+            png.and_then(|png| match Picture::from_png(&png) {
+                Ok(picture) => Some(picture),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the school's {what} is not drawn");
+                    None
+                }
+            })
+        };
+        Ok(Seal {
+            credentials,
+            stamp: decode(stamp, "stamp"),
+            signature: decode(signature, "signature"),
+        })
+    }
 }
 
 impl Issuer {
+    /// See [`Seal::load`].
+    pub async fn seal(&self) -> anyhow::Result<Arc<Seal>> {
+        Ok(Arc::new(Seal::load(&self.db, &self.signing).await?))
+    }
+
     pub fn verify_url(&self, number: &str) -> String {
         format!("{}/verify/{number}", self.public_url)
     }
@@ -588,13 +641,18 @@ pub async fn prepare_for_termination(
     prepare_from(issuer, &facts, semester, &options, now).await
 }
 
-/// Renders a prepared semester's documents: CPU only, no I/O.
-pub fn render(prepared: &Prepared) -> anyhow::Result<Vec<RenderedCertificate>> {
+/// Renders a prepared semester's documents, stamped and signed: CPU only, no I/O. The
+/// digest is the signed file's.
+pub fn render(prepared: &Prepared, seal: &Seal) -> anyhow::Result<Vec<RenderedCertificate>> {
     prepared
         .documents
         .iter()
         .map(|data| {
-            let pdf = crate::pdf::certificate::render_certificate(data)?;
+            let pdf = crate::pdf::certificate::render_signed(
+                data,
+                seal.pictures(),
+                seal.credentials.as_ref(),
+            )?;
             let sha256 = hex::encode(Sha256::digest(&pdf));
             Ok(RenderedCertificate {
                 data: data.clone(),
@@ -790,8 +848,9 @@ pub async fn issue_one(
     let Some(prepared) = prepare(issuer, contract_id, semester, options, now).await? else {
         return Ok(Vec::new());
     };
+    let seal = issuer.seal().await?;
     let (prepared, rendered) = tokio::task::spawn_blocking(move || {
-        let rendered = render(&prepared);
+        let rendered = render(&prepared, &seal);
         (prepared, rendered)
     })
     .await
@@ -978,12 +1037,17 @@ pub async fn issue_many(
         // Render on every core: each thread takes a share of the batch.
         let chunk = batch.len().div_ceil(workers).max(1);
         let mut tasks = Vec::new();
-        while !batch.is_empty() {
+        let seal = if batch.is_empty() {
+            None
+        } else {
+            Some(issuer.seal().await?)
+        };
+        while let Some(seal) = seal.clone().filter(|_| !batch.is_empty()) {
             let part: Vec<Prepared> = batch.drain(..chunk.min(batch.len())).collect();
             tasks.push(tokio::task::spawn_blocking(move || {
                 part.into_iter()
                     .map(|p| {
-                        let r = render(&p);
+                        let r = render(&p, &seal);
                         (p, r)
                     })
                     .collect::<Vec<_>>()

@@ -100,6 +100,8 @@ pub enum CertificatesCommand {
         public_url: String,
         #[command(flatten)]
         mail: MailSettings,
+        #[command(flatten)]
+        signing: crate::config::SigningSettings,
     },
 }
 
@@ -262,16 +264,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     kind,
                     public_url,
                     mail,
+                    signing,
                 },
         } => {
             let kinds = crate::http::certificates::parse_kinds(Some(&kind))
                 .map_err(|e| anyhow::anyhow!("--kind : {e}"))?;
+            let signing = crate::signing::Signing::new(signing.load()?);
             let mail = MailService::new(mail)?;
             let db = connect(&cli.database).await?;
             let issuer = Issuer {
                 db,
                 mail: std::sync::Arc::new(mail),
                 public_url: public_url.trim_end_matches('/').into(),
+                signing: std::sync::Arc::new(signing),
             };
             issue_certificates(&issuer, semester, year, kinds).await
         }
@@ -376,6 +381,7 @@ async fn issue_certificates(
 async fn serve(database: &DatabaseSettings, settings: ServeSettings) -> anyhow::Result<()> {
     // Settings are checked before anything starts: a bad one stops here, naming its variable.
     settings.jobs.schedules()?;
+    let signing = crate::signing::Signing::new(settings.signing.load()?);
     let mail = MailService::new(settings.mail.clone())?;
     let mail_route = mail.describe();
     let db = connect(database).await?;
@@ -387,7 +393,8 @@ async fn serve(database: &DatabaseSettings, settings: ServeSettings) -> anyhow::
         settings.jobs.clone(),
         &settings.public_url(),
     )
-    .await?;
+    .await?
+    .with_signing(signing);
     if settings.demo {
         load_demo(&db, ctx.clock.today()).await?;
     }

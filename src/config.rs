@@ -53,6 +53,62 @@ pub struct ServeSettings {
 
     #[command(flatten)]
     pub jobs: JobSettings,
+
+    #[command(flatten)]
+    pub signing: SigningSettings,
+}
+
+/// The key the certificates are signed with (PAdES). Without a PKCS#12 file, a self-signed
+/// certificate in the school's name is generated once and kept in the database.
+#[derive(Clone, Default, Args)]
+pub struct SigningSettings {
+    /// PKCS#12 file (.p12, .pfx) holding the school's signing key (ECDSA P-256 or RSA) and
+    /// its certificate, with the certificates of its issuers.
+    #[arg(long, env = "ASSIDU_SIGNING_P12")]
+    pub signing_p12: Option<PathBuf>,
+
+    /// The PKCS#12 file's password.
+    #[arg(long, env = "ASSIDU_SIGNING_P12_PASSWORD", hide_env_values = true)]
+    pub signing_p12_password: Option<String>,
+}
+
+impl std::fmt::Debug for SigningSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningSettings")
+            .field("signing_p12", &self.signing_p12)
+            .field(
+                "signing_p12_password",
+                &self.signing_p12_password.as_ref().map(|_| "…"),
+            )
+            .finish()
+    }
+}
+
+impl SigningSettings {
+    /// Opens the PKCS#12 file, if one is set; an error names the variable to fix.
+    pub fn load(&self) -> anyhow::Result<Option<crate::signing::Credentials>> {
+        let Some(path) = &self.signing_p12 else {
+            if self.signing_p12_password.is_some() {
+                anyhow::bail!(
+                    "ASSIDU_SIGNING_P12_PASSWORD is set but ASSIDU_SIGNING_P12 (the PKCS#12 \
+                     file) is not"
+                );
+            }
+            return Ok(None);
+        };
+        let bytes = std::fs::read(path).map_err(|e| {
+            anyhow::anyhow!("ASSIDU_SIGNING_P12: cannot read {}: {e}", path.display())
+        })?;
+        let password = self.signing_p12_password.as_deref().unwrap_or_default();
+        let credentials =
+            crate::signing::Credentials::from_pkcs12(&bytes, password).map_err(|e| {
+                anyhow::anyhow!(
+                    "ASSIDU_SIGNING_P12 ({}) does not open with ASSIDU_SIGNING_P12_PASSWORD: {e:#}",
+                    path.display()
+                )
+            })?;
+        Ok(Some(credentials))
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -52,9 +52,33 @@ const DEMO_FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The pictures `demo.toml` refers to (drawn by `scripts/demo-pictures.py`).
+const DEMO_PICTURES: &[(&str, &[u8])] = &[
+    ("stamp.png", include_bytes!("../demo/stamp.png")),
+    ("signature.png", include_bytes!("../demo/signature.png")),
+];
+
+/// The school's stamp and signatory's signature, drawn on the certificates.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoSeal {
+    stamp: String,
+    signature: String,
+}
+
+fn demo_picture(name: &str) -> AppResult<&'static [u8]> {
+    DEMO_PICTURES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, bytes)| *bytes)
+        .ok_or_else(|| bad(format!("demo picture {name} is not compiled in")))
+}
+
 #[derive(Deserialize)]
 struct DemoFile {
     school: SchoolInput,
+    #[serde(default)]
+    seal: Option<DemoSeal>,
     programmes: Vec<Keyed<ProgrammeInput>>,
     modules: Vec<DemoModule>,
     years: Vec<DemoYear>,
@@ -288,6 +312,20 @@ async fn load_data(db: &Db, today: NaiveDate) -> AppResult<String> {
     let mut ids = Ids::default();
 
     school::save(db, &demo.school.validate()?).await?;
+    if let Some(seal) = &demo.seal {
+        school::set_picture(
+            db,
+            school::SealPicture::Stamp,
+            Some(demo_picture(&seal.stamp)?),
+        )
+        .await?;
+        school::set_picture(
+            db,
+            school::SealPicture::Signature,
+            Some(demo_picture(&seal.signature)?),
+        )
+        .await?;
+    }
     for p in &demo.programmes {
         let id = create::<Programmes>(db, &p.value).await?;
         ids.put("programme", &p.key, id);

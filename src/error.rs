@@ -48,6 +48,9 @@ pub struct ErrorBody {
     /// Every bad line of the uploaded files (imports only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<LineError>,
+    /// The one input field at fault, for a refused upload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +85,13 @@ pub enum AppError {
     /// An upload of a type that is not accepted.
     #[error("type de fichier refusé : {0}")]
     UnsupportedType(String),
+    /// An uploaded file refused as a whole (too large, wrong type, unusable), naming its
+    /// field; `status` is 413, 415 or 422.
+    #[error("{}", .field.message)]
+    BadFile {
+        status: StatusCode,
+        field: FieldError,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -106,6 +116,7 @@ impl AppError {
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::BadFile { status, .. } => *status,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +134,11 @@ impl AppError {
             AppError::Unavailable => "unavailable",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::UnsupportedType(_) => "unsupported_media_type",
+            AppError::BadFile { status, .. } => match *status {
+                StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                _ => "validation_failed",
+            },
             AppError::Internal(_) => "internal",
         }
     }
@@ -168,6 +184,7 @@ impl AppError {
                 tracing::error!(error = ?e, "internal error");
                 "erreur interne du serveur".to_owned()
             }
+            AppError::BadFile { field, .. } => format!("{} : {}", field.field, field.message),
             AppError::Validation(fields) if fields.len() == 1 => {
                 format!("{} : {}", fields[0].field, fields[0].message)
             }
@@ -198,7 +215,12 @@ impl IntoResponse for AppError {
         let message = self.public_message();
         let fields = match self {
             AppError::Validation(ref fields) => fields.clone(),
+            AppError::BadFile { ref field, .. } => vec![field.clone()],
             _ => Vec::new(),
+        };
+        let field = match self {
+            AppError::BadFile { ref field, .. } => Some(field.field.clone()),
+            _ => None,
         };
         let lines = match self {
             AppError::BadLines(ref lines) => lines.clone(),
@@ -211,6 +233,7 @@ impl IntoResponse for AppError {
                 message,
                 fields,
                 lines,
+                field,
             }),
         )
             .into_response();

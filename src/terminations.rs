@@ -128,6 +128,12 @@ async fn prepare_corrections(
         reissue: Vec::new(),
         withdraw: Vec::new(),
     };
+    // The school's stamp, signature and key, read once for every corrected document.
+    let seal = if by_semester.is_empty() {
+        None
+    } else {
+        Some(issuer.seal().await.map_err(AppError::Internal)?)
+    };
     for (semester, kinds, numbers) in by_semester {
         let prepared = match certificates::prepare_for_termination(
             issuer,
@@ -148,8 +154,11 @@ async fn prepare_corrections(
             }
             Err(e) => return Err(cannot_reissue(&numbers, AppError::from(e))),
         };
+        let seal = seal
+            .clone()
+            .expect("read above when a semester is corrected");
         let (prepared, rendered) = tokio::task::spawn_blocking(move || {
-            let rendered = certificates::render(&prepared);
+            let rendered = certificates::render(&prepared, &seal);
             (prepared, rendered)
         })
         .await

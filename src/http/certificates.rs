@@ -34,6 +34,7 @@ impl From<&ApiContext> for Issuer {
             db: ctx.db.clone(),
             mail: ctx.mail.clone(),
             public_url: ctx.public_url.clone(),
+            signing: ctx.signing.clone(),
         }
     }
 }
@@ -508,6 +509,9 @@ pub struct Verification {
     /// When it was replaced (its successor is not named: the holder of an old number is not
     /// told the new one).
     pub superseded_on: Option<NaiveDate>,
+    /// Who signed the file (PAdES): the school's own certificate or the installation's
+    /// self-signed one. None for a file issued before certificates were signed.
+    pub signature: Option<crate::signing::SignatureInfo>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -516,13 +520,16 @@ struct VerifyRow {
     snapshot: String,
     sha256: String,
     superseded_at: Option<DateTime<Utc>>,
+    pdf: Vec<u8>,
 }
 
-const VERIFY_SELECT: &str = "SELECT number, snapshot, sha256, superseded_at FROM certificates";
+const VERIFY_SELECT: &str = "SELECT number, snapshot, sha256, superseded_at, pdf FROM certificates";
 
-fn verification(row: VerifyRow) -> AppResult<Verification> {
+async fn verification(db: &Db, row: VerifyRow) -> AppResult<Verification> {
     let d = snapshot_of(&row.snapshot)?;
+    let signature = crate::signing::signature_info(db, &row.pdf).await?;
     Ok(Verification {
+        signature,
         valid: row.superseded_at.is_none(),
         status: if row.superseded_at.is_none() {
             "valid"
@@ -555,7 +562,7 @@ pub async fn verify_number(db: &Db, number: &str) -> AppResult<Verification> {
     .bind(number)
     .fetch_optional(pool)
     .await)?;
-    verification(row.ok_or(AppError::NotFound)?)
+    verification(db, row.ok_or(AppError::NotFound)?).await
 }
 
 /// Looks a certificate up by the SHA-256 of a file.
@@ -567,7 +574,11 @@ pub async fn verify_bytes(db: &Db, bytes: &[u8]) -> AppResult<(String, Option<Ve
     .bind(&sha256)
     .fetch_optional(pool)
     .await)?;
-    Ok((sha256, row.map(verification).transpose()?))
+    let found = match row {
+        Some(row) => Some(verification(db, row).await?),
+        None => None,
+    };
+    Ok((sha256, found))
 }
 
 /// Whether a certificate is valid or superseded, for whom and which semester, and the

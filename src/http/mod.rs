@@ -52,6 +52,15 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(school::get_school, school::put_school))
+        .merge(
+            // Over the limit is answered by the handler: a JSON 413 naming the field.
+            OpenApiRouter::new()
+                .routes(routes!(school::put_stamp, school::delete_stamp))
+                .routes(routes!(school::put_signature, school::delete_signature))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    school::PICTURE_BODY_LIMIT,
+                )),
+        )
         .routes(routes!(years::days))
         .routes(routes!(years::export_file, years::import_file))
         .routes(routes!(contracts::semesters))

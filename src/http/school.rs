@@ -10,7 +10,7 @@ use crate::app::ApiContext;
 use crate::db::Db;
 use crate::domain::siret::Siret;
 use crate::domain::text;
-use crate::error::{AppError, AppResult, Problems};
+use crate::error::{AppError, AppResult, ErrorBody, Problems};
 use crate::http::extract::{Admin, ApiJson};
 use crate::{bind_values, db_run};
 
@@ -262,4 +262,188 @@ pub async fn put_school(
     let school = input.validate()?;
     save(&ctx.db, &school).await?;
     Ok(Json(school))
+}
+
+// ---- stamp and signature --------------------------------------------------------------
+
+/// Largest stamp or signature image accepted, in bytes.
+pub const PICTURE_BODY_LIMIT: usize = 512 * 1024;
+
+/// The two pictures of the certificates' « cachet et signature » area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealPicture {
+    Stamp,
+    Signature,
+}
+
+impl SealPicture {
+    /// The input field (and the API path's last segment).
+    pub fn field(self) -> &'static str {
+        match self {
+            SealPicture::Stamp => "stamp",
+            SealPicture::Signature => "signature",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            SealPicture::Stamp => "stamp_png",
+            SealPicture::Signature => "signature_png",
+        }
+    }
+}
+
+/// Checks an uploaded picture: at most [`PICTURE_BODY_LIMIT`] bytes (413), a PNG that
+/// decodes (415), at most [`crate::pdf::PICTURE_MAX_SIDE`] pixels a side (422).
+pub fn check_picture(which: SealPicture, bytes: &[u8]) -> AppResult<()> {
+    let refuse = |status, message: String| AppError::BadFile {
+        status,
+        field: crate::error::FieldError::new(which.field(), message),
+    };
+    if bytes.len() > PICTURE_BODY_LIMIT {
+        return Err(refuse(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{} octets : {} Kio au plus",
+                bytes.len(),
+                PICTURE_BODY_LIMIT / 1024
+            ),
+        ));
+    }
+    if bytes.is_empty() {
+        return Err(refuse(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "le fichier est vide".to_owned(),
+        ));
+    }
+    match crate::pdf::Picture::from_png(bytes) {
+        Ok(_) => Ok(()),
+        Err(crate::pdf::PictureError::NotPng(_)) => Err(refuse(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "seules les images PNG sont acceptées".to_owned(),
+        )),
+        Err(e @ crate::pdf::PictureError::TooLarge { .. }) => Err(refuse(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            format!("image trop grande : {e}"),
+        )),
+    }
+}
+
+/// Stores (`Some`) or removes (`None`) one of the school's pictures; the school profile
+/// must exist.
+pub async fn set_picture(db: &Db, which: SealPicture, png: Option<&[u8]>) -> AppResult<()> {
+    if let Some(png) = png {
+        check_picture(which, png)?;
+    }
+    let sql = format!(
+        "UPDATE school SET {} = $1, updated_at = $2 WHERE id = 1",
+        which.column()
+    );
+    let png = png.map(<[u8]>::to_vec);
+    let done = db_run!(db, |pool| sqlx::query(&sql)
+        .bind(&png)
+        .bind(Utc::now())
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+    if done == 0 {
+        return Err(AppError::Conflict(
+            "renseignez d'abord le profil de l'école".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the school has each picture: (stamp, signature).
+pub async fn pictures_present(db: &Db) -> AppResult<(bool, bool)> {
+    let row: Option<(bool, bool)> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT stamp_png IS NOT NULL, signature_png IS NOT NULL FROM school WHERE id = 1"
+    )
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.unwrap_or_default())
+}
+
+async fn put_picture(
+    ctx: &ApiContext,
+    which: SealPicture,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> AppResult<axum::http::StatusCode> {
+    let body = body.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::BadFile {
+                status: e.status(),
+                field: crate::error::FieldError::new(
+                    which.field(),
+                    format!("{} Kio au plus", PICTURE_BODY_LIMIT / 1024),
+                ),
+            }
+        } else {
+            AppError::BadRequest(format!("corps illisible : {e}"))
+        }
+    })?;
+    set_picture(&ctx.db, which, Some(&body)).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Sets the school's stamp, drawn in the « cachet et signature » area of the certificates
+/// issued from now on. The body is the PNG file (`Content-Type: image/png`), 512 Kio and
+/// 2000 × 2000 pixels at most.
+///
+/// Rôle : admin.
+#[utoipa::path(put, path = "/school/stamp", tag = "school",
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn put_stamp(
+    _: Admin,
+    State(ctx): State<ApiContext>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> AppResult<axum::http::StatusCode> {
+    put_picture(&ctx, SealPicture::Stamp, body).await
+}
+
+/// Removes the school's stamp.
+///
+/// Rôle : admin.
+#[utoipa::path(delete, path = "/school/stamp", tag = "school",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_stamp(
+    _: Admin,
+    State(ctx): State<ApiContext>,
+) -> AppResult<axum::http::StatusCode> {
+    set_picture(&ctx.db, SealPicture::Stamp, None).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Sets the signatory's signature, drawn beside the stamp on the certificates issued from
+/// now on. The body is the PNG file (`Content-Type: image/png`), 512 Kio and 2000 × 2000
+/// pixels at most.
+///
+/// Rôle : admin.
+#[utoipa::path(put, path = "/school/signature", tag = "school",
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn put_signature(
+    _: Admin,
+    State(ctx): State<ApiContext>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> AppResult<axum::http::StatusCode> {
+    put_picture(&ctx, SealPicture::Signature, body).await
+}
+
+/// Removes the signatory's signature.
+///
+/// Rôle : admin.
+#[utoipa::path(delete, path = "/school/signature", tag = "school",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_signature(
+    _: Admin,
+    State(ctx): State<ApiContext>,
+) -> AppResult<axum::http::StatusCode> {
+    set_picture(&ctx.db, SealPicture::Signature, None).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

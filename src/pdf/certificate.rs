@@ -20,7 +20,21 @@ use crate::domain::text::date_fr;
 
 use anyhow::Context;
 
-use super::{Orientation, PdfWriter};
+use super::sign::CmsSigner;
+use super::{Orientation, PdfWriter, Picture};
+
+/// The pictures of the « cachet et signature » area: the school's stamp and its
+/// signatory's signature, drawn under the signatory's name when the school has them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SealPictures<'a> {
+    pub stamp: Option<&'a Picture>,
+    pub signature: Option<&'a Picture>,
+}
+
+/// Height of the stamp and signature pictures.
+const SEAL_MM: f32 = 22.0;
+/// Widest a stamp is drawn (it is usually round).
+const STAMP_MM: f32 = 26.0;
 
 /// Left and right margins.
 const MARGIN_MM: f32 = 20.0;
@@ -156,9 +170,35 @@ const METADATA_MAX_CHARS: usize = 200;
 /// Renders the certificate of `data.kind` on one A4 portrait page (deterministic: the
 /// same data gives the same bytes).
 pub fn render_certificate(data: &CertificateData) -> anyhow::Result<Vec<u8>> {
+    draw(data, SealPictures::default())?.finish()
+}
+
+/// [`render_certificate`] with the school's stamp and signature pictures, not signed (what
+/// [`render_signed`] adds is timed against it).
+pub fn render_sealed(data: &CertificateData, seal: SealPictures<'_>) -> anyhow::Result<Vec<u8>> {
+    draw(data, seal)?.finish()
+}
+
+/// [`render_certificate`] with the school's stamp and signature pictures, signed by
+/// `signer` (PAdES-B-B, signing time: the issue time). Reproducible too: ECDSA and RSA
+/// PKCS#1 v1.5 signatures are deterministic.
+pub fn render_signed(
+    data: &CertificateData,
+    seal: SealPictures<'_>,
+    signer: &dyn CmsSigner,
+) -> anyhow::Result<Vec<u8>> {
+    let reason = format!("{} n° {}", data.title_fr(), data.number.trim());
+    draw(data, seal)?.finish_signed(
+        signer,
+        data.issued_at,
+        &clip_chars(&reason, METADATA_MAX_CHARS),
+    )
+}
+
+fn draw(data: &CertificateData, seal: SealPictures<'_>) -> anyhow::Result<PdfWriter> {
     let mut laid_out = None;
     for style in Style::ALL {
-        let (w, bottom) = layout(data, style)?;
+        let (w, bottom) = layout(data, style, seal)?;
         let fits = bottom <= BODY_LIMIT_MM;
         laid_out = Some(w);
         if fits {
@@ -169,12 +209,16 @@ pub fn render_certificate(data: &CertificateData) -> anyhow::Result<Vec<u8>> {
     // line caps make sure it does.
     let mut w = laid_out.ok_or_else(|| anyhow::anyhow!("no certificate layout"))?;
     footer(&mut w, data)?;
-    w.finish()
+    Ok(w)
 }
 
 /// Draws the page but its footer at `style`; returns the writer and the baseline of
 /// the last line of the body (which must stay above the footer).
-fn layout(data: &CertificateData, style: Style) -> anyhow::Result<(PdfWriter, f32)> {
+fn layout(
+    data: &CertificateData,
+    style: Style,
+    seal: SealPictures<'_>,
+) -> anyhow::Result<(PdfWriter, f32)> {
     let mut w = PdfWriter::new(Orientation::Portrait)?;
     w.set_title(&data.title_fr());
     w.set_author(&clip_chars(data.school.name.trim(), METADATA_MAX_CHARS));
@@ -197,6 +241,7 @@ fn layout(data: &CertificateData, style: Style) -> anyhow::Result<(PdfWriter, f3
         w,
         y: TOP_MM,
         s: style,
+        seal,
     };
     page.letterhead(data);
     match data.kind {
@@ -207,13 +252,14 @@ fn layout(data: &CertificateData, style: Style) -> anyhow::Result<(PdfWriter, f3
 }
 
 /// The page being drawn and the baseline of the last line drawn.
-struct Page {
+struct Page<'a> {
     w: PdfWriter,
     y: f32,
     s: Style,
+    seal: SealPictures<'a>,
 }
 
-impl Page {
+impl Page<'_> {
     fn right(&self) -> f32 {
         self.w.page_width_mm() - MARGIN_MM
     }
@@ -376,7 +422,32 @@ impl Page {
             MAX_LINES.signatory,
             &capitalize(school.signatory_title.trim()),
         );
+        self.seal();
         self.y = self.y.max(left_bottom);
+    }
+
+    /// The stamp, then the signature, under the signatory's name (nothing without them).
+    fn seal(&mut self) {
+        let SealPictures { stamp, signature } = self.seal;
+        if stamp.is_none() && signature.is_none() {
+            return;
+        }
+        let top = self.y + 1.5;
+        let mut x = SIGNATURE_X_MM;
+        let right = self.right();
+        if let Some(stamp) = stamp {
+            let width = if signature.is_some() {
+                STAMP_MM
+            } else {
+                right - x
+            };
+            self.w.picture(x, top, width, SEAL_MM, stamp);
+            x += width + 2.0;
+        }
+        if let Some(signature) = signature {
+            self.w.picture(x, top, right - x, SEAL_MM, signature);
+        }
+        self.y = top + SEAL_MM;
     }
 
     fn replaces(&mut self, data: &CertificateData) {
@@ -991,7 +1062,7 @@ mod tests {
         assert_eq!(page_objects, 1, "page objects");
         let fits = Style::ALL
             .iter()
-            .any(|style| layout(data, *style).unwrap().1 <= BODY_LIMIT_MM);
+            .any(|style| layout(data, *style, SealPictures::default()).unwrap().1 <= BODY_LIMIT_MM);
         assert!(fits, "the body runs into the footer");
         let text = extract(&pdf);
         (pdf, text)

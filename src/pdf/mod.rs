@@ -21,6 +21,7 @@ pub mod certificate;
 mod flow;
 pub mod letter;
 pub mod sheet;
+pub mod sign;
 pub mod statement;
 
 use std::sync::LazyLock;
@@ -30,7 +31,8 @@ use chrono::{DateTime, Utc};
 use printpdf::{
     Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFont,
     PdfFontHandle, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Point, Polygon, PolygonRing, Pt,
-    Rect, TextItem, WindingOrder,
+    RawImage, RawImageData, RawImageFormat, Rect, TextItem, WindingOrder, XObject, XObjectId,
+    XObjectTransform,
 };
 use sha2::{Digest, Sha256};
 
@@ -108,6 +110,88 @@ pub struct PdfWriter {
     /// Index in `pages` of the page being drawn on.
     current: usize,
     metadata: Metadata,
+    /// Images drawn, by resource name.
+    images: Vec<(XObjectId, RawImage)>,
+}
+
+/// A decoded PNG ready to be drawn (8-bit RGBA), e.g. a stamp or a signature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picture {
+    pub width: u32,
+    pub height: u32,
+    /// Row by row, four bytes a pixel.
+    pub rgba: Vec<u8>,
+}
+
+/// Largest side of an image accepted for printing, in pixels.
+pub const PICTURE_MAX_SIDE: u32 = 2000;
+
+/// Why a PNG was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PictureError {
+    /// Not a PNG file, or a broken one.
+    NotPng(String),
+    /// More pixels than [`PICTURE_MAX_SIDE`] on a side.
+    TooLarge { width: u32, height: u32 },
+}
+
+impl std::fmt::Display for PictureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PictureError::NotPng(e) => write!(f, "not a PNG image: {e}"),
+            PictureError::TooLarge { width, height } => write!(
+                f,
+                "{width} × {height} pixels: at most {PICTURE_MAX_SIDE} on a side"
+            ),
+        }
+    }
+}
+
+impl Picture {
+    /// Decodes a PNG file (any colour type and depth) to 8-bit RGBA.
+    pub fn from_png(bytes: &[u8]) -> Result<Picture, PictureError> {
+        const MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+        if !bytes.starts_with(MAGIC) {
+            return Err(PictureError::NotPng("no PNG signature".to_owned()));
+        }
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+        let mut reader = decoder
+            .read_info()
+            .map_err(|e| PictureError::NotPng(e.to_string()))?;
+        let (width, height) = (reader.info().width, reader.info().height);
+        if width > PICTURE_MAX_SIDE || height > PICTURE_MAX_SIDE {
+            return Err(PictureError::TooLarge { width, height });
+        }
+        let size = reader
+            .output_buffer_size()
+            .ok_or_else(|| PictureError::NotPng("image too large".to_owned()))?;
+        let mut buf = vec![0; size];
+        let frame = reader
+            .next_frame(&mut buf)
+            .map_err(|e| PictureError::NotPng(e.to_string()))?;
+        buf.truncate(frame.buffer_size());
+        let rgba = match frame.color_type {
+            png::ColorType::Rgba => buf,
+            png::ColorType::Rgb => buf
+                .chunks_exact(3)
+                .flat_map(|p| [p[0], p[1], p[2], 255])
+                .collect(),
+            png::ColorType::GrayscaleAlpha => buf
+                .chunks_exact(2)
+                .flat_map(|p| [p[0], p[0], p[0], p[1]])
+                .collect(),
+            png::ColorType::Grayscale => buf.iter().flat_map(|&g| [g, g, g, 255]).collect(),
+            png::ColorType::Indexed => {
+                return Err(PictureError::NotPng("palette not expanded".to_owned()));
+            }
+        };
+        Ok(Picture {
+            width,
+            height,
+            rgba,
+        })
+    }
 }
 
 impl PdfWriter {
@@ -125,6 +209,7 @@ impl PdfWriter {
             pages: vec![Vec::new()],
             current: 0,
             metadata: Metadata::default(),
+            images: Vec::new(),
         })
     }
 
@@ -436,6 +521,63 @@ impl PdfWriter {
     /// is read: the creation date is the one given to
     /// [`PdfWriter::set_creation_date`], if any.
     pub fn finish(self) -> anyhow::Result<Vec<u8>> {
+        self.write(None)
+    }
+
+    /// [`PdfWriter::finish`], signed (PAdES-B-B, see [`sign`]) by `signer` at
+    /// `signing_time`, for `reason`.
+    pub fn finish_signed(
+        self,
+        signer: &dyn sign::CmsSigner,
+        signing_time: DateTime<Utc>,
+        reason: &str,
+    ) -> anyhow::Result<Vec<u8>> {
+        self.write(Some((signer, signing_time, reason)))
+    }
+
+    /// Draws `picture` in the box at (`x_mm`, `y_mm`) (top-left) of `w_mm` × `h_mm`, as large
+    /// as it fits without distortion, centred.
+    pub fn picture(&mut self, x_mm: f32, y_mm: f32, w_mm: f32, h_mm: f32, picture: &Picture) {
+        if picture.width == 0 || picture.height == 0 {
+            return;
+        }
+        let (pw, ph) = (picture.width as f32, picture.height as f32);
+        let scale_mm = (w_mm / pw).min(h_mm / ph);
+        let (dw, dh) = (pw * scale_mm, ph * scale_mm);
+        let left = x_mm + (w_mm - dw) / 2.0;
+        let bottom = y_mm + (h_mm - dh) / 2.0 + dh;
+        // Resource names are fixed (the output stays reproducible); one per picture drawn.
+        let id = XObjectId(format!("IMG{}", self.images.len()));
+        self.images.push((
+            id.clone(),
+            RawImage {
+                pixels: RawImageData::U8(picture.rgba.clone()),
+                width: picture.width as usize,
+                height: picture.height as usize,
+                data_format: RawImageFormat::RGBA8,
+                tag: Vec::new(),
+            },
+        ));
+        let origin = self.point(left, bottom);
+        // At 72 dpi a pixel is a point; then scale to the size wanted.
+        let pt_per_px = Pt::from(Mm(scale_mm)).0;
+        self.ops().push(Op::UseXobject {
+            id,
+            transform: XObjectTransform {
+                translate_x: Some(origin.x),
+                translate_y: Some(origin.y),
+                scale_x: Some(pt_per_px),
+                scale_y: Some(pt_per_px),
+                dpi: Some(72.0),
+                ..XObjectTransform::default()
+            },
+        });
+    }
+
+    fn write(
+        self,
+        signature: Option<(&dyn sign::CmsSigner, DateTime<Utc>, &str)>,
+    ) -> anyhow::Result<Vec<u8>> {
         let mut doc = PdfDocument::new(&self.metadata.title);
         let info = &mut doc.metadata.info;
         info.author = self.metadata.author.clone();
@@ -458,6 +600,9 @@ impl PdfWriter {
                 .fonts
                 .map
                 .insert(FontId(id.to_owned()), PdfFont::new(face.clone()));
+        }
+        for (id, image) in self.images {
+            doc.resources.xobjects.map.insert(id, XObject::Image(image));
         }
         let (width, height) = (Mm(self.width_mm), Mm(self.height_mm));
         doc.pages = self
@@ -512,9 +657,15 @@ impl PdfWriter {
         }
 
         compress_streams(&mut lo);
+        if let Some((signer, at, reason)) = signature {
+            sign::add_signature_field(&mut lo, signer.reserve(), at, reason)?;
+        }
         let mut bytes = Vec::new();
         lo.save_to(&mut bytes).context("cannot write the PDF")?;
         stamp_file_id(&mut bytes);
+        if let Some((signer, _, _)) = signature {
+            sign::fill_signature(&mut bytes, signer)?;
+        }
         Ok(bytes)
     }
 

@@ -323,6 +323,11 @@ fn verification_view(v: &Verification, lang: Lang) -> Value {
         issued => date_fr(v.issued_on),
         superseded_on => v.superseded_on.map(date_fr),
         sha256 => v.sha256.clone(),
+        signature => v.signature.as_ref().map(|s| context! {
+            subject => s.subject.clone(),
+            fingerprint => s.fingerprint.clone(),
+            installation_key => s.installation_key,
+        }),
     }
 }
 

@@ -294,6 +294,13 @@ pub fn router() -> Router<ApiContext> {
     Router::new()
         .route("/console", get(index))
         .route("/console/school", get(school_form).post(save_school))
+        .route(
+            "/console/school/pictures",
+            axum::routing::post(save_pictures).layer(axum::extract::DefaultBodyLimit::max(
+                // Both pictures and the form's other fields.
+                2 * crate::http::school::PICTURE_BODY_LIMIT + 16 * 1024,
+            )),
+        )
         .merge(routes::<years::Years>())
         .merge(routes::<years::Calendars>())
         .merge(routes::<programmes::Programmes>())
@@ -1045,6 +1052,9 @@ async fn school_page(
 ) -> PageResult {
     let lang = viewer.lang;
     let (fields, general) = form_fields(SCHOOL_FIELDS, &HashMap::new(), &values, &problems, lang);
+    let (has_stamp, has_signature) = crate::http::school::pictures_present(&ctx.db)
+        .await
+        .map_err(page_err(lang))?;
     show(
         ctx,
         viewer,
@@ -1059,9 +1069,106 @@ async fn school_page(
             general,
             problem_count => problems.len(),
             saved => problems.is_empty() && viewer.here.contains("saved=1"),
+            pictures => context! {
+                stamp => has_stamp,
+                signature => has_signature,
+                saved => problems.is_empty() && viewer.here.contains("pictures=1"),
+                max_kib => crate::http::school::PICTURE_BODY_LIMIT / 1024,
+            },
         },
     )
     .await
+}
+
+/// The stamp and signature form (multipart): a file replaces a picture, a ticked box
+/// removes it; a refused file changes nothing.
+async fn save_pictures(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    use crate::http::school::{PICTURE_BODY_LIMIT, SealPicture, check_picture, set_picture};
+    admin(&viewer)?;
+    let lang = viewer.lang;
+    let too_large = |which: SealPicture| AppError::BadFile {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        field: FieldError::new(
+            which.field(),
+            format!("{} Kio au plus", PICTURE_BODY_LIMIT / 1024),
+        ),
+    };
+    let unreadable = |e: String| AppError::BadRequest(format!("formulaire illisible : {e}"));
+    let mut form = form.map_err(|e| WebError::new(unreadable(e.to_string()), lang))?;
+    let mut csrf = None;
+    let mut files: Vec<(SealPicture, Vec<u8>)> = Vec::new();
+    let mut removed = Vec::new();
+    let mut refused = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                refused = Some(too_large(SealPicture::Stamp));
+                break;
+            }
+            Err(e) => return Err(WebError::new(unreadable(e.to_string()), lang)),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let which = match name.as_str() {
+            "stamp" | "remove_stamp" => SealPicture::Stamp,
+            "signature" | "remove_signature" => SealPicture::Signature,
+            "csrf" => {
+                csrf = field.text().await.ok();
+                continue;
+            }
+            _ => continue,
+        };
+        if name.starts_with("remove_") {
+            removed.push(which);
+            continue;
+        }
+        match field.bytes().await {
+            Ok(bytes) if bytes.is_empty() => {}
+            Ok(bytes) if bytes.len() > PICTURE_BODY_LIMIT => {
+                refused.get_or_insert(too_large(which));
+            }
+            Ok(bytes) => files.push((which, bytes.to_vec())),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                refused.get_or_insert(too_large(which));
+            }
+            Err(e) => return Err(WebError::new(unreadable(e.to_string()), lang)),
+        }
+    }
+    viewer.check_csrf(csrf.as_deref())?;
+    // Every file is checked before anything is written.
+    let refused = refused.or_else(|| {
+        files
+            .iter()
+            .find_map(|(which, png)| check_picture(*which, png).err())
+    });
+    if let Some(e) = refused {
+        let status = e.status();
+        let problem = match e {
+            AppError::BadFile { field, .. } => field,
+            other => FieldError::new("file", other.public_message()),
+        };
+        let school = crate::http::school::load(&ctx.db)
+            .await
+            .map_err(page_err(lang))?;
+        let values = stored_values(SCHOOL_FIELDS, &school).map_err(page_err(lang))?;
+        return school_page(&ctx, &viewer, values, vec![problem], status).await;
+    }
+    for which in removed {
+        set_picture(&ctx.db, which, None)
+            .await
+            .map_err(page_err(lang))?;
+    }
+    for (which, png) in files {
+        set_picture(&ctx.db, which, Some(&png))
+            .await
+            .map_err(page_err(lang))?;
+    }
+    Ok(Redirect::to("/console/school?pictures=1").into_response())
 }
 
 async fn school_form(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {

@@ -133,6 +133,8 @@ pub struct TestConfig {
     pub jobs: JobSettings,
     /// Run the background worker (notices, jobs, outbox).
     pub worker: bool,
+    /// Sign with this PKCS#12 file and password instead of the installation's key.
+    pub signing_p12: Option<(std::path::PathBuf, String)>,
 }
 
 impl Default for TestConfig {
@@ -152,6 +154,7 @@ impl Default for TestConfig {
                 ..JobSettings::default()
             },
             worker: true,
+            signing_p12: None,
         }
     }
 }
@@ -235,6 +238,17 @@ async fn serve(database: TestDatabase, mut config: TestConfig) -> TestApp {
     )
     .await
     .expect("context");
+    let ctx = match &config.signing_p12 {
+        Some((path, password)) => ctx.with_signing(assidu::signing::Signing::new(
+            assidu::config::SigningSettings {
+                signing_p12: Some(path.clone()),
+                signing_p12_password: Some(password.clone()),
+            }
+            .load()
+            .expect("the PKCS#12 file opens"),
+        )),
+        None => ctx,
+    };
     let worker = config
         .worker
         .then(|| Worker(assidu::worker::spawn(ctx.clone())));

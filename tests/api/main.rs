@@ -29,5 +29,6 @@ mod mail;
 mod openapi;
 mod roles;
 mod semesters;
+mod signing;
 mod smtp;
 mod web;
