@@ -48,7 +48,7 @@ async fn run(url: String, label: String) {
 
     let started = Instant::now();
     // The demo's own 2026-2027 roll calls are in the autumn of 2026: load it as of today.
-    assidu::demo::load_as_of(&server.db, assidu::domain::today_in_paris())
+    assidu::demo::load_as_of(&server.db, assidu::clock::Clock::system().today())
         .await
         .expect("demo loaded");
     let report = generate::generate(

@@ -222,7 +222,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: DemoCommand::Load,
         } => {
             let db = connect(&cli.database).await?;
-            load_demo(&db, crate::domain::today_in_paris()).await
+            load_demo(&db, crate::clock::Clock::system().today()).await
         }
         Command::Demo {
             command:
@@ -234,7 +234,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let db = connect(&cli.database).await?;
-            let today = crate::domain::today_in_paris();
+            let today = crate::clock::Clock::system().today();
             crate::demo::load_as_of(&db, today)
                 .await
                 .map_err(describe)?;

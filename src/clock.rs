@@ -11,10 +11,24 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Clock {
     /// Microseconds added to the system clock, shared by every clone.
     offset_micros: Arc<AtomicI64>,
+    /// When frozen (tests), the instant every clone reads, in microseconds since the epoch;
+    /// `NOT_FROZEN` otherwise.
+    frozen_micros: Arc<AtomicI64>,
+}
+
+const NOT_FROZEN: i64 = i64::MIN;
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock {
+            offset_micros: Arc::default(),
+            frozen_micros: Arc::new(AtomicI64::new(NOT_FROZEN)),
+        }
+    }
 }
 
 impl Clock {
@@ -30,7 +44,19 @@ impl Clock {
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + Duration::microseconds(self.offset_micros.load(Ordering::Acquire))
+        match self.frozen_micros.load(Ordering::Acquire) {
+            NOT_FROZEN => {
+                Utc::now() + Duration::microseconds(self.offset_micros.load(Ordering::Acquire))
+            }
+            frozen => DateTime::from_timestamp_micros(frozen).unwrap_or_default(),
+        }
+    }
+
+    /// Stops this clock and every clone of it where it stands: it moves only by
+    /// [`Clock::advance`] from then on (tests that must not depend on how long work takes).
+    pub fn freeze(&self) {
+        let now = self.now().timestamp_micros();
+        self.frozen_micros.store(now, Ordering::Release);
     }
 
     /// Today's civil date in Paris.
@@ -44,18 +70,43 @@ impl Clock {
     pub fn advance(&self, by: Duration) {
         let micros = by.num_microseconds().unwrap_or(i64::MAX);
         self.offset_micros.fetch_add(micros, Ordering::AcqRel);
+        // A frozen clock moves by the same step (never onto the "not frozen" mark).
+        let _ = self
+            .frozen_micros
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |f| {
+                (f != NOT_FROZEN).then(|| f.saturating_add(micros).max(NOT_FROZEN + 1))
+            });
     }
 
     /// Makes this clock and every clone of it read `at` now, then flow from there.
     pub fn set(&self, at: DateTime<Utc>) {
         let offset = (at - Utc::now()).num_microseconds().unwrap_or(0);
         self.offset_micros.store(offset, Ordering::Release);
+        if self.frozen_micros.load(Ordering::Acquire) != NOT_FROZEN {
+            self.frozen_micros
+                .store(at.timestamp_micros(), Ordering::Release);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_frozen_clock_moves_only_when_advanced() {
+        let clock = Clock::system();
+        clock.freeze();
+        let handle = clock.clone();
+        let at = clock.now();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(handle.now(), at);
+        handle.advance(Duration::seconds(2));
+        assert_eq!(clock.now(), at + Duration::seconds(2));
+        let later = at + Duration::days(1);
+        clock.set(later);
+        assert_eq!(handle.now(), later);
+    }
 
     #[test]
     fn clones_share_one_time_and_advance_together() {

@@ -13,7 +13,6 @@ use crate::auth;
 use crate::db::Db;
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
-use crate::domain::today_in_paris;
 use crate::error::{AppError, AppResult};
 use crate::http::contracts::{ContractInput, Contracts};
 use crate::http::crud::{Resource, insert, validate};
@@ -262,7 +261,7 @@ pub async fn accounts(db: &Db) -> AppResult<Vec<(String, String)>> {
 }
 
 pub async fn load(db: &Db) -> AppResult<Outcome> {
-    load_as_of(db, today_in_paris()).await
+    load_as_of(db, crate::clock::Clock::system().today()).await
 }
 
 /// Loads the demo as if today were `today`: attendance is recorded for the sessions before it.

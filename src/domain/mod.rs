@@ -15,12 +15,3 @@ pub mod semester;
 pub mod siret;
 pub mod text;
 pub mod throttle;
-
-use chrono::NaiveDate;
-
-/// Civil dates follow the school's clock, not the server's.
-pub fn today_in_paris() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Paris)
-        .date_naive()
-}

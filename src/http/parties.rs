@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::siret::Siret;
-use crate::domain::{text, today_in_paris};
+use crate::domain::text;
 use crate::error::{AppResult, Problems};
 use crate::http::crud::{Columns, Filter, Reference, Resource, UniqueKey};
 
@@ -209,7 +209,7 @@ impl Resource for Students {
         let address = p.check("address", text::address(&i.address, 300, false));
         let place = p.check("birth_place", text::optional(&i.birth_place, 200));
         let lang = p.check("lang", check_lang(&i.lang));
-        if i.birth_date > today_in_paris() {
+        if i.birth_date > crate::clock::Clock::system().today() {
             p.add("birth_date", "la date de naissance est dans le futur");
         } else if i.birth_date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default() {
             p.add("birth_date", "date de naissance invraisemblable");

@@ -174,7 +174,7 @@ async fn the_demo_year_follows_the_convention_and_loads_once() {
     let unrecorded_past: i64 = assidu::db_run!(&app.db, |pool| sqlx::query_scalar(
         "SELECT COUNT(*) FROM training_sessions s WHERE s.day < $1 AND s.signed_at IS NULL"
     )
-    .bind(assidu::domain::today_in_paris())
+    .bind(assidu::clock::Clock::system().today())
     .fetch_one(pool)
     .await)
     .unwrap();
