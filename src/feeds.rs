@@ -10,11 +10,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::db::contracts::covers_day_sql as enrolled_on;
 use crate::db::{Db, calendars};
 use crate::domain::calendar::DayKind;
 use crate::domain::feed::{self, Feed, FeedSession, Period, RollCall};
 use crate::error::{AppError, AppResult};
-use crate::http::attendance::enrolled_on;
 use crate::{db_run, tx_run};
 
 /// Sessions older than this are left out of a feed: calendar apps keep what they fetched,

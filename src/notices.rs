@@ -93,7 +93,7 @@ pub async fn contacts(
         let tutor: Option<Person> = sqlx::query_as(&format!(
             "SELECT t.first_name, t.last_name, t.email, t.lang FROM contracts c JOIN tutors t ON t.id = c.tutor_id \
              WHERE c.student_id = $1 AND {} ORDER BY c.start_date DESC LIMIT 1",
-            crate::http::attendance::enrolled_on("$2")
+            crate::db::contracts::covers_day_sql("$2")
         ))
         .bind(student_id)
         .bind(day)

@@ -11,6 +11,18 @@ use crate::domain::attendance::{Mark, SessionMark, SessionTimes, Status};
 use crate::domain::semester::ContractDates;
 use crate::error::{AppError, AppResult};
 
+/// The last day of contract `c`'s training in SQL: the defence (or the end), cut by a
+/// termination — [`ContractDates::last_day`], checked against it by `tests/api/dialect.rs`.
+pub const LAST_DAY_SQL: &str = "(CASE WHEN c.termination_date IS NOT NULL \
+    AND c.termination_date < COALESCE(c.defence_date, c.end_date) THEN c.termination_date \
+    ELSE COALESCE(c.defence_date, c.end_date) END)";
+
+/// Contract `c` covers `day` (an SQL date expression): [`ContractDates::covers`] in SQL. A
+/// termination before the start leaves no day, as the rule says.
+pub fn covers_day_sql(day: &str) -> String {
+    format!("(c.start_date <= {day} AND {day} <= {LAST_DAY_SQL})")
+}
+
 #[derive(sqlx::FromRow)]
 struct DatesRow {
     student_id: i64,

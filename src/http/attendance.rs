@@ -34,10 +34,7 @@ use crate::{db_run, tx_run};
 /// Students of a group on a given day: those whose contract covers it (the parameter is the
 /// day, the contract aliased `c`).
 pub fn enrolled_on(day: &str) -> String {
-    format!(
-        "c.start_date <= {day} AND {day} <= COALESCE(c.defence_date, c.end_date) \
-         AND (c.termination_date IS NULL OR ({day} <= c.termination_date AND c.termination_date >= c.start_date))"
-    )
+    crate::db::contracts::covers_day_sql(day)
 }
 
 /// A session with the names that go on its sheet.

@@ -266,13 +266,8 @@ pub async fn dashboard(ctx: &ApiContext, year_id: Option<i64>) -> AppResult<Dash
     })
 }
 
-/// The last day of a contract's training ([`ContractDates::last_day`]): the defence (or the
-/// end), cut by a termination.
-///
-/// [`ContractDates::last_day`]: crate::domain::semester::ContractDates::last_day
-const LAST_DAY: &str = "(CASE WHEN c.termination_date IS NOT NULL \
-    AND c.termination_date < COALESCE(c.defence_date, c.end_date) THEN c.termination_date \
-    ELSE COALESCE(c.defence_date, c.end_date) END)";
+/// The last day of a contract's training (see [`crate::db::contracts::LAST_DAY_SQL`]).
+const LAST_DAY: &str = crate::db::contracts::LAST_DAY_SQL;
 
 /// The pieces of SQL the queries share, some of them written per engine.
 ///
@@ -298,8 +293,8 @@ const YEAR_SESSIONS: &str =
 /// `contract_sessions` reads them).
 fn covers() -> String {
     format!(
-        "c.group_id = s.group_id AND c.academic_year_id = $1 AND s.day >= c.start_date \
-         AND s.day <= {LAST_DAY}"
+        "c.group_id = s.group_id AND c.academic_year_id = $1 AND {}",
+        crate::db::contracts::covers_day_sql("s.day")
     )
 }
 

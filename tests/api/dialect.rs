@@ -93,3 +93,79 @@ async fn the_dialects_sql_counts_as_the_domain_does() {
     let none = texts(&app, &json("id < 0")).await;
     assert_eq!(none, ["[]"]);
 }
+
+/// « A contract covers this day » is one rule in Rust (`ContractDates::covers`) and one
+/// fragment of SQL (`covers_day_sql`) used by the roll call, the notices, the feeds and the
+/// dashboard: they agree on every day around every kind of contract.
+#[tokio::test]
+async fn a_contract_covers_the_same_days_in_sql_as_in_rust() {
+    use assidu::domain::semester::ContractDates;
+
+    let app = spawn_app().await;
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    // Start, end, defence, termination: plain, with a defence before or after the end, cut
+    // by a termination inside, on the start, after the defence, and withdrawn before the start.
+    let contracts = [
+        ("2025-09-01", "2026-02-27", None, None),
+        ("2025-09-01", "2026-02-27", Some("2026-02-20"), None),
+        ("2025-09-01", "2026-02-27", Some("2026-03-06"), None),
+        ("2025-09-15", "2026-02-27", None, Some("2025-11-14")),
+        ("2025-09-15", "2026-02-27", None, Some("2025-09-15")),
+        (
+            "2025-09-15",
+            "2026-02-27",
+            Some("2026-02-20"),
+            Some("2026-03-31"),
+        ),
+        ("2025-09-15", "2026-02-27", None, Some("2025-08-25")),
+    ];
+    execute_plain(
+        &app,
+        "CREATE TABLE covers_parity (id INTEGER PRIMARY KEY, start_date DATE NOT NULL, \
+         end_date DATE NOT NULL, defence_date DATE, termination_date DATE)",
+    )
+    .await;
+    execute_plain(&app, "CREATE TABLE covers_days (day DATE PRIMARY KEY)").await;
+    let quote = |v: Option<&str>| v.map_or("NULL".to_owned(), |v| format!("'{v}'"));
+    let rows: Vec<String> = contracts
+        .iter()
+        .enumerate()
+        .map(|(i, (s, e, def, t))| format!("({i}, '{s}', '{e}', {}, {})", quote(*def), quote(*t)))
+        .collect();
+    execute_plain(
+        &app,
+        &format!("INSERT INTO covers_parity VALUES {}", rows.join(", ")),
+    )
+    .await;
+    let first = d("2025-08-20");
+    let days: Vec<NaiveDate> = (0..240).map(|i| first + Duration::days(i)).collect();
+    let values: Vec<String> = days.iter().map(|day| format!("('{day}')")).collect();
+    execute_plain(
+        &app,
+        &format!("INSERT INTO covers_days VALUES {}", values.join(", ")),
+    )
+    .await;
+    let sql = format!(
+        "SELECT CAST(c.id AS TEXT) || ' ' || CAST(x.day AS TEXT) FROM covers_parity c, covers_days x \
+         WHERE {} ORDER BY c.id, x.day",
+        assidu::db::contracts::covers_day_sql("x.day")
+    );
+    let in_sql = texts(&app, &sql).await;
+    let mut in_rust = Vec::new();
+    for (i, (s, e, def, t)) in contracts.iter().enumerate() {
+        let dates = ContractDates {
+            academic_year_start: d("2025-09-01"),
+            start: d(s),
+            end: d(e),
+            defence: def.map(d),
+            termination: t.map(d),
+        };
+        for day in &days {
+            if dates.covers(*day) {
+                in_rust.push(format!("{i} {day}"));
+            }
+        }
+    }
+    assert!(!in_rust.is_empty());
+    assert_eq!(in_sql, in_rust);
+}
