@@ -81,25 +81,35 @@ pub async fn create(
     password: String,
 ) -> AppResult<i64> {
     let email = text::email(email).map_err(|e| AppError::field("email", e))?;
-    let exists: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT id FROM users WHERE email = $1"
-    )
-    .bind(&email)
-    .fetch_optional(pool)
-    .await)?;
-    if let Some(other) = exists {
-        return Err(AppError::field(
-            "email",
-            format!("un compte existe déjà pour {email} (n° {other})"),
-        ));
-    }
     let (link, linked_name) = resolve_link(db, role, &email, link).await?;
     let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let display = name.or(linked_name).unwrap_or_else(|| email.clone());
     let hash = hash(password).await?;
-    auth::create_user(db, role, &email, &display, link, &hash)
-        .await
-        .map_err(AppError::Internal)
+    // The unique e-mail decides: two offices creating the same account at once get one
+    // account and one clear refusal.
+    match auth::create_user(db, role, &email, &display, link, &hash).await {
+        Ok(id) => Ok(id),
+        Err(e)
+            if e.downcast_ref::<sqlx::Error>()
+                .and_then(|e| e.as_database_error())
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            let other: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
+                "SELECT id FROM users WHERE email = $1"
+            )
+            .bind(&email)
+            .fetch_optional(pool)
+            .await)?;
+            Err(AppError::field(
+                "email",
+                format!(
+                    "un compte existe déjà pour {email} (n° {})",
+                    other.unwrap_or_default()
+                ),
+            ))
+        }
+        Err(e) => Err(AppError::Internal(e)),
+    }
 }
 
 async fn hash(password: String) -> AppResult<String> {

@@ -1074,3 +1074,62 @@ async fn a_csv_import_is_previewed_in_the_browser_then_committed_all_or_nothing(
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
+
+/// Issue 17: the unique e-mail decides, not a read before the write: six offices creating
+/// the same account at once get one account and five clear refusals next to the field.
+#[tokio::test]
+async fn the_same_account_created_at_once_is_created_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    seed_basics(&app, &admin).await;
+    let mut offices = Vec::new();
+    for _ in 0..6 {
+        let mut browser = Browser::new(&app);
+        browser.login("admin@school.test").await;
+        let form = browser.get("/console/users/new").await;
+        let csrf = hidden(&form.html, "csrf");
+        offices.push((browser, csrf));
+    }
+    let pages = futures_util::future::join_all(offices.iter_mut().map(|(browser, csrf)| {
+        let csrf = csrf.clone();
+        async move {
+            browser
+                .post(
+                    "/console/users/new",
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("email", "zoe@student.test"),
+                        ("role", "student"),
+                    ],
+                )
+                .await
+        }
+    }))
+    .await;
+    let created = pages
+        .iter()
+        .filter(|p| p.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(
+        created,
+        1,
+        "{:?}",
+        pages.iter().map(|p| p.status).collect::<Vec<_>>()
+    );
+    for page in pages.iter().filter(|p| p.status != StatusCode::CREATED) {
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            plain(&page.html).contains("un compte existe déjà pour zoe@student.test (n° "),
+            "{}",
+            page.html
+        );
+    }
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM users WHERE email = 'zoe@student.test'"
+        )
+        .await,
+        1
+    );
+}
