@@ -1138,16 +1138,20 @@ async fn a_fresh_start_issues_the_semesters_already_ended_at_once() {
     }
     let semesters = texts(&started, "SELECT DISTINCT semester FROM certificates").await;
     assert_eq!(semesters, vec!["S9".to_owned()]);
-    // The run is on record, and the mails left with it.
-    let runs = texts(
-        &started,
-        "SELECT outcome FROM job_runs WHERE job = 'certificates'",
-    )
-    .await;
-    assert!(
-        runs.iter().any(|o| o.contains("4 document(s) émis")),
-        "{runs:?}"
-    );
+    // The run is on record once it ends (its outcome is written after the documents), and
+    // the mails left with it.
+    loop {
+        let runs = texts(
+            &started,
+            "SELECT outcome FROM job_runs WHERE job = 'certificates'",
+        )
+        .await;
+        if runs.iter().any(|o| o.contains("4 document(s) émis")) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{runs:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     mail_to(&s.smtp, "zoe@student.test", "Semestre 9").await;
 }
 
