@@ -187,6 +187,11 @@ impl Emargement {
         let attended: i64 = self.rows.iter().map(EmargementRow::attended).sum();
         let excused: i64 = self.rows.iter().map(EmargementRow::excused).sum();
         let unsigned = self.rows.iter().filter(|r| r.unsigned_presence()).count();
+        let presences = self
+            .rows
+            .iter()
+            .filter(|r| r.mark.is_some_and(|m| m.status.attended()))
+            .count();
         let unrecorded: i64 = self
             .rows
             .iter()
@@ -209,15 +214,8 @@ impl Emargement {
                 format!(
                     "Présences signées par l’{} : {} sur {}",
                     kind.learner(),
-                    self.rows
-                        .iter()
-                        .filter(|r| r.mark.is_some_and(|m| m.status.attended()))
-                        .count()
-                        - unsigned,
-                    self.rows
-                        .iter()
-                        .filter(|r| r.mark.is_some_and(|m| m.status.attended()))
-                        .count()
+                    presences - unsigned,
+                    presences
                 ),
             ],
             Lang::En => vec![
@@ -232,15 +230,8 @@ impl Emargement {
                 ),
                 format!(
                     "Presences signed by the trainee: {} of {}",
-                    self.rows
-                        .iter()
-                        .filter(|r| r.mark.is_some_and(|m| m.status.attended()))
-                        .count()
-                        - unsigned,
-                    self.rows
-                        .iter()
-                        .filter(|r| r.mark.is_some_and(|m| m.status.attended()))
-                        .count()
+                    presences - unsigned,
+                    presences
                 ),
             ],
         }

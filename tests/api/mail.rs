@@ -1018,9 +1018,8 @@ async fn thresholds_and_dropouts_warn_the_tutor_and_the_school_once() {
     assert_eq!(s.smtp.messages().len(), 4);
 }
 
-#[tokio::test]
-async fn the_digest_runs_once_per_due_time_catches_up_and_two_instances_share_it() {
-    // Thursday 18 September, 10:00; nothing ran since Tuesday's digest.
+/// Thursday 18 September, 10:00, no worker: Zoé was absent on Wednesday morning, Léo there.
+async fn thursday_after_an_absence() -> Scene {
     let smtp = SmtpServer::start().await;
     let mut quiet = config(&smtp, "2025-09-18T10:00:00+02:00", Duration::ZERO);
     quiet.worker = false;
@@ -1042,6 +1041,13 @@ async fn the_digest_runs_once_per_due_time_catches_up_and_two_instances_share_it
         ],
     )
     .await;
+    s
+}
+
+#[tokio::test]
+async fn the_digest_runs_once_per_due_time_catches_up_and_two_instances_share_it() {
+    // Thursday 18 September, 10:00; nothing ran since Tuesday's digest.
+    let s = thursday_after_an_absence().await;
     let tuesday_digest = chrono::DateTime::parse_from_rfc3339("2025-09-16T18:00:00+02:00")
         .unwrap()
         .to_utc();
@@ -1336,27 +1342,7 @@ async fn a_school_rewords_a_mail_with_its_own_template_folder() {
 #[tokio::test]
 async fn a_failing_job_waits_alone_and_runs_once_the_fault_is_gone() {
     // Thursday 18 September, 10:00; the digest and the alerts last ran on Tuesday evening.
-    let smtp = SmtpServer::start().await;
-    let mut quiet = config(&smtp, "2025-09-18T10:00:00+02:00", Duration::ZERO);
-    quiet.worker = false;
-    let s = scene_with(quiet, smtp).await;
-    let wednesday = s
-        .app
-        .create(
-            &s.admin,
-            "/api/v1/sessions",
-            session_body(&s.b, "2025-09-17", "08:30", "12:00"),
-        )
-        .await;
-    roll_call(
-        &s,
-        wednesday,
-        vec![
-            mark(s.b.student, "absent", 0),
-            mark(s.student2, "present", 0),
-        ],
-    )
-    .await;
+    let s = thursday_after_an_absence().await;
     for (job, at) in [
         ("digest", "2025-09-16T18:00:00+02:00"),
         ("alert", "2025-09-16T18:30:00+02:00"),
