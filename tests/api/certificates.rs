@@ -1197,17 +1197,7 @@ async fn a_termination_reissues_the_certificates_it_cuts_short() {
     // the termination, naming the certificates and the missing fact; nothing changes.
     execute_plain(&s.app, "UPDATE companies SET siret = ''").await;
     let refused = s.app.post(&path, &s.admin, termination("2025-09-15")).await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.text
-    );
-    assert_eq!(refused.fields(), ["date"]);
-    let message = refused.json()["fields"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let message = refused.refusal_of("date");
     assert!(
         message.contains(&old[0]) && message.contains("SIRET"),
         "{message}"
@@ -1426,17 +1416,7 @@ async fn planned_hours_no_session_holds_are_said_everywhere_and_billed_to_no_one
             body.clone(),
         )
         .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.text
-    );
-    assert_eq!(refused.fields(), ["planned_hours_s9"]);
-    let message = refused.json()["fields"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let message = refused.refusal_of("planned_hours_s9");
     assert!(message.contains("500 h prévues, mais au plus"), "{message}");
     assert_eq!(
         scalar(

@@ -296,6 +296,21 @@ impl Answer {
             })
             .unwrap_or_default()
     }
+
+    /// Asserts a 422 naming `field` alone and answers its message.
+    pub fn refusal_of(&self, field: &str) -> String {
+        assert_eq!(
+            self.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            self.text
+        );
+        assert_eq!(self.fields(), [field], "{}", self.text);
+        self.json()["fields"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
 }
 
 impl TestApp {
