@@ -3,6 +3,7 @@
 pub mod access;
 pub mod accounts;
 pub mod app;
+pub mod attendance;
 pub mod audit_bundle;
 pub mod auth;
 pub mod billing;

@@ -3,46 +3,19 @@
 //! said and queues one notice (and a correction, if a told absence changed) to the tutor, the
 //! school office and the student.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use crate::app::ApiContext;
-use crate::db::Tx;
+use crate::db::notices::DayMark;
+use crate::db::{self, Tx};
 use crate::domain::absence::{self, Mark};
 use crate::domain::attendance::{Status, half_day_en, half_day_fr};
 use crate::domain::hours::Minutes;
 use crate::i18n::Lang;
 use crate::mail::outbox::{self, NewMail};
-use crate::{db_run, tx_run};
 
-/// The statement that records, in the roll call's transaction, that these students' day
-/// must be looked at again after the grace delay (a later change pushes it back). `values`
-/// are `(student, day, due_at)` tuples of placeholders.
-pub fn schedule_statement(values: &str) -> String {
-    format!(
-        "INSERT INTO absence_notice_due (student_id, day, due_at) VALUES {values} \
-         ON CONFLICT (student_id, day) DO UPDATE SET due_at = excluded.due_at"
-    )
-}
-
-/// Someone mail goes to.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Person {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub lang: String,
-}
-
-impl Person {
-    pub fn name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-    }
-
-    pub fn lang(&self) -> Lang {
-        Lang::parse(&self.lang).unwrap_or_default()
-    }
-}
+pub use crate::db::notices::{Person, schedule_statement};
 
 /// Who a mail about a student goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,41 +52,19 @@ pub async fn contacts(
     student_id: i64,
     day: NaiveDate,
 ) -> Result<Option<Contacts>, sqlx::Error> {
-    tx_run!(tx, |conn| {
-        let student: Option<Person> =
-            sqlx::query_as("SELECT first_name, last_name, email, lang FROM students WHERE id = $1")
-                .bind(student_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-        let Some(student) = student else {
-            return Ok(None);
-        };
-        // The tutor of the contract covering that day, and nobody else: another employer's
-        // tutor has no business with this day (Article 5).
-        let tutor: Option<Person> = sqlx::query_as(&format!(
-            "SELECT t.first_name, t.last_name, t.email, t.lang FROM contracts c JOIN tutors t ON t.id = c.tutor_id \
-             WHERE c.student_id = $1 AND {} ORDER BY c.start_date DESC LIMIT 1",
-            crate::db::contracts::covers_day_sql("$2")
-        ))
-        .bind(student_id)
-        .bind(day)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let school: Option<(String, String)> =
-            sqlx::query_as("SELECT name, office_email FROM school WHERE id = 1")
-                .fetch_optional(&mut *conn)
-                .await?;
-        let (school_name, office) = match school {
-            Some((name, email)) => (name, Some(email)),
-            None => (String::new(), None),
-        };
-        Ok(Some(Contacts {
-            student,
-            tutor,
-            office,
-            school_name,
-        }))
-    })
+    let Some((student, tutor, school)) = db::notices::contacts(tx, student_id, day).await? else {
+        return Ok(None);
+    };
+    let (school_name, office) = match school {
+        Some((name, email)) => (name, Some(email)),
+        None => (String::new(), None),
+    };
+    Ok(Some(Contacts {
+        student,
+        tutor,
+        office,
+        school_name,
+    }))
 }
 
 impl Contacts {
@@ -140,25 +91,6 @@ impl Contacts {
             })
             .collect()
     }
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct DayMark {
-    session_id: i64,
-    starts_at: NaiveTime,
-    ends_at: NaiveTime,
-    module_name: String,
-    status: String,
-    minutes_missed: i64,
-    excused_minutes: i64,
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct Told {
-    session_id: i64,
-    status: String,
-    minutes_missed: i64,
-    excused_minutes: i64,
 }
 
 fn mark(status: &str, minutes_missed: i64, excused_minutes: i64) -> Mark {
@@ -209,40 +141,15 @@ pub async fn process_due(ctx: &ApiContext, limit: usize) -> anyhow::Result<usize
     while handled < limit {
         let now = ctx.clock.now();
         // A read first: an idle worker must not take SQLite's write lock every second.
-        let any: Option<i64> = db_run!(&ctx.db, |pool| sqlx::query_scalar(
-            "SELECT student_id FROM absence_notice_due WHERE due_at <= $1 LIMIT 1"
-        )
-        .bind(now)
-        .fetch_optional(pool)
-        .await)?;
-        if any.is_none() {
+        if !db::notices::any_due(&ctx.db, now).await? {
             break;
         }
         let mut tx = ctx.db.begin_write().await?;
-        let sql = format!(
-            "SELECT student_id, day, due_at FROM absence_notice_due WHERE due_at <= $1 \
-             ORDER BY due_at, student_id LIMIT 1{}",
-            tx.skip_locked()
-        );
-        let due: Option<(i64, NaiveDate, DateTime<Utc>)> = tx_run!(&mut tx, |conn| {
-            sqlx::query_as(&sql)
-                .bind(now)
-                .fetch_optional(&mut *conn)
-                .await
-        })?;
-        let Some((student_id, day, due_at)) = due else {
+        let Some((student_id, day, due_at)) = db::notices::next_due(&mut tx, now).await? else {
             break;
         };
         notify_day(ctx, &mut tx, student_id, day, due_at, now).await?;
-        tx_run!(&mut tx, |conn| sqlx::query(
-            "DELETE FROM absence_notice_due WHERE student_id = $1 AND day = $2 AND due_at = $3"
-        )
-        .bind(student_id)
-        .bind(day)
-        .bind(due_at)
-        .execute(&mut *conn)
-        .await
-        .map(|r| r.rows_affected()))?;
+        db::notices::delete_due(&mut tx, student_id, day, due_at).await?;
         tx.commit().await?;
         handled += 1;
     }
@@ -257,26 +164,7 @@ async fn notify_day(
     due_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let (marks, told): (Vec<DayMark>, Vec<Told>) = tx_run!(&mut *tx, |conn| {
-        let marks = sqlx::query_as(
-            "SELECT s.id AS session_id, s.starts_at, s.ends_at, m.name AS module_name, am.status, am.minutes_missed, am.excused_minutes \
-             FROM attendance_marks am JOIN training_sessions s ON s.id = am.session_id \
-             JOIN modules m ON m.id = s.module_id WHERE am.student_id = $1 AND s.day = $2 ORDER BY s.starts_at, s.id",
-        )
-        .bind(student_id)
-        .bind(day)
-        .fetch_all(&mut *conn)
-        .await?;
-        let told = sqlx::query_as(
-            "SELECT n.session_id, n.status, n.minutes_missed, n.excused_minutes FROM absence_notified n \
-             JOIN training_sessions s ON s.id = n.session_id WHERE n.student_id = $1 AND s.day = $2",
-        )
-        .bind(student_id)
-        .bind(day)
-        .fetch_all(&mut *conn)
-        .await?;
-        Ok::<_, sqlx::Error>((marks, told))
-    })?;
+    let (marks, told) = db::notices::day_marks(tx, student_id, day).await?;
     let current: Vec<(i64, Mark)> = marks
         .iter()
         .map(|m| {
@@ -430,19 +318,5 @@ pub async fn remember(
     m: Mark,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    tx_run!(tx, |conn| sqlx::query(
-        "INSERT INTO absence_notified (session_id, student_id, status, minutes_missed, excused_minutes, notified_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (session_id, student_id) DO UPDATE SET \
-         status = excluded.status, minutes_missed = excluded.minutes_missed, \
-         excused_minutes = excluded.excused_minutes, notified_at = excluded.notified_at",
-    )
-    .bind(session_id)
-    .bind(student_id)
-    .bind(m.status.as_str())
-    .bind(m.minutes_missed)
-    .bind(m.excused_minutes)
-    .bind(now)
-    .execute(&mut *conn)
-    .await.map(|r| r.rows_affected()))
-    .map(|_| ())
+    db::notices::remember(tx, session_id, student_id, m, now).await
 }

@@ -338,6 +338,81 @@ fn unpack_session(row: &str) -> Result<StudentSession, String> {
     ))
 }
 
+/// The student's contracts, newest first, only `tutor`'s when given.
+pub async fn of_student(
+    db: &Db,
+    student_id: i64,
+    tutor: Option<i64>,
+) -> Result<Vec<ContractFrame>, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_as(&format!(
+            "{CONTRACT_FRAME_SELECT} WHERE c.student_id = $1 AND ($2 = 0 OR c.tutor_id = $2) \
+             ORDER BY c.start_date DESC, c.id DESC"
+        ))
+        .bind(student_id)
+        .bind(tutor.unwrap_or(0))
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// The contracts with a group whose dates meet the period, by student name (the audit's
+/// unscheduled hours).
+pub async fn with_group_meeting(
+    db: &Db,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ContractFrame>, sqlx::Error> {
+    let sql = format!(
+        "{CONTRACT_FRAME_SELECT} WHERE c.group_id IS NOT NULL AND c.start_date <= $2 \
+         AND COALESCE(c.termination_date, c.defence_date, c.end_date) >= $1 \
+         ORDER BY st.last_name, st.first_name, c.id"
+    );
+    db_run!(db, |pool| sqlx::query_as(&sql)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await)
+}
+
+/// The group of each of the student's contracts (`None` for a contract without one).
+pub async fn group_ids_of_student(
+    db: &Db,
+    student_id: i64,
+) -> Result<Vec<Option<i64>>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT group_id FROM contracts WHERE student_id = $1"
+    )
+    .bind(student_id)
+    .fetch_all(pool)
+    .await)
+}
+
+/// A certificate issued for a contract, as its page lists it.
+#[derive(sqlx::FromRow)]
+pub struct CertificateRow {
+    pub number: String,
+    pub kind: String,
+    pub semester: String,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    pub superseded_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The certificates issued for a contract, newest first.
+pub async fn certificates_of(
+    db: &Db,
+    contract_id: i64,
+) -> Result<Vec<CertificateRow>, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT number, kind, semester, issued_at, superseded_at FROM certificates WHERE contract_id = $1 ORDER BY issued_at DESC"
+    )
+    .bind(contract_id)
+    .fetch_all(pool)
+    .await
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,11 +6,16 @@
 //! expansion is checked by the compiler against the concrete driver. `sqlx::Any` is avoided
 //! on purpose: it has no chrono types.
 
+pub mod attendance_audit;
 pub mod calendars;
 pub mod contracts;
 pub mod dialect;
+pub mod feed_tokens;
 pub mod job_failures;
 pub mod login_throttle;
+pub mod marks;
+pub mod notices;
+pub mod sheets;
 pub mod values;
 pub mod years;
 

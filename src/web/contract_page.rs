@@ -6,17 +6,15 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
 
 use crate::app::ApiContext;
-use crate::db_run;
+use crate::attendance::hours as summary;
 use crate::domain::text::{date_fr, euros_fr};
 use crate::http::contracts::Contracts;
 use crate::http::crud;
 use crate::http::parties::{Companies, Students, Tutors};
 use crate::http::programmes::Programmes;
-use crate::http::summary;
 use crate::web::Viewer;
 use crate::web::absences::absence_lines;
 use crate::web::console::admin_record;
@@ -26,16 +24,6 @@ pub fn router() -> Router<ApiContext> {
     Router::new().route("/console/contracts/{id}/overview", get(overview))
 }
 
-#[derive(sqlx::FromRow)]
-struct CertificateRow {
-    number: String,
-    kind: String,
-    semester: String,
-    issued_at: DateTime<Utc>,
-    superseded_at: Option<DateTime<Utc>>,
-}
-
-/// A bar's width in percent of the largest figure of its semester.
 fn share(value: f64, largest: f64) -> u32 {
     if largest <= 0.0 {
         0
@@ -102,13 +90,9 @@ async fn overview(
     )
     .await
     .map_err(&err)?;
-    let certificates: Vec<CertificateRow> = db_run!(&ctx.db, |pool| sqlx::query_as(
-        "SELECT number, kind, semester, issued_at, superseded_at FROM certificates WHERE contract_id = $1 ORDER BY issued_at DESC"
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await)
-    .map_err(|e| err(e.into()))?;
+    let certificates = crate::db::contracts::certificates_of(&ctx.db, id)
+        .await
+        .map_err(|e| err(e.into()))?;
     let certificates: Vec<Value> = certificates
         .into_iter()
         .map(|c| {

@@ -10,13 +10,14 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
 use minijinja::{Value, context};
 
 use crate::app::ApiContext;
+use crate::attendance;
+use crate::attendance::roll_call::{self, SheetState};
 use crate::db::calendars;
-use crate::db_run;
+use crate::db::sheets;
 use crate::domain::calendar::DayKind;
 use crate::domain::hours::Minutes;
 use crate::domain::text::date_fr;
 use crate::error::AppError;
-use crate::http::attendance::{self, SESSION_SQL, SessionInfo, SheetState};
 use crate::http::crud;
 use crate::http::programmes::Groups;
 use crate::web::Viewer;
@@ -85,22 +86,15 @@ async fn timetable(
     })?;
     let friday = monday + Duration::days(4);
 
-    let sql = format!(
-        "{SESSION_SQL} WHERE s.group_id = $1 AND s.day >= $2 AND s.day <= $3 ORDER BY s.day, s.starts_at, s.id"
-    );
-    let sessions: Vec<SessionInfo> = db_run!(&ctx.db, |pool| sqlx::query_as(&sql)
-        .bind(id)
-        .bind(monday)
-        .bind(friday)
-        .fetch_all(pool)
-        .await)
-    .map_err(|e| err(e.into()))?;
+    let sessions = attendance::sessions_of_group(&ctx.db, id, monday, friday)
+        .await
+        .map_err(&err)?;
     let days = calendars::days(&ctx.db, group.calendar_id, monday, friday)
         .await
         .map_err(&err)?;
     let mut cells: Vec<Vec<Value>> = vec![Vec::new(); 10];
     for s in &sessions {
-        let state = attendance::sheet(&ctx, &caller, s.id)
+        let state = roll_call::sheet(&ctx, &caller, s.id)
             .await
             .map_err(&err)?
             .state;
@@ -153,21 +147,12 @@ async fn timetable(
     // The gauge: the group's sessions per semester against the hours its contracts plan
     // (the largest, when contracts differ).
     let s9_end = crate::domain::semester::s9_end(calendar.starts_on);
-    let scheduled: Vec<(NaiveDate, NaiveTime, NaiveTime)> =
-        db_run!(&ctx.db, |pool| sqlx::query_as(
-            "SELECT day, starts_at, ends_at FROM training_sessions WHERE group_id = $1"
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await)
+    let scheduled = sheets::group_schedule(&ctx.db, id)
+        .await
         .map_err(|e| err(e.into()))?;
-    let planned: (Option<i64>, Option<i64>) = db_run!(&ctx.db, |pool| sqlx::query_as(
-        "SELECT MAX(planned_minutes_s9), MAX(planned_minutes_s10) FROM contracts WHERE group_id = $1"
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await)
-    .map_err(|e| err(e.into()))?;
+    let planned = sheets::group_planned_minutes(&ctx.db, id)
+        .await
+        .map_err(|e| err(e.into()))?;
     let minutes = |s10: bool| -> i64 {
         scheduled
             .iter()
