@@ -62,7 +62,7 @@ impl ApiContext {
             None => Clock::system(),
         };
         let signin_secret = crate::auth::shared_secret(&db, "signin_secret").await?;
-        let cache = Arc::new(ReadCache::new(attendance.read_cache_ttl));
+        let cache = Arc::new(ReadCache::new(attendance.read_cache_ttl, clock.clone()));
         Ok(ApiContext {
             db,
             auth: Arc::new(auth),

@@ -16,7 +16,7 @@
 use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::ApiContext;
 use crate::auth::Caller;
+use crate::clock::Clock;
 use crate::db::contracts::{ContractFrame, StudentSession};
 
 /// Entries kept per kind; the oldest go first. A summary's inputs weigh a few kilobytes.
@@ -42,8 +43,9 @@ struct Entry<V> {
     value: V,
     generation: Ticket,
     /// Between half the time to live and all of it after the read, so that entries read
-    /// together do not all go back to the database in the same instant.
-    expires: Instant,
+    /// together do not all go back to the database in the same instant. On the service's
+    /// clock, so that tests move past it instead of sleeping.
+    expires: DateTime<Utc>,
     /// Set by the one request that reads it again once it has expired; the others keep
     /// being answered from this entry meanwhile (for one more time to live at most), instead
     /// of all asking the database the same question at once.
@@ -55,6 +57,7 @@ type Shelf<K, V> = quick_cache::sync::Cache<K, Entry<V>>;
 
 pub struct ReadCache {
     ttl: Duration,
+    clock: Clock,
     generation: AtomicU64,
     groups: Vec<AtomicU64>,
     /// Token hash → the caller and the token's expiry.
@@ -71,9 +74,10 @@ pub struct ReadCache {
 pub struct Ticket(u64, u64);
 
 impl ReadCache {
-    pub fn new(ttl: Duration) -> Self {
+    pub fn new(ttl: Duration, clock: Clock) -> Self {
         ReadCache {
             ttl,
+            clock,
             generation: AtomicU64::new(0),
             groups: (0..GROUP_STRIPES).map(|_| AtomicU64::new(0)).collect(),
             callers: Shelf::new(CAPACITY),
@@ -143,7 +147,7 @@ impl ReadCache {
         if entry.generation != self.ticket(group) {
             return None;
         }
-        let now = Instant::now();
+        let now = self.clock.now();
         if now < entry.expires {
             return Some(entry.value);
         }
@@ -154,7 +158,7 @@ impl ReadCache {
             .refreshing
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
             .is_err();
-        (someone_reads && now < entry.expires + self.ttl).then_some(entry.value)
+        (someone_reads && now < later(entry.expires, self.ttl)).then_some(entry.value)
     }
 
     fn put<K: Eq + Hash + Clone, V: Clone>(
@@ -171,7 +175,10 @@ impl ReadCache {
                 Entry {
                     value,
                     generation: ticket,
-                    expires: Instant::now() + self.ttl.mul_f64(0.5 + rand::random::<f64>() / 2.0),
+                    expires: later(
+                        self.clock.now(),
+                        self.ttl.mul_f64(0.5 + rand::random::<f64>() / 2.0),
+                    ),
                     refreshing: Arc::new(AtomicBool::new(false)),
                 },
             );
@@ -223,6 +230,14 @@ impl ReadCache {
     }
 }
 
+/// `from` plus `by`, saturating (a time to live of years stays far in the future).
+fn later(from: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(by)
+        .ok()
+        .and_then(|by| from.checked_add_signed(by))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// Moves the generation on after every request that may have written — also when the
 /// request is cut short (timeout, client gone), since its write may have been committed.
 /// Only the group's, when the handler said it wrote one group's marks and nothing else.
@@ -266,13 +281,20 @@ impl Drop for InvalidateOnDrop {
 mod tests {
     use super::*;
 
+    /// A clock that moves only when told to.
+    fn frozen() -> Clock {
+        let clock = Clock::system();
+        clock.freeze();
+        clock
+    }
+
     fn empty() -> Arc<Vec<StudentSession>> {
         Arc::new(Vec::new())
     }
 
     #[test]
     fn a_write_between_the_ticket_and_the_store_keeps_the_read_out() {
-        let cache = ReadCache::new(Duration::from_secs(60));
+        let cache = ReadCache::new(Duration::from_secs(60), Clock::system());
         let before = cache.ticket(Some(7));
         cache.invalidate();
         cache.put_sessions(before, 1, Some(7), empty());
@@ -288,7 +310,7 @@ mod tests {
 
     #[test]
     fn a_roll_call_drops_only_its_group() {
-        let cache = ReadCache::new(Duration::from_secs(60));
+        let cache = ReadCache::new(Duration::from_secs(60), Clock::system());
         cache.put_sessions(cache.ticket(Some(7)), 1, Some(7), empty());
         cache.put_sessions(cache.ticket(Some(8)), 2, Some(8), empty());
         cache.put_sessions(cache.ticket(None), 3, None, empty());
@@ -320,11 +342,12 @@ mod tests {
 
     #[test]
     fn a_caller_is_never_answered_past_the_time_to_live() {
-        let cache = ReadCache::new(Duration::from_millis(30));
+        let clock = frozen();
+        let cache = ReadCache::new(Duration::from_millis(30), clock.clone());
         let far = Utc::now() + chrono::Duration::hours(1);
         cache.put_caller(cache.ticket(None), "h".to_owned(), someone(), far);
         assert!(cache.caller("h").is_some());
-        std::thread::sleep(Duration::from_millis(35));
+        clock.advance(chrono::Duration::milliseconds(35));
         // Unlike the summaries' inputs, nobody keeps an expired login while another re-reads.
         assert!(cache.caller("h").is_none());
         assert!(cache.caller("h").is_none());
@@ -335,17 +358,18 @@ mod tests {
 
     #[test]
     fn entries_expire_and_a_zero_ttl_stores_nothing() {
-        let cache = ReadCache::new(Duration::from_millis(30));
+        let clock = frozen();
+        let cache = ReadCache::new(Duration::from_millis(30), clock.clone());
         cache.put_sessions(cache.ticket(None), 1, None, empty());
         assert!(cache.sessions(1, None).is_some());
-        std::thread::sleep(Duration::from_millis(40));
+        clock.advance(chrono::Duration::milliseconds(40));
         // Expired: the first asker reads again, the others get the old entry meanwhile…
         assert!(cache.sessions(1, None).is_none());
         assert!(cache.sessions(1, None).is_some());
         // …but not for longer than one more time to live.
-        std::thread::sleep(Duration::from_millis(30));
+        clock.advance(chrono::Duration::milliseconds(30));
         assert!(cache.sessions(1, None).is_none());
-        let off = ReadCache::new(Duration::ZERO);
+        let off = ReadCache::new(Duration::ZERO, clock);
         off.put_sessions(off.ticket(None), 1, None, empty());
         assert!(off.sessions(1, None).is_none());
     }

@@ -440,7 +440,7 @@ pub async fn record(
 pub(crate) async fn write_marks(
     ctx: &ApiContext,
     session: &SessionInfo,
-    marks: &[MarkInput],
+    inputs: &[MarkInput],
     source: Source,
     by: &Caller,
     reason: &str,
@@ -456,7 +456,7 @@ pub(crate) async fn write_marks(
     marks::lock_session(&mut tx, session_id).await?;
     let current = marks::of_session_in(&mut tx, session_id).await?;
     let current: HashMap<i64, MarkRow> = current.into_iter().map(|m| (m.student_id, m)).collect();
-    let lines: Vec<Line> = marks
+    let lines: Vec<Line> = inputs
         .iter()
         .map(|m| Line::of(m, current.get(&m.student_id)))
         .collect();

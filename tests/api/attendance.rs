@@ -856,7 +856,7 @@ async fn summaries_and_tokens_are_read_from_memory_briefly_and_writes_here_show_
         first_semester(&other, &path, &s.student).await["absence_hours"],
         3.5
     );
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    other.advance(chrono::Duration::milliseconds(500));
     let fresh = first_semester(&other, &path, &s.student).await;
     assert_eq!(
         (
@@ -880,7 +880,7 @@ async fn summaries_and_tokens_are_read_from_memory_briefly_and_writes_here_show_
         StatusCode::UNAUTHORIZED
     );
     // …and on the other within its time to live.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    other.advance(chrono::Duration::milliseconds(500));
     assert_eq!(
         other.get(&path, &token).await.status,
         StatusCode::UNAUTHORIZED
