@@ -11,7 +11,7 @@ use crate::db::notices::DayMark;
 use crate::db::{self, Tx};
 use crate::domain::absence::{self, Mark};
 use crate::domain::attendance::{Status, half_day_en, half_day_fr};
-use crate::domain::hours::Minutes;
+use crate::format;
 use crate::i18n::Lang;
 use crate::mail::outbox::{self, NewMail};
 
@@ -101,13 +101,9 @@ fn mark(status: &str, minutes_missed: i64, excused_minutes: i64) -> Mark {
     }
 }
 
-/// Hours in the reader's language: « 3 h 30 » / « 3h30 ».
-pub fn hours_text(minutes: i64, lang: Lang) -> String {
-    match lang {
-        Lang::Fr => Minutes::from(minutes).fmt_fr(),
-        Lang::En => format!("{}h{:02}", minutes / 60, minutes % 60),
-    }
-}
+/// Hours in the reader's language: « 3 h 30 » / « 3h30 » (kept under this name for its
+/// callers).
+pub use crate::format::hours_in as hours_text;
 
 pub fn status_text(status: Status, lang: Lang) -> &'static str {
     match lang {
@@ -122,7 +118,7 @@ fn line(day: NaiveDate, m: &DayMark, shown: Mark, lang: Lang) -> Value {
     let missed = absence::missed_minutes(shown, session_minutes);
     let excused = shown.excused(session_minutes);
     json!({
-        "date": day.format("%d/%m/%Y").to_string(),
+        "date": format::date(day),
         "half_day": match lang { Lang::Fr => half_day_fr(m.starts_at), Lang::En => half_day_en(m.starts_at) },
         "module": m.module_name,
         "times": format!("{}–{}", m.starts_at.format("%H:%M"), m.ends_at.format("%H:%M")),
@@ -217,7 +213,7 @@ async fn notify_day(
                 "recipient_name": name,
                 "student": {"name": contacts.student.name(), "first_name": contacts.student.first_name},
                 "school": contacts.school_name,
-                "day": day.format("%d/%m/%Y").to_string(),
+                "day": format::date(day),
                 "lines": lines,
                 "total": hours_text(total, *lang),
                 "student_url": format!("{base}/students/{student_id}"),

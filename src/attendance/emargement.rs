@@ -11,11 +11,11 @@ use crate::auth::Caller;
 use crate::db::sheets;
 use crate::domain::attendance::{Mark, SessionTimes, Status, half_day_en, half_day_fr};
 use crate::domain::contract_kind::ContractKind;
-use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
 use crate::export::spreadsheet_safe;
+use crate::format::{self, decimal_hours, paris_time};
 use crate::i18n::Lang;
 use crate::pdf::sheet::{Sheet, SheetLine, render_sheet};
 
@@ -111,32 +111,6 @@ impl EmargementRow {
     }
 }
 
-fn hours_fr(minutes: i64) -> String {
-    Minutes(minutes).fmt_fr()
-}
-
-/// « 3,25 » — decimal hours with a French comma.
-fn decimal_hours(minutes: i64, lang: Lang) -> String {
-    let s = format!("{:.2}", minutes as f64 / 60.0);
-    if lang == Lang::Fr {
-        s.replace('.', ",")
-    } else {
-        s
-    }
-}
-
-fn paris_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Paris)
-        .format("%H:%M")
-        .to_string()
-}
-
-fn paris_datetime(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Paris)
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
-}
-
 /// The French headings, the learner's word following the contracts on the sheet.
 fn columns_fr(kind: ContractKind) -> [String; 10] {
     [
@@ -200,11 +174,11 @@ impl Emargement {
                 format!(
                     "{} ligne(s) · programmées {} · présence {} · absences non justifiées {} · absences justifiées {} · non saisies {}",
                     self.rows.len(),
-                    hours_fr(scheduled),
-                    hours_fr(attended),
-                    hours_fr(absence),
-                    hours_fr(excused),
-                    hours_fr(unrecorded)
+                    format::hours(scheduled),
+                    format::hours(attended),
+                    format::hours(absence),
+                    format::hours(excused),
+                    format::hours(unrecorded)
                 ),
                 format!(
                     "Présences signées par l’{} : {} sur {}",
@@ -217,11 +191,11 @@ impl Emargement {
                 format!(
                     "{} line(s) · scheduled {} · attended {} · unexcused absence {} · excused {} · not recorded {}",
                     self.rows.len(),
-                    hours_fr(scheduled),
-                    hours_fr(attended),
-                    hours_fr(absence),
-                    hours_fr(excused),
-                    hours_fr(unrecorded)
+                    format::hours(scheduled),
+                    format::hours(attended),
+                    format::hours(absence),
+                    format::hours(excused),
+                    format::hours(unrecorded)
                 ),
                 format!(
                     "Presences signed by the trainee: {} of {}",
@@ -252,7 +226,7 @@ impl Emargement {
                 self_signed_at: r.trainee_signature(lang),
                 teacher_signed_at: r
                     .teacher_signed_at
-                    .map(paris_datetime)
+                    .map(format::paris_minute)
                     .unwrap_or_else(|| lang.pick("non signée", "not signed").to_owned()),
             })
             .collect()
@@ -271,7 +245,7 @@ impl Emargement {
             lines: self.lines(),
             totals: self.totals(),
             generated_at: match self.lang {
-                Lang::Fr => format!("Édité le {}", generated.format("%d/%m/%Y à %H:%M")),
+                Lang::Fr => format!("Édité le {}", format::paris_at(self.generated_at)),
                 Lang::En => format!("Printed on {}", generated.format("%d/%m/%Y at %H:%M")),
             },
         };

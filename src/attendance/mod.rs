@@ -14,7 +14,7 @@ pub mod roll_call;
 pub mod self_signin;
 pub mod sign;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 pub use crate::db::sheets::SessionInfo;
 use crate::db::{Db, sheets};
@@ -26,12 +26,8 @@ pub fn enrolled_on(day: &str) -> String {
     crate::db::contracts::covers_day_sql(day)
 }
 
-/// « 01/09/2025 à 12:00 », Paris time.
-pub fn paris_fr(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Paris)
-        .format("%d/%m/%Y à %H:%M")
-        .to_string()
-}
+/// « 01/09/2025 à 12:00 », Paris time (kept under this name for the old paths).
+pub use crate::format::paris_at as paris_fr;
 
 /// The session with the names of its sheet; 404 when there is none.
 pub async fn load_session(db: &Db, id: i64) -> AppResult<SessionInfo> {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{load_session, paris_fr};
+use super::load_session;
 use crate::access;
 use crate::app::ApiContext;
 use crate::auth::Caller;
@@ -20,6 +20,7 @@ use crate::domain::attendance::{self, Source, Status, check_excused, check_minut
 use crate::domain::roles::Role;
 use crate::domain::text::sort_key;
 use crate::error::{AppError, AppResult, Problems};
+use crate::format;
 
 /// A mark as it stands.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -317,7 +318,7 @@ pub(crate) fn writer(
         Role::Teacher if !within => Err(AppError::Refused(format!(
             "le délai de modification ({days} jours après la séance, jusqu'au {}) est passé : \
              seul·e un·e admin peut encore modifier cette feuille, en donnant un motif",
-            paris_fr(times.ends + chrono::Duration::days(i64::from(days)))
+            format::paris_at(times.ends + chrono::Duration::days(i64::from(days)))
         ))),
         Role::Teacher => Ok((Source::Teacher, false)),
         Role::Student | Role::Tutor => Err(AppError::Forbidden),

@@ -6,14 +6,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::load_session;
 use super::roll_call::{MarkInput, SessionSheet, roster_students, sheet, write_marks};
-use super::{load_session, paris_fr};
 use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::db::{marks, sheets};
 use crate::domain::attendance::{self, Source, Status};
 use crate::domain::roles::Role;
 use crate::error::{AppError, AppResult};
+use crate::format;
 
 /// A student signs themselves in, within the session's window, optionally with the code of
 /// the moment. The claim is kept; it becomes the mark only where the teacher has not marked.
@@ -43,10 +44,10 @@ pub async fn self_signin(
             "session",
             format!(
                 "la signature n'est ouverte que du {} au {} (de {} minutes avant le début à la fin de la séance)",
-                paris_fr(
+                format::paris_at(
                     times.starts - chrono::Duration::minutes(attendance::SIGNIN_EARLY_MINUTES)
                 ),
-                paris_fr(times.ends),
+                format::paris_at(times.ends),
                 attendance::SIGNIN_EARLY_MINUTES
             ),
         ));

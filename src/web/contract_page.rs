@@ -10,7 +10,9 @@ use minijinja::{Value, context};
 
 use crate::app::ApiContext;
 use crate::attendance::hours as summary;
-use crate::domain::text::{date_fr, euros_fr};
+use crate::domain::text::date_fr;
+use crate::error::AppError;
+use crate::format;
 use crate::http::contracts::Contracts;
 use crate::http::crud;
 use crate::http::parties::{Companies, Students, Tutors};
@@ -18,7 +20,7 @@ use crate::http::programmes::Programmes;
 use crate::web::Viewer;
 use crate::web::absences::absence_lines;
 use crate::web::console::admin_record;
-use crate::web::pages::{PageResult, page_err, semester_rows, show};
+use crate::web::pages::{PageResult, semester_rows, show};
 
 pub fn router() -> Router<ApiContext> {
     Router::new().route("/console/contracts/{id}/overview", get(overview))
@@ -39,24 +41,13 @@ async fn overview(
 ) -> PageResult {
     let (caller, id) = admin_record(&viewer, &id)?;
     let lang = viewer.lang;
-    let err = page_err(lang);
-    let contract = crud::fetch::<Contracts>(&ctx.db, id).await.map_err(&err)?;
-    let student = crud::fetch::<Students>(&ctx.db, contract.student_id)
-        .await
-        .map_err(&err)?;
-    let company = crud::fetch::<Companies>(&ctx.db, contract.company_id)
-        .await
-        .map_err(&err)?;
-    let tutor = crud::fetch::<Tutors>(&ctx.db, contract.tutor_id)
-        .await
-        .map_err(&err)?;
-    let programme = crud::fetch::<Programmes>(&ctx.db, contract.programme_id)
-        .await
-        .map_err(&err)?;
-    let school = crate::http::school::load(&ctx.db).await.map_err(&err)?;
-    let summary = summary::student_summary(&ctx, &caller, contract.student_id, Some(id))
-        .await
-        .map_err(&err)?;
+    let contract = crud::fetch::<Contracts>(&ctx.db, id).await?;
+    let student = crud::fetch::<Students>(&ctx.db, contract.student_id).await?;
+    let company = crud::fetch::<Companies>(&ctx.db, contract.company_id).await?;
+    let tutor = crud::fetch::<Tutors>(&ctx.db, contract.tutor_id).await?;
+    let programme = crud::fetch::<Programmes>(&ctx.db, contract.programme_id).await?;
+    let school = crate::http::school::load(&ctx.db).await?;
+    let summary = summary::student_summary(&ctx, &caller, contract.student_id, Some(id)).await?;
     let bars: Vec<Value> = summary
         .semesters
         .iter()
@@ -76,7 +67,7 @@ async fn overview(
                 attended => share(s.attended_hours, largest),
                 absence => share(s.absence_hours + s.excused_hours, largest),
                 unscheduled => (s.unscheduled_hours > 0.0).then(|| {
-                    crate::domain::hours::Minutes((s.unscheduled_hours * 60.0).round() as i64).fmt_fr()
+                    format::hours_of(s.unscheduled_hours)
                 }),
             }
         })
@@ -88,11 +79,10 @@ async fn overview(
         &|day| contract.start_date <= day && day <= last_day,
         lang,
     )
-    .await
-    .map_err(&err)?;
+    .await?;
     let certificates = crate::db::contracts::certificates_of(&ctx.db, id)
         .await
-        .map_err(|e| err(e.into()))?;
+        .map_err(AppError::from)?;
     let certificates: Vec<Value> = certificates
         .into_iter()
         .map(|c| {
@@ -125,7 +115,7 @@ async fn overview(
                 defence => contract.defence_date.map(date_fr), termination => contract.termination_date.map(date_fr),
                 termination_reason => contract.termination_reason.clone() },
             place => contract.place.clone(),
-            money => context! { s9 => euros_fr(contract.price_s9_cents), s10 => euros_fr(contract.price_s10_cents),
+            money => context! { s9 => format::euros(contract.price_s9_cents), s10 => format::euros(contract.price_s10_cents),
                 opco => contract.opco_name.clone(), subrogation => contract.subrogation },
             group_id => contract.group_id,
             bars,

@@ -10,7 +10,7 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::Viewer;
-use super::pages::{PageResult, page_err, show};
+use super::pages::{PageResult, show};
 use crate::app::ApiContext;
 use crate::auth::Caller;
 use crate::domain::text::date_fr;
@@ -64,9 +64,7 @@ pub async fn create(
         label: form.label,
         ..FeedRequest::default()
     };
-    let created = create_for(&ctx, &caller, request)
-        .await
-        .map_err(page_err(viewer.lang))?;
+    let created = create_for(&ctx, &caller, request).await?;
     show(
         &ctx,
         &viewer,
@@ -96,8 +94,6 @@ pub async fn revoke(
 ) -> PageResult {
     let caller = viewer.require()?.clone();
     viewer.check_csrf(form.csrf.as_deref())?;
-    revoke_for(&ctx, &caller, id)
-        .await
-        .map_err(page_err(viewer.lang))?;
+    revoke_for(&ctx, &caller, id).await?;
     Ok(Redirect::to("/#agenda").into_response())
 }

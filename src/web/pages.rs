@@ -11,7 +11,7 @@ use chrono::{Duration, NaiveDate};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
-use super::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, Viewer, WebError, render, ser};
+use super::{AdminViewer, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Viewer, WebError, render, ser};
 use crate::app::ApiContext;
 use crate::attendance::audit::{self, AuditQuery};
 use crate::attendance::hours::{self as summary, SemesterSummary};
@@ -22,6 +22,7 @@ use crate::db_run;
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
+use crate::format;
 use crate::i18n::Lang;
 
 pub(super) type PageResult = Result<Response, WebError>;
@@ -48,7 +49,7 @@ pub(super) async fn show(
 ) -> PageResult {
     let school = school_name(ctx).await;
     let merged = context! { ..page, ..viewer.base(&school) };
-    let html = render(template, merged).map_err(page_err(viewer.lang))?;
+    let html = render(template, merged)?;
     Ok(viewer.finish((status, html).into_response()))
 }
 
@@ -237,9 +238,7 @@ pub async fn logout(
 ) -> PageResult {
     viewer.check_csrf(form.csrf.as_deref())?;
     if let Some(token) = &viewer.token {
-        auth::logout(&ctx.db, &ctx.cache, token, ctx.clock.now())
-            .await
-            .map_err(page_err(viewer.lang))?;
+        auth::logout(&ctx.db, &ctx.cache, token, ctx.clock.now()).await?;
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(
@@ -303,7 +302,6 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
         return public_home(&ctx, &viewer).await;
     };
     let lang = viewer.lang;
-    let err = page_err(lang);
     let today = ctx.clock.today();
     match caller.role {
         Role::Teacher => {
@@ -313,11 +311,8 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
                 today - Duration::days(14),
                 today + Duration::days(14),
             )
-            .await
-            .map_err(&err)?;
-            let lines = session_lines(&ctx, &caller, sessions, lang)
-                .await
-                .map_err(&err)?;
+            .await?;
+            let lines = session_lines(&ctx, &caller, sessions, lang).await?;
             let today_fr = date_fr(today);
             let (today_lines, rest): (Vec<_>, Vec<_>) =
                 lines.into_iter().partition(|l| l.day == today_fr);
@@ -325,9 +320,7 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
                 .into_iter()
                 .partition(|l| l.state == SheetState::Upcoming);
             recent.reverse();
-            let agenda = super::feeds::block(&ctx, &caller, lang)
-                .await
-                .map_err(&err)?;
+            let agenda = super::feeds::block(&ctx, &caller, lang).await?;
             show(
                 &ctx,
                 &viewer,
@@ -348,24 +341,19 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
             let summary = match summary::student_summary(&ctx, &caller, student_id, None).await {
                 Ok(s) => Some(s),
                 Err(AppError::NotFound) => None,
-                Err(e) => return Err(err(e)),
+                Err(e) => return Err(e.into()),
             };
             let groups = crate::db::contracts::group_ids_of_student(&ctx.db, student_id)
                 .await
-                .map_err(|e| err(e.into()))?;
+                .map_err(AppError::from)?;
             let sessions: Vec<SessionInfo> =
                 attendance::sessions_between(&ctx.db, None, today, today)
-                    .await
-                    .map_err(&err)?
+                    .await?
                     .into_iter()
                     .filter(|s| groups.contains(&Some(s.group_id)))
                     .collect();
-            let lines = session_lines(&ctx, &caller, sessions, lang)
-                .await
-                .map_err(&err)?;
-            let agenda = super::feeds::block(&ctx, &caller, lang)
-                .await
-                .map_err(&err)?;
+            let lines = session_lines(&ctx, &caller, sessions, lang).await?;
+            let agenda = super::feeds::block(&ctx, &caller, lang).await?;
             show(
                 &ctx,
                 &viewer,
@@ -382,12 +370,10 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
             .await
         }
         Role::Tutor => {
-            let reach = crate::access::reach(&ctx.db, &caller).await.map_err(&err)?;
+            let reach = crate::access::reach(&ctx.db, &caller).await?;
             let mut students = Vec::new();
             for id in reach.students().unwrap_or_default() {
-                let s = summary::student_summary(&ctx, &caller, id, None)
-                    .await
-                    .map_err(&err)?;
+                let s = summary::student_summary(&ctx, &caller, id, None).await?;
                 students.push(context! {
                     id,
                     name => format!("{} {}", s.first_name, s.last_name),
@@ -395,9 +381,7 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
                     semesters => semester_rows(&s.semesters, lang),
                 });
             }
-            let agenda = super::feeds::block(&ctx, &caller, lang)
-                .await
-                .map_err(&err)?;
+            let agenda = super::feeds::block(&ctx, &caller, lang).await?;
             show(
                 &ctx,
                 &viewer,
@@ -415,11 +399,10 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
                     to: None,
                 },
             )
-            .await
-            .map_err(&err)?;
+            .await?;
             let counts = crate::db::attendance_audit::totals(&ctx.db)
                 .await
-                .map_err(|e| err(e.into()))?;
+                .map_err(AppError::from)?;
             show(
                 &ctx,
                 &viewer,
@@ -465,18 +448,17 @@ pub(super) fn semester_rows(semesters: &[SemesterSummary], lang: Lang) -> Vec<Va
 }
 
 async fn public_home(ctx: &ApiContext, viewer: &Viewer) -> PageResult {
-    let err = page_err(viewer.lang);
     let years = crate::db::years::all(&ctx.db)
         .await
-        .map_err(|e| err(e.into()))?;
-    let demo = crate::demo::is_loaded(&ctx.db).await.map_err(&err)?;
+        .map_err(AppError::from)?;
+    let demo = crate::demo::is_loaded(&ctx.db).await?;
     let demo_accounts: Vec<(String, String)> = if demo {
         db_run!(&ctx.db, |pool| sqlx::query_as(
             "SELECT email, role FROM users WHERE email LIKE '%@demo.test' ORDER BY role, email"
         )
         .fetch_all(pool)
         .await)
-        .map_err(|e| err(e.into()))?
+        .map_err(AppError::from)?
     } else {
         Vec::new()
     };
@@ -508,14 +490,10 @@ pub struct AuditForm {
 
 pub async fn audit(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
+    viewer: AdminViewer,
     Query(q): Query<AuditForm>,
 ) -> PageResult {
-    let caller = viewer.require()?;
     let lang = viewer.lang;
-    if caller.role != Role::Admin {
-        return Err(WebError::new(AppError::Forbidden, lang));
-    }
     let date = |field: &str, raw: &Option<String>| -> Result<Option<NaiveDate>, WebError> {
         match raw.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(None),
@@ -530,7 +508,7 @@ pub async fn audit(
         from: date("from", &q.from)?,
         to: date("to", &q.to)?,
     };
-    let report = audit::report(&ctx, &query).await.map_err(page_err(lang))?;
+    let report = audit::report(&ctx, &query).await?;
     let pending: Vec<Value> = report
         .pending
         .iter()
@@ -565,9 +543,9 @@ pub async fn audit(
             unscheduled => report.unscheduled.iter().map(|u| context! {
                 contract_id => u.contract_id, student => u.student.clone(),
                 semester => u.semester.as_str(), from => date_fr(u.from), to => date_fr(u.to),
-                planned => crate::domain::hours::Minutes((u.planned_hours * 60.0).round() as i64).fmt_fr(),
-                scheduled => crate::domain::hours::Minutes((u.scheduled_hours * 60.0).round() as i64).fmt_fr(),
-                missing => crate::domain::hours::Minutes((u.unscheduled_hours * 60.0).round() as i64).fmt_fr(),
+                planned => format::hours_of(u.planned_hours),
+                scheduled => format::hours_of(u.scheduled_hours),
+                missing => format::hours_of(u.unscheduled_hours),
             }).collect::<Vec<_>>(),
         },
     )

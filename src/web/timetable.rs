@@ -18,6 +18,7 @@ use crate::domain::calendar::DayKind;
 use crate::domain::hours::Minutes;
 use crate::domain::text::date_fr;
 use crate::error::AppError;
+use crate::format;
 use crate::http::crud;
 use crate::http::programmes::Groups;
 use crate::web::Viewer;
@@ -50,10 +51,6 @@ fn week_value(monday: NaiveDate) -> String {
     format!("{}-W{:02}", iso.year(), iso.week())
 }
 
-fn hours_fr(minutes: i64) -> String {
-    Minutes(minutes).hours().to_string().replace('.', ",")
-}
-
 async fn timetable(
     State(ctx): State<ApiContext>,
     viewer: Viewer,
@@ -63,10 +60,8 @@ async fn timetable(
     let (caller, id) = admin_record(&viewer, &id)?;
     let lang = viewer.lang;
     let err = page_err(lang);
-    let group = crud::fetch::<Groups>(&ctx.db, id).await.map_err(&err)?;
-    let calendar = calendars::info(&ctx.db, group.calendar_id)
-        .await
-        .map_err(&err)?;
+    let group = crud::fetch::<Groups>(&ctx.db, id).await?;
+    let calendar = calendars::info(&ctx.db, group.calendar_id).await?;
     let week = query
         .as_deref()
         .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "week"))
@@ -86,18 +81,11 @@ async fn timetable(
     })?;
     let friday = monday + Duration::days(4);
 
-    let sessions = attendance::sessions_of_group(&ctx.db, id, monday, friday)
-        .await
-        .map_err(&err)?;
-    let days = calendars::days(&ctx.db, group.calendar_id, monday, friday)
-        .await
-        .map_err(&err)?;
+    let sessions = attendance::sessions_of_group(&ctx.db, id, monday, friday).await?;
+    let days = calendars::days(&ctx.db, group.calendar_id, monday, friday).await?;
     let mut cells: Vec<Vec<Value>> = vec![Vec::new(); 10];
     for s in &sessions {
-        let state = roll_call::sheet(&ctx, &caller, s.id)
-            .await
-            .map_err(&err)?
-            .state;
+        let state = roll_call::sheet(&ctx, &caller, s.id).await?.state;
         let state_key = match state {
             SheetState::Upcoming => "upcoming",
             SheetState::ToRecord => "to_record",
@@ -149,10 +137,10 @@ async fn timetable(
     let s9_end = crate::domain::semester::s9_end(calendar.starts_on);
     let scheduled = sheets::group_schedule(&ctx.db, id)
         .await
-        .map_err(|e| err(e.into()))?;
+        .map_err(AppError::from)?;
     let planned = sheets::group_planned_minutes(&ctx.db, id)
         .await
-        .map_err(|e| err(e.into()))?;
+        .map_err(AppError::from)?;
     let minutes = |s10: bool| -> i64 {
         scheduled
             .iter()
@@ -169,8 +157,8 @@ async fn timetable(
         let plan = plan.unwrap_or(0);
         context! {
             name,
-            scheduled => hours_fr(done),
-            planned => hours_fr(plan),
+            scheduled => format::short_hours_of_minutes(done),
+            planned => format::short_hours_of_minutes(plan),
             percent => if plan > 0 { (done * 100 / plan).min(100) } else { 0 },
             over => plan > 0 && done > plan,
             has_plan => plan > 0,

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::{CsrfForm, PageResult, page_err, show};
+use super::{CsrfForm, PageResult, show};
 use crate::app::ApiContext;
 use crate::attendance::roll_call::{self, MarkInput, RollCall, SessionSheet};
 use crate::attendance::{self, self_signin};
@@ -20,6 +20,7 @@ use crate::domain::attendance::Status;
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
+use crate::format;
 use crate::http::crud::Id;
 use crate::i18n::Lang;
 use crate::web::{Viewer, WebError, ser};
@@ -54,18 +55,12 @@ async fn session_page(
     // When the school counts a presence only with the trainee's signature, the teacher sees
     // who has not signed yet.
     let needs_signature = crate::http::school::load(&ctx.db)
-        .await
-        .map_err(page_err(lang))?
+        .await?
         .is_some_and(|school| school.presence_needs_signature);
     let roster: Vec<Value> = sheet
         .roster
         .iter()
         .map(|l| {
-            let paris = |t: chrono::DateTime<chrono::Utc>| {
-                t.with_timezone(&chrono_tz::Europe::Paris)
-                    .format("%H:%M")
-                    .to_string()
-            };
             context! {
                 id => l.student_id,
                 name => format!("{} {}", l.last_name.to_uppercase(), l.first_name),
@@ -77,7 +72,7 @@ async fn session_page(
                 minutes => l.mark.as_ref().map_or(0, |m| m.minutes_missed),
                 note => l.mark.as_ref().map(|m| m.note.clone()).unwrap_or_default(),
                 source => l.mark.as_ref().map(|m| m.source.clone()),
-                self_signed => l.self_signin.as_ref().map(|x| paris(x.signed_at)),
+                self_signed => l.self_signin.as_ref().map(|x| format::paris_time(x.signed_at)),
                 with_code => l.self_signin.as_ref().is_some_and(|x| x.with_code),
                 excused => l.mark.as_ref().map(|m| m.excused_minutes).filter(|e| *e > 0),
                 unsigned => needs_signature && l.self_signin.is_none()
@@ -85,11 +80,7 @@ async fn session_page(
             }
         })
         .collect();
-    let signed_at = s.signed_at.map(|t| {
-        t.with_timezone(&chrono_tz::Europe::Paris)
-            .format("%d/%m/%Y %H:%M")
-            .to_string()
-    });
+    let signed_at = s.signed_at.map(format::paris_minute);
     let now = ctx.clock.now();
     let page = context! {
         session => context! {
@@ -124,9 +115,7 @@ pub async fn session(
 ) -> PageResult {
     let caller = viewer.require()?.clone();
     let lang = viewer.lang;
-    let sheet = roll_call::sheet(&ctx, &caller, id)
-        .await
-        .map_err(page_err(lang))?;
+    let sheet = roll_call::sheet(&ctx, &caller, id).await?;
     let notice = match (q.saved, q.signed, q.signedin) {
         (Some(0), _, _) => Some(lang.text("saved_none").to_owned()),
         (Some(_), _, _) => Some(lang.text("saved").to_owned()),
@@ -241,9 +230,7 @@ pub async fn save_roll_call(
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str());
     viewer.check_csrf(csrf)?;
-    let sheet = roll_call::sheet(&ctx, &caller, id)
-        .await
-        .map_err(page_err(lang))?;
+    let sheet = roll_call::sheet(&ctx, &caller, id).await?;
     let roster: Vec<i64> = sheet
         .roster
         .iter()
@@ -294,9 +281,7 @@ pub async fn sign(
                 AppError::Validation(errors) => errors,
                 other => vec![FieldError::new("session", other.public_message())],
             };
-            let sheet = roll_call::sheet(&ctx, &caller, id)
-                .await
-                .map_err(page_err(lang))?;
+            let sheet = roll_call::sheet(&ctx, &caller, id).await?;
             session_page(&ctx, &viewer, sheet, None, errors, status).await
         }
         Err(e) => Err(WebError::new(e, lang)),
@@ -305,13 +290,8 @@ pub async fn sign(
 
 pub async fn qr(State(ctx): State<ApiContext>, viewer: Viewer, Id(id): Id) -> PageResult {
     let caller = viewer.require()?.clone();
-    let lang = viewer.lang;
-    let code = self_signin::signin_code(&ctx, &caller, id)
-        .await
-        .map_err(page_err(lang))?;
-    let session = attendance::load_session(&ctx.db, id)
-        .await
-        .map_err(page_err(lang))?;
+    let code = self_signin::signin_code(&ctx, &caller, id).await?;
+    let session = attendance::load_session(&ctx.db, id).await?;
     let refresh = (code.changes_at - ctx.clock.now())
         .num_seconds()
         .clamp(1, 30);
@@ -356,9 +336,7 @@ async fn signin_page(
     if caller.role != Role::Student {
         return Err(WebError::new(AppError::Forbidden, lang));
     }
-    let sheet = roll_call::sheet(ctx, caller, id)
-        .await
-        .map_err(page_err(lang))?;
+    let sheet = roll_call::sheet(ctx, caller, id).await?;
     let s = &sheet.session;
     show(
         ctx,
