@@ -6,11 +6,19 @@
 //! expansion is checked by the compiler against the concrete driver. `sqlx::Any` is avoided
 //! on purpose: it has no chrono types.
 
+pub mod audit_bundle;
+pub mod billing;
 pub mod calendars;
+pub mod certificates;
 pub mod contracts;
+pub mod dashboard;
 pub mod dialect;
 pub mod job_failures;
+pub mod justifications;
 pub mod login_throttle;
+pub mod school;
+pub mod signing_keys;
+pub mod terminations;
 pub mod values;
 pub mod years;
 

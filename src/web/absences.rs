@@ -13,51 +13,23 @@ use super::pages::{PageResult, page_err, semester_rows, show};
 use super::{Viewer, WebError};
 use crate::access;
 use crate::app::ApiContext;
-use crate::db_run;
+use crate::db::justifications::ReportedMark;
 use crate::domain::absence::{self, Mark};
 use crate::domain::attendance::{Status, half_day_en, half_day_fr};
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
 use crate::http::crud::Id;
-use crate::http::justifications::{self, DecisionInput, ListQuery};
 use crate::http::mail_log::{self, MailQuery};
 use crate::http::summary;
 use crate::i18n::Lang;
+use crate::justifications::{self, DecisionInput, ListQuery};
 use crate::mail::outbox;
 use crate::notices::{hours_text, status_text};
 
-#[derive(Debug, sqlx::FromRow)]
-struct MarkRow {
-    session_id: i64,
-    day: NaiveDate,
-    starts_at: NaiveTime,
-    ends_at: NaiveTime,
-    module: String,
-    status: String,
-    minutes_missed: i64,
-    excused_minutes: i64,
-    note: String,
-    justification_id: Option<i64>,
-    justification_status: Option<String>,
-}
-
 /// The student's marks other than present, newest first, each with its latest justification.
-async fn reported_marks(ctx: &ApiContext, student: i64) -> Result<Vec<MarkRow>, AppError> {
-    Ok(db_run!(&ctx.db, |pool| {
-        sqlx::query_as(
-        "SELECT s.id AS session_id, s.day, s.starts_at, s.ends_at, m.name AS module, am.status, am.minutes_missed, am.excused_minutes, am.note, \
-         (SELECT MAX(j.id) FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
-          WHERE ja.session_id = s.id AND j.student_id = am.student_id) AS justification_id, \
-         (SELECT j.status FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
-          WHERE ja.session_id = s.id AND j.student_id = am.student_id ORDER BY j.id DESC LIMIT 1) AS justification_status \
-         FROM attendance_marks am JOIN training_sessions s ON s.id = am.session_id JOIN modules m ON m.id = s.module_id \
-         WHERE am.student_id = $1 AND am.status <> 'present' ORDER BY s.day DESC, s.starts_at DESC"
-    )
-    .bind(student)
-    .fetch_all(pool)
-    .await
-    })?)
+async fn reported_marks(ctx: &ApiContext, student: i64) -> Result<Vec<ReportedMark>, AppError> {
+    Ok(crate::db::justifications::reported_marks(&ctx.db, student).await?)
 }
 
 fn times(a: NaiveTime, b: NaiveTime) -> String {
@@ -247,7 +219,7 @@ pub async fn submit_justification(
         )
     })?;
     let (submission, csrf) =
-        justifications::read_multipart(form, ctx.attendance.justification_max_bytes)
+        crate::http::justifications::read_multipart(form, ctx.attendance.justification_max_bytes)
             .await
             .map_err(page_err(lang))?;
     viewer.check_csrf(csrf.as_deref())?;

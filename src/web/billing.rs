@@ -13,7 +13,6 @@ use super::{Viewer, WebError, ser};
 use crate::app::ApiContext;
 use crate::billing::{self, SemesterStatement, Statement};
 use crate::certificates::Issuer;
-use crate::db_run;
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::domain::text::{date_fr, euros_fr};
@@ -133,7 +132,7 @@ pub async fn year_page(
             let statements = billing::year_statements(&ctx.db, *id, ctx.clock.now())
                 .await
                 .map_err(page_err(lang))?;
-            let payers = crate::http::billing::payers(*id, &statements);
+            let payers = billing::payers(*id, &statements);
             (statements, payers)
         }
         None => (Vec::new(), Vec::new()),
@@ -198,16 +197,9 @@ async fn contract_page_with(
     let statement = billing::contract_statement(&ctx.db, id, ctx.clock.now())
         .await
         .map_err(page_err(lang))?;
-    let records: Vec<(i64, String, chrono::NaiveDate, String, bool)> = db_run!(&ctx.db, |pool| {
-        sqlx::query_as(
-            "SELECT id, reference, termination_date, reason, withdrawal FROM terminations \
-             WHERE contract_id = $1 ORDER BY id DESC",
-        )
-        .bind(id)
-        .fetch_all(pool)
+    let records = crate::db::billing::terminations_of_contract(&ctx.db, id)
         .await
-    })
-    .map_err(|e| WebError::new(e.into(), lang))?;
+        .map_err(|e| WebError::new(e.into(), lang))?;
     show(
         ctx,
         viewer,

@@ -12,15 +12,14 @@ use serde::Deserialize;
 use super::pages::{PageResult, page_err, show};
 use super::{Viewer, WebError, ser};
 use crate::app::ApiContext;
-use crate::db_run;
+use crate::certificates::{
+    BatchRequest, CertificateEntry, Verification, issue_year, student_certificates, verify_bytes,
+    verify_number,
+};
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
-use crate::http::certificates::{
-    BatchRequest, CertificateEntry, Verification, issue_year, student_certificates, verify_bytes,
-    verify_number,
-};
 use crate::http::crud::Id;
 use crate::i18n::Lang;
 
@@ -50,23 +49,13 @@ fn entry_row(e: &CertificateEntry, lang: Lang) -> Value {
     }
 }
 
-async fn student_name(ctx: &ApiContext, id: i64) -> Result<String, AppError> {
-    let (first, last): (String, String) = db_run!(&ctx.db, |pool| sqlx::query_as(
-        "SELECT first_name, last_name FROM students WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await)?;
-    Ok(format!("{first} {}", last.to_uppercase()))
-}
-
 /// One student's block of the list page.
 async fn student_block(ctx: &ApiContext, viewer: &Viewer, id: i64) -> Result<Value, AppError> {
     let caller = viewer.caller.as_ref().ok_or(AppError::Unauthorized)?;
     let entries = student_certificates(ctx, caller, id).await?;
     Ok(context! {
         id,
-        name => student_name(ctx, id).await?,
+        name => crate::certificates::student_name(&ctx.db, id).await?,
         certificates => entries.iter().map(|e| entry_row(e, viewer.lang)).collect::<Vec<_>>(),
     })
 }
@@ -89,48 +78,17 @@ async fn admin_page_or_list(
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Result<PageResult, AppError> {
-    let students: Vec<i64> = match caller.role {
-        Role::Student => caller.student_id.into_iter().collect(),
-        Role::Tutor => db_run!(&ctx.db, |pool| sqlx::query_scalar(
-            "SELECT DISTINCT st.id FROM contracts c JOIN students st ON st.id = c.student_id \
-             WHERE c.tutor_id = $1 ORDER BY st.id"
-        )
-        .bind(caller.tutor_id.unwrap_or(-1))
-        .fetch_all(pool)
-        .await)?,
-        Role::Admin => Vec::new(),
-        Role::Teacher => return Err(AppError::Forbidden),
-    };
-    let mut blocks = Vec::with_capacity(students.len());
-    for id in students {
+    let overview = crate::certificates::overview(&ctx.db, caller).await?;
+    let mut blocks = Vec::with_capacity(overview.students.len());
+    for id in overview.students {
         blocks.push(student_block(ctx, viewer, id).await?);
     }
-    let latest: Vec<Value> = if caller.role == Role::Admin {
-        let rows: Vec<(String, i64, String, String, String)> = db_run!(&ctx.db, |pool| {
-            sqlx::query_as(
-                "SELECT ce.number, st.id, st.first_name, st.last_name, ce.semester FROM certificates ce \
-                 JOIN students st ON st.id = ce.student_id ORDER BY ce.id DESC LIMIT 50",
-            )
-            .fetch_all(pool)
-            .await
-        })?;
-        rows.into_iter()
-            .map(|(number, id, first, last, semester)| {
-                context! { number, student_id => id, student => format!("{first} {}", last.to_uppercase()), semester }
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let years: Vec<String> = if caller.role == Role::Admin {
-        db_run!(&ctx.db, |pool| sqlx::query_scalar(
-            "SELECT name FROM academic_years ORDER BY starts_on DESC"
-        )
-        .fetch_all(pool)
-        .await)?
-    } else {
-        Vec::new()
-    };
+    let latest: Vec<Value> = overview
+        .latest
+        .into_iter()
+        .map(|l| context! { number => l.number, student_id => l.student_id, student => l.student, semester => l.semester })
+        .collect();
+    let years = overview.years;
     Ok(show(
         ctx,
         viewer,
@@ -292,7 +250,7 @@ pub async fn issue_for_student(
         };
         student_page_with(&ctx, &viewer, id, None, errors, status).await
     };
-    let body = crate::http::certificates::IssueRequest {
+    let body = crate::certificates::IssueRequest {
         semester: form.semester.clone(),
         kind: form.kind.clone().filter(|k| !k.is_empty()),
         contract_id: None,
@@ -300,7 +258,7 @@ pub async fn issue_for_student(
         replace: form.replace.is_some(),
         reason: form.reason.clone(),
     };
-    match crate::http::certificates::issue(&ctx, &caller, id, body).await {
+    match crate::certificates::issue(&ctx, &caller, id, body).await {
         Ok(issued) => Ok(viewer.finish(
             Redirect::to(&format!(
                 "/students/{id}/certificates?issued={}",

@@ -11,11 +11,11 @@ use super::chart::{self, BarBlock, BarChart, RateChart, Series, XTick};
 use super::pages::{PageResult, page_err, show};
 use super::{Viewer, WebError};
 use crate::app::ApiContext;
+use crate::dashboard::{self, Dashboard, HalfDay, RiskReason};
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::AppError;
-use crate::http::dashboard::{self, Dashboard, HalfDay, RiskReason};
 use crate::i18n::Lang;
 
 #[derive(Debug, Deserialize)]
