@@ -8,9 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::Db;
-use crate::db::contracts::{ContractFrame, GroupSessions, StudentSession, contract_sessions};
-use crate::db_run;
+pub use crate::db::billing::{BILLING_SELECT, BillingFacts};
+use crate::db::contracts::{GroupSessions, StudentSession, contract_sessions};
+use crate::db::{self, Db};
 use crate::domain::attendance::SessionMark;
 use crate::domain::billing::{
     self, BillLine, Funding, Payer, SemesterHours, SemesterTerms, bill_semester, main_payer,
@@ -18,6 +18,7 @@ use crate::domain::billing::{
 use crate::domain::certificate::SchoolFacts;
 use crate::domain::hours::Minutes;
 use crate::domain::semester::{self, ContractDates, Semester};
+use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
 
 /// How amounts are rounded, as the statements say it.
@@ -113,35 +114,6 @@ impl Statement {
     }
 }
 
-/// The contract facts a statement needs, in one row.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct BillingFacts {
-    #[sqlx(flatten)]
-    pub frame: ContractFrame,
-    pub price_s9_cents: i64,
-    pub price_s10_cents: i64,
-    pub opco_name: String,
-    pub subrogation: bool,
-    pub subrogation_received_on: Option<NaiveDate>,
-    pub opco_agreement_on: Option<NaiveDate>,
-    pub opco_hourly_cents: Option<i64>,
-    pub termination_reason: Option<String>,
-    pub company_id: i64,
-    pub company_name: String,
-    pub company_siret: String,
-}
-
-/// Selects [`BillingFacts`]; append a `WHERE` on `c` (contracts).
-pub const BILLING_SELECT: &str = "SELECT c.id, c.student_id, c.tutor_id, c.group_id, \
-    y.name AS academic_year, y.starts_on AS academic_year_start, c.start_date, c.end_date, \
-    c.defence_date, c.termination_date, c.planned_minutes_s9, c.planned_minutes_s10, c.kind AS contract_kind, \
-    st.first_name AS student_first_name, st.last_name AS student_last_name, \
-    c.price_s9_cents, c.price_s10_cents, c.opco_name, c.subrogation, c.subrogation_received_on, \
-    c.opco_agreement_on, c.opco_hourly_cents, c.termination_reason, c.company_id, \
-    co.legal_name AS company_name, co.siret AS company_siret \
-    FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id \
-    JOIN students st ON st.id = c.student_id JOIN companies co ON co.id = c.company_id";
-
 impl BillingFacts {
     pub fn funding(&self) -> Funding {
         Funding {
@@ -161,12 +133,7 @@ impl BillingFacts {
 }
 
 pub async fn load_facts(db: &Db, contract_id: i64) -> AppResult<BillingFacts> {
-    let facts: Option<BillingFacts> = db_run!(db, |pool| {
-        sqlx::query_as(&format!("{BILLING_SELECT} WHERE c.id = $1"))
-            .bind(contract_id)
-            .fetch_optional(pool)
-            .await
-    })?;
+    let facts = db::billing::facts_of_contract(db, contract_id).await?;
     facts.ok_or(AppError::NotFound)
 }
 
@@ -293,15 +260,7 @@ pub async fn year_statements(
     academic_year_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Statement>> {
-    let facts: Vec<BillingFacts> = db_run!(db, |pool| {
-        sqlx::query_as(&format!(
-            "{BILLING_SELECT} WHERE c.academic_year_id = $1 \
-             ORDER BY st.last_name, st.first_name, c.id"
-        ))
-        .bind(academic_year_id)
-        .fetch_all(pool)
-        .await
-    })?;
+    let facts = db::billing::facts_of_year(db, academic_year_id).await?;
     // Contracts by group: each group's sessions and marks are read once for all of them.
     let mut by_group: BTreeMap<Option<i64>, Vec<usize>> = BTreeMap::new();
     for (i, f) in facts.iter().enumerate() {
@@ -331,7 +290,7 @@ pub async fn year_statements(
 
 /// The school's letterhead; empty texts when its profile is not filled in yet.
 pub async fn school_facts(db: &Db) -> AppResult<SchoolFacts> {
-    let s = crate::http::school::load(db).await?.unwrap_or_default();
+    let s = crate::db::school::load(db).await?.unwrap_or_default();
     Ok(SchoolFacts {
         name: s.name,
         legal_entity: s.legal_entity,
@@ -342,4 +301,281 @@ pub async fn school_facts(db: &Db) -> AppResult<SchoolFacts> {
         signatory_name: s.signatory_name,
         signatory_title: s.signatory_title,
     })
+}
+
+// ---- a year's payers and files ------------------------------------------------------
+
+/// One payer of a year: an OPCO or a company, with what it is invoiced.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PayerTotal {
+    pub payer: Payer,
+    pub name: String,
+    /// The company's SIRET; empty for an OPCO.
+    pub siret: String,
+    /// Names the payer's PDF: `opco-…` or `entreprise-SIRET`.
+    pub key: String,
+    pub contracts: usize,
+    pub amount_cents: i64,
+    pub pdf_url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct YearBilling {
+    pub academic_year_id: i64,
+    pub academic_year: String,
+    pub contracts: usize,
+    pub due_cents: i64,
+    pub opco_cents: i64,
+    pub company_cents: i64,
+    pub payers: Vec<PayerTotal>,
+    pub csv_url: String,
+}
+
+/// A file name's safe form: lower case ASCII letters, digits and dashes.
+fn slug(name: &str) -> String {
+    let folded = crate::domain::text::sort_key(name);
+    let mut out = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+fn payer_key(payer: Payer, name: &str, siret: &str) -> String {
+    match payer {
+        Payer::Opco => format!("opco-{}", slug(name)),
+        Payer::Company => format!("entreprise-{siret}"),
+    }
+}
+
+/// The payers of a set of statements, OPCOs first, then companies, by name.
+pub fn payers(year_id: i64, statements: &[Statement]) -> Vec<PayerTotal> {
+    let mut out: Vec<PayerTotal> = Vec::new();
+    for s in statements {
+        for (payer, name, siret, amount) in [
+            (Payer::Opco, s.opco_name.as_str(), "", s.opco_cents),
+            (
+                Payer::Company,
+                s.company_name.as_str(),
+                s.company_siret.as_str(),
+                s.company_cents,
+            ),
+        ] {
+            if amount == 0 {
+                continue;
+            }
+            let key = payer_key(payer, name, siret);
+            match out.iter_mut().find(|p| p.key == key) {
+                Some(p) => {
+                    p.contracts += 1;
+                    p.amount_cents += amount;
+                }
+                None => out.push(PayerTotal {
+                    payer,
+                    name: if name.trim().is_empty() && payer == Payer::Opco {
+                        "OPCO".to_owned()
+                    } else {
+                        name.to_owned()
+                    },
+                    siret: siret.to_owned(),
+                    pdf_url: format!("/api/v1/years/{year_id}/billing/{key}.pdf"),
+                    key,
+                    contracts: 1,
+                    amount_cents: amount,
+                }),
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (
+            a.payer == Payer::Company,
+            crate::domain::text::sort_key(&a.name),
+        )
+            .cmp(&(
+                b.payer == Payer::Company,
+                crate::domain::text::sort_key(&b.name),
+            ))
+    });
+    out
+}
+
+async fn year_name(db: &Db, year_id: i64) -> AppResult<String> {
+    let year = crate::db::years::by_id(db, year_id).await?;
+    year.map(|y| y.name).ok_or(AppError::NotFound)
+}
+
+/// A year's billing: totals, the payers and their PDFs, the CSV of every statement.
+pub async fn year_billing(db: &Db, id: i64, now: DateTime<Utc>) -> AppResult<YearBilling> {
+    let name = year_name(db, id).await?;
+    let statements = year_statements(db, id, now).await?;
+    let sum = |g: fn(&Statement) -> i64| statements.iter().map(g).sum();
+    Ok(YearBilling {
+        academic_year_id: id,
+        academic_year: name,
+        contracts: statements.len(),
+        due_cents: sum(|s| s.due_cents),
+        opco_cents: sum(|s| s.opco_cents),
+        company_cents: sum(|s| s.company_cents),
+        payers: payers(id, &statements),
+        csv_url: format!("/api/v1/years/{id}/billing/statements.csv"),
+    })
+}
+/// A year's statements as a file: `statements.csv`, or `{key}.pdf` for one payer; answers
+/// the bytes, their type and the file's name. Another name is not found.
+pub async fn year_document(
+    db: &Db,
+    id: i64,
+    file: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(Vec<u8>, &'static str, String)> {
+    let name = year_name(db, id).await?;
+    if file == "statements.csv" {
+        let statements = year_statements(db, id, now).await?;
+        return Ok((
+            statements_csv(&statements)?,
+            "text/csv; charset=utf-8",
+            format!("releves-{}.csv", slug(&name)),
+        ));
+    }
+    let key = file.strip_suffix(".pdf").ok_or(AppError::NotFound)?;
+    let statements = year_statements(db, id, now).await?;
+    let payer = payers(id, &statements)
+        .into_iter()
+        .find(|p| p.key == key)
+        .ok_or(AppError::NotFound)?;
+    let school = school_facts(db).await?;
+    let doc = crate::pdf::statement::PayerStatementDoc {
+        school,
+        to: crate::pdf::statement::PayerHeader {
+            payer: payer.payer,
+            name: payer.name.clone(),
+            siret: payer.siret.clone(),
+        },
+        academic_year: name.clone(),
+        issued_on: now.with_timezone(&chrono_tz::Europe::Paris).date_naive(),
+        statements: statements
+            .into_iter()
+            .filter(|s| match payer.payer {
+                Payer::Opco => payer_key(Payer::Opco, &s.opco_name, "") == payer.key,
+                Payer::Company => s.company_siret == payer.siret,
+            })
+            .collect(),
+    };
+    let bytes =
+        tokio::task::spawn_blocking(move || crate::pdf::statement::render_payer_statement(&doc))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(AppError::Internal)?;
+    Ok((
+        bytes,
+        "application/pdf",
+        format!("releve-{}-{key}.pdf", slug(&name)),
+    ))
+}
+
+/// Euros with two decimals and a decimal comma, as French spreadsheets read them.
+fn euros(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!(
+        "{sign}{},{:02}",
+        cents.unsigned_abs() / 100,
+        cents.unsigned_abs() % 100
+    )
+}
+
+fn decimal(value: f64) -> String {
+    format!("{value:.2}").replace('.', ",")
+}
+
+/// One line per contract and semester, as French Excel opens it (`;`, decimal commas,
+/// dates 01/09/2025, a byte order mark), every cell inert.
+pub fn statements_csv(statements: &[Statement]) -> AppResult<Vec<u8>> {
+    let header = [
+        "annee",
+        "contrat",
+        "nom",
+        "prenom",
+        "entreprise",
+        "siret_entreprise",
+        "opco",
+        "payeur_principal",
+        "semestre",
+        "du",
+        "au",
+        "statut",
+        "prix_eur",
+        "heures_prevues",
+        "valeur_horaire_eur",
+        "du_eur",
+        "heures_facturees",
+        "heures_suivies",
+        "heures_absence",
+        "heures_justifiees",
+        "heures_avant_accord",
+        "opco_eur",
+        "entreprise_eur",
+        "date_rupture",
+    ];
+    let rows = statements.iter().flat_map(|s| {
+        s.semesters.iter().map(move |sem| {
+            vec![
+                s.academic_year.clone(),
+                s.contract_id.to_string(),
+                s.student_last_name.clone(),
+                s.student_first_name.clone(),
+                s.company_name.clone(),
+                s.company_siret.clone(),
+                s.opco_name.clone(),
+                match s.main_payer {
+                    Payer::Opco => "OPCO",
+                    Payer::Company => "entreprise",
+                }
+                .to_owned(),
+                sem.semester.as_str().to_owned(),
+                date_fr(sem.from),
+                date_fr(sem.to),
+                match sem.status {
+                    StatementStatus::Provisional => "provisoire",
+                    StatementStatus::Final => "définitif",
+                    StatementStatus::Cancelled => "annulé",
+                }
+                .to_owned(),
+                euros(sem.price_cents),
+                decimal(sem.planned_hours),
+                decimal(sem.hourly_value_cents as f64 / 100.0),
+                euros(sem.due_cents),
+                decimal(sem.basis_hours),
+                decimal(sem.attended_hours),
+                decimal(sem.absence_hours),
+                decimal(sem.excused_hours),
+                decimal(sem.before_agreement_hours),
+                euros(sem.opco_cents),
+                euros(sem.company_cents),
+                s.termination_date.map(date_fr).unwrap_or_default(),
+            ]
+        })
+    });
+    crate::export::excel_csv(&header, rows).map_err(AppError::Internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payer_keys_are_safe_file_names() {
+        assert_eq!(slug("OPCO Atlas"), "opco-atlas");
+        assert_eq!(slug("  Opco 2i / Île-de-France "), "opco-2i-ile-de-france");
+        assert_eq!(
+            payer_key(Payer::Company, "X", "18009202500113"),
+            "entreprise-18009202500113"
+        );
+        assert_eq!(euros(450_000), "4500,00");
+        assert_eq!(euros(5), "0,05");
+        assert_eq!(slug("2025-2026 \"bis\""), "2025-2026-bis");
+    }
 }

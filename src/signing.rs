@@ -27,8 +27,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 
-use crate::db::Db;
-use crate::db_run;
+use crate::db::{Db, signing_keys};
 
 /// The self-signed certificate's lifetime: about ten years.
 const SELF_SIGNED_VALIDITY: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
@@ -454,40 +453,17 @@ impl Signing {
     }
 }
 
-type StoredKey = (Vec<u8>, Vec<u8>);
-
-async fn stored_key(db: &Db) -> Result<Option<StoredKey>, sqlx::Error> {
-    db_run!(db, |pool| sqlx::query_as(
-        "SELECT key_pkcs8, certificate FROM signing_keys WHERE id = 1"
-    )
-    .fetch_optional(pool)
-    .await)
-}
-
 /// The installation's key: read, or generated in the school's name and stored. Two
 /// instances starting together both insert; the first insert wins and both read it back.
 async fn installation_credentials(db: &Db) -> anyhow::Result<Arc<Credentials>> {
-    let (key, certificate) = match stored_key(db).await? {
+    let (key, certificate) = match signing_keys::stored(db).await? {
         Some(stored) => stored,
         None => {
-            let name: Option<String> = db_run!(db, |pool| sqlx::query_scalar(
-                "SELECT name FROM school WHERE id = 1"
-            )
-            .fetch_optional(pool)
-            .await)?;
+            let name = signing_keys::school_name(db).await?;
             let (key, certificate) = generate_self_signed(name.as_deref().unwrap_or(""))?;
             let now = chrono::Utc::now();
-            db_run!(db, |pool| sqlx::query(
-                "INSERT INTO signing_keys (id, key_pkcs8, certificate, created_at) \
-                 VALUES (1, $1, $2, $3) ON CONFLICT (id) DO NOTHING"
-            )
-            .bind(&key)
-            .bind(&certificate)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|_| ()))?;
-            stored_key(db)
+            signing_keys::insert_if_absent(db, &key, &certificate, now).await?;
+            signing_keys::stored(db)
                 .await?
                 .ok_or_else(|| anyhow!("the installation's signing key was not stored"))?
         }
@@ -513,7 +489,7 @@ pub async fn signature_info(db: &Db, pdf: &[u8]) -> Result<Option<SignatureInfo>
 
 /// SHA-256 of the installation's self-signed certificate, if one was generated.
 pub async fn installation_fingerprint(db: &Db) -> Result<Option<String>, sqlx::Error> {
-    Ok(stored_key(db)
+    Ok(signing_keys::stored(db)
         .await?
         .map(|(_, certificate)| hex::encode(Sha256::digest(&certificate))))
 }

@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 use crate::billing::{self, BillingFacts, Statement};
 use crate::certificates::{self, IssueError, Issuer, Prepared, RenderedCertificate};
 use crate::db::contracts::contract_sessions;
-use crate::db::{Db, Tx};
+use crate::db::terminations::LetterFacts;
+use crate::db::{self, Db, Tx};
 use crate::domain::certificate::CertificateKind;
 use crate::domain::certificate::SchoolFacts;
 use crate::domain::hours::Minutes;
@@ -21,7 +22,6 @@ use crate::i18n::Lang;
 use crate::mail::outbox::{self, Attachment, NewMail};
 use crate::pdf::letter::{LetterRecipient, TerminationLetter, render_termination_letter};
 use crate::pdf::statement::render_contract_statement;
-use crate::{db_run, tx_run};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,15 +91,7 @@ async fn prepare_corrections(
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> AppResult<Corrections> {
-    let current: Vec<(String, String, String, String)> = db_run!(&issuer.db, |pool| {
-        sqlx::query_as(
-            "SELECT number, kind, semester, snapshot FROM certificates \
-             WHERE contract_id = $1 AND superseded_at IS NULL ORDER BY semester, kind",
-        )
-        .bind(contract_id)
-        .fetch_all(pool)
-        .await
-    })?;
+    let current = db::terminations::current_certificates(&issuer.db, contract_id).await?;
     let mut by_semester: Vec<(Semester, Vec<CertificateKind>, Vec<String>)> = Vec::new();
     for (number, kind, semester, snapshot) in current {
         let snapshot: serde_json::Value =
@@ -219,16 +211,8 @@ async fn store_corrections(
         }));
     }
     for number in &corrections.withdraw {
-        let changed = tx_run!(tx, |conn| sqlx::query(
-            "UPDATE certificates SET superseded_at = $2, supersede_reason = $3 \
-             WHERE number = $1 AND superseded_at IS NULL"
-        )
-        .bind(number)
-        .bind(now)
-        .bind(&corrections.reason)
-        .execute(&mut *conn)
-        .await
-        .map(|r| r.rows_affected()))?;
+        let changed =
+            db::terminations::withdraw_certificate(tx, number, now, &corrections.reason).await?;
         if changed == 1 {
             corrected.push(CorrectedCertificate {
                 superseded: number.clone(),
@@ -239,28 +223,8 @@ async fn store_corrections(
     Ok(corrected)
 }
 
-/// What the letters print beyond the statement's facts.
-#[derive(Debug, sqlx::FromRow)]
-struct LetterFacts {
-    birth_date: NaiveDate,
-    qualification: String,
-    rncp: String,
-    opco_email: String,
-    office_email: Option<String>,
-    office_phone: Option<String>,
-    dreets_email: Option<String>,
-}
-
 async fn letter_facts(db: &Db, contract_id: i64) -> AppResult<LetterFacts> {
-    let facts: Option<LetterFacts> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT st.birth_date, p.qualification, p.rncp, c.opco_email, sc.office_email, \
-         sc.phone AS office_phone, sc.dreets_email FROM contracts c \
-         JOIN students st ON st.id = c.student_id JOIN programmes p ON p.id = c.programme_id \
-         LEFT JOIN school sc ON sc.id = 1 WHERE c.id = $1"
-    )
-    .bind(contract_id)
-    .fetch_optional(pool)
-    .await)?;
+    let facts = db::terminations::letter_facts(db, contract_id).await?;
     facts.ok_or(AppError::NotFound)
 }
 
@@ -471,34 +435,23 @@ pub async fn record(
     let domain = mail.from_address().email.domain().to_owned();
     let mut tx = db.begin_write().await?;
     // Another admin may have recorded the same date meanwhile: the unique key refuses it.
-    tx_run!(&mut tx, |conn| sqlx::query(
-        "UPDATE contracts SET termination_date = $1, termination_reason = $2 WHERE id = $3"
+    db::terminations::cut_contract(&mut tx, contract_id, input.date, &reason).await?;
+    let id = db::terminations::insert(
+        &mut tx,
+        &db::terminations::NewTermination {
+            contract_id,
+            reference: &reference,
+            date: input.date,
+            reason: &reason,
+            withdrawal: input.withdrawal,
+            corrects_date: previous,
+            recorded_at: now,
+            recorded_by,
+            statement: &statement_json,
+            statement_pdf: &docs.statement_pdf,
+        },
     )
-    .bind(input.date)
-    .bind(&reason)
-    .bind(contract_id)
-    .execute(&mut *conn)
     .await
-    .map(|r| r.rows_affected()))?;
-    let id: i64 = tx_run!(&mut tx, |conn| {
-        sqlx::query_scalar(
-        "INSERT INTO terminations (contract_id, reference, termination_date, reason, withdrawal, \
-         corrects_date, recorded_at, recorded_by, statement, statement_pdf) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
-    )
-    .bind(contract_id)
-    .bind(&reference)
-    .bind(input.date)
-    .bind(&reason)
-    .bind(input.withdrawal)
-    .bind(previous)
-    .bind(now)
-    .bind(recorded_by)
-    .bind(&statement_json)
-    .bind(&docs.statement_pdf)
-    .fetch_one(&mut *conn)
-    .await
-    })
     .map_err(|e| match e {
         sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict(format!(
             "la rupture au {} est déjà enregistrée pour ce contrat",
@@ -520,18 +473,7 @@ pub async fn record(
     for (recipient, email, pdf) in &docs.letters {
         let code = recipient_code(*recipient);
         let sha256 = hex::encode(Sha256::digest(pdf));
-        tx_run!(&mut tx, |conn| sqlx::query(
-            "INSERT INTO termination_letters (termination_id, recipient, email, pdf, sha256) \
-             VALUES ($1, $2, $3, $4, $5)"
-        )
-        .bind(id)
-        .bind(code)
-        .bind(email)
-        .bind(pdf)
-        .bind(&sha256)
-        .execute(&mut *conn)
-        .await
-        .map(|r| r.rows_affected()))?;
+        db::terminations::insert_letter(&mut tx, id, code, email, pdf, &sha256).await?;
         let context = serde_json::json!({
             "withdrawal": input.withdrawal,
             "contract_kind": facts.frame.kind().as_str(),
@@ -605,5 +547,64 @@ pub async fn record(
         statement_pdf_url: format!("/api/v1/terminations/{id}/statement.pdf"),
         statement,
         corrected_certificates,
+    })
+}
+
+/// The terminations recorded on a contract, latest first, with their letters and the
+/// certificates each one corrected.
+pub async fn list(db: &Db, contract_id: i64) -> AppResult<Vec<TerminationRecord>> {
+    let rows = db::terminations::of_contract(db, contract_id).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let letters = db::terminations::letters_of(db, r.id).await?;
+        let corrected = db::terminations::corrected_certificates(
+            db,
+            r.contract_id,
+            &correction_reason(r.termination_date),
+        )
+        .await?;
+        out.push(TerminationRecord {
+            corrected_certificates: corrected
+                .into_iter()
+                .map(|(superseded, reissued)| CorrectedCertificate {
+                    superseded,
+                    reissued,
+                })
+                .collect(),
+            statement: serde_json::from_str(&r.statement)
+                .map_err(|e| AppError::Internal(e.into()))?,
+            letters: letters
+                .into_iter()
+                .map(|(recipient, email, sha256)| LetterEntry {
+                    pdf_url: format!("/api/v1/terminations/{}/{recipient}.pdf", r.id),
+                    recipient,
+                    email,
+                    sha256,
+                })
+                .collect(),
+            statement_pdf_url: format!("/api/v1/terminations/{}/statement.pdf", r.id),
+            id: r.id,
+            reference: r.reference,
+            contract_id: r.contract_id,
+            termination_date: r.termination_date,
+            reason: r.reason,
+            withdrawal: r.withdrawal,
+            corrects_date: r.corrects_date,
+            recorded_at: r.recorded_at,
+        });
+    }
+    Ok(out)
+}
+
+/// A termination's document as sent — `opco.pdf`, `dreets.pdf` or `statement.pdf` — and
+/// the termination's reference; `None` for another name or an unknown termination.
+pub async fn document(db: &Db, id: i64, file: &str) -> AppResult<Option<(Vec<u8>, String)>> {
+    Ok(match file {
+        "statement.pdf" => db::terminations::statement_pdf(db, id).await?,
+        "opco.pdf" | "dreets.pdf" => {
+            let recipient = file.trim_end_matches(".pdf");
+            db::terminations::letter_pdf(db, id, recipient).await?
+        }
+        _ => None,
     })
 }

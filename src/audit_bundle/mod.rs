@@ -8,13 +8,16 @@
 //! all go through [`generate`].
 
 pub mod files;
+mod readme;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
-use crate::db::Db;
-use crate::db_run;
+pub use crate::db::audit_bundle::{
+    CertificateRow, HistoryRow, JustificationRow, NoticeRow, SessionRow,
+};
+use crate::db::{self, Db};
 use crate::domain::attendance::{Mark, SessionTimes, Status, half_day_fr};
 use crate::domain::contract_kind::ContractKind;
 use crate::domain::semester::ContractDates;
@@ -23,126 +26,6 @@ use crate::error::{AppError, AppResult};
 use crate::http::emargement::{Emargement, EmargementRow};
 use crate::i18n::Lang;
 use files::{ContractFacts, Counts, Entry, Flag, Party, Person, SchoolFacts};
-
-/// The mail kinds that tell someone about the student's absences.
-const NOTICE_KINDS: &str =
-    "'absence_notice', 'absence_correction', 'threshold_warning', 'dropout_alert'";
-
-#[derive(Debug, sqlx::FromRow)]
-struct ContractRow {
-    id: i64,
-    student_id: i64,
-    group_id: Option<i64>,
-    group_name: Option<String>,
-    kind: String,
-    academic_year: String,
-    academic_year_start: NaiveDate,
-    start_date: NaiveDate,
-    end_date: NaiveDate,
-    defence_date: Option<NaiveDate>,
-    termination_date: Option<NaiveDate>,
-    place: String,
-    opco_name: String,
-    subrogation: bool,
-    student_last_name: String,
-    student_first_name: String,
-    company_name: String,
-    company_siret: String,
-    company_address: String,
-    tutor_name: String,
-    qualification: String,
-    rncp: String,
-}
-
-/// A session of the contract with the student's line of its sheet.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SessionRow {
-    pub id: i64,
-    pub day: NaiveDate,
-    pub starts_at: NaiveTime,
-    pub ends_at: NaiveTime,
-    pub room: String,
-    pub module_name: String,
-    pub teacher_name: String,
-    pub group_name: String,
-    pub signed_at: Option<DateTime<Utc>>,
-    pub status: Option<String>,
-    pub minutes_missed: Option<i64>,
-    pub excused_minutes: Option<i64>,
-    pub self_signed_at: Option<DateTime<Utc>>,
-    pub with_code: Option<bool>,
-}
-
-/// One change of one of the student's marks.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct HistoryRow {
-    pub id: i64,
-    pub session_id: i64,
-    pub day: NaiveDate,
-    pub starts_at: NaiveTime,
-    pub ends_at: NaiveTime,
-    pub module_name: String,
-    pub old_status: Option<String>,
-    pub old_minutes_missed: Option<i64>,
-    pub old_excused_minutes: Option<i64>,
-    pub old_note: Option<String>,
-    pub new_status: String,
-    pub new_minutes_missed: i64,
-    pub new_excused_minutes: i64,
-    pub new_note: String,
-    pub source: String,
-    pub changed_by: Option<String>,
-    pub changed_at: DateTime<Utc>,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CertificateRow {
-    pub number: String,
-    pub kind: String,
-    pub semester: String,
-    pub pdf: Vec<u8>,
-    pub sha256: String,
-    pub snapshot: String,
-    pub superseded_at: Option<DateTime<Utc>>,
-    pub superseded_by: Option<String>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct JustificationRow {
-    pub id: i64,
-    pub submitted_at: DateTime<Utc>,
-    pub submitted_by: String,
-    pub reason: String,
-    pub file_type: String,
-    pub file_sha256: String,
-    pub file_data: Vec<u8>,
-    pub status: String,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub decision_comment: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct CoveredRow {
-    justification_id: i64,
-    day: NaiveDate,
-    starts_at: NaiveTime,
-    ends_at: NaiveTime,
-    module_name: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct NoticeRow {
-    pub kind: String,
-    pub recipient: String,
-    pub subject: String,
-    pub reason: String,
-    pub status: String,
-    pub queued_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub attempts: i64,
-}
 
 /// Everything the bundle holds, read from the database.
 #[derive(Debug, Clone)]
@@ -168,23 +51,7 @@ pub struct Bundle {
 
 /// Reads the evidence of one contract; an unknown contract is not found.
 pub async fn gather(db: &Db, contract_id: i64) -> AppResult<Evidence> {
-    let c: Option<ContractRow> = db_run!(db, |pool| {
-        sqlx::query_as(
-            "SELECT c.id, c.student_id, c.group_id, g.name AS group_name, c.kind, \
-             y.name AS academic_year, y.starts_on AS academic_year_start, c.start_date, c.end_date, \
-             c.defence_date, c.termination_date, c.place, c.opco_name, c.subrogation, \
-             st.last_name AS student_last_name, st.first_name AS student_first_name, \
-             co.legal_name AS company_name, co.siret AS company_siret, co.address AS company_address, \
-             t.first_name || ' ' || t.last_name AS tutor_name, p.qualification, p.rncp \
-             FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id \
-             JOIN students st ON st.id = c.student_id JOIN companies co ON co.id = c.company_id \
-             JOIN tutors t ON t.id = c.tutor_id JOIN programmes p ON p.id = c.programme_id \
-             LEFT JOIN student_groups g ON g.id = c.group_id WHERE c.id = $1",
-        )
-        .bind(contract_id)
-        .fetch_optional(pool)
-        .await
-    })?;
+    let c = db::audit_bundle::contract(db, contract_id).await?;
     let c = c.ok_or(AppError::NotFound)?;
     let dates = ContractDates {
         academic_year_start: c.academic_year_start,
@@ -194,89 +61,22 @@ pub async fn gather(db: &Db, contract_id: i64) -> AppResult<Evidence> {
         termination: c.termination_date,
     };
     let (from, to) = (dates.start, dates.last_day());
-    let school = crate::http::school::load(db).await?;
+    let school = crate::db::school::load(db).await?;
     // Without a group, or withdrawn before the start, the contract has no session.
     let group = c
         .group_id
         .filter(|_| !dates.is_withdrawn_before_start())
         .unwrap_or(0);
 
-    let sessions: Vec<SessionRow> = db_run!(db, |pool| {
-        sqlx::query_as(
-            "SELECT s.id, s.day, s.starts_at, s.ends_at, s.room, mo.name AS module_name, \
-             t.first_name || ' ' || t.last_name AS teacher_name, g.name AS group_name, s.signed_at, \
-             m.status, m.minutes_missed, m.excused_minutes, si.signed_at AS self_signed_at, si.with_code \
-             FROM training_sessions s JOIN modules mo ON mo.id = s.module_id \
-             JOIN teachers t ON t.id = s.teacher_id JOIN student_groups g ON g.id = s.group_id \
-             LEFT JOIN attendance_marks m ON m.session_id = s.id AND m.student_id = $1 \
-             LEFT JOIN self_signins si ON si.session_id = s.id AND si.student_id = $1 \
-             WHERE s.group_id = $2 AND s.day >= $3 AND s.day <= $4 ORDER BY s.day, s.starts_at, s.id",
-        )
-        .bind(c.student_id)
-        .bind(group)
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await
-    })?;
+    let sessions = db::audit_bundle::sessions(db, c.student_id, group, from, to).await?;
 
-    let history: Vec<HistoryRow> = db_run!(db, |pool| {
-        sqlx::query_as(
-            "SELECT h.id, h.session_id, s.day, s.starts_at, s.ends_at, mo.name AS module_name, \
-             h.old_status, h.old_minutes_missed, h.old_excused_minutes, h.old_note, h.new_status, \
-             h.new_minutes_missed, h.new_excused_minutes, h.new_note, h.source, u.display_name AS changed_by, h.changed_at, h.reason \
-             FROM attendance_history h JOIN training_sessions s ON s.id = h.session_id \
-             JOIN modules mo ON mo.id = s.module_id LEFT JOIN users u ON u.id = h.changed_by \
-             WHERE h.student_id = $1 AND s.group_id = $2 AND s.day >= $3 AND s.day <= $4 \
-             ORDER BY s.day, s.starts_at, s.id, h.id",
-        )
-        .bind(c.student_id)
-        .bind(group)
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await
-    })?;
+    let history = db::audit_bundle::history(db, c.student_id, group, from, to).await?;
 
-    let certificates: Vec<CertificateRow> = db_run!(db, |pool| {
-        sqlx::query_as(
-            "SELECT number, kind, semester, pdf, sha256, snapshot, superseded_at, superseded_by \
-             FROM certificates WHERE contract_id = $1 ORDER BY issued_at, id",
-        )
-        .bind(c.id)
-        .fetch_all(pool)
-        .await
-    })?;
+    let certificates = db::audit_bundle::certificates(db, c.id).await?;
 
-    // A justification belongs to the contract when it covers one of its sessions.
-    let covers = "FROM justification_absences ja JOIN training_sessions s ON s.id = ja.session_id \
-                  WHERE ja.justification_id = j.id AND s.group_id = $2 AND s.day >= $3 AND s.day <= $4";
-    let justifications: Vec<JustificationRow> = db_run!(db, |pool| {
-        sqlx::query_as(&format!(
-            "SELECT j.id, j.submitted_at, u.display_name AS submitted_by, j.reason, j.file_type, \
-             j.file_sha256, j.file_data, j.status, d.display_name AS decided_by, j.decided_at, \
-             j.decision_comment FROM justifications j JOIN users u ON u.id = j.submitted_by \
-             LEFT JOIN users d ON d.id = j.decided_by \
-             WHERE j.student_id = $1 AND EXISTS (SELECT 1 {covers}) ORDER BY j.id"
-        ))
-        .bind(c.student_id)
-        .bind(group)
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await
-    })?;
-    let covered: Vec<CoveredRow> = db_run!(db, |pool| {
-        sqlx::query_as(
-            "SELECT ja.justification_id, s.day, s.starts_at, s.ends_at, mo.name AS module_name \
-             FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
-             JOIN training_sessions s ON s.id = ja.session_id JOIN modules mo ON mo.id = s.module_id \
-             WHERE j.student_id = $1 ORDER BY s.day, s.starts_at, s.id",
-        )
-        .bind(c.student_id)
-        .fetch_all(pool)
-        .await
-    })?;
+    let justifications =
+        db::audit_bundle::justifications(db, c.student_id, group, from, to).await?;
+    let covered = db::audit_bundle::covered(db, c.student_id).await?;
     let mut by_justification: HashMap<i64, Vec<String>> = HashMap::new();
     for a in covered {
         by_justification
@@ -298,30 +98,12 @@ pub async fn gather(db: &Db, contract_id: i64) -> AppResult<Evidence> {
         })
         .collect();
 
-    let next_start: Option<NaiveDate> = db_run!(db, |pool| {
-        sqlx::query_scalar(
-            "SELECT start_date FROM contracts WHERE student_id = $1 AND start_date > $2 \
-             ORDER BY start_date LIMIT 1",
-        )
-        .bind(c.student_id)
-        .bind(c.start_date)
-        .fetch_optional(pool)
-        .await
-    })?;
+    let next_start = db::audit_bundle::next_start(db, c.student_id, c.start_date).await?;
     let (notice_from, notice_to) = files::notice_window(from, to, next_start);
     let midnight = |d: NaiveDate| crate::domain::attendance::paris_instant(d, NaiveTime::MIN);
-    let notices: Vec<NoticeRow> = db_run!(db, |pool| {
-        sqlx::query_as(&format!(
-            "SELECT kind, recipient, subject, reason, status, queued_at, sent_at, attempts FROM outbox \
-             WHERE student_id = $1 AND kind IN ({NOTICE_KINDS}) AND queued_at >= $2 AND queued_at < $3 \
-             ORDER BY queued_at, id"
-        ))
-        .bind(c.student_id)
-        .bind(midnight(notice_from))
-        .bind(midnight(notice_to))
-        .fetch_all(pool)
-        .await
-    })?;
+    let notices =
+        db::audit_bundle::notices(db, c.student_id, midnight(notice_from), midnight(notice_to))
+            .await?;
 
     let school_line = school
         .as_ref()

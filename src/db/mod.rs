@@ -7,15 +7,23 @@
 //! on purpose: it has no chrono types.
 
 pub mod attendance_audit;
+pub mod audit_bundle;
+pub mod billing;
 pub mod calendars;
+pub mod certificates;
 pub mod contracts;
+pub mod dashboard;
 pub mod dialect;
 pub mod feed_tokens;
 pub mod job_failures;
+pub mod justifications;
 pub mod login_throttle;
 pub mod marks;
 pub mod notices;
+pub mod school;
 pub mod sheets;
+pub mod signing_keys;
+pub mod terminations;
 pub mod values;
 pub mod years;
 

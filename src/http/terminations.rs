@@ -8,11 +8,10 @@ use axum::response::{IntoResponse, Response};
 
 use crate::app::ApiContext;
 use crate::certificates::Issuer;
-use crate::db_run;
 use crate::error::{AppError, AppResult};
 use crate::http::crud::Id;
 use crate::http::extract::{Admin, ApiJson};
-use crate::terminations::{self, LetterEntry, TerminationInput, TerminationRecord};
+use crate::terminations::{self, TerminationInput, TerminationRecord};
 
 /// Records an early termination (after the start) or a withdrawal (before it) on a
 /// contract: the contract is cut at that date, its final statement computed (pro rata of
@@ -45,19 +44,6 @@ pub async fn post_termination(
     Ok((StatusCode::CREATED, Json(record)))
 }
 
-#[derive(Debug, sqlx::FromRow)]
-struct Row {
-    id: i64,
-    reference: String,
-    contract_id: i64,
-    termination_date: chrono::NaiveDate,
-    reason: String,
-    withdrawal: bool,
-    corrects_date: Option<chrono::NaiveDate>,
-    recorded_at: chrono::DateTime<chrono::Utc>,
-    statement: String,
-}
-
 /// The terminations recorded on a contract, latest first, with their letters.
 ///
 /// Rôle : admin.
@@ -72,69 +58,7 @@ pub async fn get_terminations(
     Id(id): Id,
 ) -> AppResult<Json<Vec<TerminationRecord>>> {
     crate::http::crud::fetch::<crate::http::contracts::Contracts>(&ctx.db, id).await?;
-    let rows: Vec<Row> = db_run!(&ctx.db, |pool| {
-        sqlx::query_as(
-        "SELECT id, reference, contract_id, termination_date, reason, withdrawal, corrects_date, \
-         recorded_at, statement FROM terminations WHERE contract_id = $1 ORDER BY id DESC"
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await
-    })?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let letters: Vec<(String, String, String)> = db_run!(&ctx.db, |pool| {
-            sqlx::query_as(
-            "SELECT recipient, email, sha256 FROM termination_letters WHERE termination_id = $1 \
-             ORDER BY recipient DESC"
-        )
-        .bind(r.id)
-        .fetch_all(pool)
-        .await
-        })?;
-        let corrected: Vec<(String, Option<String>)> = db_run!(&ctx.db, |pool| {
-            sqlx::query_as(
-                "SELECT number, superseded_by FROM certificates WHERE contract_id = $1 \
-                 AND supersede_reason = $2 ORDER BY number",
-            )
-            .bind(r.contract_id)
-            .bind(terminations::correction_reason(r.termination_date))
-            .fetch_all(pool)
-            .await
-        })?;
-        out.push(TerminationRecord {
-            corrected_certificates: corrected
-                .into_iter()
-                .map(
-                    |(superseded, reissued)| terminations::CorrectedCertificate {
-                        superseded,
-                        reissued,
-                    },
-                )
-                .collect(),
-            statement: serde_json::from_str(&r.statement)
-                .map_err(|e| AppError::Internal(e.into()))?,
-            letters: letters
-                .into_iter()
-                .map(|(recipient, email, sha256)| LetterEntry {
-                    pdf_url: format!("/api/v1/terminations/{}/{recipient}.pdf", r.id),
-                    recipient,
-                    email,
-                    sha256,
-                })
-                .collect(),
-            statement_pdf_url: format!("/api/v1/terminations/{}/statement.pdf", r.id),
-            id: r.id,
-            reference: r.reference,
-            contract_id: r.contract_id,
-            termination_date: r.termination_date,
-            reason: r.reason,
-            withdrawal: r.withdrawal,
-            corrects_date: r.corrects_date,
-            recorded_at: r.recorded_at,
-        });
-    }
-    Ok(Json(out))
+    Ok(Json(terminations::list(&ctx.db, id).await?))
 }
 
 /// A termination's documents as sent: `opco.pdf`, `dreets.pdf` (the letters) or
@@ -153,30 +77,7 @@ pub async fn get_termination_file(
     Path((id, file)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (pdf, reference): (Option<Vec<u8>>, Option<String>) = match file.as_str() {
-        "statement.pdf" => db_run!(&ctx.db, |pool| sqlx::query_as::<_, (Vec<u8>, String)>(
-            "SELECT statement_pdf, reference FROM terminations WHERE id = $1"
-        )
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?
-        .map_or((None, None), |(p, r)| (Some(p), Some(r))),
-        "opco.pdf" | "dreets.pdf" => {
-            let recipient = file.trim_end_matches(".pdf");
-            db_run!(&ctx.db, |pool| sqlx::query_as::<_, (Vec<u8>, String)>(
-                "SELECT l.pdf, t.reference FROM termination_letters l \
-                 JOIN terminations t ON t.id = l.termination_id \
-                 WHERE l.termination_id = $1 AND l.recipient = $2"
-            )
-            .bind(id)
-            .bind(recipient)
-            .fetch_optional(pool)
-            .await)?
-            .map_or((None, None), |(p, r)| (Some(p), Some(r)))
-        }
-        _ => (None, None),
-    };
-    let (Some(pdf), Some(reference)) = (pdf, reference) else {
+    let Some((pdf, reference)) = terminations::document(&ctx.db, id, &file).await? else {
         return Err(AppError::NotFound);
     };
     let stem = file.trim_end_matches(".pdf");

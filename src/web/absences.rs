@@ -5,59 +5,32 @@ use axum::Form;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, NaiveTime};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::pages::{PageResult, page_err, semester_rows, show};
-use super::{Viewer, WebError};
+use super::pages::{PageResult, semester_rows, show};
+use super::{AdminViewer, CsrfForm, Viewer, WebError};
 use crate::access;
 use crate::app::ApiContext;
-use crate::db_run;
+use crate::db::justifications::ReportedMark;
 use crate::domain::absence::{self, Mark};
 use crate::domain::attendance::{Status, half_day_en, half_day_fr};
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
+use crate::format;
 use crate::http::crud::Id;
-use crate::http::justifications::{self, DecisionInput, ListQuery};
 use crate::http::mail_log::{self, MailQuery};
 use crate::http::summary;
 use crate::i18n::Lang;
+use crate::justifications::{self, DecisionInput, ListQuery};
 use crate::mail::outbox;
 use crate::notices::{hours_text, status_text};
 
-#[derive(Debug, sqlx::FromRow)]
-struct MarkRow {
-    session_id: i64,
-    day: NaiveDate,
-    starts_at: NaiveTime,
-    ends_at: NaiveTime,
-    module: String,
-    status: String,
-    minutes_missed: i64,
-    excused_minutes: i64,
-    note: String,
-    justification_id: Option<i64>,
-    justification_status: Option<String>,
-}
-
 /// The student's marks other than present, newest first, each with its latest justification.
-async fn reported_marks(ctx: &ApiContext, student: i64) -> Result<Vec<MarkRow>, AppError> {
-    Ok(db_run!(&ctx.db, |pool| {
-        sqlx::query_as(
-        "SELECT s.id AS session_id, s.day, s.starts_at, s.ends_at, m.name AS module, am.status, am.minutes_missed, am.excused_minutes, am.note, \
-         (SELECT MAX(j.id) FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
-          WHERE ja.session_id = s.id AND j.student_id = am.student_id) AS justification_id, \
-         (SELECT j.status FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
-          WHERE ja.session_id = s.id AND j.student_id = am.student_id ORDER BY j.id DESC LIMIT 1) AS justification_status \
-         FROM attendance_marks am JOIN training_sessions s ON s.id = am.session_id JOIN modules m ON m.id = s.module_id \
-         WHERE am.student_id = $1 AND am.status <> 'present' ORDER BY s.day DESC, s.starts_at DESC"
-    )
-    .bind(student)
-    .fetch_all(pool)
-    .await
-    })?)
+async fn reported_marks(ctx: &ApiContext, student: i64) -> Result<Vec<ReportedMark>, AppError> {
+    Ok(crate::db::justifications::reported_marks(&ctx.db, student).await?)
 }
 
 fn times(a: NaiveTime, b: NaiveTime) -> String {
@@ -114,16 +87,10 @@ pub async fn student_record(
 ) -> PageResult {
     let caller = viewer.require()?.clone();
     let lang = viewer.lang;
-    let summary = summary::student_summary(&ctx, &caller, id, None)
-        .await
-        .map_err(page_err(lang))?;
+    let summary = summary::student_summary(&ctx, &caller, id, None).await?;
     // A tutor sees the days of their own contracts only.
-    let reach = access::reach(&ctx.db, &caller)
-        .await
-        .map_err(page_err(lang))?;
-    let lines = absence_lines(&ctx, id, &|day| reach.covers(id, day), lang)
-        .await
-        .map_err(page_err(lang))?;
+    let reach = access::reach(&ctx.db, &caller).await?;
+    let lines = absence_lines(&ctx, id, &|day| reach.covers(id, day), lang).await?;
     let may_justify = matches!(caller.role, Role::Student | Role::Tutor | Role::Admin);
     show(
         &ctx,
@@ -161,13 +128,9 @@ async fn new_page(
     let caller = viewer.require()?.clone();
     let lang = viewer.lang;
     // The student's record must be visible to the caller (404 otherwise).
-    let summary = summary::student_summary(ctx, &caller, student, None)
-        .await
-        .map_err(page_err(lang))?;
-    let marks = reported_marks(ctx, student).await.map_err(page_err(lang))?;
-    let reach = access::reach(&ctx.db, &caller)
-        .await
-        .map_err(page_err(lang))?;
+    let summary = summary::student_summary(ctx, &caller, student, None).await?;
+    let marks = reported_marks(ctx, student).await?;
+    let reach = access::reach(&ctx.db, &caller).await?;
     let absences: Vec<Value> = marks
         .iter()
         .filter(|m| reach.covers(student, m.day))
@@ -247,9 +210,8 @@ pub async fn submit_justification(
         )
     })?;
     let (submission, csrf) =
-        justifications::read_multipart(form, ctx.attendance.justification_max_bytes)
-            .await
-            .map_err(page_err(lang))?;
+        crate::http::justifications::read_multipart(form, ctx.attendance.justification_max_bytes)
+            .await?;
     viewer.check_csrf(csrf.as_deref())?;
     let student = submission
         .student_id
@@ -269,7 +231,7 @@ pub async fn submit_justification(
             };
             new_page(&ctx, &viewer, student, &ticked, &reason, errors, status).await
         }
-        Err(e) => Err(WebError::new(e, lang)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -277,10 +239,10 @@ fn justification_view(j: &justifications::Justification, lang: Lang) -> Value {
     context! {
         id => j.id, student_id => j.student_id, student => j.student_name.clone(),
         submitted_by => j.submitted_by.clone(),
-        submitted_at => paris(j.submitted_at),
+        submitted_at => format::paris_minute(j.submitted_at),
         reason => j.reason.clone(), status => j.status.clone(),
         file_size_kb => (j.file_size + 1023) / 1024, file_type => j.file_type.clone(),
-        decided_by => j.decided_by.clone(), decided_at => j.decided_at.map(paris),
+        decided_by => j.decided_by.clone(), decided_at => j.decided_at.map(format::paris_minute),
         comment => j.decision_comment.clone(),
         absences => j.absences.iter().map(|a| context! {
             session_id => a.session_id, day => date_fr(a.day), half_day => half_day(lang, a.starts_at),
@@ -288,12 +250,6 @@ fn justification_view(j: &justifications::Justification, lang: Lang) -> Value {
             status => a.status.as_deref().and_then(Status::parse).map(|s| status_text(s, lang)),
         }).collect::<Vec<Value>>(),
     }
-}
-
-fn paris(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Paris)
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
 }
 
 #[derive(Debug, Deserialize)]
@@ -323,8 +279,7 @@ pub async fn justification_list(
             student_id: None,
         },
     )
-    .await
-    .map_err(page_err(lang))?;
+    .await?;
     let items: Vec<Value> = list.iter().map(|j| justification_view(j, lang)).collect();
     show(
         &ctx,
@@ -352,9 +307,7 @@ async fn justification_page(
 ) -> PageResult {
     let caller = viewer.require()?.clone();
     let lang = viewer.lang;
-    let j = justifications::load(ctx, &caller, id)
-        .await
-        .map_err(page_err(lang))?;
+    let j = justifications::load(ctx, &caller, id).await?;
     show(
         ctx,
         viewer,
@@ -400,7 +353,6 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> PageResult {
     let caller = viewer.require()?.clone();
-    let lang = viewer.lang;
     viewer.check_csrf(form.csrf.as_deref())?;
     let input = DecisionInput {
         decision: form.decision,
@@ -416,7 +368,7 @@ pub async fn decide(
             };
             justification_page(&ctx, &viewer, id, None, errors, status).await
         }
-        Err(e) => Err(WebError::new(e, lang)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -429,16 +381,11 @@ pub struct MailsForm {
 /// The admin's log of every mail, 100 per page, with a resend button.
 pub async fn mails(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
+    viewer: AdminViewer,
     Query(q): Query<MailsForm>,
 ) -> PageResult {
-    let caller = viewer.require()?.clone();
-    let lang = viewer.lang;
-    if caller.role != Role::Admin {
-        return Err(WebError::new(AppError::Forbidden, lang));
-    }
     let status = q.status.filter(|s| !s.is_empty() && s != "all");
-    let page = super::page_number(q.page, 0).map_err(page_err(lang))?;
+    let page = super::page_number(q.page, 0)?;
     let log = mail_log::list(
         &ctx,
         &MailQuery {
@@ -449,27 +396,24 @@ pub async fn mails(
             offset: Some(page * 100),
         },
     )
-    .await
-    .map_err(page_err(lang))?;
+    .await?;
     let items: Vec<Value> = log
         .items
         .iter()
         .map(|m| context! {
             id => m.id, kind => m.kind.clone(), recipient => m.recipient.clone(), subject => m.subject.clone(),
-            reason => m.reason.clone(), status => m.status.clone(), queued_at => paris(m.queued_at),
-            sent_at => m.sent_at.map(paris), attempts => m.attempts, last_error => m.last_error.clone(),
+            reason => m.reason.clone(), status => m.status.clone(), queued_at => format::paris_minute(m.queued_at),
+            sent_at => m.sent_at.map(format::paris_minute), attempts => m.attempts, last_error => m.last_error.clone(),
             resend_of => m.resend_of,
         })
         .collect();
-    let jobs = crate::jobs::statuses(&ctx)
-        .await
-        .map_err(|e| WebError::new(e.into(), lang))?;
+    let jobs = crate::jobs::statuses(&ctx).await.map_err(AppError::from)?;
     let jobs: Vec<Value> = jobs
         .iter()
         .map(|j| context! {
             job => j.job.name(), schedule => j.schedule.clone(),
-            last => j.last_ran_at.map(paris), outcome => j.last_outcome.clone(), next => j.next_due_at.map(paris),
-            failures => j.failures, error => j.last_error.clone(), retry => j.retry_at.map(paris),
+            last => j.last_ran_at.map(format::paris_minute), outcome => j.last_outcome.clone(), next => j.next_due_at.map(format::paris_minute),
+            failures => j.failures, error => j.last_error.clone(), retry => j.retry_at.map(format::paris_minute),
         })
         .collect();
     show(
@@ -485,27 +429,19 @@ pub async fn mails(
     .await
 }
 
+/// A form with nothing but its CSRF token.
 #[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    csrf: Option<String>,
-}
+pub struct CsrfOnly {}
 
 pub async fn resend(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
     Id(id): Id,
-    Form(form): Form<CsrfOnly>,
+    _: CsrfForm<CsrfOnly, AdminViewer>,
 ) -> PageResult {
-    let caller = viewer.require()?.clone();
-    let lang = viewer.lang;
-    viewer.check_csrf(form.csrf.as_deref())?;
-    if caller.role != Role::Admin {
-        return Err(WebError::new(AppError::Forbidden, lang));
-    }
     let domain = ctx.mail.from_address().email.domain().to_owned();
     outbox::resend(&ctx.db, &domain, id, ctx.clock.now())
         .await
-        .map_err(|e| WebError::new(e.into(), lang))?
-        .ok_or_else(|| WebError::new(AppError::NotFound, lang))?;
+        .map_err(AppError::from)?
+        .ok_or(AppError::NotFound)?;
     Ok(Redirect::to("/mails?resent=1").into_response())
 }

@@ -1,41 +1,28 @@
 //! The finance pages (admin): a year's billing with its exports, one contract's statement
 //! with its terminations, and the form that records a termination or a withdrawal.
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::pages::{PageResult, page_err, show};
-use super::{Viewer, WebError, ser};
+use super::pages::{PageResult, show};
+use super::{AdminViewer, CsrfForm, Viewer, ser};
 use crate::app::ApiContext;
 use crate::billing::{self, SemesterStatement, Statement};
 use crate::certificates::Issuer;
-use crate::db_run;
-use crate::domain::hours::Minutes;
-use crate::domain::roles::Role;
-use crate::domain::text::{date_fr, euros_fr};
+use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
+use crate::format;
 use crate::http::crud::Id;
 use crate::i18n::Lang;
 use crate::terminations::{self, TerminationInput};
 
-fn require_admin(viewer: &Viewer) -> Result<crate::auth::Caller, WebError> {
-    let caller = viewer.require()?.clone();
-    if caller.role != Role::Admin {
-        return Err(WebError::new(AppError::Forbidden, viewer.lang));
-    }
-    Ok(caller)
-}
-
+/// « 4 500,00 € » with an ordinary space before the sign, as the pages always wrote it
+/// ([`format::euros_with_sign`] puts a no-break space there, for the PDFs).
 fn money(cents: i64) -> String {
-    format!("{} €", euros_fr(cents))
-}
-
-fn hours(h: f64) -> String {
-    Minutes((h * 60.0).round() as i64).fmt_fr()
+    format!("{} €", format::euros(cents))
 }
 
 fn status_label(s: &SemesterStatement, lang: Lang) -> &'static str {
@@ -53,14 +40,14 @@ fn semester_view(s: &SemesterStatement, lang: Lang) -> Value {
         status => serde_json::to_value(s.status).ok().and_then(|v| v.as_str().map(str::to_owned)),
         status_label => status_label(s, lang),
         price => money(s.price_cents),
-        hourly => format!("{} €/h", euros_fr(s.hourly_value_cents)),
-        planned => hours(s.planned_hours),
-        scheduled => hours(s.scheduled_hours),
-        attended => hours(s.attended_hours),
-        absent => hours(s.absence_hours),
-        excused => hours(s.excused_hours),
-        before_agreement => hours(s.before_agreement_hours),
-        unrecorded => hours(s.unrecorded_hours),
+        hourly => format!("{} €/h", format::euros(s.hourly_value_cents)),
+        planned => format::hours_of(s.planned_hours),
+        scheduled => format::hours_of(s.scheduled_hours),
+        attended => format::hours_of(s.attended_hours),
+        absent => format::hours_of(s.absence_hours),
+        excused => format::hours_of(s.excused_hours),
+        before_agreement => format::hours_of(s.before_agreement_hours),
+        unrecorded => format::hours_of(s.unrecorded_hours),
         due => money(s.due_cents),
         opco => money(s.opco_cents),
         company => money(s.company_cents),
@@ -68,7 +55,7 @@ fn semester_view(s: &SemesterStatement, lang: Lang) -> Value {
             payer => l.payer.as_str(),
             payer_label => match l.payer { crate::domain::billing::Payer::Opco => "OPCO", crate::domain::billing::Payer::Company => lang.text("company") },
             label => l.label.clone(),
-            hours => hours(l.hours),
+            hours => format::hours_of(l.hours),
             amount => money(l.amount_cents),
             article => l.article.clone(),
             remainder => l.remainder,
@@ -107,14 +94,12 @@ pub struct YearQuery {
 /// A year's billing: totals, the payers with their PDF, the CSV, and every contract.
 pub async fn year_page(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
+    viewer: AdminViewer,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    require_admin(&viewer)?;
-    let lang = viewer.lang;
     let years: Vec<(i64, String)> = crate::db::years::all(&ctx.db)
         .await
-        .map_err(|e| WebError::new(e.into(), lang))?
+        .map_err(AppError::from)?
         .into_iter()
         .map(|y| (y.id, y.name))
         .collect();
@@ -125,15 +110,13 @@ pub async fn year_page(
                 .iter()
                 .find(|(id, _)| id.to_string() == y)
                 .cloned()
-                .ok_or_else(|| WebError::new(AppError::NotFound, lang))?,
+                .ok_or(AppError::NotFound)?,
         ),
     };
     let (statements, payers) = match &chosen {
         Some((id, _)) => {
-            let statements = billing::year_statements(&ctx.db, *id, ctx.clock.now())
-                .await
-                .map_err(page_err(lang))?;
-            let payers = crate::http::billing::payers(*id, &statements);
+            let statements = billing::year_statements(&ctx.db, *id, ctx.clock.now()).await?;
+            let payers = billing::payers(*id, &statements);
             (statements, payers)
         }
         None => (Vec::new(), Vec::new()),
@@ -174,11 +157,10 @@ pub struct RecordedQuery {
 /// One contract's statement, its terminations and the termination form.
 pub async fn contract_page(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
+    viewer: AdminViewer,
     Id(id): Id,
     Query(q): Query<RecordedQuery>,
 ) -> PageResult {
-    require_admin(&viewer)?;
     // Only a reference is echoed back, never arbitrary text.
     let recorded = q
         .recorded
@@ -195,19 +177,10 @@ async fn contract_page_with(
     status: StatusCode,
 ) -> PageResult {
     let lang = viewer.lang;
-    let statement = billing::contract_statement(&ctx.db, id, ctx.clock.now())
+    let statement = billing::contract_statement(&ctx.db, id, ctx.clock.now()).await?;
+    let records = crate::db::billing::terminations_of_contract(&ctx.db, id)
         .await
-        .map_err(page_err(lang))?;
-    let records: Vec<(i64, String, chrono::NaiveDate, String, bool)> = db_run!(&ctx.db, |pool| {
-        sqlx::query_as(
-            "SELECT id, reference, termination_date, reason, withdrawal FROM terminations \
-             WHERE contract_id = $1 ORDER BY id DESC",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await
-    })
-    .map_err(|e| WebError::new(e.into(), lang))?;
+        .map_err(AppError::from)?;
     show(
         ctx,
         viewer,
@@ -230,7 +203,6 @@ async fn contract_page_with(
 
 #[derive(Debug, Deserialize)]
 pub struct TerminationForm {
-    csrf: Option<String>,
     date: String,
     reason: String,
     withdrawal: Option<String>,
@@ -239,12 +211,10 @@ pub struct TerminationForm {
 /// Records a termination from the contract's page.
 pub async fn record_termination(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
     Id(id): Id,
-    Form(form): Form<TerminationForm>,
+    CsrfForm { viewer, form }: CsrfForm<TerminationForm, AdminViewer>,
 ) -> PageResult {
-    let caller = super::certificates::admin_form(&viewer, form.csrf.as_deref())?;
-    let lang = viewer.lang;
+    let caller = viewer.caller.clone();
     let Ok(date) = form.date.parse() else {
         let errors = vec![FieldError::new("date", "date AAAA-MM-JJ attendue")];
         return contract_page_with(
@@ -291,6 +261,6 @@ pub async fn record_termination(
             let errors = vec![FieldError::new("date", message)];
             contract_page_with(&ctx, &viewer, id, None, errors, StatusCode::CONFLICT).await
         }
-        Err(e) => Err(page_err(lang)(e)),
+        Err(e) => Err(e.into()),
     }
 }

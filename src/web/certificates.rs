@@ -2,32 +2,25 @@
 //! admin's latest and bulk issue), one student's certificates with the admin's issue form,
 //! and the public verification page (by number, or by uploading the PDF).
 
-use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::pages::{PageResult, page_err, show};
-use super::{Viewer, WebError, ser};
+use super::pages::{PageResult, show};
+use super::{AdminViewer, CsrfForm, Viewer, WebError, ser};
 use crate::app::ApiContext;
-use crate::db_run;
-use crate::domain::hours::Minutes;
-use crate::domain::roles::Role;
-use crate::domain::text::date_fr;
-use crate::error::{AppError, FieldError};
-use crate::http::certificates::{
+use crate::certificates::{
     BatchRequest, CertificateEntry, Verification, issue_year, student_certificates, verify_bytes,
     verify_number,
 };
+use crate::domain::roles::Role;
+use crate::domain::text::date_fr;
+use crate::error::{AppError, FieldError};
+use crate::format;
 use crate::http::crud::Id;
 use crate::i18n::Lang;
-
-/// « 252 h 30 », the way the certificates print hours (in both languages).
-fn hours(h: f64) -> String {
-    Minutes((h * 60.0).round() as i64).fmt_fr()
-}
 
 fn entry_row(e: &CertificateEntry, lang: Lang) -> Value {
     context! {
@@ -36,28 +29,18 @@ fn entry_row(e: &CertificateEntry, lang: Lang) -> Value {
         semester => e.semester.as_str(),
         academic_year => e.academic_year.clone(),
         period => format!("{} – {}", date_fr(e.period_from), date_fr(e.period_to)),
-        attended => hours(e.attended_hours),
-        planned => hours(e.planned_hours),
-        excused => hours(e.excused_hours),
-        unexcused => hours(e.unexcused_hours),
+        attended => format::hours_of(e.attended_hours),
+        planned => format::hours_of(e.planned_hours),
+        excused => format::hours_of(e.excused_hours),
+        unexcused => format::hours_of(e.unexcused_hours),
         valid => e.superseded_at.is_none(),
         superseded_by => e.superseded_by.clone(),
         supersede_reason => e.supersede_reason.clone(),
         forced_reason => e.forced_reason.clone(),
-        issued => date_fr(e.issued_at.with_timezone(&chrono_tz::Europe::Paris).date_naive()),
+        issued => format::date(format::paris_day(e.issued_at)),
         pdf_url => format!("/api/v1/certificates/{}.pdf", e.number),
         verify_url => format!("/verify/{}", e.number),
     }
-}
-
-async fn student_name(ctx: &ApiContext, id: i64) -> Result<String, AppError> {
-    let (first, last): (String, String) = db_run!(&ctx.db, |pool| sqlx::query_as(
-        "SELECT first_name, last_name FROM students WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await)?;
-    Ok(format!("{first} {}", last.to_uppercase()))
 }
 
 /// One student's block of the list page.
@@ -66,7 +49,7 @@ async fn student_block(ctx: &ApiContext, viewer: &Viewer, id: i64) -> Result<Val
     let entries = student_certificates(ctx, caller, id).await?;
     Ok(context! {
         id,
-        name => student_name(ctx, id).await?,
+        name => crate::certificates::student_name(&ctx.db, id).await?,
         certificates => entries.iter().map(|e| entry_row(e, viewer.lang)).collect::<Vec<_>>(),
     })
 }
@@ -75,10 +58,7 @@ async fn student_block(ctx: &ApiContext, viewer: &Viewer, id: i64) -> Result<Val
 /// issued and the form to issue a whole year.
 pub async fn my_certificates(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
     let caller = viewer.require()?.clone();
-    let lang = viewer.lang;
-    admin_page_or_list(&ctx, &viewer, &caller, None, Vec::new(), StatusCode::OK)
-        .await
-        .map_err(page_err(lang))?
+    admin_page_or_list(&ctx, &viewer, &caller, None, Vec::new(), StatusCode::OK).await?
 }
 
 async fn admin_page_or_list(
@@ -89,48 +69,17 @@ async fn admin_page_or_list(
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Result<PageResult, AppError> {
-    let students: Vec<i64> = match caller.role {
-        Role::Student => caller.student_id.into_iter().collect(),
-        Role::Tutor => db_run!(&ctx.db, |pool| sqlx::query_scalar(
-            "SELECT DISTINCT st.id FROM contracts c JOIN students st ON st.id = c.student_id \
-             WHERE c.tutor_id = $1 ORDER BY st.id"
-        )
-        .bind(caller.tutor_id.unwrap_or(-1))
-        .fetch_all(pool)
-        .await)?,
-        Role::Admin => Vec::new(),
-        Role::Teacher => return Err(AppError::Forbidden),
-    };
-    let mut blocks = Vec::with_capacity(students.len());
-    for id in students {
+    let overview = crate::certificates::overview(&ctx.db, caller).await?;
+    let mut blocks = Vec::with_capacity(overview.students.len());
+    for id in overview.students {
         blocks.push(student_block(ctx, viewer, id).await?);
     }
-    let latest: Vec<Value> = if caller.role == Role::Admin {
-        let rows: Vec<(String, i64, String, String, String)> = db_run!(&ctx.db, |pool| {
-            sqlx::query_as(
-                "SELECT ce.number, st.id, st.first_name, st.last_name, ce.semester FROM certificates ce \
-                 JOIN students st ON st.id = ce.student_id ORDER BY ce.id DESC LIMIT 50",
-            )
-            .fetch_all(pool)
-            .await
-        })?;
-        rows.into_iter()
-            .map(|(number, id, first, last, semester)| {
-                context! { number, student_id => id, student => format!("{first} {}", last.to_uppercase()), semester }
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let years: Vec<String> = if caller.role == Role::Admin {
-        db_run!(&ctx.db, |pool| sqlx::query_scalar(
-            "SELECT name FROM academic_years ORDER BY starts_on DESC"
-        )
-        .fetch_all(pool)
-        .await)?
-    } else {
-        Vec::new()
-    };
+    let latest: Vec<Value> = overview
+        .latest
+        .into_iter()
+        .map(|l| context! { number => l.number, student_id => l.student_id, student => l.student, semester => l.semester })
+        .collect();
+    let years = overview.years;
     Ok(show(
         ctx,
         viewer,
@@ -148,22 +97,8 @@ async fn admin_page_or_list(
     .await)
 }
 
-/// The admin behind a form of this session; anyone else is refused.
-pub(super) fn admin_form(
-    viewer: &Viewer,
-    csrf: Option<&str>,
-) -> Result<crate::auth::Caller, WebError> {
-    let caller = viewer.require()?.clone();
-    viewer.check_csrf(csrf)?;
-    if caller.role != Role::Admin {
-        return Err(WebError::new(AppError::Forbidden, viewer.lang));
-    }
-    Ok(caller)
-}
-
 #[derive(Debug, Deserialize)]
 pub struct BatchForm {
-    csrf: Option<String>,
     semester: String,
     year: String,
     kind: Option<String>,
@@ -172,11 +107,9 @@ pub struct BatchForm {
 /// The admin issues a semester for a whole year from the page.
 pub async fn issue_batch(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
-    Form(form): Form<BatchForm>,
+    CsrfForm { viewer, form }: CsrfForm<BatchForm, AdminViewer>,
 ) -> PageResult {
-    let caller = admin_form(&viewer, form.csrf.as_deref())?;
-    let lang = viewer.lang;
+    let caller = viewer.caller.clone();
     let body = BatchRequest {
         semester: form.semester,
         year: form.year,
@@ -193,10 +126,9 @@ pub async fn issue_batch(
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
-            .await
-            .map_err(page_err(lang))?;
+            .await?;
         }
-        Err(e) => return Err(WebError::new(e, lang)),
+        Err(e) => return Err(e.into()),
     };
     let report = context! {
         summary => report.summary_fr(),
@@ -212,8 +144,7 @@ pub async fn issue_batch(
         Vec::new(),
         StatusCode::OK,
     )
-    .await
-    .map_err(page_err(lang))?
+    .await?
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,11 +174,8 @@ async fn student_page_with(
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> PageResult {
-    let lang = viewer.lang;
     let caller = viewer.require()?;
-    let block = student_block(ctx, viewer, id)
-        .await
-        .map_err(page_err(lang))?;
+    let block = student_block(ctx, viewer, id).await?;
     show(
         ctx,
         viewer,
@@ -265,7 +193,6 @@ async fn student_page_with(
 
 #[derive(Debug, Deserialize)]
 pub struct IssueForm {
-    csrf: Option<String>,
     semester: String,
     kind: Option<String>,
     /// `force` or `replace` (a checkbox each).
@@ -277,11 +204,10 @@ pub struct IssueForm {
 /// The admin issues (or, after a correction, re-issues) one student's certificate.
 pub async fn issue_for_student(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
     Id(id): Id,
-    Form(form): Form<IssueForm>,
+    CsrfForm { viewer, form }: CsrfForm<IssueForm, AdminViewer>,
 ) -> PageResult {
-    let caller = admin_form(&viewer, form.csrf.as_deref())?;
+    let caller = viewer.caller.clone();
     let fail = |e: AppError| async {
         let (status, errors) = match e {
             AppError::Validation(fields) => (StatusCode::UNPROCESSABLE_ENTITY, fields),
@@ -292,7 +218,7 @@ pub async fn issue_for_student(
         };
         student_page_with(&ctx, &viewer, id, None, errors, status).await
     };
-    let body = crate::http::certificates::IssueRequest {
+    let body = crate::certificates::IssueRequest {
         semester: form.semester.clone(),
         kind: form.kind.clone().filter(|k| !k.is_empty()),
         contract_id: None,
@@ -300,7 +226,7 @@ pub async fn issue_for_student(
         replace: form.replace.is_some(),
         reason: form.reason.clone(),
     };
-    match crate::http::certificates::issue(&ctx, &caller, id, body).await {
+    match crate::certificates::issue(&ctx, &caller, id, body).await {
         Ok(issued) => Ok(viewer.finish(
             Redirect::to(&format!(
                 "/students/{id}/certificates?issued={}",
@@ -407,7 +333,7 @@ pub async fn verify_upload(
             return upload_problem(&ctx, &viewer, status, "verify_too_large").await;
         }
     };
-    let (sha256, found) = verify_bytes(&ctx.db, &file).await.map_err(page_err(lang))?;
+    let (sha256, found) = verify_bytes(&ctx.db, &file).await?;
     let page = match found {
         Some(v) => {
             context! { certificate => verification_view(&v, lang), file_matches => true, file_sha256 => sha256 }

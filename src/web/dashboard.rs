@@ -8,24 +8,18 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::chart::{self, BarBlock, BarChart, RateChart, Series, XTick};
-use super::pages::{PageResult, page_err, show};
-use super::{Viewer, WebError};
+use super::pages::{PageResult, show};
+use super::{AdminViewer, WebError};
 use crate::app::ApiContext;
-use crate::domain::hours::Minutes;
-use crate::domain::roles::Role;
+use crate::dashboard::{self, Dashboard, HalfDay, RiskReason};
 use crate::domain::text::date_fr;
 use crate::error::AppError;
-use crate::http::dashboard::{self, Dashboard, HalfDay, RiskReason};
+use crate::format;
 use crate::i18n::Lang;
 
 #[derive(Debug, Deserialize)]
 pub struct DashboardForm {
     academic_year_id: Option<String>,
-}
-
-/// « 252 h 30 », as the certificates print hours.
-fn hours(h: f64) -> String {
-    Minutes((h * 60.0).round() as i64).fmt_fr()
 }
 
 fn percent(rate: f64, lang: Lang) -> String {
@@ -48,19 +42,19 @@ fn reason_text(r: &RiskReason, lang: Lang) -> String {
             _,
         ) => {
             let p = percent(p / 100.0, lang);
-            let excused = (*excused_hours > 0.0).then(|| hours(*excused_hours));
+            let excused = (*excused_hours > 0.0).then(|| format::hours_of(*excused_hours));
             match lang {
                 Lang::Fr => format!(
                     "{semester} : {} d'absence{} sur {} prévues ({p}), seuil d'alerte de {threshold}\u{a0}% atteint",
-                    hours(*missed_hours),
+                    format::hours_of(*missed_hours),
                     excused.map_or(String::new(), |e| format!(" (dont {e} justifiées)")),
-                    hours(*planned_hours),
+                    format::hours_of(*planned_hours),
                 ),
                 Lang::En => format!(
                     "{semester}: {} absent{} of {} planned ({p}), alert threshold of {threshold}\u{a0}% reached",
-                    hours(*missed_hours),
+                    format::hours_of(*missed_hours),
                     excused.map_or(String::new(), |e| format!(" ({e} of them excused)")),
-                    hours(*planned_hours),
+                    format::hours_of(*planned_hours),
                 ),
             }
         }
@@ -104,16 +98,16 @@ fn reason_text(r: &RiskReason, lang: Lang) -> String {
                 percent(*rate, lang),
                 date_fr(*from),
                 date_fr(*to),
-                hours(*attended_hours),
-                hours(*recorded_hours)
+                format::hours_of(*attended_hours),
+                format::hours_of(*recorded_hours)
             ),
             Lang::En => format!(
                 "Attendance of {} over the last 4 weeks ({} – {}), below 90\u{a0}%: {} attended of {} recorded",
                 percent(*rate, lang),
                 date_fr(*from),
                 date_fr(*to),
-                hours(*attended_hours),
-                hours(*recorded_hours)
+                format::hours_of(*attended_hours),
+                format::hours_of(*recorded_hours)
             ),
         },
     }
@@ -239,7 +233,7 @@ fn semesters_view(d: &Dashboard, lang: Lang) -> Value {
             values: vec![s.planned_hours, s.scheduled_hours, s.attended_hours],
             texts: [s.planned_hours, s.scheduled_hours, s.attended_hours]
                 .iter()
-                .map(|h| hours(*h))
+                .map(|h| format::hours_of(*h))
                 .collect(),
         })
         .collect();
@@ -266,9 +260,9 @@ fn semesters_view(d: &Dashboard, lang: Lang) -> Value {
         .map(|s| {
             context! {
                 group => s.group_name.clone(), semester => s.semester.as_str(), students => s.student_count,
-                planned => hours(s.planned_hours), scheduled => hours(s.scheduled_hours),
-                done => hours(s.attended_hours), to_come => hours(s.upcoming_hours),
-                absence => hours(s.absence_hours), excused => hours(s.excused_hours),
+                planned => format::hours_of(s.planned_hours), scheduled => format::hours_of(s.scheduled_hours),
+                done => format::hours_of(s.attended_hours), to_come => format::hours_of(s.upcoming_hours),
+                absence => format::hours_of(s.absence_hours), excused => format::hours_of(s.excused_hours),
                 rate => s.attendance_rate.map(|r| percent(r, lang)),
             }
         })
@@ -279,14 +273,10 @@ fn semesters_view(d: &Dashboard, lang: Lang) -> Value {
 /// The dashboard of a year (`?academic_year_id=`, by default the current one). Admins only.
 pub async fn page(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
+    viewer: AdminViewer,
     Query(q): Query<DashboardForm>,
 ) -> PageResult {
-    let caller = viewer.require()?;
     let lang = viewer.lang;
-    if caller.role != Role::Admin {
-        return Err(WebError::new(AppError::Forbidden, lang));
-    }
     let year_id = match q.academic_year_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(v) => Some(v.parse::<i64>().map_err(|_| {
@@ -301,7 +291,7 @@ pub async fn page(
     };
     let years: Vec<(i64, String)> = crate::db::years::all(&ctx.db)
         .await
-        .map_err(|e| WebError::new(e.into(), lang))?
+        .map_err(AppError::from)?
         .into_iter()
         .map(|y| (y.id, y.name))
         .collect();
@@ -315,9 +305,7 @@ pub async fn page(
         )
         .await;
     }
-    let d = dashboard::dashboard(&ctx, year_id)
-        .await
-        .map_err(page_err(lang))?;
+    let d = dashboard::dashboard(&ctx, year_id).await?;
     let at_risk: Vec<Value> = d
         .at_risk
         .iter()

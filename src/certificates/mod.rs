@@ -9,12 +9,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Europe::Paris;
 use serde::Serialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::db::contracts::{ContractFrame, contract_sessions};
-use crate::db::{Db, Tx};
+use crate::app::ApiContext;
+use crate::db::certificates::ContractFacts;
+use crate::db::contracts::contract_sessions;
+use crate::db::{self, Db, Tx};
 use crate::domain::certificate::{
     CertificateData, CertificateKind, CompanyFacts, HourFacts, SchoolFacts, StudentFacts,
     TrainingFacts, new_number,
@@ -24,17 +25,24 @@ use crate::domain::semester::Semester;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
 use crate::hours::tally_semesters;
-use crate::i18n::Lang;
 use crate::mail::MailService;
-use crate::mail::outbox::{self, NewMail};
 use crate::pdf::Picture;
 use crate::pdf::certificate::SealPictures;
 use crate::signing::{Credentials, Signing};
-use crate::{db_run, tx_run};
 
-/// Contracts read, rendered and written together when issuing in bulk: one write
-/// transaction per batch, memory bounded by the batch whatever the number of students.
-const BATCH: i64 = 64;
+mod batch;
+mod lookup;
+mod mails;
+mod requests;
+
+pub use batch::{BatchReport, HeldStudent, Selection, count, issue_many, queue_blocked_report};
+pub use lookup::{
+    CertificateEntry, CertificateFile, LatestCertificate, Overview, Verification, certificate_pdf,
+    check_student_visible, overview, student_certificates, student_name, verify_bytes,
+    verify_number,
+};
+use mails::queue_mails;
+pub use requests::{BatchRequest, IssueRequest, issue, issue_year, parse_kinds};
 
 /// What issuing needs beyond the database: mail templates and the public address.
 #[derive(Clone)]
@@ -67,11 +75,7 @@ impl Seal {
     pub async fn load(db: &Db, signing: &Signing) -> anyhow::Result<Seal> {
         let credentials = signing.credentials(db).await?;
         type Pngs = (Option<Vec<u8>>, Option<Vec<u8>>);
-        let images: Option<Pngs> = db_run!(db, |pool| {
-            sqlx::query_as("SELECT stamp_png, signature_png FROM school WHERE id = 1")
-                .fetch_optional(pool)
-                .await
-        })?;
+        let images: Option<Pngs> = db::certificates::seal_pictures(db).await?;
         let (stamp, signature) = images.unwrap_or_default();
         let decode = |png: Option<Vec<u8>>, what: &str| {
             png.and_then(|png| match Picture::from_png(&png) {
@@ -102,6 +106,17 @@ impl Issuer {
 
     pub fn pdf_url(&self, number: &str) -> String {
         format!("{}/api/v1/certificates/{number}.pdf", self.public_url)
+    }
+}
+
+impl From<&ApiContext> for Issuer {
+    fn from(ctx: &ApiContext) -> Self {
+        Issuer {
+            db: ctx.db.clone(),
+            mail: ctx.mail.clone(),
+            public_url: ctx.public_url.clone(),
+            signing: ctx.signing.clone(),
+        }
     }
 }
 
@@ -226,55 +241,6 @@ impl From<IssueError> for AppError {
         }
     }
 }
-
-/// The facts of one contract that its certificates print, in one row.
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct ContractFacts {
-    /// The dates and names a summary also reads.
-    #[sqlx(flatten)]
-    frame: ContractFrame,
-    place: String,
-    birth_date: NaiveDate,
-    birth_place: String,
-    student_email: String,
-    student_lang: String,
-    company_name: String,
-    company_siret: String,
-    tutor_first_name: String,
-    tutor_last_name: String,
-    tutor_email: String,
-    tutor_lang: String,
-    qualification: String,
-    rncp: String,
-    department_name: String,
-    option_name: String,
-    school_name: Option<String>,
-    legal_entity: Option<String>,
-    school_address: Option<String>,
-    school_siret: Option<String>,
-    activity_number: Option<String>,
-    city: Option<String>,
-    signatory_name: Option<String>,
-    signatory_title: Option<String>,
-    /// The school counts a presence only with the trainee's signature (NULL without a profile).
-    presence_needs_signature: Option<bool>,
-}
-
-const FACTS_SELECT: &str = "SELECT c.id, c.student_id, c.tutor_id, c.group_id, \
-    c.kind AS contract_kind, c.place, c.start_date, c.end_date, c.defence_date, c.termination_date, \
-    c.planned_minutes_s9, c.planned_minutes_s10, y.name AS academic_year, \
-    y.starts_on AS academic_year_start, st.first_name AS student_first_name, \
-    st.last_name AS student_last_name, st.birth_date, st.birth_place, st.email AS student_email, \
-    st.lang AS student_lang, co.legal_name AS company_name, co.siret AS company_siret, \
-    t.first_name AS tutor_first_name, t.last_name AS tutor_last_name, t.email AS tutor_email, \
-    t.lang AS tutor_lang, p.qualification, p.rncp, p.department_name, p.option_name, \
-    sc.name AS school_name, sc.legal_entity, sc.address AS school_address, \
-    sc.siret AS school_siret, sc.activity_number, sc.city, sc.signatory_name, sc.signatory_title, \
-    sc.presence_needs_signature \
-    FROM contracts c JOIN academic_years y ON y.id = c.academic_year_id \
-    JOIN students st ON st.id = c.student_id JOIN companies co ON co.id = c.company_id \
-    JOIN tutors t ON t.id = c.tutor_id JOIN programmes p ON p.id = c.programme_id \
-    LEFT JOIN school sc ON sc.id = 1 WHERE c.id = $1";
 
 impl ContractFacts {
     fn student_name(&self) -> String {
@@ -411,15 +377,12 @@ pub async fn prepare(
     prepare_from(issuer, &facts, semester, options, now).await
 }
 
-async fn load_facts(db: &Db, contract_id: i64) -> Result<ContractFacts, sqlx::Error> {
-    db_run!(db, |pool| sqlx::query_as(FACTS_SELECT)
-        .bind(contract_id)
-        .fetch_one(pool)
-        .await)
+pub(super) async fn load_facts(db: &Db, contract_id: i64) -> Result<ContractFacts, sqlx::Error> {
+    db::certificates::contract_facts(db, contract_id).await
 }
 
 /// [`prepare`] for facts already read.
-async fn prepare_from(
+pub(super) async fn prepare_from(
     issuer: &Issuer,
     facts: &ContractFacts,
     semester: Semester,
@@ -447,14 +410,7 @@ async fn prepare_from(
             ends_on: period.to,
         });
     }
-    let current: Vec<(String, String)> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT kind, number FROM certificates WHERE contract_id = $1 AND semester = $2 \
-         AND superseded_at IS NULL"
-    )
-    .bind(contract_id)
-    .bind(semester.as_str())
-    .fetch_all(pool)
-    .await)?;
+    let current = db::certificates::current_of_semester(db, contract_id, semester.as_str()).await?;
     let existing_of = |kind: CertificateKind| {
         current
             .iter()
@@ -491,17 +447,8 @@ async fn prepare_from(
     };
 
     if check_ready && let Some(group) = facts.frame.group_id {
-        let (count, first_day): (i64, Option<NaiveDate>) = db_run!(db, |pool| {
-            sqlx::query_as(
-                "SELECT COUNT(*), MIN(day) FROM training_sessions WHERE group_id = $1 \
-                 AND day >= $2 AND day <= $3 AND signed_at IS NULL",
-            )
-            .bind(group)
-            .bind(cov.from)
-            .bind(cov.to)
-            .fetch_one(pool)
-            .await
-        })?;
+        let (count, first_day) =
+            db::certificates::unsigned_roll_calls(db, group, cov.from, cov.to).await?;
         if let (true, Some(first_day)) = (count > 0, first_day) {
             return Err(IssueError::UnsignedRollCalls {
                 semester,
@@ -512,20 +459,9 @@ async fn prepare_from(
     }
     if check_ready && facts.presence_needs_signature.unwrap_or(false) {
         // The school counts a presence only with the trainee's own signature of it.
-        let (count, first_day): (i64, Option<NaiveDate>) = db_run!(db, |pool| {
-            sqlx::query_as(
-                "SELECT COUNT(*), MIN(s.day) FROM attendance_marks m \
-                 JOIN training_sessions s ON s.id = m.session_id \
-                 LEFT JOIN self_signins si ON si.session_id = m.session_id AND si.student_id = m.student_id \
-                 WHERE m.student_id = $1 AND s.day >= $2 AND s.day <= $3 \
-                 AND m.status IN ('present', 'late', 'left_early') AND si.session_id IS NULL",
-            )
-            .bind(facts.frame.student_id)
-            .bind(cov.from)
-            .bind(cov.to)
-            .fetch_one(pool)
-            .await
-        })?;
+        let (count, first_day) =
+            db::certificates::unsigned_presences(db, facts.frame.student_id, cov.from, cov.to)
+                .await?;
         if let (true, Some(first_day)) = (count > 0, first_day) {
             return Err(IssueError::UnsignedPresences {
                 semester,
@@ -678,19 +614,14 @@ pub async fn store(
             .iter()
             .find(|r| r.data.replaces.as_deref() == Some(old.as_str()))
             .map(|r| r.data.number.clone());
-        let changed = tx_run!(tx, |conn| {
-            sqlx::query(
-            "UPDATE certificates SET superseded_at = $2, superseded_by = $3, supersede_reason = $4 \
-             WHERE number = $1 AND superseded_at IS NULL"
+        let changed = db::certificates::supersede(
+            tx,
+            old,
+            now,
+            new.as_deref(),
+            prepared.supersede_reason.as_deref(),
         )
-        .bind(old)
-        .bind(now)
-        .bind(&new)
-        .bind(&prepared.supersede_reason)
-        .execute(&mut *conn)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+        .await?;
         if changed != 1 {
             return Err(IssueError::Failed(AppError::Conflict(format!(
                 "le certificat n° {old} vient d'être remplacé par une autre demande"
@@ -703,27 +634,23 @@ pub async fn store(
         let snapshot = serde_json::to_string(d).map_err(anyhow::Error::from)?;
         // Another instance may have issued the same kind meanwhile: the unique index on
         // the current certificate of a contract's semester keeps one.
-        let inserted = tx_run!(tx, |conn| {
-            sqlx::query(
-            "INSERT INTO certificates (number, kind, semester, student_id, contract_id, snapshot, \
-             pdf, sha256, issued_at, issued_by, forced_reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING"
+        let inserted = db::certificates::insert(
+            tx,
+            &db::certificates::NewCertificate {
+                number: &d.number,
+                kind: d.kind.as_str(),
+                semester: d.semester.as_str(),
+                student_id: prepared.facts.frame.student_id,
+                contract_id: prepared.facts.frame.id,
+                snapshot: &snapshot,
+                pdf: &r.pdf,
+                sha256: &r.sha256,
+                issued_at: d.issued_at,
+                issued_by: prepared.issued_by,
+                forced_reason: prepared.forced_reason.as_deref(),
+            },
         )
-        .bind(&d.number)
-        .bind(d.kind.as_str())
-        .bind(d.semester.as_str())
-        .bind(prepared.facts.frame.student_id)
-        .bind(prepared.facts.frame.id)
-        .bind(&snapshot)
-        .bind(&r.pdf)
-        .bind(&r.sha256)
-        .bind(d.issued_at)
-        .bind(prepared.issued_by)
-        .bind(&prepared.forced_reason)
-        .execute(&mut *conn)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+        .await?;
         if inserted == 1 {
             issued.push(IssuedCertificate {
                 number: d.number.clone(),
@@ -741,100 +668,6 @@ pub async fn store(
         queue_mails(issuer, tx, prepared, &issued, now).await?;
     }
     Ok(issued)
-}
-
-/// Tells the student and the tutor, each in their language, with the links.
-async fn queue_mails(
-    issuer: &Issuer,
-    tx: &mut Tx,
-    prepared: &Prepared,
-    issued: &[IssuedCertificate],
-    now: DateTime<Utc>,
-) -> Result<(), IssueError> {
-    let f = &prepared.facts;
-    let Some(first) = prepared.documents.first() else {
-        return Ok(());
-    };
-    let semester = first.semester;
-    let domain = issuer.mail.from_address().email.domain().to_owned();
-    let replaces = prepared.replaced.join(", ");
-    let recipients = [
-        (
-            "student",
-            format!(
-                "{} {}",
-                f.frame.student_first_name, f.frame.student_last_name
-            ),
-            &f.student_email,
-            &f.student_lang,
-        ),
-        (
-            "tutor",
-            format!("{} {}", f.tutor_first_name, f.tutor_last_name),
-            &f.tutor_email,
-            &f.tutor_lang,
-        ),
-    ];
-    for (role, name, email, lang) in recipients {
-        let lang = Lang::parse(lang).unwrap_or_default();
-        let documents: Vec<serde_json::Value> = issued
-            .iter()
-            .map(|c| {
-                json!({
-                    "title": match lang { Lang::Fr => c.kind.title_fr(), Lang::En => c.kind.title_en() },
-                    "number": c.number,
-                    "url": c.pdf_url,
-                    "verify_url": c.verify_url,
-                })
-            })
-            .collect();
-        let context = json!({
-            "recipient_name": name,
-            "student": f.student_name(),
-            "school": first.school.name,
-            "semester_label": format!("Semestre {}", semester.number()),
-            "semester_label_en": format!("Semester {}", semester.number()),
-            "academic_year": f.frame.academic_year,
-            "documents": documents,
-            "replaces": replaces,
-            "reason": prepared.supersede_reason,
-            "attended": first.hours.attended.fmt_fr(),
-            "planned": first.hours.planned.fmt_fr(),
-            "excused": first.hours.excused.fmt_fr(),
-            "unexcused": first.hours.unexcused.fmt_fr(),
-            "list_url": format!("{}/certificates", issuer.public_url),
-        });
-        let rendered = issuer.mail.render("certificate_issued", lang, &context)?;
-        outbox::enqueue(
-            tx,
-            &domain,
-            &NewMail {
-                kind: "certificate_issued",
-                dedup_key: format!("certificate:{}:{role}", issued[0].number),
-                recipient: email.clone(),
-                lang,
-                rendered,
-                reason: format!(
-                    "{} {semester} de {} : n° {}",
-                    if replaces.is_empty() {
-                        "Attestation"
-                    } else {
-                        "Attestation corrigée"
-                    },
-                    f.student_name(),
-                    issued
-                        .iter()
-                        .map(|c| c.number.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                student_id: Some(f.frame.student_id),
-            },
-            now,
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// Issues one contract's semester: prepare, render off the async threads, store.
@@ -872,339 +705,10 @@ pub async fn issue_one(
     Ok(issued)
 }
 
-/// Which contracts a bulk issue goes through.
-#[derive(Debug, Clone)]
-pub enum Selection {
-    /// Every contract of an academic year (by name, `2025-2026`), for one semester.
-    Year { year: String, semester: Semester },
-    /// Every contract lacking a current certificate of the semester that may have ended by
-    /// `today` (the scheduled job).
-    Missing {
-        semester: Semester,
-        kinds: usize,
-        today: NaiveDate,
-    },
-}
-
-/// A student whose certificate could not be issued, and why.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct HeldStudent {
-    pub student_id: i64,
-    pub contract_id: i64,
-    pub student: String,
-    #[schema(value_type = String, example = "S9")]
-    pub semester: Semester,
-    pub academic_year: String,
-    pub reason: String,
-    /// Unsigned roll calls of the semester, when that is the reason.
-    pub unsigned_roll_calls: Option<i64>,
-    pub first_unsigned_day: Option<NaiveDate>,
-}
-
-/// What a bulk issue did.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
-pub struct BatchReport {
-    /// Contracts looked at.
-    pub contracts: u64,
-    /// Documents issued.
-    pub issued: u64,
-    /// Contracts whose documents were all issued before.
-    pub already_issued: u64,
-    /// Contracts whose semester has not ended yet.
-    pub not_ended: u64,
-    /// Contracts without that semester.
-    pub no_semester: u64,
-    /// Students blocked by unsigned roll calls.
-    pub blocked: Vec<HeldStudent>,
-    /// Students whose contract misses a printed fact, or failed otherwise.
-    pub failed: Vec<HeldStudent>,
-}
-
-impl BatchReport {
-    pub fn summary_fr(&self) -> String {
-        format!(
-            "{} document(s) émis pour {} contrat(s) examiné(s) ; {} déjà émis, {} semestre(s) non terminé(s), {} bloqué(s) par des appels non signés, {} en erreur",
-            self.issued,
-            self.contracts,
-            self.already_issued,
-            self.not_ended,
-            self.blocked.len(),
-            self.failed.len()
-        )
-    }
-}
-
-/// How many contracts a selection holds (for a progress bar).
-pub async fn count(db: &Db, selection: &Selection) -> Result<u64, sqlx::Error> {
-    let (sql, arg) = selection_sql(selection, "COUNT(*)");
-    let n: i64 = db_run!(db, |pool| sqlx::query_scalar(&sql)
-        .bind(&arg)
-        .bind(0_i64)
-        .bind(i64::MAX)
-        .fetch_one(pool)
-        .await)?;
-    Ok(u64::try_from(n).unwrap_or(0))
-}
-
-/// The contracts of a selection as `SELECT {what} … WHERE c.id > $2 LIMIT $3`, and the
-/// value of `$1`.
-fn selection_sql(selection: &Selection, what: &str) -> (String, String) {
-    match selection {
-        Selection::Year { year, .. } => (
-            format!(
-                "SELECT {what} FROM (SELECT c.id FROM contracts c \
-                 JOIN academic_years y ON y.id = c.academic_year_id \
-                 WHERE y.name = $1 AND c.id > $2 ORDER BY c.id LIMIT $3) AS picked"
-            ),
-            year.clone(),
-        ),
-        Selection::Missing {
-            semester,
-            kinds,
-            today,
-        } => {
-            // A cheap filter that keeps every contract whose semester may have ended
-            // (`prepare` decides exactly): the contract ended before today, or, for S9, the
-            // academic year began in an earlier calendar year. Dates are inlined: they come
-            // from a `NaiveDate`, never from input.
-            let ended = "c.end_date < '{today}' OR c.defence_date < '{today}' \
-                 OR c.termination_date < '{today}'"
-                .replace("{today}", &today.to_string());
-            let ended = match semester {
-                Semester::S9 => format!("{ended} OR y.starts_on < '{}-01-01'", today.year()),
-                Semester::S10 => ended,
-            };
-            (
-                format!(
-                    "SELECT {what} FROM (SELECT c.id FROM contracts c \
-                     JOIN academic_years y ON y.id = c.academic_year_id WHERE c.id > $2 \
-                     AND ({ended}) AND (SELECT COUNT(*) FROM certificates ce \
-                     WHERE ce.contract_id = c.id AND ce.semester = $1 \
-                     AND ce.superseded_at IS NULL) < {kinds} ORDER BY c.id LIMIT $3) AS picked"
-                ),
-                semester.as_str().to_owned(),
-            )
-        }
-    }
-}
-
-fn semester_of(selection: &Selection) -> Semester {
-    match selection {
-        Selection::Year { semester, .. } | Selection::Missing { semester, .. } => *semester,
-    }
-}
-
-/// Issues every contract of a selection, a batch at a time: each batch is read, rendered on
-/// all cores, then written in one transaction, so a crash loses at most the batch in hand
-/// and a new run picks up where it stopped (documents already issued are skipped).
-/// `progress` is told the number of contracts done after each batch.
-pub async fn issue_many(
-    issuer: &Issuer,
-    selection: &Selection,
-    options: &IssueOptions,
-    now: impl Fn() -> DateTime<Utc>,
-    mut progress: impl FnMut(u64),
-) -> anyhow::Result<BatchReport> {
-    let semester = semester_of(selection);
-    let (sql, arg) = selection_sql(selection, "id");
-    let mut report = BatchReport::default();
-    let mut after = 0_i64;
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    loop {
-        let ids: Vec<i64> = db_run!(&issuer.db, |pool| sqlx::query_scalar(&sql)
-            .bind(&arg)
-            .bind(after)
-            .bind(BATCH)
-            .fetch_all(pool)
-            .await)?;
-        let Some(&last) = ids.last() else {
-            break;
-        };
-        after = last;
-        let at = now();
-        let mut batch = Vec::with_capacity(ids.len());
-        for id in &ids {
-            report.contracts += 1;
-            let facts = load_facts(&issuer.db, *id).await?;
-            match prepare_from(issuer, &facts, semester, options, at).await {
-                Ok(Some(p)) => batch.push(p),
-                Ok(None) => report.already_issued += 1,
-                Err(e) => hold(&mut report, &facts, semester, e)?,
-            }
-        }
-        // Render on every core: each thread takes a share of the batch.
-        let chunk = batch.len().div_ceil(workers).max(1);
-        let mut tasks = Vec::new();
-        let seal = if batch.is_empty() {
-            None
-        } else {
-            Some(issuer.seal().await?)
-        };
-        while let Some(seal) = seal.clone().filter(|_| !batch.is_empty()) {
-            let part: Vec<Prepared> = batch.drain(..chunk.min(batch.len())).collect();
-            tasks.push(tokio::task::spawn_blocking(move || {
-                part.into_iter()
-                    .map(|p| {
-                        let r = render(&p, &seal);
-                        (p, r)
-                    })
-                    .collect::<Vec<_>>()
-            }));
-        }
-        let mut done = Vec::new();
-        for task in tasks {
-            done.extend(task.await?);
-        }
-        let mut tx = issuer.db.begin_write().await?;
-        for (prepared, rendered) in &done {
-            let rendered = match rendered {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!(error = ?e, contract = prepared.facts.frame.id, "certificate rendering failed");
-                    report.failed.push(held(
-                        &prepared.facts,
-                        semester,
-                        "erreur interne pendant le rendu du PDF".to_owned(),
-                    ));
-                    continue;
-                }
-            };
-            match store(issuer, &mut tx, prepared, rendered, at).await {
-                Ok(issued) => report.issued += issued.len() as u64,
-                Err(IssueError::Failed(AppError::Internal(e))) => return Err(e),
-                Err(IssueError::Failed(AppError::Conflict(m))) => {
-                    report.failed.push(held(&prepared.facts, semester, m))
-                }
-                Err(IssueError::Failed(e)) => return Err(anyhow::anyhow!("{e}")),
-                Err(other) => {
-                    report.failed.push(held(
-                        &prepared.facts,
-                        semester,
-                        AppError::from(other).public_message(),
-                    ));
-                }
-            }
-        }
-        tx.commit().await?;
-        progress(report.contracts);
-    }
-    Ok(report)
-}
-
-fn held(f: &ContractFacts, semester: Semester, reason: String) -> HeldStudent {
-    HeldStudent {
-        student_id: f.frame.student_id,
-        contract_id: f.frame.id,
-        student: f.student_name(),
-        semester,
-        academic_year: f.frame.academic_year.clone(),
-        reason,
-        unsigned_roll_calls: None,
-        first_unsigned_day: None,
-    }
-}
-
-/// Files a contract that could not be prepared under the right heading of the report.
-fn hold(
-    report: &mut BatchReport,
-    facts: &ContractFacts,
-    semester: Semester,
-    e: IssueError,
-) -> anyhow::Result<()> {
-    match e {
-        IssueError::NoSemester(_) => report.no_semester += 1,
-        IssueError::NotEnded { .. } => report.not_ended += 1,
-        IssueError::AlreadyIssued(_) => report.already_issued += 1,
-        IssueError::UnsignedRollCalls {
-            count, first_day, ..
-        }
-        | IssueError::UnsignedPresences {
-            count, first_day, ..
-        } => {
-            let mut h = held(facts, semester, AppError::from(e).public_message());
-            h.unsigned_roll_calls = Some(count);
-            h.first_unsigned_day = Some(first_day);
-            report.blocked.push(h);
-        }
-        IssueError::MissingField(_) => {
-            report
-                .failed
-                .push(held(facts, semester, AppError::from(e).public_message()));
-        }
-        IssueError::Failed(AppError::Internal(e)) => return Err(e),
-        IssueError::Failed(e) => return Err(anyhow::anyhow!("{e}")),
-    }
-    Ok(())
-}
-
-/// The office's mail listing students whose due certificates wait for unsigned roll calls
-/// or for a fact to print.
-pub async fn queue_blocked_report(
-    issuer: &Issuer,
-    tx: &mut Tx,
-    blocked: &[HeldStudent],
-    failed: &[HeldStudent],
-    dedup: &str,
-    now: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    let office: Option<(String, String)> = tx_run!(tx, |conn| sqlx::query_as(
-        "SELECT name, office_email FROM school WHERE id = 1"
-    )
-    .fetch_optional(&mut *conn)
-    .await)?;
-    let (Some((school, office_email)), false) = (office, blocked.is_empty() && failed.is_empty())
-    else {
-        return Ok(false);
-    };
-    let url = |b: &HeldStudent| format!("{}/students/{}", issuer.public_url, b.student_id);
-    let context = json!({
-        "school": school,
-        "blocked": blocked.iter().map(|b| json!({
-            "student": b.student,
-            "semester": b.semester,
-            "academic_year": b.academic_year,
-            "unsigned": b.unsigned_roll_calls.unwrap_or(0),
-            "first_day": b.first_unsigned_day.map(date_fr).unwrap_or_default(),
-            "url": url(b),
-        })).collect::<Vec<_>>(),
-        "failed": failed.iter().map(|f| json!({
-            "student": f.student,
-            "semester": f.semester,
-            "academic_year": f.academic_year,
-            "reason": f.reason,
-            "url": url(f),
-        })).collect::<Vec<_>>(),
-        "audit_url": format!("{}/audit", issuer.public_url),
-    });
-    let rendered = issuer
-        .mail
-        .render("certificates_blocked", Lang::Fr, &context)?;
-    Ok(outbox::enqueue(
-        tx,
-        issuer.mail.from_address().email.domain(),
-        &NewMail {
-            kind: "certificates_blocked",
-            dedup_key: dedup.to_owned(),
-            recipient: office_email,
-            lang: Lang::Fr,
-            rendered,
-            reason: format!(
-                "{} attestation(s) bloquée(s) par des appels non signés, {} impossible(s) à émettre",
-                blocked.len(),
-                failed.len()
-            ),
-            student_id: None,
-        },
-        now,
-    )
-    .await?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::contracts::ContractFrame;
 
     fn facts() -> ContractFacts {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
