@@ -10,6 +10,7 @@ pub mod calendars;
 pub mod contracts;
 pub mod dialect;
 pub mod job_failures;
+pub mod jobs;
 pub mod login_throttle;
 pub mod values;
 pub mod years;
