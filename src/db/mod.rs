@@ -12,6 +12,7 @@ pub mod dialect;
 pub mod job_failures;
 pub mod jobs;
 pub mod login_throttle;
+pub mod outbox;
 pub mod values;
 pub mod years;
 
