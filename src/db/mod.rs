@@ -6,6 +6,7 @@
 //! expansion is checked by the compiler against the concrete driver. `sqlx::Any` is avoided
 //! on purpose: it has no chrono types.
 
+pub mod auth_sessions;
 pub mod calendars;
 pub mod contracts;
 pub mod dialect;
@@ -13,6 +14,7 @@ pub mod job_failures;
 pub mod jobs;
 pub mod login_throttle;
 pub mod outbox;
+pub mod users;
 pub mod values;
 pub mod years;
 

@@ -212,7 +212,18 @@ async fn create(
     };
     let password = auth::generate_password();
     let name = Some(form.name.clone());
-    match accounts::create(&ctx.db, role, &form.email, name, link, password.clone()).await {
+    let now = ctx.clock.now();
+    match accounts::create_at(
+        &ctx.db,
+        role,
+        &form.email,
+        name,
+        link,
+        password.clone(),
+        now,
+    )
+    .await
+    {
         Ok(id) => {
             let account = accounts::find(&ctx.db, id).await.map_err(page_err(lang))?;
             account_page(
@@ -346,9 +357,9 @@ async fn set_active(
 ) -> PageResult {
     let active = form.active == "true";
     let done = if active { "activated" } else { "deactivated" };
-    let db = ctx.db.clone();
+    let (db, now) = (ctx.db.clone(), ctx.clock.now());
     act(&ctx, &viewer, &id, &form, done, |acting, id| async move {
-        accounts::set_active(&db, acting, id, active)
+        accounts::set_active(&db, acting, id, active, now)
             .await
             .map(|()| None)
     })
@@ -361,9 +372,9 @@ async fn reset_password(
     Path(id): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> PageResult {
-    let db = ctx.db.clone();
+    let (db, now) = (ctx.db.clone(), ctx.clock.now());
     act(&ctx, &viewer, &id, &form, "password", |_, id| async move {
-        accounts::reset_password(&db, id).await.map(Some)
+        accounts::reset_password(&db, id, now).await.map(Some)
     })
     .await
 }
@@ -379,11 +390,11 @@ async fn change_role(
         "" => Ok(None),
         raw => raw.parse::<i64>().map(Some),
     };
-    let db = ctx.db.clone();
+    let (db, now) = (ctx.db.clone(), ctx.clock.now());
     act(&ctx, &viewer, &id, &form, "role", |acting, id| async move {
         let role = role.map_err(|e| AppError::field("role", e))?;
         let link = link.map_err(|_| AppError::field("link", "numéro de fiche attendu"))?;
-        accounts::change_role(&db, acting, id, role, link)
+        accounts::change_role(&db, acting, id, role, link, now)
             .await
             .map(|()| None)
     })
