@@ -412,7 +412,7 @@ async fn an_absence_is_told_to_the_tutor_of_that_day_only() {
         if found.len() >= 4 || std::time::Instant::now() > deadline {
             break found;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        s.app.run_pending_work().await;
     };
     let to = |who: &str| recipients.iter().filter(|r| r.starts_with(who)).count();
     assert_eq!(to("tutor@company.test"), 2, "{recipients:?}");

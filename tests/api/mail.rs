@@ -141,7 +141,7 @@ async fn outbox_settled(app: &TestApp) {
             return;
         }
         assert!(std::time::Instant::now() < deadline, "outbox not settled");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        app.run_pending_work().await;
     }
 }
 
