@@ -5,16 +5,17 @@
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::{Claim, ScheduledJob, fr_date, mail_domain, paris_day};
+use super::{Claim, ScheduledJob, mail_domain};
 use crate::app::ApiContext;
 use crate::db::contracts::{ContractFrame, contract_sessions};
 use crate::db::{self, Tx};
 use crate::domain::absence;
 use crate::domain::attendance::half_day_fr;
+use crate::format;
 use crate::hours::summarize;
 use crate::mail::MailKind;
 use crate::mail::outbox::{self, NewMail};
-use crate::notices::{self, Audience, hours_text};
+use crate::notices::{self, Audience};
 
 pub struct Alert;
 
@@ -28,7 +29,7 @@ impl ScheduledJob for Alert {
     async fn run(&self, ctx: &ApiContext, claim: &mut Claim<'_>) -> anyhow::Result<String> {
         let (due, now) = (claim.due, claim.now);
         let tx = claim.tx().await?;
-        let day = paris_day(due);
+        let day = format::paris_day(due);
         let contracts = db::jobs::contracts_running_on(&ctx.db, day).await?;
         let thresholds = &ctx.jobs.settings.absence_thresholds;
         let streak = usize::try_from(ctx.jobs.settings.dropout_half_days).unwrap_or(3);
@@ -96,7 +97,7 @@ impl ScheduledJob for Alert {
                         .last()
                         .unwrap_or(start);
                     let facts = json!({
-                        "from": format!("{} ({first_half})", fr_date(first_day)),
+                        "from": format!("{} ({first_half})", format::date(first_day)),
                         "half_days": end + 1 - start,
                         "streak": streak,
                     });
@@ -141,7 +142,7 @@ async fn send_alert(
             "excused_minutes",
         ] {
             if let Some(m) = facts[field].as_i64() {
-                context[field.replace("_minutes", "")] = json!(hours_text(m, lang));
+                context[field.replace("_minutes", "")] = json!(format::hours_in(m, lang));
             }
         }
         let rendered = ctx.mail.render(kind.as_str(), lang, &context)?;

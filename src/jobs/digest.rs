@@ -4,15 +4,16 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use super::{Claim, ScheduledJob, fr_date, mail_domain, paris_day, unsigned_sessions};
+use super::{Claim, ScheduledJob, mail_domain, unsigned_sessions};
 use crate::app::ApiContext;
 use crate::db;
 use crate::domain::absence::{self, Mark};
 use crate::domain::attendance::{Status, half_day_fr};
+use crate::format;
 use crate::i18n::Lang;
 use crate::mail::MailKind;
 use crate::mail::outbox::{self, NewMail};
-use crate::notices::{hours_text, status_text};
+use crate::notices::status_text;
 
 pub struct Digest;
 
@@ -26,7 +27,7 @@ impl ScheduledJob for Digest {
     async fn run(&self, ctx: &ApiContext, claim: &mut Claim<'_>) -> anyhow::Result<String> {
         let (due, now) = (claim.due, claim.now);
         let tx = claim.tx().await?;
-        let day = paris_day(due);
+        let day = format::paris_day(due);
         let Some((school, office_email)) = db::jobs::office(tx).await? else {
             return Ok("pas de profil d'école".to_owned());
         };
@@ -46,20 +47,20 @@ impl ScheduledJob for Digest {
         let base = &ctx.public_url;
         let context = json!({
             "school": school,
-            "day": fr_date(day),
+            "day": format::date(day),
             "absences": absences.iter().map(|a| {
                 let m = Mark::new(Status::parse(&a.status).unwrap_or(Status::Absent), a.minutes_missed);
                 let minutes = absence::missed_minutes(m, (a.ends_at - a.starts_at).num_minutes());
                 json!({"student": a.student, "module": a.module, "half_day": half_day_fr(a.starts_at),
                        "times": format!("{}–{}", a.starts_at.format("%H:%M"), a.ends_at.format("%H:%M")),
-                       "status": status_text(m.status, lang), "missed": hours_text(minutes, lang)})
+                       "status": status_text(m.status, lang), "missed": format::hours_in(minutes, lang)})
             }).collect::<Vec<Value>>(),
             "missing": missing.iter().map(|s| json!({
-                "date": fr_date(s.day), "times": format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")),
+                "date": format::date(s.day), "times": format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")),
                 "module": s.module, "group": s.group_name, "teacher": s.teacher, "url": format!("{base}/sessions/{}", s.id)
             })).collect::<Vec<Value>>(),
             "waiting": waiting.iter().map(|(id, student, at)| json!({
-                "student": student, "submitted": fr_date(paris_day(*at)), "url": format!("{base}/justifications/{id}")
+                "student": student, "submitted": format::date(format::paris_day(*at)), "url": format!("{base}/justifications/{id}")
             })).collect::<Vec<Value>>(),
             "audit_url": format!("{base}/audit"),
         });
@@ -73,7 +74,7 @@ impl ScheduledJob for Digest {
                 recipient: office_email,
                 lang,
                 rendered,
-                reason: format!("Récapitulatif du {}", fr_date(day)),
+                reason: format!("Récapitulatif du {}", format::date(day)),
                 student_id: None,
             },
             now,

@@ -20,6 +20,7 @@ use crate::app::ApiContext;
 use crate::db::jobs::UnsignedRow;
 use crate::db::{self, Db, Tx, job_failures};
 use crate::domain::attendance::paris_instant;
+use crate::format;
 
 pub use alert::Alert;
 pub use certificates::Certificates;
@@ -250,14 +251,6 @@ pub async fn run_once(ctx: &ApiContext, job: Job, due: DateTime<Utc>) -> anyhow:
     Ok(true)
 }
 
-fn paris_day(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&Paris).date_naive()
-}
-
-fn fr_date(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
-
 /// The domain of the sender's address, for the mails' Message-IDs.
 fn mail_domain(ctx: &ApiContext) -> String {
     ctx.mail.from_address().email.domain().to_owned()
@@ -271,7 +264,8 @@ async fn unsigned_sessions(
     before: DateTime<Utc>,
     not_reminded: bool,
 ) -> Result<Vec<UnsignedRow>, sqlx::Error> {
-    let rows = db::jobs::unsigned_sessions(tx, since, paris_day(before), not_reminded).await?;
+    let rows =
+        db::jobs::unsigned_sessions(tx, since, format::paris_day(before), not_reminded).await?;
     Ok(rows
         .into_iter()
         .filter(|r| paris_instant(r.day, r.ends_at) <= before)

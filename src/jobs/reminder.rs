@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use super::{Claim, ScheduledJob, fr_date, mail_domain, paris_day, unsigned_sessions};
+use super::{Claim, ScheduledJob, mail_domain, unsigned_sessions};
 use crate::app::ApiContext;
 use crate::db;
 use crate::db::jobs::UnsignedRow;
+use crate::format;
 use crate::i18n::Lang;
 use crate::mail::MailKind;
 use crate::mail::outbox::{self, NewMail};
@@ -31,7 +32,8 @@ impl ScheduledJob for Reminder {
         let tx = claim.tx().await?;
         let after =
             Duration::from_std(ctx.jobs.settings.reminder_after).unwrap_or(Duration::hours(2));
-        let since = paris_day(due) - Duration::days(i64::from(ctx.attendance.teacher_edit_days));
+        let since =
+            format::paris_day(due) - Duration::days(i64::from(ctx.attendance.teacher_edit_days));
         let sessions = unsigned_sessions(tx, since, due - after, true).await?;
         let mut by_teacher: BTreeMap<i64, Vec<&UnsignedRow>> = BTreeMap::new();
         for s in &sessions {
@@ -44,7 +46,7 @@ impl ScheduledJob for Reminder {
             let context = json!({
                 "teacher": first.teacher,
                 "sessions": list.iter().map(|s| json!({
-                    "date": fr_date(s.day),
+                    "date": format::date(s.day),
                     "times": format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")),
                     "module": s.module, "group": s.group_name, "url": format!("{base}/sessions/{}", s.id),
                 })).collect::<Vec<Value>>(),
