@@ -47,7 +47,7 @@ fn mark(student: i64, status: &str, minutes: i64) -> Value {
 /// 16th. Then the service runs on in January.
 async fn scene() -> Scene {
     let smtp = SmtpServer::start().await;
-    let september = spawn_configured(mail_config(&smtp, SEPTEMBER)).await;
+    let september = spawn(mail_config(&smtp, SEPTEMBER)).await;
     let admin = september.admin_token().await;
     let school = school_body();
     let put = september.put("/api/v1/school", &admin, school).await;
@@ -96,7 +96,7 @@ async fn scene() -> Scene {
         september.user_token(role, email, Some(link)).await;
     }
     let database = september.stop();
-    let app = spawn_configured_on(&database, mail_config(&smtp, JANUARY)).await;
+    let app = spawn(mail_config(&smtp, JANUARY).on(&database)).await;
     let admin = app.token_of("admin@school.test").await;
     let zoe = app.token_of("zoe@student.test").await;
     let leo = app.token_of("leo@student.test").await;
@@ -1129,7 +1129,7 @@ async fn a_fresh_start_issues_the_semesters_already_ended_at_once() {
     config.jobs.certificates_at_start = true;
     // Its worker's rounds are run by the test, one after the other.
     config.worker = false;
-    let started = spawn_configured_on(&s.app.database(), config).await;
+    let started = spawn(config.on(&s.app.database())).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while scalar(&started, "SELECT COUNT(*) FROM certificates").await < 4 {
         assert!(

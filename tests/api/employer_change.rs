@@ -61,7 +61,7 @@ async fn justify(app: &TestApp, token: &str, student: i64, session: i64, reason:
 }
 
 async fn scene() -> Scene {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     terminate(
