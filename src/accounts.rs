@@ -3,29 +3,15 @@
 //! takes rights away also closes the account's open sessions.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use crate::auth;
-use crate::db::Db;
-use crate::db_run;
+use crate::clock::Clock;
+use crate::db::{Db, auth_sessions, users};
 use crate::domain::roles::Role;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Account {
-    pub id: i64,
-    pub email: String,
-    pub role: String,
-    pub display_name: String,
-    pub active: bool,
-    pub created_at: DateTime<Utc>,
-    /// The teacher, student or tutor record.
-    pub link: Option<i64>,
-}
-
-const ACCOUNT_COLUMNS: &str = "id, email, role, display_name, active, created_at, \
-    COALESCE(teacher_id, student_id, tutor_id) AS link";
+pub use crate::db::users::Account;
 
 /// The record an account of `role` belongs to: `link` when given, else the one with the
 /// account's email; with its name. Admin accounts belong to none.
@@ -44,19 +30,9 @@ pub async fn resolve_link(
             None => Ok((None, None)),
         };
     };
-    let sql = format!(
-        "SELECT id, first_name || ' ' || last_name FROM {table} WHERE {} = $1",
-        if link.is_some() { "id" } else { "email" }
-    );
-    let found: Option<(i64, String)> = match link {
-        Some(id) => db_run!(db, |pool| sqlx::query_as(&sql)
-            .bind(id)
-            .fetch_optional(pool)
-            .await)?,
-        None => db_run!(db, |pool| sqlx::query_as(&sql)
-            .bind(email)
-            .fetch_optional(pool)
-            .await)?,
+    let found = match link {
+        Some(id) => users::linked_record_by_id(db, table, id).await?,
+        None => users::linked_record_by_email(db, table, email).await?,
     };
     match (found, link) {
         (Some((id, name)), _) => Ok((Some(id), Some(name))),
@@ -71,7 +47,7 @@ pub async fn resolve_link(
     }
 }
 
-/// Creates an account after every check; answers its id. `password` is already strong.
+/// Creates an account now by the system clock (command line); see [`create_at`].
 pub async fn create(
     db: &Db,
     role: Role,
@@ -80,6 +56,21 @@ pub async fn create(
     link: Option<i64>,
     password: String,
 ) -> AppResult<i64> {
+    let now = Clock::system().now();
+    create_at(db, role, email, name, link, password, now).await
+}
+
+/// Creates an account at `now` after every check; answers its id. `password` is already
+/// strong.
+pub async fn create_at(
+    db: &Db,
+    role: Role,
+    email: &str,
+    name: Option<String>,
+    link: Option<i64>,
+    password: String,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
     let email = text::email(email).map_err(|e| AppError::field("email", e))?;
     let (link, linked_name) = resolve_link(db, role, &email, link).await?;
     let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
@@ -87,19 +78,14 @@ pub async fn create(
     let hash = hash(password).await?;
     // The unique e-mail decides: two offices creating the same account at once get one
     // account and one clear refusal.
-    match auth::create_user(db, role, &email, &display, link, &hash).await {
+    match auth::create_user_at(db, role, &email, &display, link, &hash, now).await {
         Ok(id) => Ok(id),
         Err(e)
             if e.downcast_ref::<sqlx::Error>()
                 .and_then(|e| e.as_database_error())
                 .is_some_and(|d| d.is_unique_violation()) =>
         {
-            let other: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
-                "SELECT id FROM users WHERE email = $1"
-            )
-            .bind(&email)
-            .fetch_optional(pool)
-            .await)?;
+            let other = users::id_by_email(db, &email).await?;
             Err(AppError::field(
                 "email",
                 format!(
@@ -120,12 +106,7 @@ async fn hash(password: String) -> AppResult<String> {
 }
 
 pub async fn find(db: &Db, id: i64) -> AppResult<Account> {
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
-    let found: Option<Account> = db_run!(db, |pool| sqlx::query_as(&sql)
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
-    found.ok_or(AppError::NotFound)
+    users::account(db, id).await?.ok_or(AppError::NotFound)
 }
 
 /// A page of accounts matching `q` (email or name) and `role`, by email; and the total.
@@ -138,23 +119,8 @@ pub async fn list(
 ) -> AppResult<(Vec<Account>, i64)> {
     let pattern = format!("%{}%", q.trim().to_lowercase());
     let role = role.map(Role::as_str).unwrap_or("");
-    let filter =
-        "WHERE (LOWER(email) LIKE $1 OR LOWER(display_name) LIKE $1) AND ($2 = '' OR role = $2)";
-    let sql =
-        format!("SELECT {ACCOUNT_COLUMNS} FROM users {filter} ORDER BY email LIMIT $3 OFFSET $4");
-    let count = format!("SELECT COUNT(*) FROM users {filter}");
-    let rows: Vec<Account> = db_run!(db, |pool| sqlx::query_as(&sql)
-        .bind(&pattern)
-        .bind(role)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(pool)
-        .await)?;
-    let total: i64 = db_run!(db, |pool| sqlx::query_scalar(&count)
-        .bind(&pattern)
-        .bind(role)
-        .fetch_one(pool)
-        .await)?;
+    let rows = users::accounts_page(db, &pattern, role, limit, offset).await?;
+    let total = users::accounts_count(db, &pattern, role).await?;
     Ok((rows, total))
 }
 
@@ -169,51 +135,36 @@ fn not_self(acting: i64, id: i64, what: &str) -> AppResult<()> {
     Ok(())
 }
 
-async fn close_sessions(db: &Db, id: i64) -> AppResult<()> {
-    db_run!(db, |pool| sqlx::query(
-        "UPDATE auth_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL"
-    )
-    .bind(Utc::now())
-    .bind(id)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
+async fn close_sessions(db: &Db, id: i64, now: DateTime<Utc>) -> AppResult<()> {
+    auth_sessions::revoke_all_of(db, id, now).await?;
     Ok(())
 }
 
-pub async fn set_active(db: &Db, acting: i64, id: i64, active: bool) -> AppResult<()> {
+pub async fn set_active(
+    db: &Db,
+    acting: i64,
+    id: i64,
+    active: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     find(db, id).await?;
     if !active {
         not_self(acting, id, "désactiver")?;
     }
-    db_run!(db, |pool| sqlx::query(
-        "UPDATE users SET active = $1 WHERE id = $2"
-    )
-    .bind(active)
-    .bind(id)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
+    users::set_active(db, id, active).await?;
     if !active {
-        close_sessions(db, id).await?;
+        close_sessions(db, id, now).await?;
     }
     Ok(())
 }
 
 /// A new generated password, to hand over once; the old one and open sessions stop working.
-pub async fn reset_password(db: &Db, id: i64) -> AppResult<String> {
+pub async fn reset_password(db: &Db, id: i64, now: DateTime<Utc>) -> AppResult<String> {
     find(db, id).await?;
     let password = auth::generate_password();
     let hash = hash(password.clone()).await?;
-    db_run!(db, |pool| sqlx::query(
-        "UPDATE users SET password_hash = $1 WHERE id = $2"
-    )
-    .bind(&hash)
-    .bind(id)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
-    close_sessions(db, id).await?;
+    users::set_password_hash(db, id, &hash).await?;
+    close_sessions(db, id, now).await?;
     Ok(password)
 }
 
@@ -224,6 +175,7 @@ pub async fn change_role(
     id: i64,
     role: Role,
     link: Option<i64>,
+    now: DateTime<Utc>,
 ) -> AppResult<()> {
     let account = find(db, id).await?;
     if role != Role::Admin {
@@ -236,17 +188,7 @@ pub async fn change_role(
         Role::Student => (None, link, None),
         Role::Tutor => (None, None, link),
     };
-    db_run!(db, |pool| sqlx::query(
-        "UPDATE users SET role = $1, teacher_id = $2, student_id = $3, tutor_id = $4 WHERE id = $5"
-    )
-    .bind(role.as_str())
-    .bind(teacher)
-    .bind(student)
-    .bind(tutor)
-    .bind(id)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
+    users::set_role(db, id, role.as_str(), teacher, student, tutor).await?;
     // Open sessions carry the old rights.
-    close_sessions(db, id).await
+    close_sessions(db, id, now).await
 }

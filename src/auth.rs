@@ -16,9 +16,10 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::cache::ReadCache;
+use crate::clock::Clock;
 use crate::config::AuthSettings;
-use crate::db::{Db, login_throttle};
-use crate::db_run;
+use crate::db::users::{NewUser, UserRow};
+use crate::db::{Db, auth_sessions, login_throttle, users};
 use crate::domain::roles::Role;
 use crate::domain::throttle::{self, Counter, MAX_PASSWORD_BYTES};
 use crate::error::{AppError, AppResult};
@@ -36,39 +37,23 @@ pub struct Caller {
     pub locale: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct UserRow {
-    id: i64,
-    email: String,
-    role: String,
-    display_name: String,
-    teacher_id: Option<i64>,
-    student_id: Option<i64>,
-    tutor_id: Option<i64>,
-    locale: String,
+/// The caller of a user's row; a role the code does not know is an internal error.
+fn into_caller(row: UserRow) -> AppResult<Caller> {
+    let role = row
+        .role
+        .parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok(Caller {
+        id: row.id,
+        role,
+        email: row.email,
+        name: row.display_name,
+        teacher_id: row.teacher_id,
+        student_id: row.student_id,
+        tutor_id: row.tutor_id,
+        locale: row.locale,
+    })
 }
-
-impl UserRow {
-    fn into_caller(self) -> AppResult<Caller> {
-        let role = self
-            .role
-            .parse()
-            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
-        Ok(Caller {
-            id: self.id,
-            role,
-            email: self.email,
-            name: self.display_name,
-            teacher_id: self.teacher_id,
-            student_id: self.student_id,
-            tutor_id: self.tutor_id,
-            locale: self.locale,
-        })
-    }
-}
-
-const USER_COLUMNS: &str =
-    "u.id, u.email, u.role, u.display_name, u.teacher_id, u.student_id, u.tutor_id, u.locale";
 
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     Argon2::default()
@@ -92,21 +77,7 @@ pub fn random_secret() -> String {
 
 /// A secret shared by every instance on the database: created once, then read back.
 pub async fn shared_secret(db: &Db, key: &str) -> Result<String, sqlx::Error> {
-    let candidate = random_secret();
-    db_run!(db, |pool| {
-        // Whoever inserts first wins; everyone reads the winner.
-        sqlx::query(
-            "INSERT INTO app_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(&candidate)
-        .execute(pool)
-        .await?;
-        sqlx::query_scalar("SELECT value FROM app_meta WHERE key = $1")
-            .bind(key)
-            .fetch_one(pool)
-            .await
-    })
+    auth_sessions::shared_secret(db, key, &random_secret()).await
 }
 
 /// A password that a person can type: 16 characters without look-alikes.
@@ -145,32 +116,17 @@ pub async fn caller_for_token(
     {
         return Ok(Some(caller));
     }
-    let sql = format!(
-        "SELECT {USER_COLUMNS}, t.expires_at FROM auth_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.active = TRUE"
-    );
     let ticket = cache.ticket(None);
-    let row: Option<TokenRow> = db_run!(db, |pool| sqlx::query_as(&sql)
-        .bind(&hash)
-        .bind(now)
-        .fetch_optional(pool)
-        .await)?;
+    let row = auth_sessions::user_of_token(db, &hash, now).await?;
     let Some(row) = row else {
         // Revoked or expired: no other request may be answered from memory with it.
         cache.forget_caller(&hash);
         return Ok(None);
     };
     let expires = row.expires_at;
-    let caller = row.user.into_caller()?;
+    let caller = into_caller(row.user)?;
     cache.put_caller(ticket, hash, caller.clone(), expires);
     Ok(Some(caller))
-}
-
-#[derive(sqlx::FromRow)]
-struct TokenRow {
-    #[sqlx(flatten)]
-    user: UserRow,
-    expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -239,21 +195,7 @@ pub async fn login(
         }
     }
 
-    let sql = format!(
-        "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1 AND u.active = TRUE"
-    );
-    let found: Option<(UserRow, String)> = db_run!(db, |pool| {
-        use sqlx::Row;
-        sqlx::query(&sql)
-            .bind(&email)
-            .fetch_optional(pool)
-            .await?
-            .map(|row| {
-                let user = <UserRow as sqlx::FromRow<_>>::from_row(&row)?;
-                Ok::<_, sqlx::Error>((user, row.try_get::<String, _>("password_hash")?))
-            })
-            .transpose()
-    })?;
+    let found = users::active_with_hash(db, &email).await?;
 
     // Verify even for an unknown email, so that timing does not tell which part was wrong.
     let (user, hash) = match found {
@@ -280,22 +222,11 @@ pub async fn login(
     let expires_at =
         now + Duration::from_std(settings.token_ttl).map_err(|e| AppError::Internal(e.into()))?;
     let hash = token_hash(&token);
-    db_run!(db, |pool| {
-        sqlx::query(
-        "INSERT INTO auth_tokens (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)"
-    )
-    .bind(user.id)
-    .bind(&hash)
-    .bind(now)
-    .bind(expires_at)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
+    auth_sessions::insert(db, user.id, &hash, now, expires_at).await?;
     Ok(LoginOutcome {
         token,
         expires_at,
-        user: user.into_caller()?,
+        user: into_caller(user)?,
     })
 }
 
@@ -305,18 +236,11 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 pub async fn logout(db: &Db, cache: &ReadCache, token: &str, now: DateTime<Utc>) -> AppResult<()> {
     let hash = token_hash(token);
     cache.forget_caller(&hash);
-    db_run!(db, |pool| sqlx::query(
-        "UPDATE auth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL"
-    )
-    .bind(now)
-    .bind(&hash)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
+    auth_sessions::revoke(db, &hash, now).await?;
     Ok(())
 }
 
-/// Creates an account (CLI, demo). The linked record must exist and match the role.
+/// Creates an account (CLI, demo) created now by the system clock; see [`create_user_at`].
 pub async fn create_user(
     db: &Db,
     role: Role,
@@ -325,29 +249,36 @@ pub async fn create_user(
     link: Option<i64>,
     password_hash: &str,
 ) -> anyhow::Result<i64> {
+    let now = Clock::system().now();
+    create_user_at(db, role, email, display_name, link, password_hash, now).await
+}
+
+/// Creates an account at `now`. The linked record must exist and match the role.
+pub async fn create_user_at(
+    db: &Db,
+    role: Role,
+    email: &str,
+    display_name: &str,
+    link: Option<i64>,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<i64> {
     let (teacher_id, student_id, tutor_id) = match role {
         Role::Admin => (None, None, None),
         Role::Teacher => (link, None, None),
         Role::Student => (None, link, None),
         Role::Tutor => (None, None, link),
     };
-    let id: i64 = db_run!(db, |pool| {
-        sqlx::query_scalar(
-        "INSERT INTO users (email, password_hash, role, display_name, teacher_id, student_id, tutor_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
-    )
-    .bind(email)
-    .bind(password_hash)
-    .bind(role.as_str())
-    .bind(display_name)
-    .bind(teacher_id)
-    .bind(student_id)
-    .bind(tutor_id)
-    .bind(Utc::now())
-    .fetch_one(pool)
-    .await
-    })?;
-    Ok(id)
+    let user = NewUser {
+        email,
+        password_hash,
+        role: role.as_str(),
+        display_name,
+        teacher_id,
+        student_id,
+        tutor_id,
+    };
+    Ok(users::insert(db, &user, now).await?)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 pub mod attendance_audit;
 pub mod audit_bundle;
+pub mod auth_sessions;
 pub mod billing;
 pub mod calendars;
 pub mod certificates;
@@ -16,14 +17,17 @@ pub mod dashboard;
 pub mod dialect;
 pub mod feed_tokens;
 pub mod job_failures;
+pub mod jobs;
 pub mod justifications;
 pub mod login_throttle;
 pub mod marks;
 pub mod notices;
+pub mod outbox;
 pub mod school;
 pub mod sheets;
 pub mod signing_keys;
 pub mod terminations;
+pub mod users;
 pub mod values;
 pub mod years;
 

@@ -7,12 +7,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::ApiContext;
-use crate::db_run;
+use crate::db::outbox::{LogFilter, OutboxStatus};
 use crate::error::{AppError, AppResult};
 use crate::http::crud::Id;
 use crate::http::extract::{Admin, ApiQuery};
 use crate::jobs::{self, Job, JobStatus};
-use crate::mail::outbox::{self, ENTRY_COLUMNS, OutboxEntry};
+use crate::mail::outbox::{self, OutboxEntry};
+
+pub use crate::db::outbox::MailDetail;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -35,7 +37,7 @@ pub struct MailPage {
 
 pub async fn list(ctx: &ApiContext, q: &MailQuery) -> AppResult<MailPage> {
     if let Some(s) = &q.status
-        && !["pending", "sending", "sent", "failed"].contains(&s.as_str())
+        && OutboxStatus::parse(s).is_none()
     {
         return Err(AppError::field(
             "status",
@@ -50,29 +52,13 @@ pub async fn list(ctx: &ApiContext, q: &MailQuery) -> AppResult<MailPage> {
     if offset < 0 {
         return Err(AppError::field("offset", "positif ou nul"));
     }
-    let filter =
-        "WHERE ($1 = '' OR status = $1) AND ($2 = 0 OR student_id = $2) AND ($3 = '' OR kind = $3)";
-    let status = q.status.clone().unwrap_or_default();
-    let kind = q.kind.clone().unwrap_or_default();
-    let student = q.student_id.unwrap_or(0);
-    let total: i64 = db_run!(&ctx.db, |pool| sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM outbox {filter}"
-    ))
-    .bind(&status)
-    .bind(student)
-    .bind(&kind)
-    .fetch_one(pool)
-    .await)?;
-    let items: Vec<OutboxEntry> = db_run!(&ctx.db, |pool| sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM outbox {filter} ORDER BY id DESC LIMIT $4 OFFSET $5"
-    ))
-    .bind(&status)
-    .bind(student)
-    .bind(&kind)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await)?;
+    let filter = LogFilter {
+        status: q.status.as_deref().unwrap_or_default(),
+        student: q.student_id.unwrap_or(0),
+        kind: q.kind.as_deref().unwrap_or_default(),
+    };
+    let total = crate::db::outbox::log_count(&ctx.db, filter).await?;
+    let items = crate::db::outbox::log_page(&ctx.db, filter, limit, offset).await?;
     Ok(MailPage { total, items })
 }
 
@@ -91,14 +77,6 @@ pub async fn get_mails(
     Ok(Json(list(&ctx, &q).await?))
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct MailDetail {
-    #[serde(flatten)]
-    #[sqlx(flatten)]
-    pub entry: OutboxEntry,
-    pub body_text: String,
-}
-
 /// One mail with its text.
 ///
 /// Rôle : admin.
@@ -111,12 +89,7 @@ pub async fn get_mail(
     State(ctx): State<ApiContext>,
     Id(id): Id,
 ) -> AppResult<Json<MailDetail>> {
-    let detail: Option<MailDetail> = db_run!(&ctx.db, |pool| sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS}, body_text FROM outbox WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(pool)
-    .await)?;
+    let detail = crate::db::outbox::detail(&ctx.db, id).await?;
     Ok(Json(detail.ok_or(AppError::NotFound)?))
 }
 
@@ -136,12 +109,7 @@ pub async fn post_resend(
     let new_id = outbox::resend(&ctx.db, &domain, id, ctx.clock.now())
         .await?
         .ok_or(AppError::NotFound)?;
-    let entry: OutboxEntry = db_run!(&ctx.db, |pool| sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM outbox WHERE id = $1"
-    ))
-    .bind(new_id)
-    .fetch_one(pool)
-    .await)?;
+    let entry = crate::db::outbox::entry(&ctx.db, new_id).await?;
     Ok((axum::http::StatusCode::CREATED, Json(entry)))
 }
 

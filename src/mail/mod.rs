@@ -12,7 +12,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 
 use crate::config::MailSettings;
 use crate::i18n::Lang;
-pub use templates::{MailTemplates, Rendered};
+pub use templates::{MailKind, MailTemplates, Rendered};
 
 /// Why one delivery failed, and whether trying again may help.
 #[derive(Debug)]

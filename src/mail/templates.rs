@@ -10,19 +10,62 @@ use minijinja::Environment;
 
 use crate::i18n::Lang;
 
-/// The kinds of mail, each with a `.txt` and an `.html` template per language.
-pub const KINDS: &[&str] = &[
-    "absence_notice",
-    "absence_correction",
-    "justification_decision",
-    "digest",
-    "roll_call_reminder",
-    "threshold_warning",
-    "dropout_alert",
-    "certificate_issued",
-    "certificates_blocked",
-    "termination_notice",
-];
+/// The kinds of mail, each with a `.txt` and an `.html` template per language; stored in
+/// the outbox as [`MailKind::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailKind {
+    AbsenceNotice,
+    AbsenceCorrection,
+    JustificationDecision,
+    Digest,
+    RollCallReminder,
+    ThresholdWarning,
+    DropoutAlert,
+    CertificateIssued,
+    CertificatesBlocked,
+    TerminationNotice,
+}
+
+impl MailKind {
+    pub const ALL: [MailKind; 10] = [
+        MailKind::AbsenceNotice,
+        MailKind::AbsenceCorrection,
+        MailKind::JustificationDecision,
+        MailKind::Digest,
+        MailKind::RollCallReminder,
+        MailKind::ThresholdWarning,
+        MailKind::DropoutAlert,
+        MailKind::CertificateIssued,
+        MailKind::CertificatesBlocked,
+        MailKind::TerminationNotice,
+    ];
+
+    /// Its name: the templates' file name and the outbox's `kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::AbsenceNotice => "absence_notice",
+            MailKind::AbsenceCorrection => "absence_correction",
+            MailKind::JustificationDecision => "justification_decision",
+            MailKind::Digest => "digest",
+            MailKind::RollCallReminder => "roll_call_reminder",
+            MailKind::ThresholdWarning => "threshold_warning",
+            MailKind::DropoutAlert => "dropout_alert",
+            MailKind::CertificateIssued => "certificate_issued",
+            MailKind::CertificatesBlocked => "certificates_blocked",
+            MailKind::TerminationNotice => "termination_notice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailKind> {
+        MailKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A serializable value as a template's context (mail here, pages in `web`): serde's view
+/// of it, read by minijinja.
+pub fn ser<T: serde::Serialize>(value: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
+}
 
 macro_rules! builtin {
     ($($name:literal),* $(,)?) => {
@@ -119,7 +162,7 @@ impl MailTemplates {
         });
         let templates = MailTemplates { env };
         // A broken override is refused at start-up, not at the first absence.
-        for kind in KINDS {
+        for kind in MailKind::ALL.map(MailKind::as_str) {
             for lang in [Lang::Fr, Lang::En] {
                 for ext in ["txt", "html"] {
                     let name = format!("mail/{}/{kind}.{ext}", lang.code());
@@ -146,7 +189,7 @@ impl MailTemplates {
         let render = |ext: &str| -> anyhow::Result<String> {
             let name = format!("mail/{}/{kind}.{ext}", lang.code());
             let template = self.env.get_template(&name)?;
-            Ok(template.render(crate::web::ser(&context))?)
+            Ok(template.render(ser(&context))?)
         };
         let text = render("txt")?;
         let (subject, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));

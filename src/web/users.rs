@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -16,11 +15,10 @@ use crate::accounts::{self, Account};
 use crate::app::ApiContext;
 use crate::auth;
 use crate::domain::roles::Role;
-use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
-use crate::web::console::{admin, admin_record};
-use crate::web::pages::{PageResult, page_err, show};
-use crate::web::{Viewer, WebError, ser};
+use crate::format;
+use crate::web::pages::{PageResult, show};
+use crate::web::{AdminViewer, CsrfForm, Viewer, ser};
 
 const PAGE_SIZE: i64 = 25;
 const ROLES: [Role; 4] = [Role::Admin, Role::Teacher, Role::Student, Role::Tutor];
@@ -55,7 +53,7 @@ fn shown(viewer: &Viewer, a: &Account) -> Value {
         name => a.display_name.clone(),
         role => viewer.lang.text(&format!("role_{}", a.role)),
         active => a.active,
-        created => date_fr(a.created_at.date_naive()),
+        created => format::date(a.created_at.date_naive()),
         link => a.link,
     }
 }
@@ -71,21 +69,19 @@ struct ListQuery {
 
 async fn list(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
+    viewer: AdminViewer,
     Query(query): Query<ListQuery>,
 ) -> PageResult {
-    admin(&viewer)?;
-    let lang = viewer.lang;
     let role = match query.role.as_str() {
         "" => None,
-        r => Some(r.parse::<Role>().map_err(|e| {
-            WebError::new(AppError::Validation(vec![FieldError::new("role", e)]), lang)
-        })?),
+        r => Some(
+            r.parse::<Role>()
+                .map_err(|e| AppError::Validation(vec![FieldError::new("role", e)]))?,
+        ),
     };
-    let page = crate::web::page_number(query.page, 1).map_err(page_err(lang))?;
-    let (rows, total) = accounts::list(&ctx.db, &query.q, role, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        .await
-        .map_err(page_err(lang))?;
+    let page = crate::web::page_number(query.page, 1)?;
+    let (rows, total) =
+        accounts::list(&ctx.db, &query.q, role, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let link = |p: i64| {
         let pairs = [
@@ -118,8 +114,7 @@ async fn list(
     .await
 }
 
-async fn new_form(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
-    admin(&viewer)?;
+async fn new_form(State(ctx): State<ApiContext>, viewer: AdminViewer) -> PageResult {
     new_page(
         &ctx,
         &viewer,
@@ -181,12 +176,8 @@ async fn new_page(
 
 async fn create(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
-    Form(form): Form<NewAccount>,
+    CsrfForm { viewer, form }: CsrfForm<NewAccount, AdminViewer>,
 ) -> PageResult {
-    admin(&viewer)?;
-    viewer.check_csrf(form.csrf.as_deref())?;
-    let lang = viewer.lang;
     let mut problems = Vec::new();
     let role = form
         .role
@@ -212,9 +203,20 @@ async fn create(
     };
     let password = auth::generate_password();
     let name = Some(form.name.clone());
-    match accounts::create(&ctx.db, role, &form.email, name, link, password.clone()).await {
+    let now = ctx.clock.now();
+    match accounts::create_at(
+        &ctx.db,
+        role,
+        &form.email,
+        name,
+        link,
+        password.clone(),
+        now,
+    )
+    .await
+    {
         Ok(id) => {
-            let account = accounts::find(&ctx.db, id).await.map_err(page_err(lang))?;
+            let account = accounts::find(&ctx.db, id).await?;
             account_page(
                 &ctx,
                 &viewer,
@@ -235,7 +237,7 @@ async fn create(
             )
             .await
         }
-        Err(e) => Err(page_err(lang)(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -268,21 +270,22 @@ async fn account_page(
     .await
 }
 
+/// The record's id from the path: anything but a number is simply not found.
+fn record_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
 async fn account(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
+    viewer: AdminViewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    let (_, id) = admin_record(&viewer, &id)?;
-    let account = accounts::find(&ctx.db, id)
-        .await
-        .map_err(page_err(viewer.lang))?;
+    let account = accounts::find(&ctx.db, record_id(&id)?).await?;
     account_page(&ctx, &viewer, &account, None, Vec::new(), StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
 struct ActionForm {
-    csrf: Option<String>,
     #[serde(default)]
     active: String,
     #[serde(default)]
@@ -291,12 +294,12 @@ struct ActionForm {
     link: String,
 }
 
-/// Checks the caller and the form, and runs `change`; a refusal is shown on the account page.
+/// Runs `change` for the admin (checked with the form by the extractors) on the account;
+/// a refusal is shown on the account page.
 async fn act<F, Fut>(
     ctx: &ApiContext,
-    viewer: &Viewer,
+    viewer: &AdminViewer,
     raw_id: &str,
-    form: &ActionForm,
     done: &str,
     change: F,
 ) -> PageResult
@@ -304,15 +307,13 @@ where
     F: FnOnce(i64, i64) -> Fut,
     Fut: Future<Output = Result<Option<String>, AppError>>,
 {
-    let (acting, id) = admin_record(viewer, raw_id)?;
-    viewer.check_csrf(form.csrf.as_deref())?;
-    let lang = viewer.lang;
-    let acting = acting.id;
-    let account = accounts::find(&ctx.db, id).await.map_err(page_err(lang))?;
+    let id = record_id(raw_id)?;
+    let acting = viewer.caller.id;
+    let account = accounts::find(&ctx.db, id).await?;
     match change(acting, id).await {
         Ok(None) => Ok(Redirect::to(&format!("/console/users/{id}?done={done}")).into_response()),
         Ok(Some(password)) => {
-            let account = accounts::find(&ctx.db, id).await.map_err(page_err(lang))?;
+            let account = accounts::find(&ctx.db, id).await?;
             account_page(
                 ctx,
                 viewer,
@@ -334,21 +335,20 @@ where
             )
             .await
         }
-        Err(e) => Err(page_err(lang)(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
 async fn set_active(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    CsrfForm { viewer, form }: CsrfForm<ActionForm, AdminViewer>,
 ) -> PageResult {
     let active = form.active == "true";
     let done = if active { "activated" } else { "deactivated" };
-    let db = ctx.db.clone();
-    act(&ctx, &viewer, &id, &form, done, |acting, id| async move {
-        accounts::set_active(&db, acting, id, active)
+    let (db, now) = (ctx.db.clone(), ctx.clock.now());
+    act(&ctx, &viewer, &id, done, |acting, id| async move {
+        accounts::set_active(&db, acting, id, active, now)
             .await
             .map(|()| None)
     })
@@ -357,33 +357,31 @@ async fn set_active(
 
 async fn reset_password(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    CsrfForm { viewer, .. }: CsrfForm<ActionForm, AdminViewer>,
 ) -> PageResult {
-    let db = ctx.db.clone();
-    act(&ctx, &viewer, &id, &form, "password", |_, id| async move {
-        accounts::reset_password(&db, id).await.map(Some)
+    let (db, now) = (ctx.db.clone(), ctx.clock.now());
+    act(&ctx, &viewer, &id, "password", |_, id| async move {
+        accounts::reset_password(&db, id, now).await.map(Some)
     })
     .await
 }
 
 async fn change_role(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    CsrfForm { viewer, form }: CsrfForm<ActionForm, AdminViewer>,
 ) -> PageResult {
     let role = form.role.parse::<Role>();
     let link = match form.link.trim() {
         "" => Ok(None),
         raw => raw.parse::<i64>().map(Some),
     };
-    let db = ctx.db.clone();
-    act(&ctx, &viewer, &id, &form, "role", |acting, id| async move {
+    let (db, now) = (ctx.db.clone(), ctx.clock.now());
+    act(&ctx, &viewer, &id, "role", |acting, id| async move {
         let role = role.map_err(|e| AppError::field("role", e))?;
         let link = link.map_err(|_| AppError::field("link", "numéro de fiche attendu"))?;
-        accounts::change_role(&db, acting, id, role, link)
+        accounts::change_role(&db, acting, id, role, link, now)
             .await
             .map(|()| None)
     })

@@ -52,7 +52,7 @@ fn admin_routes(b: &Basics) -> Vec<(Method, String)> {
 
 #[tokio::test]
 async fn the_admin_api_answers_401_without_a_token_and_403_to_every_other_role() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let teacher = app
@@ -108,7 +108,7 @@ async fn the_admin_api_answers_401_without_a_token_and_403_to_every_other_role()
 
 #[tokio::test]
 async fn every_resource_can_be_created_read_updated_and_listed() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
 
@@ -278,7 +278,7 @@ async fn refused(app: &TestApp, token: &str, path: &str, body: Value, field: &st
 
 #[tokio::test]
 async fn bad_input_is_refused_with_the_field_and_writes_nothing() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
 
@@ -491,7 +491,7 @@ async fn bad_input_is_refused_with_the_field_and_writes_nothing() {
 
 #[tokio::test]
 async fn malformed_json_unknown_routes_and_wrong_methods_answer_json() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let a = app
         .client
@@ -525,7 +525,7 @@ async fn malformed_json_unknown_routes_and_wrong_methods_answer_json() {
 
 #[tokio::test]
 async fn health_and_readiness() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let health = app.request(Method::GET, "/healthz", None, None).await;
     assert_eq!(health.status, StatusCode::OK);
     assert_eq!(health.headers["x-content-type-options"], "nosniff");
@@ -550,7 +550,7 @@ async fn health_and_readiness() {
 /// the field and the record that holds it — never a 500.
 #[tokio::test]
 async fn concurrent_duplicates_make_one_record_and_clear_refusals() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let cases = [
         (

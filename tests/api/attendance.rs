@@ -28,7 +28,7 @@ struct School {
 }
 
 async fn school() -> School {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let student2 = add_second_student(&app, &admin, &b, b.tutor).await;
@@ -452,12 +452,14 @@ async fn after_the_teachers_window_only_an_admin_with_a_reason_may_change_marks(
 
 #[tokio::test]
 async fn the_edit_window_is_configurable() {
-    let app = spawn_app_with_attendance(assidu::config::AttendanceSettings {
-        teacher_edit_days: 30,
-        pretend_now: Some("2025-09-15T10:00:00+02:00".parse().unwrap()),
-        ..Default::default()
-    })
-    .await;
+    let app = TestConfig::default()
+        .attendance(assidu::config::AttendanceSettings {
+            teacher_edit_days: 30,
+            pretend_now: Some("2025-09-15T10:00:00+02:00".parse().unwrap()),
+            ..Default::default()
+        })
+        .spawn()
+        .await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let teacher = app
@@ -841,7 +843,7 @@ async fn summaries_and_tokens_are_read_from_memory_briefly_and_writes_here_show_
     let mut config = TestConfig::default().at(NOW);
     config.attendance.read_cache_ttl = std::time::Duration::from_millis(400);
     config.worker = false;
-    let other = spawn_configured_on(&s.app.database(), config).await;
+    let other = spawn(config.on(&s.app.database())).await;
     assert_eq!(
         first_semester(&other, &path, &s.student).await["absence_hours"],
         3.5

@@ -65,7 +65,7 @@ async fn outbox_settled(app: &TestApp) {
             return;
         }
         assert!(std::time::Instant::now() < deadline, "outbox not settled");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        app.run_pending_work().await;
     }
 }
 
@@ -79,7 +79,7 @@ async fn scene() -> Scene {
     config.mail.smtp_url = Some(smtp.url());
     config.mail.mail_from = "assidu <assidu@school.test>".to_owned();
     config.mail.absence_notice_delay = Duration::ZERO;
-    let app = spawn_configured(config).await;
+    let app = spawn(config).await;
     let admin = app.admin_token().await;
     let school = json!({
         "name": "IMT Mines Alès", "legal_entity": "Institut Mines-Télécom",
@@ -659,7 +659,10 @@ async fn the_cli_writes_the_same_bundle() {
 
 #[tokio::test]
 async fn a_year_of_sessions_comes_in_one_request_well_under_the_timeout() {
-    let app = spawn_app_at("2026-03-02T10:00:00+01:00").await;
+    let app = TestConfig::default()
+        .at("2026-03-02T10:00:00+01:00")
+        .spawn()
+        .await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     // 150 half-days between September and February, marked and signed.

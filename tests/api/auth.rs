@@ -7,7 +7,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn login_me_and_logout() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let token = app
@@ -34,7 +34,7 @@ async fn login_me_and_logout() {
 
 #[tokio::test]
 async fn wrong_credentials_do_not_say_which_part_was_wrong() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     app.admin_token().await;
     let wrong_password = app.login("admin@school.test", "not the password").await;
     let unknown_email = app.login("nobody@school.test", PASSWORD).await;
@@ -50,11 +50,13 @@ async fn wrong_credentials_do_not_say_which_part_was_wrong() {
 
 #[tokio::test]
 async fn repeated_failures_are_slowed_down() {
-    let app = spawn_app_with(AuthSettings {
-        login_free_failures: 3,
-        ..AuthSettings::default()
-    })
-    .await;
+    let app = TestConfig::default()
+        .auth(AuthSettings {
+            login_free_failures: 3,
+            ..AuthSettings::default()
+        })
+        .spawn()
+        .await;
     app.admin_token().await;
     for _ in 0..3 {
         assert_eq!(
@@ -81,11 +83,13 @@ async fn repeated_failures_are_slowed_down() {
 
 #[tokio::test]
 async fn tokens_expire() {
-    let app = spawn_app_with(AuthSettings {
-        token_ttl: std::time::Duration::from_secs(1),
-        ..AuthSettings::default()
-    })
-    .await;
+    let app = TestConfig::default()
+        .auth(AuthSettings {
+            token_ttl: std::time::Duration::from_secs(1),
+            ..AuthSettings::default()
+        })
+        .spawn()
+        .await;
     let token = app.admin_token().await;
     assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::OK);
     app.ctx.clock.advance(chrono::Duration::milliseconds(1500));
@@ -97,7 +101,7 @@ async fn tokens_expire() {
 
 #[tokio::test]
 async fn tokens_are_stored_only_as_hashes() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let token = app.admin_token().await;
     let stored: Vec<String> = assidu::db_run!(&app.db, |pool| sqlx::query_scalar(
         "SELECT token_hash FROM auth_tokens"
@@ -119,7 +123,7 @@ async fn tokens_are_stored_only_as_hashes() {
 
 #[tokio::test]
 async fn malformed_login_bodies() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let a = app
         .client
         .post(app.url("/api/v1/auth/login"))
@@ -145,11 +149,13 @@ async fn malformed_login_bodies() {
 
 #[tokio::test]
 async fn one_address_trying_many_accounts_is_slowed_down_too() {
-    let app = spawn_app_with(AuthSettings {
-        login_free_failures: 2,
-        ..AuthSettings::default()
-    })
-    .await;
+    let app = TestConfig::default()
+        .auth(AuthSettings {
+            login_free_failures: 2,
+            ..AuthSettings::default()
+        })
+        .spawn()
+        .await;
     app.admin_token().await;
     // An address gets four times the free failures of one account: 8 here.
     for n in 0..8 {
@@ -178,11 +184,13 @@ async fn login_from(app: &TestApp, email: &str, password: &str, address: &str) -
 }
 
 async fn behind_a_proxy() -> TestApp {
-    let app = spawn_app_with(AuthSettings {
-        trust_forwarded_for: true,
-        ..AuthSettings::default()
-    })
-    .await;
+    let app = TestConfig::default()
+        .auth(AuthSettings {
+            trust_forwarded_for: true,
+            ..AuthSettings::default()
+        })
+        .spawn()
+        .await;
     app.admin_token().await;
     app
 }
@@ -368,7 +376,7 @@ async fn a_class_behind_one_address_logs_in_together() {
 
 #[tokio::test]
 async fn oversized_passwords_are_refused_before_hashing() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     app.admin_token().await;
     let long = "x".repeat(1025);
     let started = std::time::Instant::now();

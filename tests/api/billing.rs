@@ -48,7 +48,7 @@ fn mark(student: i64, status: &str, minutes: i64) -> Value {
 /// service runs on in January.
 async fn scene() -> Scene {
     let smtp = SmtpServer::start().await;
-    let september = spawn_configured(mail_config(&smtp, SEPTEMBER)).await;
+    let september = spawn(mail_config(&smtp, SEPTEMBER)).await;
     let admin = september.admin_token().await;
     let put = september.put("/api/v1/school", &admin, school("")).await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
@@ -103,7 +103,7 @@ async fn scene() -> Scene {
     )
     .await;
     let database = september.stop();
-    let app = spawn_configured_on(&database, mail_config(&smtp, JANUARY)).await;
+    let app = spawn(mail_config(&smtp, JANUARY).on(&database)).await;
     Scene {
         admin: app.token_of("admin@school.test").await,
         zoe: app.token_of("zoe@student.test").await,

@@ -258,7 +258,7 @@ struct Scene {
 }
 
 async fn scene() -> Scene {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let student2 = add_second_student(&app, &admin, &b, b.tutor).await;

@@ -22,7 +22,7 @@ async fn put_file(app: &TestApp, token: &str, calendar: i64, text: &str) -> Answ
 
 #[tokio::test]
 async fn a_calendar_file_sets_every_day_and_exports_back_to_the_same_days() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
 
@@ -75,7 +75,7 @@ async fn a_calendar_file_sets_every_day_and_exports_back_to_the_same_days() {
 
 #[tokio::test]
 async fn a_bad_calendar_line_is_reported_by_number_and_changes_nothing() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let before = app
@@ -107,7 +107,7 @@ async fn a_bad_calendar_line_is_reported_by_number_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_day_with_sessions_cannot_stop_being_a_school_day() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let s = app

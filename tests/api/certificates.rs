@@ -47,7 +47,7 @@ fn mark(student: i64, status: &str, minutes: i64) -> Value {
 /// 16th. Then the service runs on in January.
 async fn scene() -> Scene {
     let smtp = SmtpServer::start().await;
-    let september = spawn_configured(mail_config(&smtp, SEPTEMBER)).await;
+    let september = spawn(mail_config(&smtp, SEPTEMBER)).await;
     let admin = september.admin_token().await;
     let school = school_body();
     let put = september.put("/api/v1/school", &admin, school).await;
@@ -96,7 +96,7 @@ async fn scene() -> Scene {
         september.user_token(role, email, Some(link)).await;
     }
     let database = september.stop();
-    let app = spawn_configured_on(&database, mail_config(&smtp, JANUARY)).await;
+    let app = spawn(mail_config(&smtp, JANUARY).on(&database)).await;
     let admin = app.token_of("admin@school.test").await;
     let zoe = app.token_of("zoe@student.test").await;
     let leo = app.token_of("leo@student.test").await;
@@ -1127,14 +1127,16 @@ async fn a_fresh_start_issues_the_semesters_already_ended_at_once() {
     // issues S9 (ended 31/12, every roll call signed), without waiting for 07:00.
     let mut config = mail_config(&s.smtp, JANUARY);
     config.jobs.certificates_at_start = true;
-    let started = spawn_configured_on(&s.app.database(), config).await;
+    // Its worker's rounds are run by the test, one after the other.
+    config.worker = false;
+    let started = spawn(config.on(&s.app.database())).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while scalar(&started, "SELECT COUNT(*) FROM certificates").await < 4 {
         assert!(
             std::time::Instant::now() < deadline,
             "nothing issued at start"
         );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        started.run_pending_work().await;
     }
     let semesters = texts(&started, "SELECT DISTINCT semester FROM certificates").await;
     assert_eq!(semesters, vec!["S9".to_owned()]);
@@ -1150,7 +1152,7 @@ async fn a_fresh_start_issues_the_semesters_already_ended_at_once() {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "{runs:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        started.run_pending_work().await;
     }
     mail_to(&s.smtp, "zoe@student.test", "Semestre 9").await;
 }

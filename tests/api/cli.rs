@@ -142,7 +142,7 @@ async fn user_add_reads_or_generates_the_password() {
         .to_owned();
     assert_eq!(password.len(), 16);
 
-    let app = spawn_app_on(&database).await;
+    let app = TestConfig::default().on(&database).spawn().await;
     assert_eq!(
         app.login("office@school.test", "a typed password")
             .await
@@ -162,7 +162,7 @@ async fn user_add_reads_or_generates_the_password() {
 #[tokio::test]
 async fn calendar_import_and_export_round_trip_through_the_binary() {
     let database = fresh_database().await;
-    let app = spawn_app_on(&database).await;
+    let app = TestConfig::default().on(&database).spawn().await;
     let admin = app.admin_token().await;
     app.create(
         &admin,

@@ -46,7 +46,7 @@ async fn companies(app: &TestApp, admin: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn an_admin_creates_finds_and_corrects_a_company_from_the_console() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let mut browser = admin_browser(&app).await;
     let admin = app.token_of("admin@school.test").await;
 
@@ -192,7 +192,7 @@ async fn an_admin_creates_finds_and_corrects_a_company_from_the_console() {
 
 #[tokio::test]
 async fn a_contract_form_takes_euros_and_decimal_hours_and_the_lists_sort_and_page() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let mut browser = admin_browser(&app).await;
     let admin = app.token_of("admin@school.test").await;
     let b = seed_basics(&app, &admin).await;
@@ -315,7 +315,7 @@ async fn a_contract_form_takes_euros_and_decimal_hours_and_the_lists_sort_and_pa
 
 #[tokio::test]
 async fn the_console_is_forbidden_to_every_other_role_and_asks_a_stranger_to_log_in() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     app.user_token(Role::Teacher, "prof@school.test", Some(b.teacher))
@@ -388,7 +388,7 @@ fn shown_password(html: &str) -> String {
 
 #[tokio::test]
 async fn the_office_manages_accounts_from_the_console() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let mut browser = admin_browser(&app).await;
     let admin = app.token_of("admin@school.test").await;
     let b = seed_basics(&app, &admin).await;
@@ -560,7 +560,7 @@ async fn the_office_manages_accounts_from_the_console() {
 
 #[tokio::test]
 async fn the_school_profile_is_kept_from_the_console_with_the_api_rules() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let mut browser = admin_browser(&app).await;
     let admin = app.token_of("admin@school.test").await;
     let empty = browser.get("/console/school").await;
@@ -631,7 +631,7 @@ async fn kinds(app: &TestApp, admin: &str, calendar: i64, from: &str, to: &str) 
 
 #[tokio::test]
 async fn the_calendar_picture_changes_a_week_and_refuses_to_strand_sessions() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let mut browser = admin_browser(&app).await;
     let admin = app.token_of("admin@school.test").await;
     let b = seed_basics(&app, &admin).await;
@@ -773,7 +773,10 @@ async fn the_calendar_picture_changes_a_week_and_refuses_to_strand_sessions() {
 #[tokio::test]
 async fn the_timetable_shows_the_week_by_half_day_and_a_free_half_day_takes_a_new_session() {
     // Wednesday 17 September 2025, 10:00 in Paris.
-    let app = spawn_app_at("2025-09-17T10:00:00+02:00").await;
+    let app = TestConfig::default()
+        .at("2025-09-17T10:00:00+02:00")
+        .spawn()
+        .await;
     let mut browser = admin_browser(&app).await;
     let admin = app.token_of("admin@school.test").await;
     let b = seed_basics(&app, &admin).await;
@@ -912,7 +915,10 @@ async fn the_timetable_shows_the_week_by_half_day_and_a_free_half_day_takes_a_ne
 
 #[tokio::test]
 async fn a_contract_shows_its_parties_hours_absences_and_certificates_on_one_page() {
-    let app = spawn_app_at("2025-09-17T10:00:00+02:00").await;
+    let app = TestConfig::default()
+        .at("2025-09-17T10:00:00+02:00")
+        .spawn()
+        .await;
     let mut browser = admin_browser(&app).await;
     let admin = app.token_of("admin@school.test").await;
     let b = seed_basics(&app, &admin).await;
@@ -989,7 +995,7 @@ async fn student_total(app: &TestApp, admin: &str) -> i64 {
 
 #[tokio::test]
 async fn a_csv_import_is_previewed_in_the_browser_then_committed_all_or_nothing() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let mut browser = admin_browser(&app).await;
     let admin = app.token_of("admin@school.test").await;
     let page = browser.get("/console/import").await;
@@ -1079,7 +1085,7 @@ async fn a_csv_import_is_previewed_in_the_browser_then_committed_all_or_nothing(
 /// the same account at once get one account and five clear refusals next to the field.
 #[tokio::test]
 async fn the_same_account_created_at_once_is_created_once() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     seed_basics(&app, &admin).await;
     let mut offices = Vec::new();

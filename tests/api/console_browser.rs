@@ -282,7 +282,7 @@ async fn an_admin_runs_the_year_from_the_console_in_a_real_browser() {
         return;
     }
     let axe = axe_source();
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     assert_eq!(

@@ -41,7 +41,7 @@ async fn scene() -> Scene {
     let mut config = TestConfig::default().at(NOW);
     config.worker = false;
     config.jobs.absence_thresholds = vec![5, 10];
-    let app = spawn_configured(config).await;
+    let app = spawn(config).await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     // A year long enough for the convention's 270 h + 210 h (the small calendar holds 176 h
@@ -362,7 +362,7 @@ async fn an_absent_student_is_at_risk_and_present_ones_are_not() {
     let mut config = TestConfig::default().at(NOW);
     config.worker = false;
     config.jobs.absence_thresholds = vec![1];
-    let strict = spawn_configured_on(&s.app.database(), config).await;
+    let strict = spawn(config.on(&s.app.database())).await;
     let d = strict.get("/api/v1/dashboard", &s.admin).await.json();
     let leo = d["at_risk"]
         .as_array()
@@ -380,7 +380,7 @@ async fn an_absent_student_is_at_risk_and_present_ones_are_not() {
     let mut config = TestConfig::default().at(NOW);
     config.worker = false;
     config.jobs.absence_thresholds = vec![];
-    let none = spawn_configured_on(&s.app.database(), config).await;
+    let none = spawn(config.on(&s.app.database())).await;
     let d = none.get("/api/v1/dashboard", &s.admin).await;
     assert_eq!(d.status, StatusCode::OK, "{}", d.text);
     let d = d.json();

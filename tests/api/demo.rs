@@ -30,7 +30,7 @@ async fn contract_of(app: &TestApp, token: &str, student_email: &str) -> Value {
 
 #[tokio::test]
 async fn the_demo_year_follows_the_convention_and_loads_once() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let first = assidu::demo::load(&app.db).await.expect("demo loads");
     assert!(first.loaded_now);
     let admin = app.login("admin@demo.test", "demo-password").await;
@@ -241,7 +241,7 @@ async fn resource_counts(app: &TestApp, token: &str) -> Vec<i64> {
 
 #[tokio::test]
 async fn two_instances_starting_together_load_the_demo_once() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     // A second pool on the same database stands for a second instance.
     let other = assidu::db::Db::connect(&app.db_url(), 5).await.unwrap();
     let (a, b) = tokio::join!(assidu::demo::load(&app.db), assidu::demo::load(&other));

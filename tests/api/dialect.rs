@@ -8,7 +8,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn the_dialects_sql_counts_as_the_domain_does() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let dialect = app.db.dialect();
     execute_plain(
         &app,
@@ -101,7 +101,7 @@ async fn the_dialects_sql_counts_as_the_domain_does() {
 async fn a_contract_covers_the_same_days_in_sql_as_in_rust() {
     use assidu::domain::semester::ContractDates;
 
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     // Start, end, defence, termination: plain, with a defence before or after the end, cut
     // by a termination inside, on the start, after the defence, and withdrawn before the start.

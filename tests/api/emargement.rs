@@ -15,7 +15,7 @@ fn squeeze(s: &str) -> String {
 
 #[tokio::test]
 async fn session_and_student_sheets_export_as_pdf_and_csv() {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let teacher = app
@@ -180,7 +180,7 @@ async fn session_and_student_sheets_export_as_pdf_and_csv() {
 
 #[tokio::test]
 async fn the_audit_lists_pending_roll_calls_and_what_a_funder_would_reject() {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let teacher = app

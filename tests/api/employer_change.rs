@@ -61,7 +61,7 @@ async fn justify(app: &TestApp, token: &str, student: i64, session: i64, reason:
 }
 
 async fn scene() -> Scene {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     terminate(
@@ -412,7 +412,7 @@ async fn an_absence_is_told_to_the_tutor_of_that_day_only() {
         if found.len() >= 4 || std::time::Instant::now() > deadline {
             break found;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        s.app.run_pending_work().await;
     };
     let to = |who: &str| recipients.iter().filter(|r| r.starts_with(who)).count();
     assert_eq!(to("tutor@company.test"), 2, "{recipients:?}");

@@ -12,7 +12,7 @@ const NOW: &str = "2025-09-15T10:00:00+02:00";
 
 #[tokio::test]
 async fn a_missing_record_is_not_found_in_the_viewers_language() {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     app.admin_token().await;
     let mut admin = Browser::new(&app);
     admin.login("admin@school.test").await;
@@ -37,7 +37,7 @@ async fn a_missing_record_is_not_found_in_the_viewers_language() {
 
 #[tokio::test]
 async fn another_role_is_refused_and_a_stranger_is_sent_to_login() {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     app.user_token(Role::Teacher, "anne@school.test", None)
         .await;
     let mut teacher = Browser::new(&app);
@@ -70,7 +70,7 @@ async fn another_role_is_refused_and_a_stranger_is_sent_to_login() {
 
 #[tokio::test]
 async fn a_form_without_the_sessions_token_changes_nothing() {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     app.admin_token().await;
     let mut admin = Browser::new(&app);
     admin.login("admin@school.test").await;

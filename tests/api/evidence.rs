@@ -20,7 +20,7 @@ struct Scene {
 }
 
 async fn scene(now: &str) -> Scene {
-    let app = spawn_app_at(now).await;
+    let app = TestConfig::default().at(now).spawn().await;
     let admin = app.admin_token().await;
     let put = app.put("/api/v1/school", &admin, school_body()).await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);

@@ -104,7 +104,7 @@ async fn a_database_outage_answers_503_quickly_and_the_service_recovers_by_itsel
     let (server, path) = after.split_once('/').unwrap();
     let proxy = Proxy::start(server.to_owned()).await;
     let proxied = database.reached_at(format!("{before}@127.0.0.1:{}/{path}", proxy.port));
-    let app = spawn_app_on(&proxied).await;
+    let app = TestConfig::default().on(&proxied).spawn().await;
     let admin = app.admin_token().await;
     assert_eq!(
         app.get("/api/v1/teachers", &admin).await.status,

@@ -54,7 +54,7 @@ struct Scene {
 }
 
 async fn scene() -> Scene {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let put = app
@@ -825,7 +825,7 @@ async fn the_home_pages_create_a_link_shown_once_list_it_and_revoke_it() {
 
 #[tokio::test]
 async fn the_feed_routes_are_documented() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let doc = app
         .request(Method::GET, "/api/v1/openapi.json", None, None)
         .await

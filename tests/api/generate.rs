@@ -51,7 +51,7 @@ async fn demo_generate_adds_a_whole_year_that_the_api_serves_and_refuses_a_secon
         text(&unknown.stderr)
     );
 
-    let app = spawn_app_on(&database).await;
+    let app = TestConfig::default().on(&database).spawn().await;
     let generated = scalar(
         &app,
         "SELECT COUNT(*) FROM students WHERE email LIKE '%@generated.test'",

@@ -135,6 +135,8 @@ pub struct TestConfig {
     pub worker: bool,
     /// Sign with this PKCS#12 file and password instead of the installation's key.
     pub signing_p12: Option<(std::path::PathBuf, String)>,
+    /// Start on this existing database (its URL) instead of a fresh one.
+    pub database: Option<String>,
 }
 
 impl Default for TestConfig {
@@ -155,6 +157,7 @@ impl Default for TestConfig {
             },
             worker: true,
             signing_p12: None,
+            database: None,
         }
     }
 }
@@ -171,48 +174,41 @@ impl TestConfig {
     }
 }
 
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(AuthSettings::default()).await
+impl TestConfig {
+    pub fn auth(mut self, auth: AuthSettings) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    pub fn attendance(mut self, attendance: AttendanceSettings) -> Self {
+        self.attendance = attendance;
+        self
+    }
+
+    /// On a database another instance or a CLI step also uses (which keeps it).
+    pub fn on(mut self, database: &TestDatabase) -> Self {
+        self.database = Some(database.url.clone());
+        self
+    }
+
+    /// Starts the instance; see [`spawn`].
+    pub async fn spawn(self) -> TestApp {
+        spawn(self).await
+    }
 }
 
-pub async fn spawn_app_with(auth: AuthSettings) -> TestApp {
-    spawn_configured(TestConfig {
-        auth,
-        ..TestConfig::default()
-    })
-    .await
-}
-
-/// The application with its clock started at `now` (RFC 3339).
-pub async fn spawn_app_at(now: &str) -> TestApp {
-    spawn_configured(TestConfig::default().at(now)).await
-}
-
-pub async fn spawn_app_with_attendance(attendance: AttendanceSettings) -> TestApp {
-    spawn_configured(TestConfig {
-        attendance,
-        ..TestConfig::default()
-    })
-    .await
-}
-
-pub async fn spawn_configured(config: TestConfig) -> TestApp {
-    serve(fresh_database().await, config).await
-}
-
-/// The application on a database another test step (the CLI) also uses.
-pub async fn spawn_app_on(database: &TestDatabase) -> TestApp {
-    spawn_configured_on(database, TestConfig::default()).await
-}
-
-/// Another instance on the same database.
-pub async fn spawn_configured_on(database: &TestDatabase, config: TestConfig) -> TestApp {
-    let shared = TestDatabase {
-        url: database.url.clone(),
-        _dir: None,
-        created: None,
+/// Starts an instance as `config` says: on a fresh database, or on the one given to
+/// [`TestConfig::on`].
+pub async fn spawn(config: TestConfig) -> TestApp {
+    let database = match &config.database {
+        Some(url) => TestDatabase {
+            url: url.clone(),
+            _dir: None,
+            created: None,
+        },
+        None => fresh_database().await,
     };
-    serve(shared, config).await
+    serve(database, config).await
 }
 
 async fn serve(database: TestDatabase, mut config: TestConfig) -> TestApp {
@@ -404,7 +400,8 @@ impl TestApp {
     /// Creates an account directly and answers a token for it.
     pub async fn user_token(&self, role: Role, email: &str, link: Option<i64>) -> String {
         let hash = assidu::auth::hash_password(PASSWORD).unwrap();
-        assidu::auth::create_user(&self.db, role, email, email, link, &hash)
+        let now = self.ctx.clock.now();
+        assidu::auth::create_user_at(&self.db, role, email, email, link, &hash, now)
             .await
             .expect("create user");
         let a = self.login(email, PASSWORD).await;

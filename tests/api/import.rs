@@ -134,7 +134,7 @@ fn message_at(answer: &Answer, file: &str, line: i64, column: &str) -> String {
 
 #[tokio::test]
 async fn a_year_is_imported_then_importing_it_again_changes_nothing() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
 
@@ -234,7 +234,7 @@ async fn a_year_is_imported_then_importing_it_again_changes_nothing() {
 
 #[tokio::test]
 async fn one_changed_cell_updates_that_field_only_and_absent_columns_are_kept() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     seed_basics(&app, &admin).await;
     let first = upload(&app, Some(&admin), &good_files()).await;
@@ -285,7 +285,7 @@ async fn one_changed_cell_updates_that_field_only_and_absent_columns_are_kept() 
 
 #[tokio::test]
 async fn every_bad_line_of_every_file_is_reported_and_nothing_is_written() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     seed_basics(&app, &admin).await;
     let before = row_counts(&app).await;
@@ -379,7 +379,7 @@ zoe@student.test,18009202500113,tutor@company.test,2IA,Ingénierie logicielle,20
 
 #[tokio::test]
 async fn a_missing_column_is_named_on_line_1() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let before = row_counts(&app).await;
     let a = upload(
@@ -411,7 +411,7 @@ async fn a_missing_column_is_named_on_line_1() {
 
 #[tokio::test]
 async fn only_admins_import_and_bad_forms_are_refused() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let before = row_counts(&app).await;
@@ -502,7 +502,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn the_binary_imports_reports_in_french_and_refuses_bad_files_whole() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     seed_basics(&app, &admin).await;
     let dir = tempfile::tempdir().unwrap();
@@ -616,7 +616,7 @@ async fn the_binary_imports_reports_in_french_and_refuses_bad_files_whole() {
 #[tokio::test]
 #[ignore]
 async fn ten_thousand_students_and_contracts() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     seed_basics(&app, &admin).await;
     let n = 10_000;

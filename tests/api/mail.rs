@@ -48,7 +48,7 @@ async fn school_profile(app: &TestApp, admin: &str) {
 }
 
 async fn scene_with(config: TestConfig, smtp: SmtpServer) -> Scene {
-    let app = spawn_configured(config).await;
+    let app = spawn(config).await;
     let admin = app.admin_token().await;
     school_profile(&app, &admin).await;
     let b = seed_basics(&app, &admin).await;
@@ -141,7 +141,7 @@ async fn outbox_settled(app: &TestApp) {
             return;
         }
         assert!(std::time::Instant::now() < deadline, "outbox not settled");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        app.run_pending_work().await;
     }
 }
 
@@ -410,7 +410,7 @@ async fn two_instances_on_one_database_send_each_notice_once() {
     // A second instance on the same database and the same SMTP server.
     let mut second = config(&s.smtp, NOW, Duration::ZERO);
     second.mail.worker_interval = Duration::from_millis(20);
-    let other = spawn_configured_on(&s.app.database(), second).await;
+    let other = spawn(second.on(&s.app.database())).await;
     let mut expected = 0;
     // The week before: taken by the admin, who gives a reason.
     for day in ["2025-09-09", "2025-09-10", "2025-09-11", "2025-09-12"] {
@@ -1059,7 +1059,7 @@ async fn the_digest_runs_once_per_due_time_catches_up_and_two_instances_share_it
     .await;
     let mut quiet = config(&s.smtp, "2025-09-18T10:00:00+02:00", Duration::ZERO);
     quiet.worker = false;
-    let other = spawn_configured_on(&s.app.database(), quiet).await;
+    let other = spawn(quiet.on(&s.app.database())).await;
     // Both instances look at the schedule at the same time: Wednesday's digest runs once.
     let (a, b) = tokio::join!(
         assidu::jobs::tick(&s.app.ctx),
@@ -1143,7 +1143,7 @@ async fn bad_mail_and_job_settings_stop_the_start_naming_the_variable() {
 
 #[tokio::test]
 async fn without_an_smtp_server_each_mail_is_an_eml_file() {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     let admin = app.admin_token().await;
     school_profile(&app, &admin).await;
     let b = seed_basics(&app, &admin).await;
@@ -1267,7 +1267,7 @@ async fn a_process_killed_right_after_a_roll_call_sends_its_notices_after_restar
 
 #[tokio::test]
 async fn a_tutor_without_a_valid_email_or_language_is_refused() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     for (body, field) in [

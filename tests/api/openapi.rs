@@ -4,7 +4,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_resource_and_the_docs_page_loads() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let doc = app
         .request(Method::GET, "/api/v1/openapi.json", None, None)
         .await;

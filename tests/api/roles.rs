@@ -168,7 +168,7 @@ fn allowed(expected: char, status: StatusCode) -> bool {
 
 #[tokio::test]
 async fn every_route_answers_every_role_as_the_table_says() {
-    let app = spawn_app_at(NOW).await;
+    let app = TestConfig::default().at(NOW).spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     let school = app.put("/api/v1/school", &admin, school_body()).await;

@@ -5,7 +5,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn a_contract_derives_s9_and_s10_and_checks_the_scheduled_hours() {
-    let app = spawn_app().await;
+    let app = TestConfig::default().spawn().await;
     let admin = app.admin_token().await;
     let b = seed_basics(&app, &admin).await;
     for (day, start, end) in [

@@ -213,7 +213,7 @@ fn validate_both_ways(dir: &Path, pdf: &[u8], cert_der: &[u8]) {
 
 #[tokio::test]
 async fn a_certificate_is_stamped_signed_and_valid_for_pdfsig_and_pyhanko() {
-    let app = spawn_app_at(JANUARY).await;
+    let app = TestConfig::default().at(JANUARY).spawn().await;
     let (_, number, pdf, _) = issue_one(&app).await;
     // Stamp and signature are drawn: two images (each with its transparency mask).
     let text = String::from_utf8_lossy(&pdf);
@@ -278,7 +278,7 @@ async fn certificate_der(app: &TestApp) -> Vec<u8> {
 
 #[tokio::test]
 async fn stamp_and_signature_uploads_are_checked_and_a_refusal_changes_nothing() {
-    let app = spawn_app_at(JANUARY).await;
+    let app = TestConfig::default().at(JANUARY).spawn().await;
     let admin = app.admin_token().await;
     // No school profile yet.
     let early = put_png(&app, "/api/v1/school/stamp", &admin, STAMP.to_vec()).await;
@@ -457,7 +457,7 @@ async fn a_pkcs12_certificate_signs_and_one_that_does_not_open_stops_the_start()
         );
     }
 
-    let app = spawn_configured(TestConfig {
+    let app = spawn(TestConfig {
         signing_p12: Some((p12, "s3cret".to_owned())),
         ..TestConfig::default().at(JANUARY)
     })

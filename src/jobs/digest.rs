@@ -1,0 +1,90 @@
+//! The office's daily digest: the due day's absences, the roll calls still missing, and the
+//! justifications waiting for a decision.
+
+use chrono::Duration;
+use serde_json::{Value, json};
+
+use super::{Claim, ScheduledJob, mail_domain, unsigned_sessions};
+use crate::app::ApiContext;
+use crate::db;
+use crate::domain::absence::{self, Mark};
+use crate::domain::attendance::{Status, half_day_fr};
+use crate::format;
+use crate::i18n::Lang;
+use crate::mail::MailKind;
+use crate::mail::outbox::{self, NewMail};
+use crate::notices::status_text;
+
+pub struct Digest;
+
+impl ScheduledJob for Digest {
+    const NAME: &'static str = "digest";
+
+    fn schedule<'a>(&self, ctx: &'a ApiContext) -> (&'a str, &'a cron::Schedule) {
+        (&ctx.jobs.settings.digest_cron, &ctx.jobs.schedules.digest)
+    }
+
+    async fn run(&self, ctx: &ApiContext, claim: &mut Claim<'_>) -> anyhow::Result<String> {
+        let (due, now) = (claim.due, claim.now);
+        let tx = claim.tx().await?;
+        let day = format::paris_day(due);
+        let Some((school, office_email)) = db::jobs::office(tx).await? else {
+            return Ok("pas de profil d'école".to_owned());
+        };
+        let absences = db::jobs::absences_of_day(tx, day).await?;
+        let missing = unsigned_sessions(
+            tx,
+            day - Duration::days(i64::from(ctx.attendance.teacher_edit_days) + 30),
+            due,
+            false,
+        )
+        .await?;
+        let waiting = db::jobs::pending_justifications(tx).await?;
+        if absences.is_empty() && missing.is_empty() && waiting.is_empty() {
+            return Ok("rien à signaler".to_owned());
+        }
+        let lang = Lang::Fr;
+        let base = &ctx.public_url;
+        let context = json!({
+            "school": school,
+            "day": format::date(day),
+            "absences": absences.iter().map(|a| {
+                let m = Mark::new(Status::parse(&a.status).unwrap_or(Status::Absent), a.minutes_missed);
+                let minutes = absence::missed_minutes(m, (a.ends_at - a.starts_at).num_minutes());
+                json!({"student": a.student, "module": a.module, "half_day": half_day_fr(a.starts_at),
+                       "times": format!("{}–{}", a.starts_at.format("%H:%M"), a.ends_at.format("%H:%M")),
+                       "status": status_text(m.status, lang), "missed": format::hours_in(minutes, lang)})
+            }).collect::<Vec<Value>>(),
+            "missing": missing.iter().map(|s| json!({
+                "date": format::date(s.day), "times": format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")),
+                "module": s.module, "group": s.group_name, "teacher": s.teacher, "url": format!("{base}/sessions/{}", s.id)
+            })).collect::<Vec<Value>>(),
+            "waiting": waiting.iter().map(|(id, student, at)| json!({
+                "student": student, "submitted": format::date(format::paris_day(*at)), "url": format!("{base}/justifications/{id}")
+            })).collect::<Vec<Value>>(),
+            "audit_url": format!("{base}/audit"),
+        });
+        let rendered = ctx.mail.render(MailKind::Digest.as_str(), lang, &context)?;
+        outbox::enqueue(
+            tx,
+            &mail_domain(ctx),
+            &NewMail {
+                kind: MailKind::Digest.as_str(),
+                dedup_key: format!("digest:{}", due.timestamp()),
+                recipient: office_email,
+                lang,
+                rendered,
+                reason: format!("Récapitulatif du {}", format::date(day)),
+                student_id: None,
+            },
+            now,
+        )
+        .await?;
+        Ok(format!(
+            "{} absence(s), {} appel(s) manquant(s), {} justificatif(s) en attente",
+            absences.len(),
+            missing.len(),
+            waiting.len()
+        ))
+    }
+}
