@@ -14,17 +14,18 @@ use crate::db::Db;
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::error::{AppError, AppResult};
-use crate::http::contracts::{ContractInput, Contracts};
-use crate::http::crud::{Resource, insert, validate};
-use crate::http::parties::{
+use crate::http::school::{self, SchoolInput};
+use crate::records::calendars::{self, CalendarInput, Calendars};
+use crate::records::contracts::{ContractInput, Contracts};
+use crate::records::create;
+use crate::records::parties::{
     Companies, CompanyInput, StudentInput, Students, TeacherInput, Teachers, TutorInput, Tutors,
 };
-use crate::http::programmes::{
+use crate::records::programmes::{
     GroupInput, Groups, ModuleInput, Modules, ProgrammeInput, Programmes,
 };
-use crate::http::school::{self, SchoolInput};
-use crate::http::sessions::{SessionInput, Sessions};
-use crate::http::years::{self, AcademicYearInput, CalendarInput, Calendars, Years};
+use crate::records::sessions::{SessionInput, Sessions};
+use crate::records::years::{AcademicYearInput, Years};
 use crate::{db_run, tx_run};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -236,11 +237,6 @@ impl Ids {
     }
 }
 
-async fn create<R: Resource>(db: &Db, input: &R::Input) -> AppResult<i64> {
-    let columns = validate::<R>(db, input, None).await?;
-    insert::<R>(db, &columns).await
-}
-
 pub async fn is_loaded(db: &Db) -> AppResult<bool> {
     let v: Option<String> = db_run!(db, |pool| sqlx::query_scalar(
         "SELECT value FROM app_meta WHERE key = $1"
@@ -356,7 +352,7 @@ async fn load_data(db: &Db, today: NaiveDate) -> AppResult<String> {
         };
         let cal_id = create::<Calendars>(db, &cal).await?;
         ids.put("calendar", &y.name, cal_id);
-        years::import(db, cal_id, file(&y.calendar_file)?).await?;
+        calendars::import(db, cal_id, file(&y.calendar_file)?).await?;
     }
     for c in &demo.companies {
         let id = create::<Companies>(db, &c.value).await?;

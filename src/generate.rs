@@ -18,7 +18,8 @@ use std::time::Instant;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::QueryBuilder;
 
-use crate::db::Db;
+use crate::clock::Clock;
+use crate::db::{self, Db};
 use crate::domain::semester::{ContractDates, Semester, semesters};
 use crate::domain::siret::luhn_valid;
 use crate::{db_run, tx_run};
@@ -167,45 +168,16 @@ async fn year(db: &Db, name: &str) -> Result<Year, GenerateError> {
         .await?
         .ok_or_else(|| GenerateError::UnknownYear(name.into()))?;
     let (id, starts_on, ends_on) = (year.id, year.starts_on, year.ends_on);
-    let calendar_id: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT id FROM calendars WHERE academic_year_id = $1 ORDER BY id LIMIT 1"
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await)?;
+    let calendar_id = db::calendars::first_of_year(db, id).await?;
     let calendar_id = calendar_id.ok_or_else(|| GenerateError::NoCalendar(name.into()))?;
     // The programme and dates of the year's existing contracts, as the demo has them.
-    let programme_id: Option<i64> = db_run!(db, |pool| {
-        sqlx::query_scalar(
-        "SELECT COALESCE((SELECT MIN(programme_id) FROM contracts WHERE academic_year_id = $1), \
-         (SELECT MIN(id) FROM programmes))"
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await
-    })?;
+    let programme_id = db::programmes::of_year_or_first(db, id).await?;
     let programme_id = programme_id.ok_or(GenerateError::NoProgramme)?;
-    let dates: (Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>) = db_run!(db, |pool| {
-        sqlx::query_as(
-            "SELECT MIN(start_date), MAX(end_date), MAX(defence_date) FROM contracts \
-             WHERE academic_year_id = $1 AND termination_date IS NULL",
-        )
-        .bind(id)
-        .fetch_one(pool)
-        .await
-    })?;
+    let dates = db::records::contract_span_of_year(db, id).await?;
     let start = dates.0.unwrap_or(starts_on);
     let end = dates.1.unwrap_or(ends_on);
     let defence = dates.2.unwrap_or(end);
-    let school_days: Vec<NaiveDate> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT day FROM calendar_days WHERE calendar_id = $1 AND kind = 'school' \
-         AND day >= $2 AND day <= $3 ORDER BY day"
-    )
-    .bind(calendar_id)
-    .bind(start)
-    .bind(defence)
-    .fetch_all(pool)
-    .await)?;
+    let school_days = db::calendars::school_days(db, calendar_id, start, defence).await?;
     if school_days.is_empty() {
         return Err(GenerateError::NoSchoolDay(name.into()));
     }
@@ -249,7 +221,7 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
         .replace(|c: char| !c.is_ascii_alphanumeric(), "");
     let marker = format!("generated:{}", options.year);
     let password_hash = crate::auth::hash_password(&options.password)?;
-    let now = Utc::now();
+    let now = Clock::system().now();
 
     let dates = ContractDates {
         academic_year_start: year.starts_on,

@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod mail;
 pub mod notices;
 pub mod pdf;
+pub mod records;
 pub mod signing;
 pub mod terminations;
 pub mod web;

@@ -11,6 +11,10 @@ pub mod contracts;
 pub mod dialect;
 pub mod job_failures;
 pub mod login_throttle;
+pub mod parties;
+pub mod programmes;
+pub mod records;
+pub mod sessions;
 pub mod values;
 pub mod years;
 

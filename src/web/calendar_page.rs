@@ -18,7 +18,6 @@ use minijinja::{Value, context};
 use crate::app::ApiContext;
 use crate::db::Db;
 use crate::db::calendars::{self, CalendarInfo};
-use crate::db_run;
 use crate::domain::calendar::{CalendarDay, DayKind};
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult, FieldError};
@@ -39,24 +38,8 @@ struct Marks {
 }
 
 async fn marks(db: &Db, calendar_id: i64) -> AppResult<Marks> {
-    let sessions: Vec<(NaiveDate, i64)> = db_run!(db, |pool| {
-        sqlx::query_as(
-        "SELECT s.day, COUNT(*) FROM training_sessions s JOIN student_groups g ON g.id = s.group_id \
-         WHERE g.calendar_id = $1 GROUP BY s.day"
-    )
-    .bind(calendar_id)
-    .fetch_all(pool)
-    .await
-    })?;
-    let defences: Vec<NaiveDate> = db_run!(db, |pool| {
-        sqlx::query_scalar(
-        "SELECT DISTINCT c.defence_date FROM contracts c JOIN student_groups g ON g.id = c.group_id \
-         WHERE g.calendar_id = $1 AND c.defence_date IS NOT NULL"
-    )
-    .bind(calendar_id)
-    .fetch_all(pool)
-    .await
-    })?;
+    let sessions = calendars::session_counts(db, calendar_id).await?;
+    let defences = calendars::defence_dates(db, calendar_id).await?;
     Ok(Marks {
         sessions: sessions.into_iter().collect(),
         defences: defences.into_iter().collect(),
