@@ -6,6 +6,8 @@ use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 
+pub mod seed;
+
 use super::{Db, Tx, Value};
 use crate::{bind_values, db_run, tx_run};
 
