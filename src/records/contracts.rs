@@ -11,8 +11,9 @@ use crate::domain::billing;
 use crate::domain::contract_kind::ContractKind;
 use crate::domain::hours::Minutes;
 use crate::domain::semester::{self, ContractDates, ScheduledSession, Semester};
-use crate::domain::text::{self, date_fr};
+use crate::domain::text;
 use crate::error::{AppError, AppResult, Problems};
+use crate::format;
 
 pub struct Contracts;
 
@@ -212,8 +213,8 @@ impl Resource for Contracts {
                         "opco_hourly_cents",
                         format!(
                             "la prise en charge de l'OPCO ({} €/h) dépasse la valeur horaire du semestre {semester} ({} €/h)",
-                            text::euros_fr(hourly),
-                            text::euros_fr(billing::hourly_value_cents(price, planned.0))
+                            format::euros(hourly),
+                            format::euros(billing::hourly_value_cents(price, planned.0))
                         ),
                     );
                     break;
@@ -341,8 +342,8 @@ impl Resource for Contracts {
                 format!(
                     "le contrat doit commencer pendant l'année {} (du {} au {})",
                     year.name,
-                    date_fr(year.starts_on),
-                    date_fr(year.ends_on)
+                    format::date(year.starts_on),
+                    format::date(year.ends_on)
                 ),
             ));
         }
@@ -440,13 +441,13 @@ async fn check_capacity(
                 format!(
                     "{} prévues, mais au plus {} tiennent du {} au {} dans le calendrier du groupe : \
                      {} de séances programmées et {} jour(s) d’école sans séance × {}",
-                    planned.fmt_fr(),
-                    cap.total().fmt_fr(),
-                    date_fr(period.from),
-                    date_fr(period.to),
-                    cap.scheduled.fmt_fr(),
+                    format::hours(planned.0),
+                    format::hours(cap.total().0),
+                    format::date(period.from),
+                    format::date(period.to),
+                    format::hours(cap.scheduled.0),
                     cap.free_school_days,
-                    per_day.fmt_fr()
+                    format::hours(per_day.0)
                 ),
             );
         }
@@ -579,10 +580,10 @@ pub async fn semester_report(db: &Db, id: i64) -> AppResult<SemestersReport> {
                 warnings.push(format!(
                     "{} (du {} au {}) : {} programmées pour {} prévues",
                     cov.semester.as_str(),
-                    date_fr(cov.from),
-                    date_fr(cov.to),
-                    cov.scheduled.fmt_fr(),
-                    cov.planned.fmt_fr()
+                    format::date(cov.from),
+                    format::date(cov.to),
+                    format::hours(cov.scheduled.0),
+                    format::hours(cov.planned.0)
                 ));
             }
             SemesterReport {

@@ -11,8 +11,9 @@ use crate::auth::Caller;
 use crate::db::{self, Db, calendars};
 use crate::domain::calendar::DayKind;
 use crate::domain::roles::Role;
-use crate::domain::text::{self, date_fr};
+use crate::domain::text;
 use crate::error::{AppError, AppResult, Problems};
+use crate::format;
 
 pub struct Sessions;
 
@@ -127,10 +128,10 @@ impl Resource for Sessions {
                 "day",
                 format!(
                     "le {} est hors de l'année {} (du {} au {})",
-                    date_fr(i.day),
+                    format::date(i.day),
                     frame.year_name,
-                    date_fr(frame.starts_on),
-                    date_fr(frame.ends_on)
+                    format::date(frame.starts_on),
+                    format::date(frame.ends_on)
                 ),
             ));
         }
@@ -141,7 +142,7 @@ impl Resource for Sessions {
                     "day",
                     format!(
                         "le {} est un jour « {} » du calendrier : les séances n'ont lieu que les jours d'école",
-                        date_fr(i.day),
+                        format::date(i.day),
                         kind.label_fr()
                     ),
                 ));
@@ -151,7 +152,7 @@ impl Resource for Sessions {
                     "day",
                     format!(
                         "le calendrier du groupe ne définit pas le {} : importez-le d'abord",
-                        date_fr(i.day)
+                        format::date(i.day)
                     ),
                 ));
             }

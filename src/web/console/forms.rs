@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use super::{Choice, Field, Kind, form_value};
-use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::format;
 use crate::http::extract::parse_json;
 use crate::i18n::Lang;
 
@@ -23,14 +23,14 @@ pub(super) fn shown(
 ) -> String {
     match (kind, v) {
         (_, Json::Null) => String::new(),
-        (Kind::Date, Json::String(s)) => s.parse().map_or_else(|_| s.clone(), date_fr),
+        (Kind::Date, Json::String(s)) => s.parse().map_or_else(|_| s.clone(), format::date),
         (Kind::Time, Json::String(s)) => s.get(..5).unwrap_or(s).to_owned(),
         (Kind::Bool, Json::Bool(b)) => lang.text(if *b { "yes" } else { "no" }).to_owned(),
         (Kind::Euros, Json::Number(n)) => n
             .as_i64()
-            .map(|c| format!("{} €", crate::domain::text::euros_fr(c)))
+            .map(|c| format!("{} €", format::euros(c)))
             .unwrap_or_default(),
-        (Kind::Hours, Json::Number(n)) => n.as_f64().map(hours_fr).unwrap_or_default(),
+        (Kind::Hours, Json::Number(n)) => n.as_f64().map(format::short_hours).unwrap_or_default(),
         (Kind::Ref(..), Json::Number(n)) => {
             let id = n.to_string();
             choices
@@ -43,11 +43,6 @@ pub(super) fn shown(
     }
 }
 
-pub(super) fn hours_fr(h: f64) -> String {
-    let text = format!("{h}");
-    text.replace('.', ",")
-}
-
 /// A value as the form's input holds it.
 pub(super) fn in_input(kind: Kind, v: &Json) -> String {
     match (kind, v) {
@@ -57,7 +52,7 @@ pub(super) fn in_input(kind: Kind, v: &Json) -> String {
             .as_i64()
             .map(|c| format!("{},{:02}", c / 100, (c % 100).abs()))
             .unwrap_or_default(),
-        (Kind::Hours, Json::Number(n)) => n.as_f64().map(hours_fr).unwrap_or_default(),
+        (Kind::Hours, Json::Number(n)) => n.as_f64().map(format::short_hours).unwrap_or_default(),
         (Kind::Bool, Json::Bool(b)) => if *b { "on" } else { "" }.to_owned(),
         (_, Json::String(s)) => s.clone(),
         (_, other) => other.to_string(),

@@ -2,18 +2,17 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 
 use super::forms::{form_fields, form_input, stored_values};
-use super::{Field, Kind, admin, csrf_of, form_values, opt, req};
+use super::{Field, Kind, form_values, opt, req};
 use crate::app::ApiContext;
 use crate::error::{AppError, FieldError};
-use crate::web::pages::{PageResult, page_err, show};
-use crate::web::{Viewer, WebError};
+use crate::web::pages::{PageResult, show};
+use crate::web::{AdminViewer, CsrfForm, Viewer, WebError};
 
 /// The school profile (one record, `PUT /school` in the API).
 const SCHOOL_FIELDS: &[Field] = &[
@@ -43,9 +42,7 @@ pub(super) async fn school_page(
 ) -> PageResult {
     let lang = viewer.lang;
     let (fields, general) = form_fields(SCHOOL_FIELDS, &HashMap::new(), &values, &problems, lang);
-    let (has_stamp, has_signature) = crate::http::school::pictures_present(&ctx.db)
-        .await
-        .map_err(page_err(lang))?;
+    let (has_stamp, has_signature) = crate::http::school::pictures_present(&ctx.db).await?;
     show(
         ctx,
         viewer,
@@ -75,11 +72,10 @@ pub(super) async fn school_page(
 /// removes it; a refused file changes nothing.
 pub(super) async fn save_pictures(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
+    viewer: AdminViewer,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> PageResult {
     use crate::http::school::{PICTURE_BODY_LIMIT, SealPicture, check_picture, set_picture};
-    admin(&viewer)?;
     let lang = viewer.lang;
     let too_large = |which: SealPicture| AppError::BadFile {
         status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -143,55 +139,38 @@ pub(super) async fn save_pictures(
             AppError::BadFile { field, .. } => field,
             other => FieldError::new("file", other.public_message()),
         };
-        let school = crate::http::school::load(&ctx.db)
-            .await
-            .map_err(page_err(lang))?;
-        let values = stored_values(SCHOOL_FIELDS, &school).map_err(page_err(lang))?;
+        let school = crate::http::school::load(&ctx.db).await?;
+        let values = stored_values(SCHOOL_FIELDS, &school)?;
         return school_page(&ctx, &viewer, values, vec![problem], status).await;
     }
     for which in removed {
-        set_picture(&ctx.db, which, None)
-            .await
-            .map_err(page_err(lang))?;
+        set_picture(&ctx.db, which, None).await?;
     }
     for (which, png) in files {
-        set_picture(&ctx.db, which, Some(&png))
-            .await
-            .map_err(page_err(lang))?;
+        set_picture(&ctx.db, which, Some(&png)).await?;
     }
     Ok(Redirect::to("/console/school?pictures=1").into_response())
 }
 
-pub(super) async fn school_form(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
-    admin(&viewer)?;
-    let lang = viewer.lang;
-    let school = crate::http::school::load(&ctx.db)
-        .await
-        .map_err(page_err(lang))?;
-    let values = stored_values(SCHOOL_FIELDS, &school).map_err(page_err(lang))?;
+pub(super) async fn school_form(State(ctx): State<ApiContext>, viewer: AdminViewer) -> PageResult {
+    let school = crate::http::school::load(&ctx.db).await?;
+    let values = stored_values(SCHOOL_FIELDS, &school)?;
     school_page(&ctx, &viewer, values, Vec::new(), StatusCode::OK).await
 }
 
 pub(super) async fn save_school(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { viewer, form }: CsrfForm<Vec<(String, String)>, AdminViewer>,
 ) -> PageResult {
-    admin(&viewer)?;
-    viewer.check_csrf(csrf_of(&form))?;
-    let lang = viewer.lang;
-    let checked = form_input::<crate::http::school::SchoolInput>(SCHOOL_FIELDS, &form)
-        .map_err(page_err(lang))?
+    let checked = form_input::<crate::http::school::SchoolInput>(SCHOOL_FIELDS, &form)?
         .map(|input| input.validate());
     let problems = match checked {
         Err(problems) | Ok(Err(AppError::Validation(problems))) => problems,
         Ok(Ok(school)) => {
-            crate::http::school::save(&ctx.db, &school)
-                .await
-                .map_err(page_err(lang))?;
+            crate::http::school::save(&ctx.db, &school).await?;
             return Ok(Redirect::to("/console/school?saved=1").into_response());
         }
-        Ok(Err(e)) => return Err(page_err(lang)(e)),
+        Ok(Err(e)) => return Err(e.into()),
     };
     school_page(
         &ctx,
