@@ -10,16 +10,15 @@ use crate::accounts;
 use crate::app::{ApiContext, Application};
 use crate::auth;
 use crate::certificates::{self, Existing, IssueOptions, Issuer, Selection};
+use crate::clock::Clock;
 use crate::config::{DatabaseSettings, MailSettings, ServeSettings};
 use crate::db::{Db, calendars};
-use crate::db_run;
 use crate::domain::certificate::CertificateKind;
 use crate::domain::roles::Role;
 use crate::domain::semester::Semester;
 use crate::error::AppError;
-use crate::http::crud;
-use crate::http::years::{self, Calendars};
 use crate::mail::MailService;
+use crate::records::{self, calendars::CalendarInput, calendars::Calendars};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -222,7 +221,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: DemoCommand::Load,
         } => {
             let db = connect(&cli.database).await?;
-            load_demo(&db, crate::clock::Clock::system().today()).await
+            load_demo(&db, Clock::system().today()).await
         }
         Command::Demo {
             command:
@@ -234,7 +233,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let db = connect(&cli.database).await?;
-            let today = crate::clock::Clock::system().today();
+            let today = Clock::system().today();
             crate::demo::load_as_of(&db, today)
                 .await
                 .map_err(describe)?;
@@ -267,8 +266,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     signing,
                 },
         } => {
-            let kinds = crate::http::certificates::parse_kinds(Some(&kind))
-                .map_err(|e| anyhow::anyhow!("--kind : {e}"))?;
+            let kinds = parse_kinds(&kind).map_err(|e| anyhow::anyhow!("--kind : {e}"))?;
             let signing = crate::signing::Signing::new(signing.load()?);
             let mail = MailService::new(mail)?;
             let db = connect(&cli.database).await?;
@@ -294,7 +292,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn audit_bundle(db: &Db, contract: i64, out: &std::path::Path) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let by = "ligne de commande (assidu audit-bundle)";
-    let bundle = crate::audit_bundle::generate(db, contract, chrono::Utc::now(), by)
+    let bundle = crate::audit_bundle::generate(db, contract, Clock::system().now(), by)
         .await
         .map_err(|e| match e {
             AppError::NotFound => anyhow::anyhow!("--contract : aucun contrat n° {contract}"),
@@ -318,19 +316,27 @@ async fn audit_bundle(db: &Db, contract: i64, out: &std::path::Path) -> anyhow::
     Ok(())
 }
 
+/// `--kind`: `attestation`, `certificat_realisation` or `all` (the API's `kind`).
+fn parse_kinds(kind: &str) -> Result<Vec<CertificateKind>, String> {
+    match kind.trim() {
+        "all" => Ok(CertificateKind::ALL.to_vec()),
+        k => Ok(vec![
+            k.parse::<CertificateKind>()
+                .map_err(|e| format!("{e} ; ou « all » pour les deux"))?,
+        ]),
+    }
+}
+
 async fn issue_certificates(
     issuer: &Issuer,
     semester: Semester,
     year: String,
     kinds: Vec<CertificateKind>,
 ) -> anyhow::Result<()> {
-    let known: Option<i64> = db_run!(&issuer.db, |pool| sqlx::query_scalar(
-        "SELECT id FROM academic_years WHERE name = $1"
-    )
-    .bind(&year)
-    .fetch_optional(pool)
-    .await)?;
-    if known.is_none() {
+    if crate::db::years::by_name(&issuer.db, &year)
+        .await?
+        .is_none()
+    {
         bail!("--year : année universitaire inconnue « {year} »");
     }
     let selection = Selection::Year { year, semester };
@@ -349,9 +355,14 @@ async fn issue_certificates(
         issued_by: None,
     };
     let started = std::time::Instant::now();
-    let report = certificates::issue_many(issuer, &selection, &options, chrono::Utc::now, |done| {
-        bar.set_position(done)
-    })
+    let clock = Clock::system();
+    let report = certificates::issue_many(
+        issuer,
+        &selection,
+        &options,
+        || clock.now(),
+        |done| bar.set_position(done),
+    )
     .await;
     bar.finish_and_clear();
     let report = report?;
@@ -512,9 +523,11 @@ async fn calendar(db: &Db, command: CalendarCommand) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("lecture de {}", file.display()))?;
             let id = find_calendar(db, &year, name.as_deref(), true).await?;
-            let days = years::import(db, id, &text).await.map_err(|e| {
-                describe(e).context(format!("{} refusé, rien n'a changé", file.display()))
-            })?;
+            let days = records::calendars::import(db, id, &text)
+                .await
+                .map_err(|e| {
+                    describe(e).context(format!("{} refusé, rien n'a changé", file.display()))
+                })?;
             println!(
                 "calendrier n° {id} : {} jours importés depuis {}",
                 days.len(),
@@ -524,7 +537,7 @@ async fn calendar(db: &Db, command: CalendarCommand) -> anyhow::Result<()> {
         }
         CalendarCommand::Export { year, name, output } => {
             let id = find_calendar(db, &year, name.as_deref(), false).await?;
-            let text = years::export(db, id).await.map_err(describe)?;
+            let text = records::calendars::export(db, id).await.map_err(describe)?;
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .with_context(|| format!("écriture de {}", path.display()))?,
@@ -542,18 +555,15 @@ async fn find_calendar(
     name: Option<&str>,
     create: bool,
 ) -> anyhow::Result<i64> {
-    let year_id: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT id FROM academic_years WHERE name = $1"
-    )
-    .bind(year)
-    .fetch_optional(pool)
-    .await)?;
+    let year_id = crate::db::years::by_name(db, year).await?.map(|y| y.id);
     let Some(year_id) = year_id else {
-        let names: Vec<String> = db_run!(db, |pool| sqlx::query_scalar(
-            "SELECT name FROM academic_years ORDER BY starts_on"
-        )
-        .fetch_all(pool)
-        .await)?;
+        // Oldest first.
+        let names: Vec<String> = crate::db::years::all(db)
+            .await?
+            .into_iter()
+            .rev()
+            .map(|y| y.name)
+            .collect();
         bail!(
             "--year : aucune année « {year} » (années connues : {})",
             names.join(", ")
@@ -579,16 +589,13 @@ async fn find_calendar(
     if !create {
         bail!("--name : aucun calendrier de ce nom pour l'année {year}");
     }
-    let input = years::CalendarInput {
+    let input = CalendarInput {
         academic_year_id: year_id,
         name: name
             .map(str::to_owned)
             .unwrap_or_else(|| format!("Calendrier {year}")),
     };
-    let columns = crud::validate::<Calendars>(db, &input, None)
-        .await
-        .map_err(describe)?;
-    crud::insert::<Calendars>(db, &columns)
+    records::create::<Calendars>(db, &input)
         .await
         .map_err(describe)
 }

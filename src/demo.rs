@@ -11,21 +11,22 @@ use serde::Deserialize;
 
 use crate::auth;
 use crate::db::Db;
+use crate::db::records::seed;
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::error::{AppError, AppResult};
-use crate::http::contracts::{ContractInput, Contracts};
-use crate::http::crud::{Resource, insert, validate};
-use crate::http::parties::{
+use crate::http::school::{self, SchoolInput};
+use crate::records::calendars::{self, CalendarInput, Calendars};
+use crate::records::contracts::{ContractInput, Contracts};
+use crate::records::create;
+use crate::records::parties::{
     Companies, CompanyInput, StudentInput, Students, TeacherInput, Teachers, TutorInput, Tutors,
 };
-use crate::http::programmes::{
+use crate::records::programmes::{
     GroupInput, Groups, ModuleInput, Modules, ProgrammeInput, Programmes,
 };
-use crate::http::school::{self, SchoolInput};
-use crate::http::sessions::{SessionInput, Sessions};
-use crate::http::years::{self, AcademicYearInput, CalendarInput, Calendars, Years};
-use crate::{db_run, tx_run};
+use crate::records::sessions::{SessionInput, Sessions};
+use crate::records::years::{AcademicYearInput, Years};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 const MARKER: &str = "demo";
@@ -236,28 +237,13 @@ impl Ids {
     }
 }
 
-async fn create<R: Resource>(db: &Db, input: &R::Input) -> AppResult<i64> {
-    let columns = validate::<R>(db, input, None).await?;
-    insert::<R>(db, &columns).await
-}
-
 pub async fn is_loaded(db: &Db) -> AppResult<bool> {
-    let v: Option<String> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT value FROM app_meta WHERE key = $1"
-    )
-    .bind(MARKER)
-    .fetch_optional(pool)
-    .await)?;
-    Ok(v.is_some())
+    Ok(seed::marker(db, MARKER).await?.is_some())
 }
 
 /// The demo accounts, for printing.
 pub async fn accounts(db: &Db) -> AppResult<Vec<(String, String)>> {
-    Ok(db_run!(db, |pool| sqlx::query_as(
-        "SELECT email, role FROM users WHERE email LIKE '%@demo.test' ORDER BY role, email"
-    )
-    .fetch_all(pool)
-    .await)?)
+    Ok(seed::demo_accounts(db).await?)
 }
 
 pub async fn load(db: &Db) -> AppResult<Outcome> {
@@ -266,13 +252,7 @@ pub async fn load(db: &Db) -> AppResult<Outcome> {
 
 /// Loads the demo as if today were `today`: attendance is recorded for the sessions before it.
 pub async fn load_as_of(db: &Db, today: NaiveDate) -> AppResult<Outcome> {
-    let claimed = db_run!(db, |pool| sqlx::query(
-        "INSERT INTO app_meta (key, value) VALUES ($1, 'loading') ON CONFLICT (key) DO NOTHING"
-    )
-    .bind(MARKER)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
+    let claimed = seed::claim_marker(db, MARKER).await?;
     if claimed == 0 {
         return Ok(Outcome {
             loaded_now: false,
@@ -283,23 +263,11 @@ pub async fn load_as_of(db: &Db, today: NaiveDate) -> AppResult<Outcome> {
         Ok(summary) => summary,
         Err(e) => {
             // Leave no claim behind, so that a fixed binary can try again.
-            let _ = db_run!(db, |pool| sqlx::query(
-                "DELETE FROM app_meta WHERE key = $1"
-            )
-            .bind(MARKER)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()));
+            let _ = seed::release_marker(db, MARKER).await;
             return Err(e);
         }
     };
-    db_run!(db, |pool| sqlx::query(
-        "UPDATE app_meta SET value = 'loaded' WHERE key = $1"
-    )
-    .bind(MARKER)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
+    seed::mark_loaded(db, MARKER).await?;
     Ok(Outcome {
         loaded_now: true,
         summary,
@@ -356,7 +324,7 @@ async fn load_data(db: &Db, today: NaiveDate) -> AppResult<String> {
         };
         let cal_id = create::<Calendars>(db, &cal).await?;
         ids.put("calendar", &y.name, cal_id);
-        years::import(db, cal_id, file(&y.calendar_file)?).await?;
+        calendars::import(db, cal_id, file(&y.calendar_file)?).await?;
     }
     for c in &demo.companies {
         let id = create::<Companies>(db, &c.value).await?;
@@ -422,19 +390,8 @@ async fn load_data(db: &Db, today: NaiveDate) -> AppResult<String> {
         // A termination is recorded through its own action, which mails the OPCO and the
         // DREETS; the demo's predates the service, so it is written as a fact, unsent.
         if let Some(date) = c.termination_date {
-            db_run!(db, |pool| sqlx::query(
-                "UPDATE contracts SET termination_date = $1, termination_reason = $2 WHERE id = $3"
-            )
-            .bind(date)
-            .bind(
-                c.termination_reason
-                    .as_deref()
-                    .unwrap_or("rupture anticipée")
-            )
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?;
+            let reason = c.termination_reason.as_deref();
+            seed::record_termination(db, id, date, reason.unwrap_or("rupture anticipée")).await?;
         }
     }
 
@@ -516,24 +473,6 @@ async fn create_accounts(db: &Db, demo: &DemoFile, ids: &Ids) -> AppResult<usize
     Ok(accounts.len())
 }
 
-#[derive(sqlx::FromRow)]
-struct PastSession {
-    id: i64,
-    group_id: i64,
-    day: NaiveDate,
-    starts_at: NaiveTime,
-    ends_at: NaiveTime,
-    teacher_user: Option<i64>,
-}
-
-#[derive(sqlx::FromRow)]
-struct Enrolment {
-    student_id: i64,
-    group_id: i64,
-    start_date: NaiveDate,
-    last_day: NaiveDate,
-}
-
 /// Every session before today gets a signed roll call: everyone present but the exceptions
 /// listed in the demo file.
 async fn record_past_attendance(
@@ -542,22 +481,8 @@ async fn record_past_attendance(
     ids: &Ids,
     today: NaiveDate,
 ) -> AppResult<usize> {
-    let sessions: Vec<PastSession> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT s.id, s.group_id, s.day, s.starts_at, s.ends_at, u.id AS teacher_user \
-         FROM training_sessions s LEFT JOIN users u ON u.teacher_id = s.teacher_id \
-         WHERE s.day < $1 ORDER BY s.day, s.starts_at"
-    )
-    .bind(today)
-    .fetch_all(pool)
-    .await)?;
-    let enrolments: Vec<Enrolment> = db_run!(db, |pool| {
-        sqlx::query_as(
-        "SELECT student_id, group_id, start_date, COALESCE(termination_date, defence_date, end_date) AS last_day \
-         FROM contracts WHERE group_id IS NOT NULL"
-    )
-    .fetch_all(pool)
-    .await
-    })?;
+    let sessions = seed::sessions_before(db, today).await?;
+    let enrolments = seed::enrolments(db).await?;
     let mut exceptions = HashMap::new();
     for m in &demo.marks {
         exceptions.insert(
@@ -604,64 +529,6 @@ async fn record_past_attendance(
         )));
     }
 
-    let mut tx = db.begin_write().await?;
-    tx_run!(&mut tx, |conn| {
-        for chunk in rows.chunks(100) {
-            let marks: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = i * 7;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, 'teacher', ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO attendance_marks (session_id, student_id, status, minutes_missed, note, source, recorded_by, recorded_at) VALUES {}",
-                marks.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for (session, student, status, missed, note, by, at) in chunk {
-                q = q
-                    .bind(*session)
-                    .bind(*student)
-                    .bind(status.clone())
-                    .bind(*missed)
-                    .bind(note.clone())
-                    .bind(*by)
-                    .bind(*at);
-            }
-            q.execute(&mut *conn).await?;
-        }
-        for s in &sessions {
-            let signed_at = paris
-                .from_local_datetime(&s.day.and_time(s.ends_at))
-                .earliest()
-                .map(|t| t.with_timezone(&Utc));
-            sqlx::query(
-                "UPDATE training_sessions SET signed_at = $1, signed_by = $2 WHERE id = $3",
-            )
-            .bind(signed_at)
-            .bind(s.teacher_user)
-            .bind(s.id)
-            .execute(&mut *conn)
-            .await?;
-        }
-        // The demo's marks enter the evidence trail like any other.
-        sqlx::query(
-            "INSERT INTO attendance_history (session_id, student_id, new_status, new_minutes_missed, new_note, source, changed_by, changed_at) \
-             SELECT session_id, student_id, status, minutes_missed, note, source, recorded_by, recorded_at FROM attendance_marks",
-        )
-        .execute(&mut *conn)
-        .await?;
-        Ok::<_, sqlx::Error>(())
-    })?;
-    tx.commit().await?;
+    seed::record_past_attendance(db, &rows, &sessions).await?;
     Ok(rows.len())
 }

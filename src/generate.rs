@@ -16,12 +16,12 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use sqlx::QueryBuilder;
 
-use crate::db::Db;
+use crate::clock::Clock;
+use crate::db::records::seed;
+use crate::db::{self, Db, Value};
 use crate::domain::semester::{ContractDates, Semester, semesters};
 use crate::domain::siret::luhn_valid;
-use crate::{db_run, tx_run};
 
 pub const GROUP_SIZE: usize = 25;
 const STUDENTS_PER_COMPANY: usize = 10;
@@ -167,45 +167,16 @@ async fn year(db: &Db, name: &str) -> Result<Year, GenerateError> {
         .await?
         .ok_or_else(|| GenerateError::UnknownYear(name.into()))?;
     let (id, starts_on, ends_on) = (year.id, year.starts_on, year.ends_on);
-    let calendar_id: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT id FROM calendars WHERE academic_year_id = $1 ORDER BY id LIMIT 1"
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await)?;
+    let calendar_id = db::calendars::first_of_year(db, id).await?;
     let calendar_id = calendar_id.ok_or_else(|| GenerateError::NoCalendar(name.into()))?;
     // The programme and dates of the year's existing contracts, as the demo has them.
-    let programme_id: Option<i64> = db_run!(db, |pool| {
-        sqlx::query_scalar(
-        "SELECT COALESCE((SELECT MIN(programme_id) FROM contracts WHERE academic_year_id = $1), \
-         (SELECT MIN(id) FROM programmes))"
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await
-    })?;
+    let programme_id = db::programmes::of_year_or_first(db, id).await?;
     let programme_id = programme_id.ok_or(GenerateError::NoProgramme)?;
-    let dates: (Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>) = db_run!(db, |pool| {
-        sqlx::query_as(
-            "SELECT MIN(start_date), MAX(end_date), MAX(defence_date) FROM contracts \
-             WHERE academic_year_id = $1 AND termination_date IS NULL",
-        )
-        .bind(id)
-        .fetch_one(pool)
-        .await
-    })?;
+    let dates = db::records::contract_span_of_year(db, id).await?;
     let start = dates.0.unwrap_or(starts_on);
     let end = dates.1.unwrap_or(ends_on);
     let defence = dates.2.unwrap_or(end);
-    let school_days: Vec<NaiveDate> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT day FROM calendar_days WHERE calendar_id = $1 AND kind = 'school' \
-         AND day >= $2 AND day <= $3 ORDER BY day"
-    )
-    .bind(calendar_id)
-    .bind(start)
-    .bind(defence)
-    .fetch_all(pool)
-    .await)?;
+    let school_days = db::calendars::school_days(db, calendar_id, start, defence).await?;
     if school_days.is_empty() {
         return Err(GenerateError::NoSchoolDay(name.into()));
     }
@@ -249,7 +220,7 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
         .replace(|c: char| !c.is_ascii_alphanumeric(), "");
     let marker = format!("generated:{}", options.year);
     let password_hash = crate::auth::hash_password(&options.password)?;
-    let now = Utc::now();
+    let now = Clock::system().now();
 
     let dates = ContractDates {
         academic_year_start: year.starts_on,
@@ -282,285 +253,319 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
         ..Report::default()
     };
 
-    let mut tx = db.begin_write().await?;
-    let marks = tx_run!(&mut tx, |conn| {
-        let claimed = sqlx::query(
-            "INSERT INTO app_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(&marker)
-        .bind(n.to_string())
-        .execute(&mut *conn)
-        .await?;
-        if claimed.rows_affected() == 0 {
-            return Err(GenerateError::AlreadyGenerated(options.year.clone()));
-        }
+    // One transaction: a failed run leaves nothing.
+    let mut write = db.begin_write().await?;
+    let tx = &mut write;
+    if seed::claim_in(tx, &marker, &n.to_string()).await? == 0 {
+        return Err(GenerateError::AlreadyGenerated(options.year.clone()));
+    }
 
-        // Modules, one per slot of the day.
-        let mut module_ids = Vec::with_capacity(MODULES.len());
-        for name in MODULES {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO modules (programme_id, name) VALUES ($1, $2) RETURNING id",
-            )
-            .bind(year.programme_id)
-            .bind(format!("{name} ({})", options.year))
-            .fetch_one(&mut *conn)
-            .await?;
-            module_ids.push(id);
-        }
+    // Modules, one per slot of the day.
+    let mut module_ids = Vec::with_capacity(MODULES.len());
+    for name in MODULES {
+        let name = format!("{name} ({})", options.year);
+        module_ids.push(seed::insert_module_in(tx, year.programme_id, &name).await?);
+    }
 
-        // Companies, each with a SIRET whose key checks.
-        let mut company_ids: HashMap<String, i64> = HashMap::with_capacity(companies);
-        let sirets: Vec<String> = (0..companies)
-            .map(|i| siret(&format!("9{:04}{i:08}", year.id % 10_000)))
-            .collect();
-        for chunk in sirets.chunks(BATCH) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO companies (legal_name, siret, address, representative_name, \
-                 representative_role) ",
-            );
-            q.push_values(chunk.iter().enumerate(), |mut b, (k, s)| {
+    // Companies, each with a SIRET whose key checks.
+    let mut company_ids: HashMap<String, i64> = HashMap::with_capacity(companies);
+    let sirets: Vec<String> = (0..companies)
+        .map(|i| siret(&format!("9{:04}{i:08}", year.id % 10_000)))
+        .collect();
+    for chunk in sirets.chunks(BATCH) {
+        let values: Vec<Vec<Value>> = chunk
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
                 let (last, first) = person(k + 7);
-                b.push_bind(format!("Entreprise générée {s}"))
-                    .push_bind(s)
-                    .push_bind("12 rue de la République, 30100 Alès")
-                    .push_bind(format!("{first} {last}"))
-                    .push_bind("Directeur·rice");
-            });
-            q.push(" RETURNING id, siret");
-            let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
-            company_ids.extend(rows.into_iter().map(|(id, s)| (s, id)));
-        }
-        let company_of = |student: usize| -> i64 {
-            company_ids
-                .get(&sirets[student / STUDENTS_PER_COMPANY])
-                .copied()
-                .unwrap_or_default()
-        };
+                vec![
+                    format!("Entreprise générée {s}").into(),
+                    s.as_str().into(),
+                    "12 rue de la République, 30100 Alès".into(),
+                    format!("{first} {last}").into(),
+                    "Directeur·rice".into(),
+                ]
+            })
+            .collect();
+        let rows = seed::insert_rows_in(
+            tx,
+            "INSERT INTO companies (legal_name, siret, address, representative_name, \
+             representative_role) ",
+            &values,
+            Some(" RETURNING id, siret"),
+        )
+        .await?;
+        company_ids.extend(rows.into_iter().map(|(id, s)| (s, id)));
+    }
+    let company_of = |student: usize| -> i64 {
+        company_ids
+            .get(&sirets[student / STUDENTS_PER_COMPANY])
+            .copied()
+            .unwrap_or_default()
+    };
 
-        // Tutors (two per company), teachers (two per group: mornings and afternoons),
-        // students: keyed by their e-mail.
-        let tutor_email = |t: usize| format!("tuteur{t}.{tag}@generated.test");
-        let teacher_email = |t: usize| format!("enseignant{t}.{tag}@generated.test");
-        let student_email = |s: usize| format!("eleve{s}.{tag}@generated.test");
-        let mut tutor_ids = HashMap::with_capacity(tutors);
-        for chunk in (0..tutors).collect::<Vec<_>>().chunks(BATCH) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO tutors (company_id, last_name, first_name, function, email) ",
-            );
-            q.push_values(chunk, |mut b, t| {
+    // Tutors (two per company), teachers (two per group: mornings and afternoons),
+    // students: keyed by their e-mail.
+    let tutor_email = |t: usize| format!("tuteur{t}.{tag}@generated.test");
+    let teacher_email = |t: usize| format!("enseignant{t}.{tag}@generated.test");
+    let student_email = |s: usize| format!("eleve{s}.{tag}@generated.test");
+    let mut tutor_ids = HashMap::with_capacity(tutors);
+    for chunk in (0..tutors).collect::<Vec<_>>().chunks(BATCH) {
+        let values: Vec<Vec<Value>> = chunk
+            .iter()
+            .map(|t| {
                 let (last, first) = person(t + 3);
-                b.push_bind(company_of(t * STUDENTS_PER_TUTOR))
-                    .push_bind(last)
-                    .push_bind(first)
-                    .push_bind("Responsable d'équipe")
-                    .push_bind(tutor_email(*t));
-            });
-            q.push(" RETURNING id, email");
-            let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
-            tutor_ids.extend(rows.into_iter().map(|(id, e)| (e, id)));
-        }
-        let mut teacher_ids = HashMap::with_capacity(teachers);
-        for chunk in (0..teachers).collect::<Vec<_>>().chunks(BATCH) {
-            let mut q = QueryBuilder::new("INSERT INTO teachers (last_name, first_name, email) ");
-            q.push_values(chunk, |mut b, t| {
+                vec![
+                    company_of(t * STUDENTS_PER_TUTOR).into(),
+                    last.into(),
+                    first.into(),
+                    "Responsable d'équipe".into(),
+                    tutor_email(*t).into(),
+                ]
+            })
+            .collect();
+        let rows = seed::insert_rows_in(
+            tx,
+            "INSERT INTO tutors (company_id, last_name, first_name, function, email) ",
+            &values,
+            Some(" RETURNING id, email"),
+        )
+        .await?;
+        tutor_ids.extend(rows.into_iter().map(|(id, e)| (e, id)));
+    }
+    let mut teacher_ids = HashMap::with_capacity(teachers);
+    for chunk in (0..teachers).collect::<Vec<_>>().chunks(BATCH) {
+        let values: Vec<Vec<Value>> = chunk
+            .iter()
+            .map(|t| {
                 let (last, first) = person(t + 11);
-                b.push_bind(last)
-                    .push_bind(first)
-                    .push_bind(teacher_email(*t));
-            });
-            q.push(" RETURNING id, email");
-            let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
-            teacher_ids.extend(rows.into_iter().map(|(id, e)| (e, id)));
-        }
-        let mut student_ids = HashMap::with_capacity(n);
-        for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO students (last_name, first_name, email, address, birth_date, \
-                 birth_place) ",
-            );
-            q.push_values(chunk, |mut b, s| {
+                vec![last.into(), first.into(), teacher_email(*t).into()]
+            })
+            .collect();
+        let rows = seed::insert_rows_in(
+            tx,
+            "INSERT INTO teachers (last_name, first_name, email) ",
+            &values,
+            Some(" RETURNING id, email"),
+        )
+        .await?;
+        teacher_ids.extend(rows.into_iter().map(|(id, e)| (e, id)));
+    }
+    let mut student_ids = HashMap::with_capacity(n);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
+        let values: Vec<Vec<Value>> = chunk
+            .iter()
+            .map(|s| {
                 let (last, first) = person(*s);
                 let born = NaiveDate::from_ymd_opt(2001 + (*s % 4) as i32, 1 + (*s % 12) as u32, 1)
                     .unwrap_or(year.starts_on);
-                b.push_bind(last.to_uppercase())
-                    .push_bind(first)
-                    .push_bind(student_email(*s))
-                    .push_bind("3 place de l'Hôtel de Ville, 30000 Nîmes")
-                    .push_bind(born)
-                    .push_bind("Nîmes");
-            });
-            q.push(" RETURNING id, email");
-            let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
-            student_ids.extend(rows.into_iter().map(|(id, e)| (e, id)));
-        }
-        let id_of = |ids: &HashMap<String, i64>, email: String| -> i64 {
-            ids.get(&email).copied().unwrap_or_default()
-        };
+                vec![
+                    last.to_uppercase().into(),
+                    first.into(),
+                    student_email(*s).into(),
+                    "3 place de l'Hôtel de Ville, 30000 Nîmes".into(),
+                    born.into(),
+                    "Nîmes".into(),
+                ]
+            })
+            .collect();
+        let rows = seed::insert_rows_in(
+            tx,
+            "INSERT INTO students (last_name, first_name, email, address, birth_date, \
+             birth_place) ",
+            &values,
+            Some(" RETURNING id, email"),
+        )
+        .await?;
+        student_ids.extend(rows.into_iter().map(|(id, e)| (e, id)));
+    }
+    let id_of = |ids: &HashMap<String, i64>, email: String| -> i64 {
+        ids.get(&email).copied().unwrap_or_default()
+    };
 
-        // Groups.
-        let mut group_ids = Vec::with_capacity(groups);
-        for chunk in (0..groups).collect::<Vec<_>>().chunks(BATCH) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO student_groups (name, academic_year_id, calendar_id, programme_id) ",
-            );
-            q.push_values(chunk, |mut b, g| {
-                b.push_bind(format!("GEN-{g:05}"))
-                    .push_bind(year.id)
-                    .push_bind(year.calendar_id)
-                    .push_bind(year.programme_id);
-            });
-            q.push(" RETURNING id, name");
-            let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
-            let by_name: HashMap<String, i64> = rows.into_iter().map(|(id, n)| (n, id)).collect();
-            group_ids.extend(
-                chunk
-                    .iter()
-                    .map(|g| by_name.get(&format!("GEN-{g:05}")).copied().unwrap_or(0)),
-            );
-        }
+    // Groups.
+    let mut group_ids = Vec::with_capacity(groups);
+    for chunk in (0..groups).collect::<Vec<_>>().chunks(BATCH) {
+        let values: Vec<Vec<Value>> = chunk
+            .iter()
+            .map(|g| {
+                vec![
+                    format!("GEN-{g:05}").into(),
+                    year.id.into(),
+                    year.calendar_id.into(),
+                    year.programme_id.into(),
+                ]
+            })
+            .collect();
+        let rows = seed::insert_rows_in(
+            tx,
+            "INSERT INTO student_groups (name, academic_year_id, calendar_id, programme_id) ",
+            &values,
+            Some(" RETURNING id, name"),
+        )
+        .await?;
+        let by_name: HashMap<String, i64> = rows.into_iter().map(|(id, n)| (n, id)).collect();
+        group_ids.extend(
+            chunk
+                .iter()
+                .map(|g| by_name.get(&format!("GEN-{g:05}")).copied().unwrap_or(0)),
+        );
+    }
 
-        // Contracts: most with subrogation; one in ten partly covered, one in ten without.
-        let hourly = |price: i64, minutes: i64| price * 60 / minutes.max(1);
-        for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO contracts (student_id, company_id, tutor_id, programme_id, \
-                 academic_year_id, group_id, start_date, end_date, defence_date, place, \
-                 planned_minutes_s9, planned_minutes_s10, price_s9_cents, price_s10_cents, \
-                 opco_name, opco_email, subrogation, subrogation_received_on, \
-                 opco_agreement_on, opco_hourly_cents) ",
-            );
-            q.push_values(chunk, |mut b, s| {
+    // Contracts: most with subrogation; one in ten partly covered, one in ten without.
+    let hourly = |price: i64, minutes: i64| price * 60 / minutes.max(1);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
+        let values: Vec<Vec<Value>> = chunk
+            .iter()
+            .map(|s| {
                 let subrogation = s % 10 != 9;
                 let coverage = (s % 10 == 8).then(|| hourly(450_000, planned_s9) * 4 / 5);
-                b.push_bind(id_of(&student_ids, student_email(*s)))
-                    .push_bind(company_of(*s))
-                    .push_bind(id_of(&tutor_ids, tutor_email(s / STUDENTS_PER_TUTOR)))
-                    .push_bind(year.programme_id)
-                    .push_bind(year.id)
-                    .push_bind(group_ids[s / GROUP_SIZE])
-                    .push_bind(year.start)
-                    .push_bind(year.end)
-                    .push_bind(year.defence)
-                    .push_bind("Alès")
-                    .push_bind(planned_s9)
-                    .push_bind(planned_s10)
-                    .push_bind(450_000_i64)
-                    .push_bind(350_000_i64)
-                    .push_bind(if subrogation { "OPCO Atlas" } else { "" })
-                    .push_bind(if subrogation {
+                vec![
+                    id_of(&student_ids, student_email(*s)).into(),
+                    company_of(*s).into(),
+                    id_of(&tutor_ids, tutor_email(s / STUDENTS_PER_TUTOR)).into(),
+                    year.programme_id.into(),
+                    year.id.into(),
+                    group_ids[s / GROUP_SIZE].into(),
+                    year.start.into(),
+                    year.end.into(),
+                    year.defence.into(),
+                    "Alès".into(),
+                    planned_s9.into(),
+                    planned_s10.into(),
+                    450_000_i64.into(),
+                    350_000_i64.into(),
+                    if subrogation { "OPCO Atlas" } else { "" }.into(),
+                    if subrogation {
                         "financement@opco-atlas.generated.test"
                     } else {
                         ""
-                    })
-                    .push_bind(subrogation)
-                    .push_bind(subrogation.then_some(year.start))
-                    .push_bind(subrogation.then_some(year.start))
-                    .push_bind(coverage);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-
-        // Accounts, all with the same password hash.
-        let mut accounts: Vec<(String, &str, String, [Option<i64>; 3])> = Vec::new();
-        for t in 0..teachers {
-            let (last, first) = person(t + 11);
-            let email = teacher_email(t);
-            let id = id_of(&teacher_ids, email.clone());
-            accounts.push((
-                email,
-                "teacher",
-                format!("{first} {last}"),
-                [Some(id), None, None],
-            ));
-        }
-        for s in 0..n {
-            let (last, first) = person(s);
-            let email = student_email(s);
-            let id = id_of(&student_ids, email.clone());
-            accounts.push((
-                email,
-                "student",
-                format!("{first} {last}"),
-                [None, Some(id), None],
-            ));
-        }
-        for t in 0..tutors {
-            let (last, first) = person(t + 3);
-            let email = tutor_email(t);
-            let id = id_of(&tutor_ids, email.clone());
-            accounts.push((
-                email,
-                "tutor",
-                format!("{first} {last}"),
-                [None, None, Some(id)],
-            ));
-        }
-        let mut user_ids = HashMap::with_capacity(accounts.len());
-        for chunk in accounts.chunks(BATCH) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO users (email, password_hash, role, display_name, teacher_id, \
-                 student_id, tutor_id, locale, active, created_at) ",
-            );
-            q.push_values(chunk, |mut b, (email, role, name, links)| {
-                b.push_bind(email)
-                    .push_bind(&password_hash)
-                    .push_bind(*role)
-                    .push_bind(name)
-                    .push_bind(links[0])
-                    .push_bind(links[1])
-                    .push_bind(links[2])
-                    .push_bind("fr")
-                    .push_bind(true)
-                    .push_bind(now);
-            });
-            q.push(" RETURNING id, email");
-            let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
-            user_ids.extend(rows.into_iter().map(|(id, e)| (e, id)));
-        }
-
-        // Sessions: four per school day and group; the morning teacher takes the first two.
-        // Each teacher's record and account, looked up once rather than per session.
-        let teacher_ref: Vec<(i64, i64)> = (0..teachers)
-            .map(|t| {
-                let email = teacher_email(t);
-                (id_of(&teacher_ids, email.clone()), id_of(&user_ids, email))
+                    }
+                    .into(),
+                    subrogation.into(),
+                    subrogation.then_some(year.start).into(),
+                    subrogation.then_some(year.start).into(),
+                    coverage.into(),
+                ]
             })
             .collect();
-        let mut rows: Vec<SessionRow> =
-            Vec::with_capacity(groups * year.school_days.len() * SLOTS.len());
-        for (g, group_id) in group_ids.iter().enumerate() {
-            for (d, day) in year.school_days.iter().enumerate() {
-                for slot in 0..SLOTS.len() {
-                    let (teacher_id, teacher_user) = teacher_ref[g * 2 + slot / 2];
-                    let missing = mix(&[g as u64, d as u64, slot as u64]).is_multiple_of(100);
-                    let signed = (*day < options.as_of && !missing).then(|| {
-                        let at = day
-                            .and_time(time(SLOTS[slot].1))
-                            .and_utc()
-                            .checked_add_signed(chrono::Duration::minutes(5))
-                            .unwrap_or(DateTime::UNIX_EPOCH);
-                        (at, teacher_user)
-                    });
-                    rows.push(SessionRow {
-                        group: *group_id,
-                        module: module_ids[slot],
-                        teacher: teacher_id,
-                        day: *day,
-                        slot,
-                        signed,
-                    });
-                }
+        seed::insert_rows_in(
+            tx,
+            "INSERT INTO contracts (student_id, company_id, tutor_id, programme_id, \
+             academic_year_id, group_id, start_date, end_date, defence_date, place, \
+             planned_minutes_s9, planned_minutes_s10, price_s9_cents, price_s10_cents, \
+             opco_name, opco_email, subrogation, subrogation_received_on, \
+             opco_agreement_on, opco_hourly_cents) ",
+            &values,
+            None,
+        )
+        .await?;
+    }
+
+    // Accounts, all with the same password hash.
+    let mut accounts: Vec<(String, &str, String, [Option<i64>; 3])> = Vec::new();
+    for t in 0..teachers {
+        let (last, first) = person(t + 11);
+        let email = teacher_email(t);
+        let id = id_of(&teacher_ids, email.clone());
+        accounts.push((
+            email,
+            "teacher",
+            format!("{first} {last}"),
+            [Some(id), None, None],
+        ));
+    }
+    for s in 0..n {
+        let (last, first) = person(s);
+        let email = student_email(s);
+        let id = id_of(&student_ids, email.clone());
+        accounts.push((
+            email,
+            "student",
+            format!("{first} {last}"),
+            [None, Some(id), None],
+        ));
+    }
+    for t in 0..tutors {
+        let (last, first) = person(t + 3);
+        let email = tutor_email(t);
+        let id = id_of(&tutor_ids, email.clone());
+        accounts.push((
+            email,
+            "tutor",
+            format!("{first} {last}"),
+            [None, None, Some(id)],
+        ));
+    }
+    let mut user_ids = HashMap::with_capacity(accounts.len());
+    for chunk in accounts.chunks(BATCH) {
+        let values: Vec<Vec<Value>> = chunk
+            .iter()
+            .map(|(email, role, name, links)| {
+                vec![
+                    email.as_str().into(),
+                    password_hash.as_str().into(),
+                    (*role).into(),
+                    name.as_str().into(),
+                    links[0].into(),
+                    links[1].into(),
+                    links[2].into(),
+                    "fr".into(),
+                    true.into(),
+                    now.into(),
+                ]
+            })
+            .collect();
+        let rows = seed::insert_rows_in(
+            tx,
+            "INSERT INTO users (email, password_hash, role, display_name, teacher_id, \
+             student_id, tutor_id, locale, active, created_at) ",
+            &values,
+            Some(" RETURNING id, email"),
+        )
+        .await?;
+        user_ids.extend(rows.into_iter().map(|(id, e)| (e, id)));
+    }
+
+    // Sessions: four per school day and group; the morning teacher takes the first two.
+    // Each teacher's record and account, looked up once rather than per session.
+    let teacher_ref: Vec<(i64, i64)> = (0..teachers)
+        .map(|t| {
+            let email = teacher_email(t);
+            (id_of(&teacher_ids, email.clone()), id_of(&user_ids, email))
+        })
+        .collect();
+    let mut rows: Vec<SessionRow> =
+        Vec::with_capacity(groups * year.school_days.len() * SLOTS.len());
+    for (g, group_id) in group_ids.iter().enumerate() {
+        for (d, day) in year.school_days.iter().enumerate() {
+            for slot in 0..SLOTS.len() {
+                let (teacher_id, teacher_user) = teacher_ref[g * 2 + slot / 2];
+                let missing = mix(&[g as u64, d as u64, slot as u64]).is_multiple_of(100);
+                let signed = (*day < options.as_of && !missing).then(|| {
+                    let at = day
+                        .and_time(time(SLOTS[slot].1))
+                        .and_utc()
+                        .checked_add_signed(chrono::Duration::minutes(5))
+                        .unwrap_or(DateTime::UNIX_EPOCH);
+                    (at, teacher_user)
+                });
+                rows.push(SessionRow {
+                    group: *group_id,
+                    module: module_ids[slot],
+                    teacher: teacher_id,
+                    day: *day,
+                    slot,
+                    signed,
+                });
             }
         }
-        for chunk in rows.chunks(BATCH) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO training_sessions (group_id, module_id, teacher_id, day, starts_at, \
-                 ends_at, room, signed_at, signed_by) ",
-            );
-            q.push_values(
-                chunk,
-                |mut b,
-                 SessionRow {
+    }
+    for chunk in rows.chunks(BATCH) {
+        let values: Vec<Vec<Value>> = chunk
+            .iter()
+            .map(
+                |SessionRow {
                      group,
                      module,
                      teacher,
@@ -568,49 +573,36 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
                      slot,
                      signed,
                  }| {
-                    b.push_bind(*group)
-                        .push_bind(*module)
-                        .push_bind(*teacher)
-                        .push_bind(*day)
-                        .push_bind(time(SLOTS[*slot].0))
-                        .push_bind(time(SLOTS[*slot].1))
-                        .push_bind(format!("Salle {}", 100 + slot))
-                        .push_bind(signed.map(|s| s.0))
-                        .push_bind(signed.map(|s| s.1));
+                    vec![
+                        (*group).into(),
+                        (*module).into(),
+                        (*teacher).into(),
+                        (*day).into(),
+                        time(SLOTS[*slot].0).into(),
+                        time(SLOTS[*slot].1).into(),
+                        format!("Salle {}", 100 + slot).into(),
+                        Value::Timestamp(signed.map(|s| s.0)),
+                        signed.map(|s| s.1).into(),
+                    ]
                 },
-            );
-            q.build().execute(&mut *conn).await?;
-        }
-        report.sessions = rows.len();
-
-        // Marks of every signed session of the generated groups: a stable mix of the ids
-        // picks about 2 % absences and 2 % late arrivals of 15 minutes.
-        let marks = sqlx::query(
-            "INSERT INTO attendance_marks (session_id, student_id, status, minutes_missed, note, \
-             source, recorded_by, recorded_at) \
-             SELECT s.id, c.student_id, \
-             CASE WHEN (s.id * 7919 + c.student_id * 104729) % 100 < 2 THEN 'absent' \
-                  WHEN (s.id * 7919 + c.student_id * 104729) % 100 < 4 THEN 'late' \
-                  ELSE 'present' END, \
-             CASE WHEN (s.id * 7919 + c.student_id * 104729) % 100 IN (2, 3) THEN 15 ELSE 0 END, \
-             '', 'teacher', s.signed_by, s.signed_at \
-             FROM student_groups g JOIN training_sessions s ON s.group_id = g.id \
-             JOIN contracts c ON c.group_id = g.id \
-             WHERE g.academic_year_id = $1 AND g.name LIKE 'GEN-%' AND s.signed_at IS NOT NULL",
+            )
+            .collect();
+        seed::insert_rows_in(
+            tx,
+            "INSERT INTO training_sessions (group_id, module_id, teacher_id, day, starts_at, \
+             ends_at, room, signed_at, signed_by) ",
+            &values,
+            None,
         )
-        .bind(year.id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        Ok::<u64, GenerateError>(marks)
-    })?;
-    tx.commit().await?;
+        .await?;
+    }
+    report.sessions = rows.len();
+
+    // Marks of every signed session of the generated groups.
+    let marks = seed::mark_generated_sessions_in(tx, year.id).await?;
+    write.commit().await?;
     report.marks = marks;
-    // Fresh statistics for the query planners after a bulk load.
-    db_run!(db, |pool| sqlx::query("ANALYZE")
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
+    seed::analyze(db).await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -30,6 +30,7 @@ pub mod justifications;
 pub mod mail;
 pub mod notices;
 pub mod pdf;
+pub mod records;
 pub mod school;
 pub mod signing;
 pub mod terminations;

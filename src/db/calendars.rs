@@ -28,6 +28,73 @@ pub async fn info(db: &Db, calendar_id: i64) -> AppResult<CalendarInfo> {
     row.ok_or(AppError::NotFound)
 }
 
+/// The year a calendar belongs to.
+pub async fn year_of(db: &Db, calendar_id: i64) -> Result<i64, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT academic_year_id FROM calendars WHERE id = $1"
+    )
+    .bind(calendar_id)
+    .fetch_one(pool)
+    .await)
+}
+
+/// How many sessions each day holds, over every group using the calendar.
+pub async fn session_counts(
+    db: &Db,
+    calendar_id: i64,
+) -> Result<Vec<(NaiveDate, i64)>, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_as(
+            "SELECT s.day, COUNT(*) FROM training_sessions s JOIN student_groups g ON g.id = s.group_id \
+             WHERE g.calendar_id = $1 GROUP BY s.day",
+        )
+        .bind(calendar_id)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// The defence dates of the contracts whose group uses the calendar.
+pub async fn defence_dates(db: &Db, calendar_id: i64) -> Result<Vec<NaiveDate>, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT DISTINCT c.defence_date FROM contracts c JOIN student_groups g ON g.id = c.group_id \
+             WHERE g.calendar_id = $1 AND c.defence_date IS NOT NULL",
+        )
+        .bind(calendar_id)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// The first calendar of a year.
+pub async fn first_of_year(db: &Db, year: i64) -> Result<Option<i64>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT id FROM calendars WHERE academic_year_id = $1 ORDER BY id LIMIT 1"
+    )
+    .bind(year)
+    .fetch_optional(pool)
+    .await)
+}
+
+/// The school days of a calendar from `from` to `to`, in order.
+pub async fn school_days(
+    db: &Db,
+    calendar_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<NaiveDate>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT day FROM calendar_days WHERE calendar_id = $1 AND kind = 'school' \
+         AND day >= $2 AND day <= $3 ORDER BY day"
+    )
+    .bind(calendar_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await)
+}
+
 /// The calendars of a year, found by the year's name.
 pub async fn of_year(db: &Db, year_name: &str) -> AppResult<Vec<CalendarInfo>> {
     let sql = format!("{INFO_SQL} WHERE y.name = $1 ORDER BY c.id");

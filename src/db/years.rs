@@ -48,6 +48,27 @@ pub async fn by_name(db: &Db, name: &str) -> Result<Option<AcademicYear>, sqlx::
         .await)
 }
 
+/// How many sessions of the year's groups fall outside `from`..=`to`: what shrinking the
+/// year to those dates would strand.
+pub async fn sessions_outside(
+    db: &Db,
+    year: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<i64, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM training_sessions s JOIN student_groups g ON g.id = s.group_id \
+             WHERE g.academic_year_id = $1 AND (s.day < $2 OR s.day > $3)",
+        )
+        .bind(year)
+        .bind(from)
+        .bind(to)
+        .fetch_one(pool)
+        .await
+    })
+}
+
 /// The year of `today`: the one that contains it, else the latest begun, else the first
 /// to come.
 pub async fn of_day(db: &Db, today: NaiveDate) -> Result<Option<AcademicYear>, sqlx::Error> {

@@ -18,12 +18,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{Db, Tx, Value};
+use crate::clock::Clock;
+use crate::db::{self, Db, Tx, Value};
 use crate::error::{AppError, AppResult};
-use crate::http::contracts::Contracts;
-use crate::http::crud::{Columns, Resource};
-use crate::http::parties::{Companies, Students, Tutors};
-use crate::{bind_values, tx_run};
+use crate::records::contracts::Contracts;
+use crate::records::parties::{Companies, Students, Tutors};
+use crate::records::{Columns, Resource};
 pub use parse::Kind;
 use parse::Parsed;
 use plan::{Plan, Planned, Step, Stored};
@@ -132,16 +132,7 @@ pub async fn run(db: &Db, files: Vec<(Kind, Vec<u8>)>, options: &Options) -> App
         Source::Api => "api",
         Source::Cli => "cli",
     };
-    tx_run!(&mut tx, |conn| sqlx::query(
-        "INSERT INTO imports (imported_at, source, user_id, summary) VALUES ($1, $2, $3, $4)"
-    )
-    .bind(options.now)
-    .bind(source)
-    .bind(options.user_id)
-    .bind(&summary)
-    .execute(&mut *conn)
-    .await
-    .map(|r| r.rows_affected()))?;
+    db::records::log_import(&mut tx, options.now, source, options.user_id, &summary).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -169,29 +160,18 @@ async fn rollback(tx: Tx) {
 }
 
 async fn load<R: Resource>(tx: &mut Tx) -> AppResult<Vec<R::Row>> {
-    let sql = format!("SELECT {} FROM {}", R::COLUMNS, R::TABLE);
-    Ok(tx_run!(tx, |conn| sqlx::query_as::<_, R::Row>(&sql)
-        .fetch_all(&mut *conn)
-        .await)?)
+    Ok(db::records::all_in(tx, R::COLUMNS, R::TABLE).await?)
 }
 
 /// Everything the lines may match or refer to, one query per table.
 async fn load_stored(tx: &mut Tx) -> AppResult<Stored> {
-    let programmes = tx_run!(&mut *tx, |conn| sqlx::query_as(
-        "SELECT id, department, option_name FROM programmes"
-    )
-    .fetch_all(&mut *conn)
-    .await)?;
+    let programmes = db::programmes::keys_in(tx).await?;
     let years = crate::db::years::all_in(tx)
         .await?
         .into_iter()
         .map(|y| (y.id, y.name, y.starts_on, y.ends_on))
         .collect();
-    let groups = tx_run!(&mut *tx, |conn| sqlx::query_as(
-        "SELECT id, academic_year_id, name FROM student_groups"
-    )
-    .fetch_all(&mut *conn)
-    .await)?;
+    let groups = db::programmes::group_keys_in(tx).await?;
     Ok(Stored {
         companies: load::<Companies>(tx).await?,
         tutors: load::<Tutors>(tx).await?,
@@ -258,34 +238,19 @@ async fn write(tx: &mut Tx, plan: &Plan) -> AppResult<()> {
             let names: Vec<&str> = first.iter().map(|(n, _)| *n).collect();
             let per_batch = (batch_parameters(tx) / names.len()).max(1);
             for batch in created.chunks(per_batch) {
-                let tuples: Vec<String> = (0..batch.len())
-                    .map(|row| {
-                        let marks: Vec<String> = (1..=names.len())
-                            .map(|col| format!("${}", row * names.len() + col))
-                            .collect();
-                        format!("({})", marks.join(", "))
-                    })
+                let values: Vec<&Value> = batch
+                    .iter()
+                    .flat_map(|(_, c)| c.iter().map(|(_, v)| v))
                     .collect();
-                let mut sql = format!(
-                    "INSERT INTO {table} ({}) VALUES {}",
-                    names.join(", "),
-                    tuples.join(", ")
-                );
-                let values = batch.iter().flat_map(|(_, c)| c.iter().map(|(_, v)| v));
                 let Some(key) = key else {
-                    tx_run!(&mut *tx, |conn| bind_values!(sqlx::query(&sql), values)
-                        .execute(&mut *conn)
+                    db::records::insert_rows_in(tx, table, &names, &values)
                         .await
-                        .map(|r| r.rows_affected()))
-                    .map_err(written)?;
+                        .map_err(written)?;
                     continue;
                 };
                 // The rows come back in no promised order: matched on their key.
-                sql.push_str(&format!(" RETURNING id, {key}"));
-                let ids: Vec<(i64, String)> =
-                    tx_run!(&mut *tx, |conn| bind_values!(sqlx::query_as(&sql), values)
-                        .fetch_all(&mut *conn)
-                        .await)
+                let ids = db::records::insert_rows_returning_in(tx, table, &names, &values, key)
+                    .await
                     .map_err(written)?;
                 let ids: HashMap<String, i64> = ids.into_iter().map(|(id, k)| (k, id)).collect();
                 for (planned, columns) in batch {
@@ -306,28 +271,13 @@ async fn write(tx: &mut Tx, plan: &Plan) -> AppResult<()> {
                 continue;
             };
             let columns = resolve(&real, &p.columns)?;
-            let set: Vec<(&str, &Value)> = columns
-                .iter()
+            let set: Columns = columns
+                .into_iter()
                 .filter(|(n, _)| changed.contains(n))
-                .map(|(n, v)| (*n, v))
                 .collect();
-            let assignments: Vec<String> = set
-                .iter()
-                .enumerate()
-                .map(|(i, (n, _))| format!("{n} = ${}", i + 1))
-                .collect();
-            let sql = format!(
-                "UPDATE {table} SET {} WHERE id = ${}",
-                assignments.join(", "),
-                set.len() + 1
-            );
-            let values = set.iter().map(|(_, v)| *v);
-            tx_run!(&mut *tx, |conn| bind_values!(sqlx::query(&sql), values)
-                .bind(p.id)
-                .execute(&mut *conn)
+            db::records::update_in(tx, table, p.id, &set)
                 .await
-                .map(|r| r.rows_affected()))
-            .map_err(written)?;
+                .map_err(written)?;
         }
     }
     Ok(())
@@ -378,7 +328,7 @@ pub async fn run_cli(db: &Db, args: ImportArgs) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         source: Source::Cli,
         user_id: None,
-        now: Utc::now(),
+        now: Clock::system().now(),
     };
     let name_of = |kind: Kind| {
         paths.iter().find(|(k, _)| *k == kind).map_or_else(

@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,14 +17,13 @@ use minijinja::{Value, context};
 use crate::app::ApiContext;
 use crate::db::Db;
 use crate::db::calendars::{self, CalendarInfo};
-use crate::db_run;
 use crate::domain::calendar::{CalendarDay, DayKind};
-use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::format;
 use crate::i18n::Lang;
-use crate::web::Viewer;
-use crate::web::console::{admin_record, csrf_of, form_value};
-use crate::web::pages::{PageResult, page_err, show};
+use crate::web::console::{form_value, record_id};
+use crate::web::pages::{PageResult, show};
+use crate::web::{AdminViewer, CsrfForm, Viewer};
 
 pub fn router() -> Router<ApiContext> {
     Router::new().route("/console/calendars/{id}/picture", get(picture).post(change))
@@ -39,24 +37,8 @@ struct Marks {
 }
 
 async fn marks(db: &Db, calendar_id: i64) -> AppResult<Marks> {
-    let sessions: Vec<(NaiveDate, i64)> = db_run!(db, |pool| {
-        sqlx::query_as(
-        "SELECT s.day, COUNT(*) FROM training_sessions s JOIN student_groups g ON g.id = s.group_id \
-         WHERE g.calendar_id = $1 GROUP BY s.day"
-    )
-    .bind(calendar_id)
-    .fetch_all(pool)
-    .await
-    })?;
-    let defences: Vec<NaiveDate> = db_run!(db, |pool| {
-        sqlx::query_scalar(
-        "SELECT DISTINCT c.defence_date FROM contracts c JOIN student_groups g ON g.id = c.group_id \
-         WHERE g.calendar_id = $1 AND c.defence_date IS NOT NULL"
-    )
-    .bind(calendar_id)
-    .fetch_all(pool)
-    .await
-    })?;
+    let sessions = calendars::session_counts(db, calendar_id).await?;
+    let defences = calendars::defence_dates(db, calendar_id).await?;
     Ok(Marks {
         sessions: sessions.into_iter().collect(),
         defences: defences.into_iter().collect(),
@@ -103,7 +85,7 @@ fn weeks(info: &CalendarInfo, days: &[CalendarDay], marks: &Marks, lang: Lang) -
                 let mut label = format!(
                     "{} {} : {}",
                     lang.text(&format!("weekday_{i}")),
-                    date_fr(date),
+                    format::date(date),
                     kind_name(kind, lang)
                 );
                 if sessions > 0 {
@@ -132,7 +114,7 @@ fn weeks(info: &CalendarInfo, days: &[CalendarDay], marks: &Marks, lang: Lang) -
         rows.push(context! {
             value => format!("{}-W{:02}", iso.year(), iso.week()),
             number => iso.week(),
-            monday => date_fr(monday),
+            monday => format::date(monday),
             month => lang.text(&format!("month_{}", monday.month())),
             cells,
             // The semester boundary falls in or right after this week.
@@ -151,12 +133,9 @@ async fn render(
     status: StatusCode,
 ) -> PageResult {
     let lang = viewer.lang;
-    let err = page_err(lang);
-    let info = calendars::info(&ctx.db, id).await.map_err(&err)?;
-    let days = calendars::days(&ctx.db, id, info.starts_on, info.ends_on)
-        .await
-        .map_err(&err)?;
-    let marks = marks(&ctx.db, id).await.map_err(&err)?;
+    let info = calendars::info(&ctx.db, id).await?;
+    let days = calendars::days(&ctx.db, id, info.starts_on, info.ends_on).await?;
+    let marks = marks(&ctx.db, id).await?;
     let counts = |k: DayKind| {
         days.iter()
             .filter(|d| {
@@ -188,7 +167,7 @@ async fn render(
         "pages/console_calendar.html",
         context! {
             calendar => context! { id => info.id, name => info.name.clone(), year => info.year_name.clone(),
-                from => date_fr(info.starts_on), to => date_fr(info.ends_on),
+                from => format::date(info.starts_on), to => format::date(info.ends_on),
                 min => info.starts_on.to_string(), max => info.ends_on.to_string() },
             weeks => weeks(&info, &days, &marks, lang),
             kinds,
@@ -204,10 +183,10 @@ async fn render(
 
 async fn picture(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
+    viewer: AdminViewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    let (_, id) = admin_record(&viewer, &id)?;
+    let id = record_id(&viewer, &id)?;
     render(&ctx, &viewer, id, Vec::new(), StatusCode::OK).await
 }
 
@@ -284,15 +263,11 @@ fn targets(
 
 async fn change(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { viewer, form }: CsrfForm<Vec<(String, String)>, AdminViewer>,
 ) -> PageResult {
-    let (_, id) = admin_record(&viewer, &id)?;
-    viewer.check_csrf(csrf_of(&form))?;
-    let lang = viewer.lang;
-    let err = page_err(lang);
-    let info = calendars::info(&ctx.db, id).await.map_err(&err)?;
+    let id = record_id(&viewer, &id)?;
+    let info = calendars::info(&ctx.db, id).await?;
     let kind = form
         .iter()
         .find(|(k, _)| k == "kind")
@@ -322,8 +297,7 @@ async fn change(
     };
     let mut days: BTreeMap<NaiveDate, CalendarDay> =
         calendars::days(&ctx.db, id, info.starts_on, info.ends_on)
-            .await
-            .map_err(&err)?
+            .await?
             .into_iter()
             .map(|d| (d.date, d))
             .collect();
@@ -347,6 +321,6 @@ async fn change(
         Err(AppError::Validation(problems)) => {
             render(&ctx, &viewer, id, problems, StatusCode::CONFLICT).await
         }
-        Err(e) => Err(err(e)),
+        Err(e) => Err(e.into()),
     }
 }

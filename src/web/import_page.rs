@@ -2,7 +2,6 @@
 //! with its line and column) in a dry run, then commit the very same files, all or nothing.
 //! Same rules as `assidu import` and `POST /api/v1/imports`.
 
-use axum::Form;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
@@ -13,9 +12,8 @@ use crate::app::ApiContext;
 use crate::error::{AppError, FieldError};
 use crate::http::imports;
 use crate::import::{self, Kind, Options, Report, Source};
-use crate::web::console::{admin, csrf_of};
-use crate::web::pages::{PageResult, page_err, show};
-use crate::web::{Viewer, ser};
+use crate::web::pages::{PageResult, show};
+use crate::web::{AdminViewer, CsrfForm, Viewer, ser};
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
@@ -74,8 +72,7 @@ async fn page(
     .await
 }
 
-async fn form(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
-    admin(&viewer)?;
+async fn form(State(ctx): State<ApiContext>, viewer: AdminViewer) -> PageResult {
     page(&ctx, &viewer, &[], Ok(None), StatusCode::OK).await
 }
 
@@ -121,7 +118,7 @@ async fn run(
                 FieldError::new(at, l.message)
             })
             .collect(),
-        Err(e) => return Err(page_err(lang)(e)),
+        Err(e) => return Err(e.into()),
     };
     page(
         ctx,
@@ -134,11 +131,13 @@ async fn run(
 }
 
 /// The uploaded files: a dry run.
-async fn preview(State(ctx): State<ApiContext>, viewer: Viewer, mut form: Multipart) -> PageResult {
-    admin(&viewer)?;
-    let lang = viewer.lang;
+async fn preview(
+    State(ctx): State<ApiContext>,
+    viewer: AdminViewer,
+    mut form: Multipart,
+) -> PageResult {
     let bad = |e: axum::extract::multipart::MultipartError| {
-        page_err(lang)(AppError::BadRequest(format!("formulaire illisible : {e}")))
+        AppError::BadRequest(format!("formulaire illisible : {e}"))
     };
     let mut files = Vec::new();
     let mut csrf = None;
@@ -161,11 +160,8 @@ async fn preview(State(ctx): State<ApiContext>, viewer: Viewer, mut form: Multip
 /// The previewed files, carried back by the page: written, all or nothing.
 async fn commit(
     State(ctx): State<ApiContext>,
-    viewer: Viewer,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { viewer, form }: CsrfForm<Vec<(String, String)>, AdminViewer>,
 ) -> PageResult {
-    admin(&viewer)?;
-    viewer.check_csrf(csrf_of(&form))?;
     let files: Vec<(Kind, Vec<u8>)> = form
         .iter()
         .filter_map(|(k, v)| Kind::parse(k).map(|kind| (kind, v.clone().into_bytes())))
