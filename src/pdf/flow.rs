@@ -11,7 +11,7 @@
 
 use crate::domain::certificate::SchoolFacts;
 
-use super::certificate::{capped_lines, siret_fr};
+use super::text::{capped_lines, siret_fr};
 use super::{MM_PER_PT, Orientation, PdfWriter};
 
 /// Left and right margins.
