@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod feeds;
+pub mod format;
 pub mod generate;
 pub mod hours;
 pub mod http;

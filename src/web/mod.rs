@@ -20,12 +20,13 @@ mod pages;
 mod timetable;
 mod users;
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{Environment, Value, context};
@@ -33,6 +34,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::ApiContext;
 use crate::auth::{self, Caller};
+use crate::domain::roles::Role;
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -178,6 +180,7 @@ pub fn router() -> Router<ApiContext> {
         .merge(import_page::router())
         // A form is a few kilobytes; the routes that take files set their own limit above.
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
+        .layer(axum::middleware::from_fn(error_pages))
 }
 
 /// The highest page number a list accepts: beyond it, offsets would overflow.
@@ -229,11 +232,7 @@ impl FromRequestParts<ApiContext> for Viewer {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, WebError> {
-        let query_lang = parts.uri.query().and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "lang")
-                .and_then(|(_, v)| Lang::parse(&v))
-        });
+        let query_lang = query_lang(&parts.uri);
         let token = cookie(&parts.headers, SESSION_COOKIE);
         let caller = match &token {
             Some(t) => auth::caller_for_token(&ctx.db, &ctx.cache, t, ctx.clock.now())
@@ -245,6 +244,9 @@ impl FromRequestParts<ApiContext> for Viewer {
             .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(|l| Lang::parse(&l)))
             .or_else(|| caller.as_ref().and_then(|c| Lang::parse(&c.locale)))
             .unwrap_or_default();
+        if let Some(slot) = parts.extensions.get::<PageLang>() {
+            *lock(&slot.0) = Some(lang);
+        }
         Ok(Viewer {
             token: token.filter(|_| caller.is_some()),
             caller,
@@ -313,14 +315,103 @@ impl Viewer {
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if self.lang_chosen
-            && let Ok(v) = HeaderValue::from_str(&format!(
-                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-                self.lang.code()
-            ))
+            && let Ok(v) = HeaderValue::from_str(&lang_cookie(self.lang))
         {
             headers.append(header::SET_COOKIE, v);
         }
         response
+    }
+}
+
+/// A logged-in admin looking at a page: anyone else is sent to the login page (anonymous)
+/// or shown « accès refusé » (another role).
+pub struct AdminViewer {
+    pub viewer: Viewer,
+    pub caller: Caller,
+}
+
+impl FromRequestParts<ApiContext> for AdminViewer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, WebError> {
+        let viewer = Viewer::from_request_parts(parts, ctx).await?;
+        let caller = viewer.require()?.clone();
+        if caller.role != Role::Admin {
+            return Err(WebError::new(AppError::Forbidden, viewer.lang));
+        }
+        Ok(AdminViewer { viewer, caller })
+    }
+}
+
+impl std::ops::Deref for AdminViewer {
+    type Target = Viewer;
+    fn deref(&self) -> &Viewer {
+        &self.viewer
+    }
+}
+
+impl AsRef<Viewer> for Viewer {
+    fn as_ref(&self) -> &Viewer {
+        self
+    }
+}
+
+impl AsRef<Viewer> for AdminViewer {
+    fn as_ref(&self) -> &Viewer {
+        &self.viewer
+    }
+}
+
+/// A posted form whose `csrf` field is this session's (the login form's own token before
+/// login), read with the viewer who sent it: `V` is [`Viewer`] or [`AdminViewer`]. A form
+/// from another site, or with fields that do not parse, changes nothing.
+pub struct CsrfForm<T, V = Viewer> {
+    pub viewer: V,
+    pub form: T,
+}
+
+impl<T, V> axum::extract::FromRequest<ApiContext> for CsrfForm<T, V>
+where
+    T: serde::de::DeserializeOwned,
+    V: FromRequestParts<ApiContext, Rejection = WebError> + AsRef<Viewer> + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        ctx: &ApiContext,
+    ) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let viewer = V::from_request_parts(&mut parts, ctx)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        // Read as pairs first: the body limit and content type are axum's `Form`'s own.
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(
+            axum::extract::Request::from_parts(parts, body),
+            ctx,
+        )
+        .await
+        .map_err(IntoResponse::into_response)?;
+        let sent = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str());
+        viewer
+            .as_ref()
+            .check_csrf(sent)
+            .map_err(IntoResponse::into_response)?;
+        let lang = viewer.as_ref().lang;
+        let form = serde_urlencoded::to_string(&pairs)
+            .ok()
+            .and_then(|encoded| serde_urlencoded::from_str(&encoded).ok())
+            .ok_or_else(|| {
+                WebError::new(
+                    AppError::BadRequest("formulaire illisible".to_owned()),
+                    lang,
+                )
+                .into_response()
+            })?;
+        Ok(CsrfForm { viewer, form })
     }
 }
 
@@ -339,10 +430,79 @@ fn constant_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// What a page handler returns.
+pub type PageResult = Result<Response, WebError>;
+
 /// A page that could not be shown: an error page in the viewer's language, or a redirect.
 pub enum WebError {
     Redirect(String),
     Page(AppError, Lang),
+    /// An error met with `?`: [`error_pages`] shows it in the request's language.
+    Unrendered(AppError),
+}
+
+/// Lets a page handler write `?` after any use case: the one mapping from errors to pages
+/// is [`error_pages`], which knows the request's language.
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        WebError::Unrendered(e)
+    }
+}
+
+/// An error that a handler left for [`error_pages`] to render; taken once.
+#[derive(Clone)]
+struct PendingError(Arc<Mutex<Option<AppError>>>);
+
+/// The language of this request's pages: what `?lang=` or the cookie say before the
+/// handler runs, then what the [`Viewer`] found (the account's own language too).
+#[derive(Clone, Default)]
+struct PageLang(Arc<Mutex<Option<Lang>>>);
+
+/// Renders the errors that page handlers returned with `?`, in the request's language.
+async fn error_pages(mut request: axum::extract::Request, next: Next) -> Response {
+    let slot = PageLang::default();
+    let chosen = query_lang(request.uri());
+    let asked =
+        chosen.or_else(|| cookie(request.headers(), LANG_COOKIE).and_then(|l| Lang::parse(&l)));
+    *lock(&slot.0) = asked;
+    request.extensions_mut().insert(slot.clone());
+    let mut response = next.run(request).await;
+    let pending = response.extensions_mut().remove::<PendingError>();
+    if let Some(error) = pending.and_then(|p| lock(&p.0).take()) {
+        let lang = lock(&slot.0).unwrap_or_default();
+        response = WebError::Page(error, lang).into_response();
+    }
+    // A language chosen by `?lang=` is remembered, even from a page that refused.
+    if let Some(chosen) = chosen {
+        let already = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.as_bytes().starts_with(LANG_COOKIE.as_bytes()));
+        if !already && let Ok(v) = HeaderValue::from_str(&lang_cookie(chosen)) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+fn lang_cookie(lang: Lang) -> String {
+    format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    )
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn query_lang(uri: &axum::http::Uri) -> Option<Lang> {
+    uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| Lang::parse(&v))
+    })
 }
 
 impl WebError {
@@ -359,6 +519,15 @@ impl IntoResponse for WebError {
                 return Redirect::to("/login").into_response();
             }
             WebError::Page(e, lang) => (e, lang),
+            WebError::Unrendered(e) => {
+                // Outside the pages' router (no language known), French.
+                let status = e.status();
+                let mut response = status.into_response();
+                response
+                    .extensions_mut()
+                    .insert(PendingError(Arc::new(Mutex::new(Some(e)))));
+                return response;
+            }
         };
         let status = error.status();
         let message = match status {

@@ -20,6 +20,7 @@ mod demo;
 mod dialect;
 mod emargement;
 mod employer_change;
+mod error_pages;
 mod evidence;
 mod faults;
 mod feeds;
