@@ -15,7 +15,7 @@
 //! [`SentenceShare`]): with the tightest layout, the longest possible fields fit.
 
 use crate::domain::certificate::{CertificateData, CertificateKind};
-use crate::domain::text::date_fr;
+use crate::format;
 
 use anyhow::Context;
 
@@ -406,7 +406,7 @@ impl Page<'_> {
         let done = format!(
             "Fait à {}, le {}",
             school.city.trim(),
-            date_fr(data.issued_on)
+            format::date(data.issued_on)
         );
         let room = SIGNATURE_X_MM - MARGIN_MM - 4.0;
         self.para(MARGIN_MM, room, s.body_pt, s.body_step, false, 2, &done);
@@ -525,11 +525,11 @@ fn footer(w: &mut PdfWriter, data: &CertificateData) -> anyhow::Result<()> {
 fn period_fr(data: &CertificateData) -> String {
     let mut period = format!(
         "du {} au {}",
-        date_fr(data.period_from),
-        date_fr(data.period_to)
+        format::date(data.period_from),
+        format::date(data.period_to)
     );
     if let Some(terminated) = data.terminated_on {
-        period.push_str(&format!(" (contrat rompu le {})", date_fr(terminated)));
+        period.push_str(&format!(" (contrat rompu le {})", format::date(terminated)));
     }
     period
 }

@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 
 use crate::domain::certificate::SchoolFacts;
 use crate::domain::contract_kind::ContractKind;
-use crate::domain::text::date_fr;
+use crate::format;
 
-use super::flow::{Flow, euros, siret};
+use super::flow::{Flow, siret};
 use super::text::{capitalize, clip_chars};
 
 /// Sample letters for the tests and benches (the `fixtures` feature).
@@ -165,9 +165,9 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
     // The city is cut to a line, so that the date always shows.
     let city = f.w.truncate(l.school.city.trim(), block, size, false);
     let dated = if city.is_empty() {
-        format!("Le {}", date_fr(l.issued_on))
+        format!("Le {}", format::date(l.issued_on))
     } else {
-        format!("{}, le {}", city, date_fr(l.issued_on))
+        format!("{}, le {}", city, format::date(l.issued_on))
     };
     f.para(RIGHT_BLOCK_MM, block, size, step, false, 2, &dated);
     f.gap(step);
@@ -212,11 +212,11 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
     } else {
         reason
     };
-    let born = date_fr(l.student_birth_date);
+    let born = format::date(l.student_birth_date);
     let (start, end, on) = (
-        date_fr(l.contract_start),
-        date_fr(l.contract_planned_end),
-        date_fr(l.termination_date),
+        format::date(l.contract_start),
+        format::date(l.contract_planned_end),
+        format::date(l.termination_date),
     );
 
     if l.withdrawal {
@@ -325,15 +325,19 @@ fn figures(f: &mut Flow, l: &TerminationLetter, size: f32, step: f32) {
         }
     }
     rows.push(("Montants définitifs :".to_owned(), String::new(), true));
-    rows.push(("total dû".to_owned(), euros(l.due_cents), false));
+    rows.push((
+        "total dû".to_owned(),
+        format::euros_with_sign(l.due_cents),
+        false,
+    ));
     rows.push((
         "à la charge de l'OPCO".to_owned(),
-        euros(l.opco_cents),
+        format::euros_with_sign(l.opco_cents),
         false,
     ));
     rows.push((
         "à la charge de l'entreprise".to_owned(),
-        euros(l.company_cents),
+        format::euros_with_sign(l.company_cents),
         false,
     ));
     // Kept on one page when it fits in one.

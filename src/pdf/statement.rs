@@ -17,10 +17,9 @@ use chrono::NaiveDate;
 use crate::billing::{SemesterStatement, Statement, StatementStatus};
 use crate::domain::billing::{BillLine, Payer};
 use crate::domain::certificate::SchoolFacts;
-use crate::domain::hours::Minutes;
-use crate::domain::text::date_fr;
+use crate::format;
 
-use super::flow::{Column, Flow, RowStyle, euros};
+use super::flow::{Column, Flow, RowStyle};
 use super::text::clip_chars;
 
 mod texts;
@@ -230,7 +229,7 @@ pub fn render_payer_statement(doc: &PayerStatementDoc) -> anyhow::Result<Vec<u8>
 fn layout_payer_statement(doc: &PayerStatementDoc) -> anyhow::Result<(Vec<u8>, f32)> {
     let to = recipient(&doc.to);
     let year = doc.academic_year.trim();
-    let issued = date_fr(doc.issued_on);
+    let issued = format::date(doc.issued_on);
     let title = format!("Relevé de facturation — année {year}");
     let mut f = Flow::new(format!("{title} — {to} — émis le {issued}"))?;
     metadata(&mut f, &doc.school, &title, &to, doc.issued_on);
@@ -293,7 +292,7 @@ fn layout_payer_statement(doc: &PayerStatementDoc) -> anyhow::Result<(Vec<u8>, f
             &format!("Total du relevé ({contracts_fr})"),
             "",
             "",
-            &euros(total),
+            &format::euros_with_sign(total),
         ],
         TOTAL_ROW,
     );
@@ -318,7 +317,7 @@ fn layout_payer_statement(doc: &PayerStatementDoc) -> anyhow::Result<(Vec<u8>, f
         BODY_STEP,
         true,
         2,
-        &format!("Total à régler : {}", euros(total)),
+        &format!("Total à régler : {}", format::euros_with_sign(total)),
     );
     f.gap(3.0);
     let rounding = doc
@@ -395,16 +394,21 @@ fn payer_contract(f: &mut Flow, statement: &Statement, payer: Payer) -> Option<i
             f.row(
                 &[
                     &line.label,
-                    &Minutes(line.minutes).fmt_fr(),
+                    &format::hours(line.minutes),
                     &article(line),
-                    &euros(line.amount_cents),
+                    &format::euros_with_sign(line.amount_cents),
                 ],
                 LINE_ROW,
             );
         }
     }
     f.row(
-        &["Sous-total du contrat", "", "", &euros(subtotal)],
+        &[
+            "Sous-total du contrat",
+            "",
+            "",
+            &format::euros_with_sign(subtotal),
+        ],
         SUBTOTAL_ROW,
     );
     f.continued = None;
@@ -433,7 +437,7 @@ fn layout_contract_statement(
     } else {
         "Relevé de facturation"
     };
-    let issued = date_fr(issued_on);
+    let issued = format::date(issued_on);
     let student = s.student_name();
     let contract = format!("contrat n° {}", s.contract_id);
     let mut f = Flow::new(format!(
@@ -497,7 +501,7 @@ fn layout_contract_statement(
                 format!(
                     "le {}, avant le début de la formation{reason} ; la convention est \
                      annulée (article 7)",
-                    date_fr(day)
+                    format::date(day)
                 ),
             )
         } else {
@@ -505,7 +509,7 @@ fn layout_contract_statement(
                 "Rupture anticipée",
                 format!(
                     "le {}{reason} ; facturation au prorata des heures réalisées (article 7)",
-                    date_fr(day)
+                    format::date(day)
                 ),
             )
         };
@@ -520,18 +524,21 @@ fn layout_contract_statement(
     let sum = |g: fn(&SemesterStatement) -> i64| s.semesters.iter().map(g).sum::<i64>();
     f.gap(5.0);
     f.start_table(TOTAL_COLUMNS, 3.0 * f.row_height("x", SUBTOTAL_ROW) + 2.0);
-    f.row(&["Total dû", &euros(sum(|x| x.due_cents))], SUBTOTAL_ROW);
+    f.row(
+        &["Total dû", &format::euros_with_sign(sum(|x| x.due_cents))],
+        SUBTOTAL_ROW,
+    );
     f.row(
         &[
             &format!("dont à la charge de l'OPCO{}", named(&s.opco_name)),
-            &euros(sum(|x| x.opco_cents)),
+            &format::euros_with_sign(sum(|x| x.opco_cents)),
         ],
         SHARE_ROW,
     );
     f.row(
         &[
             &format!("dont à la charge de l'entreprise{}", named(&s.company_name)),
-            &euros(sum(|x| x.company_cents)),
+            &format::euros_with_sign(sum(|x| x.company_cents)),
         ],
         SHARE_ROW,
     );
@@ -590,9 +597,9 @@ fn contract_semester(f: &mut Flow, s: &SemesterStatement) {
             &[
                 &line.label,
                 line.payer.label_fr(),
-                &Minutes(line.minutes).fmt_fr(),
+                &format::hours(line.minutes),
                 &article(line),
-                &euros(line.amount_cents),
+                &format::euros_with_sign(line.amount_cents),
             ],
             LINE_ROW,
         );
@@ -604,7 +611,7 @@ fn contract_semester(f: &mut Flow, s: &SemesterStatement) {
             "",
             "",
             "",
-            &euros(s.due_cents),
+            &format::euros_with_sign(s.due_cents),
         ],
         SUBTOTAL_ROW,
     );
@@ -614,7 +621,7 @@ fn contract_semester(f: &mut Flow, s: &SemesterStatement) {
             "",
             "",
             "",
-            &euros(s.opco_cents),
+            &format::euros_with_sign(s.opco_cents),
         ],
         SHARE_ROW,
     );
@@ -624,7 +631,7 @@ fn contract_semester(f: &mut Flow, s: &SemesterStatement) {
             "",
             "",
             "",
-            &euros(s.company_cents),
+            &format::euros_with_sign(s.company_cents),
         ],
         SHARE_ROW,
     );

@@ -2,7 +2,7 @@
 //! and the table of the hours.
 
 use crate::domain::certificate::CertificateData;
-use crate::domain::text::date_fr;
+use crate::format;
 use crate::pdf::text::{capitalize, de, siret_fr};
 
 use super::{MARGIN_MM, MAX_LINES, Page, SENTENCE_SHARE, VALUE_X_MM, period_fr};
@@ -31,7 +31,7 @@ impl Page<'_> {
                 (
                     format!(
                         "né·e le {} à {}",
-                        date_fr(student.birth_date),
+                        format::date(student.birth_date),
                         student.birth_place.trim()
                     ),
                     1,
@@ -173,7 +173,7 @@ impl Page<'_> {
                 y + baseline,
                 s.body_pt,
                 *bold,
-                &minutes.fmt_fr(),
+                &format::hours(minutes.0),
             );
             y += s.row;
         }

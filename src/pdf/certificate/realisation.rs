@@ -3,6 +3,7 @@
 
 use crate::domain::certificate::CertificateData;
 use crate::domain::contract_kind::ContractKind;
+use crate::format;
 use crate::pdf::text::{lowercase_first, siret_fr};
 
 use super::{MARGIN_MM, Page, SENTENCE_SHARE, period_fr};
@@ -107,8 +108,8 @@ impl Page<'_> {
         self.body(&format!("qui s’est déroulée {},", period_fr(data)));
         self.body(&format!(
             "pour une durée de {} réalisées sur {} prévues.",
-            hours.attended.fmt_fr(),
-            hours.planned.fmt_fr()
+            format::hours(hours.attended.0),
+            format::hours(hours.planned.0)
         ));
         self.body("Modalité : formation en présentiel");
         if !training.contract_kind.trim().is_empty() {

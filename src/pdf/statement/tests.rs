@@ -1,6 +1,8 @@
 use super::fixtures::{contract, payer_doc, school, terminated, withdrawn};
 use super::*;
+use crate::domain::hours::Minutes;
 use crate::domain::text::euros_fr;
+use crate::format::euros_with_sign as euros;
 use crate::pdf::flow::BOTTOM_MM;
 use crate::pdf::flow::check::{
     assert_contains, assert_lacks, dump, flat, inside_the_margins, pages,

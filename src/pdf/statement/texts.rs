@@ -4,8 +4,8 @@
 use crate::billing::{SemesterStatement, Statement, StatementStatus};
 use crate::domain::billing::BillLine;
 use crate::domain::hours::Minutes;
-use crate::domain::text::date_fr;
-use crate::pdf::flow::{euros, siret};
+use crate::format;
+use crate::pdf::flow::siret;
 
 use super::PayerHeader;
 
@@ -62,22 +62,22 @@ pub(super) fn semester_heading(s: &SemesterStatement) -> String {
     format!(
         "Semestre {} — du {} au {} — {}",
         s.semester.number(),
-        date_fr(s.from),
-        date_fr(s.to),
+        format::date(s.from),
+        format::date(s.to),
         status_fr(s.status)
     )
 }
 
 /// The price, what is due and the hours behind it.
 pub(super) fn semester_facts(s: &SemesterStatement) -> String {
-    let h = |hours: f64| minutes(hours).fmt_fr();
+    let h = |hours: f64| format::hours(minutes(hours).0);
     let mut facts = format!(
         "Prix : {} pour {} (soit {} de l'heure) ; dû : {} pour {}. Heures programmées : {} ; \
          suivies : {} ; absences non justifiées : {} ; absences justifiées : {}",
-        euros(s.price_cents),
+        format::euros_with_sign(s.price_cents),
         h(s.planned_hours),
-        euros(s.hourly_value_cents),
-        euros(s.due_cents),
+        format::euros_with_sign(s.hourly_value_cents),
+        format::euros_with_sign(s.due_cents),
         h(s.basis_hours),
         h(s.scheduled_hours),
         h(s.attended_hours),
