@@ -11,7 +11,7 @@
 
 use crate::domain::certificate::SchoolFacts;
 
-use super::certificate::{capped_lines, siret_fr};
+use super::text::{capped_lines, siret_fr};
 use super::{MM_PER_PT, Orientation, PdfWriter};
 
 /// Left and right margins.
@@ -38,11 +38,6 @@ const HEADING_ROW_MM: f32 = 6.0;
 const ROW_PAD_MM: f32 = 0.9;
 /// Horizontal padding of a table cell.
 const CELL_PAD_MM: f32 = 1.5;
-
-/// An amount in cents as printed: « 4 500,00 € » (no-break spaces, so it never wraps).
-pub(super) fn euros(cents: i64) -> String {
-    format!("{}\u{a0}€", crate::domain::text::euros_fr(cents))
-}
 
 /// A SIRET in groups that never wrap: « 412 345 678 00012 ».
 pub(super) fn siret(raw: &str) -> String {
@@ -637,6 +632,7 @@ pub(super) mod check {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::euros_with_sign as euros;
 
     #[test]
     fn french_spacing_binds_punctuation_and_guillemets() {
