@@ -266,7 +266,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     signing,
                 },
         } => {
-            let kinds = parse_kinds(&kind).map_err(|e| anyhow::anyhow!("--kind : {e}"))?;
+            let kinds = crate::certificates::parse_kinds(Some(&kind))
+                .map_err(|e| anyhow::anyhow!("--kind : {e}"))?;
             let signing = crate::signing::Signing::new(signing.load()?);
             let mail = MailService::new(mail)?;
             let db = connect(&cli.database).await?;
@@ -314,17 +315,6 @@ async fn audit_bundle(db: &Db, contract: i64, out: &std::path::Path) -> anyhow::
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// `--kind`: `attestation`, `certificat_realisation` or `all` (the API's `kind`).
-fn parse_kinds(kind: &str) -> Result<Vec<CertificateKind>, String> {
-    match kind.trim() {
-        "all" => Ok(CertificateKind::ALL.to_vec()),
-        k => Ok(vec![
-            k.parse::<CertificateKind>()
-                .map_err(|e| format!("{e} ; ou « all » pour les deux"))?,
-        ]),
-    }
 }
 
 async fn issue_certificates(

@@ -15,7 +15,6 @@ use crate::db::records::seed;
 use crate::domain::hours::Minutes;
 use crate::domain::roles::Role;
 use crate::error::{AppError, AppResult};
-use crate::http::school::{self, SchoolInput};
 use crate::records::calendars::{self, CalendarInput, Calendars};
 use crate::records::contracts::{ContractInput, Contracts};
 use crate::records::create;
@@ -27,6 +26,7 @@ use crate::records::programmes::{
 };
 use crate::records::sessions::{SessionInput, Sessions};
 use crate::records::years::{AcademicYearInput, Years};
+use crate::school::{self, SchoolInput};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 const MARKER: &str = "demo";
@@ -278,18 +278,22 @@ async fn load_data(db: &Db, today: NaiveDate) -> AppResult<String> {
     let demo: DemoFile = toml::from_str(DEMO_TOML).map_err(bad)?;
     let mut ids = Ids::default();
 
-    school::save(db, &demo.school.validate()?).await?;
+    // The profile's change date is when the demo was loaded, whatever day it plays.
+    let now = crate::clock::Clock::system().now();
+    school::save(db, &demo.school.validate()?, now).await?;
     if let Some(seal) = &demo.seal {
         school::set_picture(
             db,
             school::SealPicture::Stamp,
             Some(demo_picture(&seal.stamp)?),
+            now,
         )
         .await?;
         school::set_picture(
             db,
             school::SealPicture::Signature,
             Some(demo_picture(&seal.signature)?),
+            now,
         )
         .await?;
     }

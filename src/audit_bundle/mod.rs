@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
+use crate::attendance::emargement::{Emargement, EmargementRow};
 pub use crate::db::audit_bundle::{
     CertificateRow, HistoryRow, JustificationRow, NoticeRow, SessionRow,
 };
@@ -23,7 +24,6 @@ use crate::domain::contract_kind::ContractKind;
 use crate::domain::semester::ContractDates;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
-use crate::http::emargement::{Emargement, EmargementRow};
 use crate::i18n::Lang;
 use files::{ContractFacts, Counts, Entry, Flag, Party, Person, SchoolFacts};
 

@@ -218,3 +218,12 @@ pub async fn set_role(
     .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// The demo's accounts (`…@demo.test`) as (email, role), for the login page of a demo.
+pub async fn demo_accounts(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_as(
+        "SELECT email, role FROM users WHERE email LIKE '%@demo.test' ORDER BY role, email"
+    )
+    .fetch_all(pool)
+    .await)
+}

@@ -2,10 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::Utc;
 
 use crate::app::ApiContext;
-use crate::db::Db;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{Admin, ApiJson};
 // The profile lives in `crate::school` and `crate::db::school`; these paths stay for the
@@ -14,16 +12,6 @@ pub use crate::school::{
     DEFAULT_SCHOOL_DAY_MINUTES, PICTURE_BODY_LIMIT, School, SchoolInput, SealPicture,
     check_picture, load, pictures_present,
 };
-
-/// [`crate::school::save`] on the system clock, for the callers not moved yet (demo, console).
-pub async fn save(db: &Db, s: &School) -> AppResult<()> {
-    crate::school::save(db, s, Utc::now()).await
-}
-
-/// [`crate::school::set_picture`] on the system clock, for the callers not moved yet.
-pub async fn set_picture(db: &Db, which: SealPicture, png: Option<&[u8]>) -> AppResult<()> {
-    crate::school::set_picture(db, which, png, Utc::now()).await
-}
 
 /// The school profile.
 ///

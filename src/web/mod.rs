@@ -114,9 +114,7 @@ pub fn render(name: &str, ctx: Value) -> Result<Html<String>, AppError> {
 }
 
 /// Any serialisable value for a template.
-pub fn ser<T: serde::Serialize>(value: T) -> Value {
-    Value::from(minijinja::value::Serde(value))
-}
+pub use crate::mail::templates::ser;
 
 pub fn router() -> Router<ApiContext> {
     Router::new()

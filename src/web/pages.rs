@@ -18,7 +18,6 @@ use crate::attendance::hours::{self as summary, SemesterSummary};
 use crate::attendance::roll_call::{self, SheetState};
 use crate::attendance::{self, SessionInfo};
 use crate::auth::{self, Caller};
-use crate::db_run;
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
@@ -453,12 +452,9 @@ async fn public_home(ctx: &ApiContext, viewer: &Viewer) -> PageResult {
         .map_err(AppError::from)?;
     let demo = crate::demo::is_loaded(&ctx.db).await?;
     let demo_accounts: Vec<(String, String)> = if demo {
-        db_run!(&ctx.db, |pool| sqlx::query_as(
-            "SELECT email, role FROM users WHERE email LIKE '%@demo.test' ORDER BY role, email"
-        )
-        .fetch_all(pool)
-        .await)
-        .map_err(AppError::from)?
+        crate::db::users::demo_accounts(&ctx.db)
+            .await
+            .map_err(AppError::from)?
     } else {
         Vec::new()
     };

@@ -26,6 +26,7 @@ mod faults;
 mod feeds;
 mod generate;
 mod import;
+mod layout;
 mod mail;
 mod openapi;
 mod roles;

@@ -75,7 +75,8 @@ pub(super) async fn save_pictures(
     viewer: AdminViewer,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> PageResult {
-    use crate::http::school::{PICTURE_BODY_LIMIT, SealPicture, check_picture, set_picture};
+    use crate::http::school::PICTURE_BODY_LIMIT;
+    use crate::school::{SealPicture, check_picture, set_picture};
     let lang = viewer.lang;
     let too_large = |which: SealPicture| AppError::BadFile {
         status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -144,10 +145,10 @@ pub(super) async fn save_pictures(
         return school_page(&ctx, &viewer, values, vec![problem], status).await;
     }
     for which in removed {
-        set_picture(&ctx.db, which, None).await?;
+        set_picture(&ctx.db, which, None, ctx.clock.now()).await?;
     }
     for (which, png) in files {
-        set_picture(&ctx.db, which, Some(&png)).await?;
+        set_picture(&ctx.db, which, Some(&png), ctx.clock.now()).await?;
     }
     Ok(Redirect::to("/console/school?pictures=1").into_response())
 }
@@ -167,7 +168,7 @@ pub(super) async fn save_school(
     let problems = match checked {
         Err(problems) | Ok(Err(AppError::Validation(problems))) => problems,
         Ok(Ok(school)) => {
-            crate::http::school::save(&ctx.db, &school).await?;
+            crate::school::save(&ctx.db, &school, ctx.clock.now()).await?;
             return Ok(Redirect::to("/console/school?saved=1").into_response());
         }
         Ok(Err(e)) => return Err(e.into()),
