@@ -73,7 +73,7 @@ fn billing(c: &mut Criterion) {
     });
     let statements: Vec<_> = (0..1000).map(fixtures::contract).collect();
     c.bench_function("billing: CSV of 1,000 statements", |b| {
-        b.iter(|| assidu::http::billing::statements_csv(black_box(&statements)).unwrap())
+        b.iter(|| assidu::billing::statements_csv(black_box(&statements)).unwrap())
     });
 }
 

@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000);
-    let kinds = assidu::http::certificates::parse_kinds(Some(
+    let kinds = assidu::certificates::parse_kinds(Some(
         &std::env::var("BENCH_KIND").unwrap_or_else(|_| "attestation".to_owned()),
     ))
     .map_err(|e| anyhow::anyhow!(e))?;
@@ -211,8 +211,7 @@ async fn main() -> anyhow::Result<()> {
     let now = "2026-01-05T09:00:00Z".parse()?;
     let statements = assidu::billing::year_statements(&db, 1, now).await?;
     let read = started.elapsed().as_secs_f64();
-    let csv =
-        assidu::http::billing::statements_csv(&statements).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let csv = assidu::billing::statements_csv(&statements).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     println!(
         "billing: {} statements in {read:.1} s, CSV ({} KiB) in {:.1} s in all",
         statements.len(),

@@ -751,7 +751,7 @@ async fn summary_timing(server: &Server, student: &SummaryStudent) -> SummaryOut
     for _ in 0..SUMMARY_REQUESTS {
         let sent = Instant::now();
         let summary =
-            assidu::http::summary::student_summary(&server.ctx, &caller, student.id, None)
+            assidu::attendance::hours::student_summary(&server.ctx, &caller, student.id, None)
                 .await
                 .expect("summary in-process");
         std::hint::black_box(summary);

@@ -21,7 +21,6 @@ pub mod export;
 pub mod feeds;
 pub mod format;
 pub mod generate;
-pub mod hours;
 pub mod http;
 pub mod i18n;
 pub mod import;

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::app::ApiContext;
+use crate::attendance::hours::tally_semesters;
 use crate::db::certificates::ContractFacts;
 use crate::db::contracts::contract_sessions;
 use crate::db::{self, Db, Tx};
@@ -24,7 +25,6 @@ use crate::domain::hours::Minutes;
 use crate::domain::semester::Semester;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, FieldError};
-use crate::hours::tally_semesters;
 use crate::mail::MailService;
 use crate::pdf::Picture;
 use crate::pdf::certificate::SealPictures;

@@ -20,15 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::crud::Id;
 use crate::http::extract::ApiJson;
 
-// Moved to `crate::attendance`; re-exported for the callers of the old paths until the
-// integration.
-pub use crate::attendance::history::HistoryEntry;
-pub use crate::attendance::roll_call::{
-    MarkInput, MarkView, RosterLine, SelfSignIn, SheetCounts, SheetState,
-};
-pub use crate::attendance::self_signin::qr_svg;
-pub use crate::attendance::{SessionInfo, enrolled_on, paris_fr, sessions_between};
-pub use crate::db::sheets::SESSION_SQL;
+use crate::attendance::history::HistoryEntry;
 
 /// The roster of a session with each student's mark and own sign-in. A student or a tutor
 /// sees only their own line(s).

@@ -5,9 +5,8 @@ use axum::Json;
 use axum::extract::State;
 
 use crate::app::ApiContext;
-pub use crate::attendance::audit::{
-    AuditFlag, AuditQuery, AuditReport, FlagKind, MissingQuery, MissingRollCalls, PendingRollCall,
-    UnscheduledPlan, UnsignedPresence, missing, report,
+use crate::attendance::audit::{
+    AuditQuery, AuditReport, MissingQuery, MissingRollCalls, missing, report,
 };
 use crate::auth::Caller;
 use crate::domain::roles::Role;

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app::ApiContext;
 use crate::billing::{self, Statement};
 // These moved to `crate::billing`; the paths stay for the callers not moved yet.
-pub use crate::billing::{PayerTotal, YearBilling, payers, statements_csv};
+use crate::billing::YearBilling;
 use crate::error::{AppError, AppResult};
 use crate::http::crud::Id;
 use crate::http::extract::Admin;

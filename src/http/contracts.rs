@@ -9,7 +9,7 @@ use crate::app::ApiContext;
 use crate::error::AppResult;
 use crate::http::crud::Id;
 use crate::http::extract::{Admin, ApiQuery};
-use crate::records::contracts as records;
+pub use crate::records::contracts as records;
 pub use crate::records::contracts::{
     Contract, ContractInput, Contracts, OutsideSession, PlanningReport, SemesterReport,
     SemestersReport, semester_report,

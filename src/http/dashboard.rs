@@ -5,10 +5,7 @@ use axum::extract::State;
 
 use crate::app::ApiContext;
 // These moved to `crate::dashboard`; the paths stay for the callers not moved yet.
-pub use crate::dashboard::{
-    AtRisk, Dashboard, DashboardGroup, DashboardQuery, GroupSemester, HalfDay, LOW_RATE_TENTHS,
-    RiskReason, WINDOW_DAYS, WeekFigures, academic_year, dashboard,
-};
+use crate::dashboard::{Dashboard, DashboardQuery, dashboard};
 use crate::error::AppResult;
 use crate::http::extract::{Admin, ApiQuery};
 

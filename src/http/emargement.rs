@@ -16,9 +16,7 @@ use crate::http::crud::Id;
 use crate::http::extract::ApiQuery;
 use crate::i18n::Lang;
 
-// Moved to `crate::attendance::emargement` (`audit_bundle` imports them from here until the
-// integration).
-pub use crate::attendance::emargement::{Emargement, EmargementRow};
+use crate::attendance::emargement::Emargement;
 
 /// The sheet as a file to download.
 fn respond(sheet: &Emargement, format: Format) -> AppResult<Response> {

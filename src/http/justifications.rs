@@ -16,9 +16,8 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::http::crud::Id;
 use crate::http::extract::{Admin, ApiJson, ApiQuery};
 // These moved to `crate::justifications`; the paths stay for the callers not moved yet.
-pub use crate::justifications::{
-    DecisionInput, Justification, JustifiedAbsence, ListQuery, Submission, decide, list, load,
-    sniff, submit,
+use crate::justifications::{
+    DecisionInput, Justification, ListQuery, Submission, decide, list, load, sniff, submit,
 };
 
 /// Upper bound of a request carrying a justification, whatever the file limit is set to.

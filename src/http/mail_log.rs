@@ -14,7 +14,7 @@ use crate::http::extract::{Admin, ApiQuery};
 use crate::jobs::{self, Job, JobStatus};
 use crate::mail::outbox::{self, OutboxEntry};
 
-pub use crate::db::outbox::MailDetail;
+use crate::db::outbox::MailDetail;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

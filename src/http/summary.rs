@@ -10,15 +10,7 @@ use crate::error::AppResult;
 use crate::http::crud::Id;
 use crate::http::extract::ApiQuery;
 
-// Moved to `crate::attendance::hours` and `crate::db::contracts`; re-exported for the
-// callers of the old paths until the integration.
-pub use crate::attendance::hours::{
-    SemesterSummary, StudentSummary, SummaryQuery, student_summary, summarize, tally_semesters,
-    visible_contracts,
-};
-pub use crate::db::contracts::{
-    CONTRACT_FRAME_SELECT, ContractFrame, GroupSessions, StudentSession, contract_sessions,
-};
+use crate::attendance::hours::{StudentSummary, SummaryQuery, student_summary};
 
 /// A student's planned, scheduled, attended, absent, excused and unrecorded hours per
 /// semester of their contract, exact to the minute.

@@ -7,12 +7,12 @@ use serde_json::{Value, json};
 
 use super::{Claim, ScheduledJob, mail_domain};
 use crate::app::ApiContext;
+use crate::attendance::hours::summarize;
 use crate::db::contracts::{ContractFrame, contract_sessions};
 use crate::db::{self, Tx};
 use crate::domain::absence;
 use crate::domain::attendance::half_day_fr;
 use crate::format;
-use crate::hours::summarize;
 use crate::mail::MailKind;
 use crate::mail::outbox::{self, NewMail};
 use crate::notices::{self, Audience};
