@@ -42,9 +42,7 @@ fn marks_json(dialect: Dialect) -> String {
             ("recorded_at", JsonField::Plain),
             ("recorded_by", JsonField::Plain),
         ],
-        "FROM (SELECT m.student_id, m.status, m.minutes_missed, m.excused_minutes, m.note, \
-         m.source, m.recorded_at, u.display_name AS recorded_by FROM attendance_marks m \
-         LEFT JOIN users u ON u.id = m.recorded_by WHERE m.session_id = $1) m",
+        &format!("FROM ({MARKS_OF_SESSION}) m"),
     )
 }
 
