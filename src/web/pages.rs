@@ -7,16 +7,16 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
 use super::{AdminViewer, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Viewer, WebError, render, ser};
 use crate::app::ApiContext;
+use crate::attendance::SessionInfo;
 use crate::attendance::audit::{self, AuditQuery};
-use crate::attendance::hours::{self as summary, SemesterSummary};
+use crate::attendance::hours::SemesterSummary;
 use crate::attendance::roll_call::{self, SheetState};
-use crate::attendance::{self, SessionInfo};
 use crate::auth::{self, Caller};
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
@@ -251,7 +251,7 @@ pub async fn logout(
 
 /// A session line of a list, with its sheet's state.
 #[derive(Serialize)]
-struct SessionLine {
+pub(super) struct SessionLine {
     id: i64,
     day: String,
     half_day: &'static str,
@@ -265,7 +265,7 @@ struct SessionLine {
     signin_open: bool,
 }
 
-async fn session_lines(
+pub(super) async fn session_lines(
     ctx: &ApiContext,
     caller: &Caller,
     sessions: Vec<SessionInfo>,
@@ -300,121 +300,11 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
     let Some(caller) = viewer.caller.clone() else {
         return public_home(&ctx, &viewer).await;
     };
-    let lang = viewer.lang;
-    let today = ctx.clock.today();
     match caller.role {
-        Role::Teacher => {
-            let sessions = attendance::sessions_between(
-                &ctx.db,
-                Some(caller.teacher_id.unwrap_or(-1)),
-                today - Duration::days(14),
-                today + Duration::days(14),
-            )
-            .await?;
-            let lines = session_lines(&ctx, &caller, sessions, lang).await?;
-            let today_fr = date_fr(today);
-            let (today_lines, rest): (Vec<_>, Vec<_>) =
-                lines.into_iter().partition(|l| l.day == today_fr);
-            let (upcoming, mut recent): (Vec<_>, Vec<_>) = rest
-                .into_iter()
-                .partition(|l| l.state == SheetState::Upcoming);
-            recent.reverse();
-            let agenda = super::feeds::block(&ctx, &caller, lang).await?;
-            show(
-                &ctx,
-                &viewer,
-                StatusCode::OK,
-                "pages/teacher.html",
-                context! {
-                    today => today_fr,
-                    today_sessions => ser(&today_lines),
-                    recent => ser(&recent),
-                    upcoming => ser(&upcoming),
-                    agenda,
-                },
-            )
-            .await
-        }
-        Role::Student => {
-            let student_id = caller.student_id.unwrap_or(-1);
-            let summary = match summary::student_summary(&ctx, &caller, student_id, None).await {
-                Ok(s) => Some(s),
-                Err(AppError::NotFound) => None,
-                Err(e) => return Err(e.into()),
-            };
-            let groups = crate::db::contracts::group_ids_of_student(&ctx.db, student_id)
-                .await
-                .map_err(AppError::from)?;
-            let sessions: Vec<SessionInfo> =
-                attendance::sessions_between(&ctx.db, None, today, today)
-                    .await?
-                    .into_iter()
-                    .filter(|s| groups.contains(&Some(s.group_id)))
-                    .collect();
-            let lines = session_lines(&ctx, &caller, sessions, lang).await?;
-            let agenda = super::feeds::block(&ctx, &caller, lang).await?;
-            show(
-                &ctx,
-                &viewer,
-                StatusCode::OK,
-                "pages/student.html",
-                context! {
-                    student_id,
-                    summary => summary.as_ref().map(|s| semester_rows(&s.semesters, lang)),
-                    contract_year => summary.as_ref().map(|s| s.academic_year.clone()),
-                    today_sessions => ser(&lines),
-                    agenda,
-                },
-            )
-            .await
-        }
-        Role::Tutor => {
-            let reach = crate::access::reach(&ctx.db, &caller).await?;
-            let mut students = Vec::new();
-            for id in reach.students().unwrap_or_default() {
-                let s = summary::student_summary(&ctx, &caller, id, None).await?;
-                students.push(context! {
-                    id,
-                    name => format!("{} {}", s.first_name, s.last_name),
-                    year => s.academic_year.clone(),
-                    semesters => semester_rows(&s.semesters, lang),
-                });
-            }
-            let agenda = super::feeds::block(&ctx, &caller, lang).await?;
-            show(
-                &ctx,
-                &viewer,
-                StatusCode::OK,
-                "pages/tutor.html",
-                context! { students, agenda },
-            )
-            .await
-        }
-        Role::Admin => {
-            let report = audit::report(
-                &ctx,
-                &AuditQuery {
-                    from: None,
-                    to: None,
-                },
-            )
-            .await?;
-            let counts = crate::db::attendance_audit::totals(&ctx.db)
-                .await
-                .map_err(AppError::from)?;
-            show(
-                &ctx,
-                &viewer,
-                StatusCode::OK,
-                "pages/admin.html",
-                context! {
-                    contracts => counts.0, sessions => counts.1, marks => counts.2,
-                    pending => report.pending.len(), flags => report.flags.len(),
-                    from => date_fr(report.from), to => date_fr(report.to),
-                },
-            )
-            .await
-        }
+        Role::Teacher => home_teacher::page(&ctx, &viewer, &caller).await,
+        Role::Student => home_student::page(&ctx, &viewer, &caller).await,
+        Role::Tutor => home_tutor::page(&ctx, &viewer, &caller).await,
+        Role::Admin => home_office::page(&ctx, &viewer, &caller).await,
     }
 }
 
@@ -472,6 +362,10 @@ async fn public_home(ctx: &ApiContext, viewer: &Viewer) -> PageResult {
     .await
 }
 
+mod home_office;
+mod home_student;
+mod home_teacher;
+mod home_tutor;
 mod session_pages;
 
 pub use session_pages::{qr, save_roll_call, session, sign, signin, signin_form};
