@@ -22,11 +22,11 @@ use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
 
 /// How amounts are rounded, as the statements say it.
-pub const ROUNDING_RULE: &str = "Les lignes de l'entreprise valent le prix du semestre × leurs heures \
+pub const ROUNDING_RULE: &str = "Les lignes de l’entreprise valent le prix du semestre × leurs heures \
     cumulées ÷ les heures prévues, arrondi au centime le plus proche (le demi-centime vers le haut), \
-    moins le même calcul pour les lignes qui les précèdent ; la ligne marquée « remainder » (les \
-    heures de formation du payeur principal, ou la part non prise en charge) reçoit le reste, si \
-    bien que les lignes font exactement le montant dû et qu'aucune n'est négative.";
+    moins le même calcul pour les lignes qui les précèdent ; la ligne d’ajustement (les heures de \
+    formation du payeur principal, ou la part non prise en charge) reçoit le reste, si bien que les \
+    lignes font exactement le montant dû et qu’aucune n’est négative.";
 
 /// Where a semester's statement stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -723,7 +723,7 @@ async fn a_withdrawal_before_the_start_cancels_everything() {
     }
     let m = mail_to(&s.smtp, DREETS_EMAIL, "").await;
     assert!(m.subject.contains("Désistement"), "{}", m.subject);
-    assert!(m.text.contains("aucune somme n'est due"), "{}", m.text);
+    assert!(m.text.contains("aucune somme n’est due"), "{}", m.text);
 }
 
 #[tokio::test]
@@ -769,7 +769,7 @@ async fn the_finance_pages_show_the_statements_and_record_a_termination() {
     assert_eq!(page.status, StatusCode::OK);
     for text in [
         "Absences non justifiées",
-        "1\u{202f}285,71 €",
+        "1\u{202f}285,71\u{a0}€",
         "art. 6",
         "définitif",
     ] {

@@ -736,7 +736,7 @@ async fn a_justification_is_submitted_checked_and_accepted_and_both_are_told() {
     for m in &decided {
         assert_eq!(m.subject, "Justificatif accepté : absence(s) de Zoé Élève");
         assert!(
-            m.text.contains("Commentaire de l'école : Certificat reçu."),
+            m.text.contains("Commentaire de l’école : Certificat reçu."),
             "{}",
             m.text
         );
@@ -874,10 +874,7 @@ async fn the_reminder_goes_to_the_teacher_once_per_unsigned_session() {
     assert_eq!(run.json()["ran"], true);
     let mails = s.smtp.wait_for(1, WAIT).await;
     let reminder = one(&mails, "anne@school.test");
-    assert_eq!(
-        reminder.subject,
-        "Rappel : 1 feuille(s) d'émargement à signer"
-    );
+    assert_eq!(reminder.subject, "Rappel : 1 feuille d’émargement à signer");
     assert!(
         reminder
             .text
@@ -1077,7 +1074,7 @@ async fn the_digest_runs_once_per_due_time_catches_up_and_two_instances_share_it
         .unwrap();
     let mails = s.smtp.wait_for(1, WAIT).await;
     let digest = one(&mails, OFFICE);
-    assert_eq!(digest.subject, "Récapitulatif de l'assiduité du 17/09/2025");
+    assert_eq!(digest.subject, "Récapitulatif de l’assiduité du 17/09/2025");
     assert!(
         digest.text.contains("Absences du 17/09/2025 (1)"),
         "{}",
