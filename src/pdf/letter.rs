@@ -375,7 +375,7 @@ fn subject(l: &TerminationLetter) -> String {
 /// « de l'OPCO Atlas », « de la DREETS », « de la DREETS Occitanie ».
 fn recipient_of(l: &TerminationLetter) -> String {
     let (kind, article) = match l.recipient {
-        LetterRecipient::Opco => ("OPCO", "de l'"),
+        LetterRecipient::Opco => ("OPCO", "de l’"),
         LetterRecipient::Dreets => ("DREETS", "de la "),
     };
     let name = clip_chars(l.recipient_name.trim(), 150);
