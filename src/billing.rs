@@ -491,8 +491,15 @@ fn decimal(value: f64) -> String {
     format!("{value:.2}").replace('.', ",")
 }
 
+/// Decimal hours as the whole minutes they stand for.
+fn minutes(hours: f64) -> String {
+    ((hours * 60.0).round() as i64).to_string()
+}
+
 /// One line per contract and semester, as French Excel opens it (`;`, decimal commas,
-/// dates 01/09/2025, a byte order mark), every cell inert.
+/// dates 01/09/2025, a byte order mark), every cell inert. Each label names its unit:
+/// `_eur` euros, `heures_` decimal hours rounded to the hundredth (for sums in a
+/// spreadsheet), `minutes_` the same durations exact, in whole minutes.
 pub fn statements_csv(statements: &[Statement]) -> AppResult<Vec<u8>> {
     let header = [
         "annee",
@@ -519,6 +526,12 @@ pub fn statements_csv(statements: &[Statement]) -> AppResult<Vec<u8>> {
         "opco_eur",
         "entreprise_eur",
         "date_rupture",
+        "minutes_prevues",
+        "minutes_facturees",
+        "minutes_suivies",
+        "minutes_absence",
+        "minutes_justifiees",
+        "minutes_avant_accord",
     ];
     let rows = statements.iter().flat_map(|s| {
         s.semesters.iter().map(move |sem| {
@@ -556,6 +569,12 @@ pub fn statements_csv(statements: &[Statement]) -> AppResult<Vec<u8>> {
                 euros(sem.opco_cents),
                 euros(sem.company_cents),
                 s.termination_date.map(date_fr).unwrap_or_default(),
+                minutes(sem.planned_hours),
+                minutes(sem.basis_hours),
+                minutes(sem.attended_hours),
+                minutes(sem.absence_hours),
+                minutes(sem.excused_hours),
+                minutes(sem.before_agreement_hours),
             ]
         })
     });
