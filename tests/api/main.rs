@@ -29,6 +29,7 @@ mod import;
 mod layout;
 mod mail;
 mod openapi;
+mod people;
 mod roles;
 mod semesters;
 mod signing;
