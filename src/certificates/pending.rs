@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 
 use crate::app::ApiContext;
-use crate::attendance::{self, SessionInfo};
 use crate::attendance::hours::student_summary;
+use crate::attendance::{self, SessionInfo};
 use crate::auth::Caller;
 use crate::domain::semester::Semester;
 use crate::error::AppResult;

@@ -519,7 +519,10 @@ async fn a_file_link_opened_logged_out_leads_to_the_login_and_back_to_the_file()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(res.headers()["location"], format!("{file}?lang=fr").as_str());
+    assert_eq!(
+        res.headers()["location"],
+        format!("{file}?lang=fr").as_str()
+    );
     let session = res
         .headers()
         .get_all("set-cookie")

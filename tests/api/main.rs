@@ -30,6 +30,7 @@ mod layout;
 mod mail;
 mod openapi;
 mod people;
+mod phone;
 mod roles;
 mod semesters;
 mod signing;

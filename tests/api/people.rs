@@ -83,7 +83,7 @@ fn plain(html: &str) -> String {
 }
 
 /// The `<tr>` of a session on a page (panics when there is none).
-fn row<'h>(html: &'h str, session: i64) -> &'h str {
+fn row(html: &str, session: i64) -> &str {
     let start = html
         .find(&format!("<tr data-session-id=\"{session}\""))
         .unwrap_or_else(|| panic!("no row of session {session} in {html}"));
@@ -106,7 +106,10 @@ async fn a_student_reaches_absences_justifications_and_certificates_from_the_men
         assert!(home.html.contains(link), "{link} in {}", home.html);
     }
     // On the home page the semester table shows the absences and the rate first.
-    let table = &home.html[home.html.find("class=\"cards semesters\"").expect("semesters")..];
+    let table = &home.html[home
+        .html
+        .find("class=\"cards semesters\"")
+        .expect("semesters")..];
     let (absence, rate, period) = (
         table.find("class=\"absence\"").unwrap(),
         table.find("class=\"rate\"").unwrap(),
@@ -117,10 +120,19 @@ async fn a_student_reaches_absences_justifications_and_certificates_from_the_men
     let mut page = zoe.get("/absences").await;
     assert_eq!(page.status, StatusCode::OK);
     page.html = plain(&page.html);
-    assert!(page.html.contains("Mes absences et retards"), "{}", page.html);
-    assert!(page.html.contains("1 absence à justifier") || page.html.contains("2 absences à justifier"));
+    assert!(
+        page.html.contains("Mes absences et retards"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html.contains("1 absence à justifier") || page.html.contains("2 absences à justifier")
+    );
     let absent = row(&page.html, s.thursday);
-    assert!(absent.contains("absent·e") && absent.contains("3 h 30"), "{absent}");
+    assert!(
+        absent.contains("absent·e") && absent.contains("3 h 30"),
+        "{absent}"
+    );
     assert!(absent.contains("non justifiée"), "{absent}");
     let deposit = format!(
         "href=\"/justifications/new?student={}&amp;sessions={}\"",
@@ -148,7 +160,9 @@ async fn a_student_reaches_absences_justifications_and_certificates_from_the_men
         form.html
     );
     assert!(
-        !form.html.contains(&format!("value=\"{}\" checked", s.friday)),
+        !form
+            .html
+            .contains(&format!("value=\"{}\" checked", s.friday)),
         "{}",
         form.html
     );
@@ -173,7 +187,9 @@ async fn a_student_reaches_absences_justifications_and_certificates_from_the_men
 
     // Someone else's absences do not exist for a student.
     assert_eq!(
-        zoe.get(&format!("/absences?student={}", s.leo)).await.status,
+        zoe.get(&format!("/absences?student={}", s.leo))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     // Teachers have no such page; the office is sent to the students' list.
@@ -242,11 +258,24 @@ async fn a_tutor_sees_current_students_first_and_only_the_days_of_their_contract
     // Names are links to the record; the running contract first, the ended one below.
     let zoe_link = format!("<a href=\"/students/{}\">Zoé Élève</a>", s.b.student);
     let leo_link = format!("<a href=\"/students/{}\">Léo Martin</a>", s.leo);
-    let current = home.html.find("Contrats en cours").expect("current section");
+    let current = home
+        .html
+        .find("Contrats en cours")
+        .expect("current section");
     let ended = home.html.find("Contrats terminés").expect("ended section");
-    let zoe_at = home.html.find(&zoe_link).expect("Zoé's name links her record");
-    let leo_at = home.html.find(&leo_link).expect("Léo's name links his record");
-    assert!(current < zoe_at && zoe_at < ended && ended < leo_at, "{}", home.html);
+    let zoe_at = home
+        .html
+        .find(&zoe_link)
+        .expect("Zoé's name links her record");
+    let leo_at = home
+        .html
+        .find(&leo_link)
+        .expect("Léo's name links his record");
+    assert!(
+        current < zoe_at && zoe_at < ended && ended < leo_at,
+        "{}",
+        home.html
+    );
     // Léo's absence of the 11th waits for a justification: « Justifier » is at hand.
     assert!(
         home.html.contains(&format!(
@@ -279,14 +308,23 @@ async fn a_tutor_sees_current_students_first_and_only_the_days_of_their_contract
         zoe_block.contains(&format!("data-session-id=\"{}\"", s.friday)),
         "{zoe_block}"
     );
-    let only_zoe = tutor.get(&format!("/absences?student={}", s.b.student)).await;
+    let only_zoe = tutor
+        .get(&format!("/absences?student={}", s.b.student))
+        .await;
     assert_eq!(only_zoe.status, StatusCode::OK);
-    assert!(!only_zoe.html.contains(&format!("data-student-id=\"{}\"", s.leo)));
+    assert!(
+        !only_zoe
+            .html
+            .contains(&format!("data-student-id=\"{}\"", s.leo))
+    );
     // The student sees her own day of the 11th.
     let mut zoe = Browser::new(&s.app);
     zoe.login("zoe@student.test").await;
     let own = zoe.get("/absences").await;
-    assert!(own.html.contains(&format!("<tr data-session-id=\"{}\"", s.thursday)));
+    assert!(
+        own.html
+            .contains(&format!("<tr data-session-id=\"{}\"", s.thursday))
+    );
 
     // A student of another tutor's contract does not exist for this tutor.
     let marc = s
@@ -311,11 +349,15 @@ async fn a_tutor_sees_current_students_first_and_only_the_days_of_their_contract
     // The tutor's justifications page is no dead end either.
     let list = tutor.get("/justifications").await;
     assert!(
-        list.html.contains("Aucun justificatif déposé pour vos alternant·es"),
+        list.html
+            .contains("Aucun justificatif déposé pour vos alternant·es"),
         "{}",
         list.html
     );
-    assert!(list.html.contains("href=\"/absences\">Déposer un justificatif</a>"));
+    assert!(
+        list.html
+            .contains("href=\"/absences\">Déposer un justificatif</a>")
+    );
     let pick = tutor.get("/justifications/new").await;
     assert_eq!(pick.status, StatusCode::SEE_OTHER);
     assert_eq!(pick.location.as_deref(), Some("/absences"));
@@ -330,13 +372,29 @@ async fn the_certificates_page_says_why_none_is_issued_yet_and_when_it_comes() {
     assert_eq!(page.status, StatusCode::OK);
     let html = &plain(&page.html);
     assert!(
-        html.contains("Le semestre S9 se termine le 31/12/2025 : l’attestation sera émise après cette date"),
+        html.contains(
+            "Le semestre S9 se termine le 31/12/2025 : l’attestation sera émise après cette date"
+        ),
         "{html}"
     );
     assert!(html.contains("2 feuilles d’appel non signées :"), "{html}");
-    assert!(html.contains(&format!("<li data-session-id=\"{}\">11/09/2025", s.thursday)), "{html}");
-    assert!(html.contains(&format!("<li data-session-id=\"{}\">12/09/2025", s.friday)), "{html}");
-    assert!(html.contains("Ingénierie logicielle — Anne Prof") || html.contains("Ingénierie logicielle — Prof Anne") || html.contains("Ingénierie logicielle — Anne PROF"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "<li data-session-id=\"{}\">11/09/2025",
+            s.thursday
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<li data-session-id=\"{}\">12/09/2025", s.friday)),
+        "{html}"
+    );
+    assert!(
+        html.contains("Ingénierie logicielle — Anne Prof")
+            || html.contains("Ingénierie logicielle — Prof Anne")
+            || html.contains("Ingénierie logicielle — Anne PROF"),
+        "{html}"
+    );
 
     // One sheet signed: one left.
     let signed = s
@@ -350,7 +408,10 @@ async fn the_certificates_page_says_why_none_is_issued_yet_and_when_it_comes() {
     assert_eq!(signed.status, StatusCode::OK, "{}", signed.text);
     let html = plain(&zoe.get("/certificates").await.html);
     assert!(html.contains("1 feuille d’appel non signée :"), "{html}");
-    assert!(!html.contains(&format!("<li data-session-id=\"{}\"", s.thursday)), "{html}");
+    assert!(
+        !html.contains(&format!("<li data-session-id=\"{}\"", s.thursday)),
+        "{html}"
+    );
 
     // After the semester's end, the certificate waits for those sheets; the tutor reads the same.
     s.app.advance(chrono::Duration::days(120));
@@ -358,11 +419,16 @@ async fn the_certificates_page_says_why_none_is_issued_yet_and_when_it_comes() {
     zoe.login("zoe@student.test").await;
     let html = plain(&zoe.get("/certificates").await.html);
     assert!(
-        html.contains("Le semestre S9 s’est terminé le 31/12/2025 : l’attestation attend la signature"),
+        html.contains(
+            "Le semestre S9 s’est terminé le 31/12/2025 : l’attestation attend la signature"
+        ),
         "{html}"
     );
     let mut tutor = Browser::new(&s.app);
     tutor.login("tutor@company.test").await;
     let html = plain(&tutor.get("/certificates").await.html);
-    assert!(html.contains("Le semestre S9 s’est terminé le 31/12/2025"), "{html}");
+    assert!(
+        html.contains("Le semestre S9 s’est terminé le 31/12/2025"),
+        "{html}"
+    );
 }

@@ -16,19 +16,25 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, caller: &Caller) -> 
     let lang = viewer.lang;
     let today = ctx.clock.today();
     let reach = crate::access::reach(&ctx.db, caller).await?;
-    let contracts = crate::db::contracts::tutor_contract_dates(&ctx.db, caller.tutor_id.unwrap_or(-1))
-        .await
-        .map_err(AppError::from)?;
+    let contracts =
+        crate::db::contracts::tutor_contract_dates(&ctx.db, caller.tutor_id.unwrap_or(-1))
+            .await
+            .map_err(AppError::from)?;
     let mut current: Vec<(String, Value)> = Vec::new();
     let mut ended: Vec<(String, Value)> = Vec::new();
     for id in reach.students().unwrap_or_default() {
         let s = summary::student_summary(ctx, caller, id, None).await?;
-        let lines = crate::web::absences::absence_lines(ctx, id, &|day| reach.covers(id, day), lang)
-            .await?;
+        let lines =
+            crate::web::absences::absence_lines(ctx, id, &|day| reach.covers(id, day), lang)
+                .await?;
         let to_justify: Vec<i64> = lines
             .iter()
             .filter(|l| l.get_attr("justifiable").is_ok_and(|v| v.is_true()))
-            .filter_map(|l| l.get_attr("session_id").ok().and_then(|v| i64::try_from(v).ok()))
+            .filter_map(|l| {
+                l.get_attr("session_id")
+                    .ok()
+                    .and_then(|v| i64::try_from(v).ok())
+            })
             .collect();
         let name = format!("{} {}", s.first_name, s.last_name);
         let running = contracts
