@@ -29,6 +29,8 @@ mod import;
 mod layout;
 mod mail;
 mod openapi;
+mod people;
+mod phone;
 mod roles;
 mod semesters;
 mod signing;
