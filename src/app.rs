@@ -120,6 +120,7 @@ pub fn router(ctx: ApiContext) -> Router {
         ),
     ];
     let mut router = crate::http::router()
+        .layer(axum::middleware::from_fn(crate::web::login_for_browsers))
         .layer(axum::middleware::from_fn_with_state(
             ctx.clone(),
             crate::cache::invalidate_after_writes,

@@ -33,6 +33,7 @@ use crate::signing::{Credentials, Signing};
 mod batch;
 mod lookup;
 mod mails;
+mod pending;
 mod requests;
 
 pub use batch::{BatchReport, HeldStudent, Selection, count, issue_many, queue_blocked_report};
@@ -42,6 +43,7 @@ pub use lookup::{
     verify_number,
 };
 use mails::queue_mails;
+pub use pending::{PendingSemester, pending_semesters};
 pub use requests::{BatchRequest, IssueRequest, issue, issue_year, parse_kinds};
 
 /// What issuing needs beyond the database: mail templates and the public address.

@@ -110,6 +110,74 @@ pub async fn student_record(
 }
 
 #[derive(Debug, Deserialize)]
+pub struct AbsencesQuery {
+    student: Option<i64>,
+}
+
+/// One student's block of the absences page.
+async fn absences_block(
+    ctx: &ApiContext,
+    caller: &crate::auth::Caller,
+    reach: &crate::domain::reach::Reach,
+    id: i64,
+    lang: Lang,
+) -> Result<Value, AppError> {
+    let summary = summary::student_summary(ctx, caller, id, None).await?;
+    let lines = absence_lines(ctx, id, &|day| reach.covers(id, day), lang).await?;
+    let to_justify = lines
+        .iter()
+        .filter(|l| l.get_attr("justifiable").is_ok_and(|v| v.is_true()))
+        .count();
+    Ok(context! {
+        id,
+        name => format!("{} {}", summary.first_name, summary.last_name),
+        year => summary.academic_year.clone(),
+        lines, to_justify,
+    })
+}
+
+/// « Mes absences » for a student (all of their absences, late arrivals and early
+/// leaves); « Absences » for a tutor (their students', on the days of the contracts they
+/// follow: Article 5). `?student=` narrows to one; a student out of reach does not exist
+/// for the caller. The office reads them from each student's record.
+pub async fn absences_page(
+    State(ctx): State<ApiContext>,
+    viewer: Viewer,
+    Query(q): Query<AbsencesQuery>,
+) -> PageResult {
+    let caller = viewer.require()?.clone();
+    let lang = viewer.lang;
+    let reach = access::reach(&ctx.db, &caller).await?;
+    let students = match (caller.role, q.student) {
+        (Role::Teacher, _) => return Err(AppError::Forbidden.into()),
+        (Role::Admin, None) => return Ok(Redirect::to("/console/students").into_response()),
+        (_, Some(s)) if reach.knows(s) => vec![s],
+        (_, Some(_)) => return Err(AppError::NotFound.into()),
+        (_, None) => reach.students().unwrap_or_default(),
+    };
+    let mut blocks = Vec::with_capacity(students.len());
+    for id in students {
+        match absences_block(&ctx, &caller, &reach, id, lang).await {
+            Ok(block) => blocks.push(block),
+            // A contract withdrawn before it began: nothing to show.
+            Err(AppError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    show(
+        &ctx,
+        &viewer,
+        StatusCode::OK,
+        "pages/absences.html",
+        context! {
+            students => blocks,
+            own => caller.role == Role::Student,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
 pub struct NewQuery {
     student: Option<i64>,
     /// Comma-separated session ids to tick.
@@ -174,6 +242,10 @@ pub async fn justification_form(
     let student = match (q.student, caller.student_id) {
         (Some(s), _) => s,
         (None, Some(s)) => s,
+        // A tutor picks the absence (and so the student) on the absences page.
+        (None, None) if caller.role == Role::Tutor => {
+            return Ok(Redirect::to("/absences").into_response());
+        }
         (None, None) => return Err(WebError::new(AppError::NotFound, viewer.lang)),
     };
     let ticked: Vec<i64> = q

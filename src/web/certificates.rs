@@ -12,8 +12,8 @@ use super::pages::{PageResult, show};
 use super::{AdminViewer, CsrfForm, Viewer, WebError, ser};
 use crate::app::ApiContext;
 use crate::certificates::{
-    BatchRequest, CertificateEntry, Verification, issue_year, student_certificates, verify_bytes,
-    verify_number,
+    BatchRequest, CertificateEntry, PendingSemester, Verification, issue_year, pending_semesters,
+    student_certificates, verify_bytes, verify_number,
 };
 use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
@@ -47,11 +47,54 @@ fn entry_row(e: &CertificateEntry, lang: Lang) -> Value {
 async fn student_block(ctx: &ApiContext, viewer: &Viewer, id: i64) -> Result<Value, AppError> {
     let caller = viewer.caller.as_ref().ok_or(AppError::Unauthorized)?;
     let entries = student_certificates(ctx, caller, id).await?;
+    // A student without a contract the caller sees has no semester to wait for.
+    let pending = match pending_semesters(ctx, caller, id, ctx.clock.today()).await {
+        Ok(p) => p,
+        Err(AppError::NotFound) => Vec::new(),
+        Err(e) => return Err(e),
+    };
     Ok(context! {
         id,
         name => crate::certificates::student_name(&ctx.db, id).await?,
         certificates => entries.iter().map(|e| entry_row(e, viewer.lang)).collect::<Vec<_>>(),
+        pending => pending.iter().map(|p| pending_row(p, viewer.lang)).collect::<Vec<_>>(),
     })
+}
+
+/// Unsigned sheets listed by name; the count says how many more.
+const SHEETS_SHOWN: usize = 20;
+
+/// Why a semester's certificate is not there yet, and when it will come.
+fn pending_row(p: &PendingSemester, lang: Lang) -> Value {
+    let key = match (p.ended, p.unsigned.is_empty()) {
+        (false, _) => "cert_pending_running",
+        (true, true) => "cert_pending_ready",
+        (true, false) => "cert_pending_blocked",
+    };
+    let explanation = lang
+        .text(key)
+        .replace("{semester}", p.semester.as_str())
+        .replace("{date}", &format::date(p.ends_on));
+    let count = p.unsigned.len();
+    let unsigned_title = match count {
+        0 => String::new(),
+        1 => lang.text("cert_unsigned_one").to_owned(),
+        n => lang
+            .text("cert_unsigned_many")
+            .replace("{count}", &n.to_string()),
+    };
+    context! {
+        semester => p.semester.as_str(),
+        explanation,
+        count,
+        unsigned_title,
+        more => count.saturating_sub(SHEETS_SHOWN),
+        sheets => p.unsigned.iter().take(SHEETS_SHOWN).map(|s| context! {
+            id => s.id, day => date_fr(s.day), half_day => s.half_day(lang.code()),
+            times => format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")),
+            module => s.module_name.clone(), teacher => s.teacher_name.clone(),
+        }).collect::<Vec<_>>(),
+    }
 }
 
 /// « Mes attestations »: the student's own; a tutor's students'; for an admin, the latest

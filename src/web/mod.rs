@@ -94,6 +94,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/console_timetable.html",
         "pages/console_contract.html",
         "pages/console_import.html",
+        "pages/absences.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -133,6 +134,7 @@ pub fn router() -> Router<ApiContext> {
             get(pages::signin_form).post(pages::signin),
         )
         .route("/students/{id}", get(absences::student_record))
+        .route("/absences", get(absences::absences_page))
         .route(
             "/justifications",
             get(absences::justification_list)
@@ -194,6 +196,56 @@ pub(crate) fn page_number(raw: Option<i64>, first: i64) -> Result<i64, AppError>
             "page",
             format!("numéro de page entre {first} et {MAX_PAGE}"),
         )),
+    }
+}
+
+/// The login page, coming back to `here` (a path and query of this site) afterwards;
+/// the login checks `next` again ([`pages::safe_next`]).
+pub fn login_url(here: &str) -> String {
+    format!(
+        "/login?next={}",
+        form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()
+    )
+}
+
+/// Whether a request comes from a browser's navigation (its `Accept` names HTML) rather
+/// than from an API client.
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("text/html"))
+}
+
+/// Around the whole service: a page or a file link opened without a valid session leads
+/// to the login page, which brings the browser back to it (`303` to `/login?next=…`). That
+/// holds for every page and for the API's files opened in a browser (the certificate link
+/// of a mail, say): a `GET` whose `Accept` names HTML. API clients (no HTML in `Accept`)
+/// keep their `401` JSON; a refused login form keeps its page.
+pub async fn login_for_browsers(request: axum::extract::Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let here = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
+    let api = path == "/api" || path.starts_with("/api/");
+    let read = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let browser = wants_html(request.headers());
+    let response = next.run(request).await;
+    if response.status() != StatusCode::UNAUTHORIZED || path == "/login" {
+        return response;
+    }
+    if read && (browser || !api) {
+        Redirect::to(&login_url(&here)).into_response()
+    } else if !api {
+        // A form sent after the session ended: log in again, then start over from home.
+        Redirect::to("/login").into_response()
+    } else {
+        response
     }
 }
 
@@ -262,12 +314,9 @@ impl FromRequestParts<ApiContext> for Viewer {
 impl Viewer {
     /// The logged-in caller, or a trip to the login page that comes back here.
     pub fn require(&self) -> Result<&Caller, WebError> {
-        self.caller.as_ref().ok_or_else(|| {
-            WebError::Redirect(format!(
-                "/login?next={}",
-                form_urlencoded::byte_serialize(self.here.as_bytes()).collect::<String>()
-            ))
-        })
+        self.caller
+            .as_ref()
+            .ok_or_else(|| WebError::Redirect(login_url(&self.here)))
     }
 
     /// The CSRF token of this session's forms.
@@ -513,8 +562,9 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (error, lang) = match self {
             WebError::Redirect(to) => return Redirect::to(&to).into_response(),
+            // [`login_for_browsers`] turns it into a trip to the login page that comes back.
             WebError::Page(AppError::Unauthorized, _) => {
-                return Redirect::to("/login").into_response();
+                return StatusCode::UNAUTHORIZED.into_response();
             }
             WebError::Page(e, lang) => (e, lang),
             WebError::Unrendered(e) => {

@@ -398,3 +398,159 @@ async fn oversized_passwords_are_refused_before_hashing() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+/// The value of a hidden input, as the browser would send it back.
+fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in {html}"))
+        + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#x2f;", "/")
+        .replace("&#x3d;", "=")
+        .replace("&#x3f;", "?")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn a_file_link_opened_logged_out_leads_to_the_login_and_back_to_the_file() {
+    let app = TestConfig::default()
+        .at("2025-09-15T17:30:00+02:00")
+        .spawn()
+        .await;
+    let admin = app.admin_token().await;
+    let b = seed_basics(&app, &admin).await;
+    let school = app.put("/api/v1/school", &admin, school_body()).await;
+    assert_eq!(school.status, StatusCode::OK, "{}", school.text);
+    app.user_token(Role::Student, "zoe@student.test", Some(b.student))
+        .await;
+    let issued = app
+        .post(
+            &format!("/api/v1/students/{}/certificates", b.student),
+            &admin,
+            json!({"semester": "S9", "force": true, "reason": "test du lien"}),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
+    let number = issued.json()["number"].as_str().unwrap().to_owned();
+    let file = format!("/api/v1/certificates/{number}.pdf");
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    const NAVIGATION: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let login_at = format!(
+        "/login?next={}",
+        form_urlencoded_path(&format!("{file}?lang=fr"))
+    );
+
+    // The mail's link, opened in a browser: the login page, which will come back to it.
+    let res = browser
+        .get(app.url(&format!("{file}?lang=fr")))
+        .header("accept", NAVIGATION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], login_at.as_str());
+    // An expired or unknown session cookie is the same as none.
+    let res = browser
+        .get(app.url(&file))
+        .header("accept", NAVIGATION)
+        .header("cookie", "assidu_session=no-such-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // An API client (no HTML in Accept) still gets 401 JSON, and so do writes.
+    for accept in [None, Some("application/json"), Some("*/*")] {
+        let mut req = browser.get(app.url(&file));
+        if let Some(a) = accept {
+            req = req.header("accept", a);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{accept:?}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "unauthorized", "{accept:?}");
+    }
+    let res = browser
+        .post(app.url("/api/v1/justifications"))
+        .header("accept", NAVIGATION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // A page opened logged out: the login page with the way back, whatever Accept says.
+    let record = format!("/students/{}?lang=en", b.student);
+    let res = browser.get(app.url(&record)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/login?next={}", form_urlencoded_path(&record)).as_str()
+    );
+
+    // The login page keeps the way back; logging in goes back to the file, which opens.
+    let res = browser.get(app.url(&login_at)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let csrf_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("assidu_login_csrf="))
+        .expect("the login form's cookie");
+    let html = res.text().await.unwrap();
+    let next = hidden_value(&html, "next");
+    assert_eq!(next, format!("{file}?lang=fr"));
+    let res = browser
+        .post(app.url("/login"))
+        .header("cookie", &csrf_cookie)
+        .form(&[
+            ("email", "zoe@student.test"),
+            ("password", PASSWORD),
+            ("csrf", &hidden_value(&html, "csrf")),
+            ("next", &next),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        format!("{file}?lang=fr").as_str()
+    );
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("assidu_session="))
+        .expect("a session cookie");
+    let res = browser
+        .get(app.url(&format!("{file}?lang=fr")))
+        .header("accept", NAVIGATION)
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF-"));
+}
+
+/// A path and query as the login link carries it.
+fn form_urlencoded_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

@@ -113,6 +113,11 @@ impl Driver {
     }
 
     pub(crate) async fn browser(&self) -> Client {
+        self.browser_sized(WIDTH, HEIGHT).await
+    }
+
+    /// A browser on a phone screen of this size (CSS pixels).
+    pub(crate) async fn browser_sized(&self, width: u32, height: u32) -> Client {
         let profile = self.dir.path().join("profile");
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -124,12 +129,12 @@ impl Driver {
                     "--no-sandbox",
                     "--disable-gpu",
                     "--disable-dev-shm-usage",
-                    format!("--window-size={WIDTH},{HEIGHT}"),
+                    format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.display()),
                 ],
                 // A window cannot be narrower than 500 px; a phone's viewport is emulated.
                 "mobileEmulation": {
-                    "deviceMetrics": {"width": WIDTH, "height": HEIGHT, "pixelRatio": 2.0, "mobile": true, "touch": true},
+                    "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "mobile": true, "touch": true},
                 },
             }),
         );

@@ -30,6 +30,8 @@ mod layout;
 mod mail;
 mod mail_wording;
 mod openapi;
+mod people;
+mod phone;
 mod roles;
 mod semesters;
 mod signing;

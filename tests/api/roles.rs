@@ -386,3 +386,98 @@ async fn every_route_answers_every_role_as_the_table_says() {
         wrong.join("\n")
     );
 }
+
+/// The pages added since the API table (issue 18), per role in the order of `ROLES`:
+/// `L` a trip to the login page that comes back (303 to `/login?next=`), `A` shown (200),
+/// `R` sent elsewhere (303), `D` refused (403, or 404 for another's record).
+const PAGE_TABLE: &[(&str, &str)] = &[
+    ("/absences", "LRDDAAAA"),
+    ("/absences?student={student}", "LADDADAD"),
+];
+
+#[tokio::test]
+async fn every_new_page_answers_every_role_as_the_table_says() {
+    let app = TestConfig::default().at(NOW).spawn().await;
+    let admin = app.admin_token().await;
+    let b = seed_basics(&app, &admin).await;
+    let other_tutor = app
+        .create(&admin, "/api/v1/tutors", json!({"company_id": b.company, "last_name": "Autre", "first_name": "Marc", "email": "marc@company.test"}))
+        .await;
+    let other_student = app
+        .create(&admin, "/api/v1/students", json!({"last_name": "Martin", "first_name": "Léo", "email": "leo@student.test", "birth_date": "2002-05-06", "birth_place": "Alès"}))
+        .await;
+    app.create(
+        &admin,
+        "/api/v1/contracts",
+        contract_body(
+            other_student,
+            b.company,
+            other_tutor,
+            b.programme,
+            b.year,
+            b.group,
+        ),
+    )
+    .await;
+    let other_teacher = app
+        .create(
+            &admin,
+            "/api/v1/teachers",
+            json!({"last_name": "Autre", "first_name": "Paul", "email": "paul@school.test"}),
+        )
+        .await;
+    use assidu::domain::roles::Role;
+    let mut tokens: Vec<Option<String>> = vec![None, Some(admin.clone())];
+    for (email, role, link) in [
+        ("anne@school.test", Role::Teacher, b.teacher),
+        ("paul@school.test", Role::Teacher, other_teacher),
+        ("zoe@student.test", Role::Student, b.student),
+        ("leo@student.test", Role::Student, other_student),
+        ("tutor@company.test", Role::Tutor, b.tutor),
+        ("marc@company.test", Role::Tutor, other_tutor),
+    ] {
+        tokens.push(Some(app.user_token(role, email, Some(link)).await));
+    }
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut wrong = Vec::new();
+    for (template, expected) in PAGE_TABLE {
+        assert_eq!(expected.len(), ROLES.len(), "{template}");
+        let path = template.replace("{student}", &b.student.to_string());
+        for (role, cell) in expected.chars().enumerate() {
+            let mut req = client.get(app.url(&path)).header("accept", "text/html");
+            if let Some(t) = &tokens[role] {
+                req = req.header("cookie", format!("assidu_session={t}"));
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            let location = res
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let ok = match cell {
+                'L' => status == StatusCode::SEE_OTHER && location.starts_with("/login?next="),
+                'R' => status == StatusCode::SEE_OTHER && !location.starts_with("/login"),
+                'A' => status == StatusCode::OK,
+                'D' => matches!(status.as_u16(), 403 | 404),
+                other => panic!("unknown cell {other}"),
+            };
+            if !ok {
+                wrong.push(format!(
+                    "GET {template} as {}: {status} {location} (expected {cell})",
+                    ROLES[role]
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
