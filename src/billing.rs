@@ -22,11 +22,11 @@ use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
 
 /// How amounts are rounded, as the statements say it.
-pub const ROUNDING_RULE: &str = "Les lignes de l'entreprise valent le prix du semestre × leurs heures \
+pub const ROUNDING_RULE: &str = "Les lignes de l’entreprise valent le prix du semestre × leurs heures \
     cumulées ÷ les heures prévues, arrondi au centime le plus proche (le demi-centime vers le haut), \
-    moins le même calcul pour les lignes qui les précèdent ; la ligne marquée « remainder » (les \
-    heures de formation du payeur principal, ou la part non prise en charge) reçoit le reste, si \
-    bien que les lignes font exactement le montant dû et qu'aucune n'est négative.";
+    moins le même calcul pour les lignes qui les précèdent ; la ligne d’ajustement (les heures de \
+    formation du payeur principal, ou la part non prise en charge) reçoit le reste, si bien que les \
+    lignes font exactement le montant dû et qu’aucune n’est négative.";
 
 /// Where a semester's statement stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -491,8 +491,15 @@ fn decimal(value: f64) -> String {
     format!("{value:.2}").replace('.', ",")
 }
 
+/// Decimal hours as the whole minutes they stand for.
+fn minutes(hours: f64) -> String {
+    ((hours * 60.0).round() as i64).to_string()
+}
+
 /// One line per contract and semester, as French Excel opens it (`;`, decimal commas,
-/// dates 01/09/2025, a byte order mark), every cell inert.
+/// dates 01/09/2025, a byte order mark), every cell inert. Each label names its unit:
+/// `_eur` euros, `heures_` decimal hours rounded to the hundredth (for sums in a
+/// spreadsheet), `minutes_` the same durations exact, in whole minutes.
 pub fn statements_csv(statements: &[Statement]) -> AppResult<Vec<u8>> {
     let header = [
         "annee",
@@ -519,6 +526,12 @@ pub fn statements_csv(statements: &[Statement]) -> AppResult<Vec<u8>> {
         "opco_eur",
         "entreprise_eur",
         "date_rupture",
+        "minutes_prevues",
+        "minutes_facturees",
+        "minutes_suivies",
+        "minutes_absence",
+        "minutes_justifiees",
+        "minutes_avant_accord",
     ];
     let rows = statements.iter().flat_map(|s| {
         s.semesters.iter().map(move |sem| {
@@ -556,6 +569,12 @@ pub fn statements_csv(statements: &[Statement]) -> AppResult<Vec<u8>> {
                 euros(sem.opco_cents),
                 euros(sem.company_cents),
                 s.termination_date.map(date_fr).unwrap_or_default(),
+                minutes(sem.planned_hours),
+                minutes(sem.basis_hours),
+                minutes(sem.attended_hours),
+                minutes(sem.absence_hours),
+                minutes(sem.excused_hours),
+                minutes(sem.before_agreement_hours),
             ]
         })
     });

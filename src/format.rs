@@ -11,8 +11,9 @@ use crate::i18n::Lang;
 
 // ---- hours ------------------------------------------------------------------------------
 
-/// « 270 h », « 3 h 30 », « 0 h 05 »: how the certificates, sheets and notices print a
-/// duration (in both languages: the documents are French).
+/// « 261 h 40 », « 270 h », « 3 h 30 », « 0 h 05 »: THE way every duration is written for
+/// people, in pages, PDFs, mails and both languages (exact hours and minutes; decimals are
+/// kept for money).
 pub fn hours(minutes: i64) -> String {
     Minutes(minutes).fmt_fr()
 }
@@ -23,33 +24,15 @@ pub fn hours_of(decimal_hours: f64) -> String {
     hours((decimal_hours * 60.0).round() as i64)
 }
 
-/// A duration in the reader's language: « 3 h 30 » in French, « 3h30 » in English.
-pub fn hours_in(minutes: i64, lang: Lang) -> String {
-    match lang {
-        Lang::Fr => hours(minutes),
-        Lang::En => format!("{}h{:02}", minutes / 60, minutes % 60),
-    }
+/// « 5,0 Mo » / « 5.0 MB »: a file size.
+pub fn megabytes(bytes: u64, lang: Lang) -> String {
+    crate::domain::text::megabytes(bytes, lang == Lang::Fr)
 }
 
-/// « 3,25 »: decimal hours with two decimals, a comma in French (the sheets' totals column,
-/// which spreadsheets add up).
-pub fn decimal_hours(minutes: i64, lang: Lang) -> String {
-    let s = format!("{:.2}", minutes as f64 / 60.0);
-    match lang {
-        Lang::Fr => s.replace('.', ","),
-        Lang::En => s,
-    }
-}
-
-/// « 10,5 », « 14 »: decimal hours as short as they are exact, with a French comma (forms'
-/// inputs and the timetable's gauges).
+/// « 10,5 », « 14 »: decimal hours as short as they are exact, with a French comma: only
+/// the value of a form's input, typed back as is (people read [`hours`]).
 pub fn short_hours(decimal_hours: f64) -> String {
     format!("{decimal_hours}").replace('.', ",")
-}
-
-/// [`short_hours`] of a number of minutes.
-pub fn short_hours_of_minutes(minutes: i64) -> String {
-    short_hours(Minutes(minutes).hours())
 }
 
 // ---- money ------------------------------------------------------------------------------
@@ -124,14 +107,12 @@ mod tests {
         assert_eq!(hours(270 * 60), "270 h");
         assert_eq!(hours(210), "3 h 30");
         assert_eq!(hours(5), "0 h 05");
+        assert_eq!(hours(261 * 60 + 40), "261 h 40");
+        assert_eq!(hours_of(261.666_666_666_666_7), "261 h 40");
         assert_eq!(hours_of(252.5), "252 h 30");
-        assert_eq!(hours_in(210, Lang::En), "3h30");
-        assert_eq!(hours_in(210, Lang::Fr), "3 h 30");
-        assert_eq!(decimal_hours(195, Lang::Fr), "3,25");
-        assert_eq!(decimal_hours(195, Lang::En), "3.25");
+        assert_eq!(megabytes(5 * 1_048_576, Lang::Fr), "5,0\u{a0}Mo");
         assert_eq!(short_hours(10.5), "10,5");
         assert_eq!(short_hours(14.0), "14");
-        assert_eq!(short_hours_of_minutes(630), "10,5");
     }
 
     #[test]

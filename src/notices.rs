@@ -11,6 +11,8 @@ use crate::db::notices::DayMark;
 use crate::db::{self, Tx};
 use crate::domain::absence::{self, Mark};
 use crate::domain::attendance::{Status, half_day_en, half_day_fr};
+use crate::domain::contract_kind::ContractKind;
+use crate::domain::text;
 use crate::format;
 use crate::i18n::Lang;
 use crate::mail::outbox::{self, NewMail};
@@ -35,7 +37,8 @@ impl Audience {
     }
 }
 
-/// One recipient: who they are to the student, address, language, name.
+/// One recipient: who they are to the student, address, language, name (empty for an
+/// organisation such as the school office, which the mails greet « Madame, Monsieur, »).
 pub type Recipient = (&'static str, String, Lang, String);
 
 /// Who hears about a student: the student, the tutor of the contract running on `day`, the
@@ -45,6 +48,8 @@ pub struct Contacts {
     pub tutor: Option<Person>,
     pub office: Option<String>,
     pub school_name: String,
+    /// The kind of the contract running on the day (« alternant·e » or « apprenti·e »).
+    pub kind: ContractKind,
 }
 
 pub async fn contacts(
@@ -52,9 +57,19 @@ pub async fn contacts(
     student_id: i64,
     day: NaiveDate,
 ) -> Result<Option<Contacts>, sqlx::Error> {
-    let Some((student, tutor, school)) = db::notices::contacts(tx, student_id, day).await? else {
+    let Some(db::notices::ContactRows {
+        student,
+        tutor,
+        contract_kind,
+        school,
+    }) = db::notices::contacts(tx, student_id, day).await?
+    else {
         return Ok(None);
     };
+    let kind = contract_kind
+        .as_deref()
+        .map(ContractKind::of_stored)
+        .unwrap_or_default();
     let (school_name, office) = match school {
         Some((name, email)) => (name, Some(email)),
         None => (String::new(), None),
@@ -64,6 +79,7 @@ pub async fn contacts(
         tutor,
         office,
         school_name,
+        kind,
     }))
 }
 
@@ -81,7 +97,7 @@ impl Contacts {
                 Audience::Office => self
                     .office
                     .as_ref()
-                    .map(|o| (a.as_str(), o.clone(), Lang::Fr, self.school_name.clone())),
+                    .map(|o| (a.as_str(), o.clone(), Lang::Fr, String::new())),
                 Audience::Student => Some((
                     a.as_str(),
                     self.student.email.clone(),
@@ -101,9 +117,10 @@ fn mark(status: &str, minutes_missed: i64, excused_minutes: i64) -> Mark {
     }
 }
 
-/// Hours in the reader's language: « 3 h 30 » / « 3h30 » (kept under this name for its
-/// callers).
-pub use crate::format::hours_in as hours_text;
+/// Hours as every document writes them, in both languages: « 3 h 30 » ([`format::hours`]).
+pub fn hours_text(minutes: i64, _lang: Lang) -> String {
+    format::hours(minutes)
+}
 
 pub fn status_text(status: Status, lang: Lang) -> &'static str {
     match lang {
@@ -122,13 +139,129 @@ fn line(day: NaiveDate, m: &DayMark, shown: Mark, lang: Lang) -> Value {
         "half_day": match lang { Lang::Fr => half_day_fr(m.starts_at), Lang::En => half_day_en(m.starts_at) },
         "module": m.module_name,
         "times": format!("{}–{}", m.starts_at.format("%H:%M"), m.ends_at.format("%H:%M")),
+        "kind": shown.status.as_str(),
         "status": status_text(shown.status, lang),
+        "minutes": shown.status.counts_minutes().then_some(missed),
+        // « 20 min » under an hour, else « 1 h 20 ».
+        "duration": if missed < 60 { format!("{missed}\u{a0}min") } else { format::hours(missed) },
+        "teacher": m.teacher_name.trim(),
+        "note": m.note.trim(),
         "missed": hours_text(missed, lang),
         "missed_minutes": missed,
         "justified": excused > 0 && excused == missed,
         "partly_justified": excused > 0 && excused < missed,
         "excused": hours_text(excused, lang),
     })
+}
+
+/// What happened on a day, as a notice names it: absences (also excused ones), late
+/// arrivals and early leaves, with the minutes of the last two.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Happened {
+    pub absent: bool,
+    pub late_minutes: Option<i64>,
+    pub left_early_minutes: Option<i64>,
+}
+
+impl Happened {
+    /// From the lines of a notice ([`line`]'s `kind` and `minutes`).
+    fn of(lines: &[Value]) -> Happened {
+        let mut h = Happened::default();
+        for l in lines {
+            let minutes = l["minutes"].as_i64().unwrap_or(0);
+            match l["kind"].as_str() {
+                Some("late") => *h.late_minutes.get_or_insert(0) += minutes,
+                Some("left_early") => *h.left_early_minutes.get_or_insert(0) += minutes,
+                _ => h.absent = true,
+            }
+        }
+        h
+    }
+
+    /// The events' names in order: « absence », « retard », « départ anticipé ».
+    fn names(self, lang: Lang) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.absent {
+            names.push(lang.pick("absence", "absence"));
+        }
+        if self.late_minutes.is_some() {
+            names.push(lang.pick("retard", "late arrival"));
+        }
+        if self.left_early_minutes.is_some() {
+            names.push(lang.pick("départ anticipé", "early departure"));
+        }
+        names
+    }
+
+    /// « 20 min » when one late arrival or one early leave is all that happened.
+    fn minutes(self) -> Option<i64> {
+        match (self.absent, self.late_minutes, self.left_early_minutes) {
+            (false, Some(m), None) | (false, None, Some(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The fields the notice templates read: `what` (« Retard »), `what_of` (« Retard
+    /// d’Emma BLANC »), `your_what` (« Votre retard »), `reported` (« a été signalé »),
+    /// `minutes_note` (« (20 min) »), and the three facts.
+    pub fn fields(self, student: &str, lang: Lang) -> Value {
+        let names = self.names(lang);
+        let joined = join(&names, lang);
+        let what = capitalize(&joined);
+        let plural = names.len() > 1;
+        let feminine = self.absent && !plural;
+        let (what_of, your_what, reported) = match lang {
+            Lang::Fr => (
+                format!("{what} {}", text::de(student)),
+                {
+                    let yours: Vec<String> = names.iter().map(|n| format!("votre {n}")).collect();
+                    let yours: Vec<&str> = yours.iter().map(String::as_str).collect();
+                    capitalize(&join(&yours, lang))
+                },
+                match (plural, feminine) {
+                    (true, _) => "ont été signalés",
+                    (false, true) => "a été signalée",
+                    (false, false) => "a été signalé",
+                },
+            ),
+            Lang::En => (
+                format!("{what} of {student}"),
+                format!("Your {joined}"),
+                if plural {
+                    "have been reported"
+                } else {
+                    "has been reported"
+                },
+            ),
+        };
+        json!({
+            "what": what,
+            "what_of": what_of,
+            "your_what": your_what,
+            "reported": reported,
+            "minutes_note": self.minutes().map(|m| format!("({m}\u{a0}min)")).unwrap_or_default(),
+            "absent": self.absent,
+            "late_minutes": self.late_minutes,
+            "left_early_minutes": self.left_early_minutes,
+        })
+    }
+}
+
+/// « a », « a et b », « a, b et c » (« and » in English).
+fn join(names: &[&str], lang: Lang) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} {} {last}", rest.join(", "), lang.pick("et", "and")),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Handles the student-days whose grace delay is over; answers how many were handled.
@@ -219,6 +352,8 @@ async fn notify_day(
                 "student_url": format!("{base}/students/{student_id}"),
                 "justify_url": (!unexcused.is_empty()).then(|| format!("{base}/justifications/new?student={student_id}&sessions={}", unexcused.join(","))),
                 "sessions": new_ids.join(","),
+                "learner": match lang { Lang::Fr => contacts.kind.learner(), Lang::En => contacts.kind.learner_en() },
+                "all_justified": lines.iter().all(|l| l["justified"].as_bool() == Some(true)),
             })
         };
         let new_lines: Vec<Value> = plan
@@ -247,20 +382,10 @@ async fn notify_day(
             })
             .collect();
         let student_name = contacts.student.name();
-        let when = day.format("%d/%m/%Y");
-        for (kind, key, lines, reason) in [
-            (
-                "absence_notice",
-                "absence",
-                new_lines,
-                format!("Absence de {student_name} le {when}"),
-            ),
-            (
-                "absence_correction",
-                "correction",
-                corrected_lines,
-                format!("Correction d'une absence de {student_name} le {when}"),
-            ),
+        let when = format::date(day);
+        for (kind, key, lines) in [
+            ("absence_notice", "absence", new_lines),
+            ("absence_correction", "correction", corrected_lines),
         ] {
             if lines.is_empty() {
                 continue;
@@ -269,7 +394,23 @@ async fn notify_day(
                 .iter()
                 .filter_map(|l| l["missed_minutes"].as_i64())
                 .sum();
-            let rendered = ctx.mail.render(kind, *lang, &common(lines, total))?;
+            let happened = Happened::of(&lines);
+            let what_of = happened.fields(&student_name, Lang::Fr)["what_of"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let reason = match kind {
+                "absence_notice" => format!("{what_of} le {when}"),
+                _ => format!("Correction : {what_of} le {when}"),
+            };
+            let mut context = common(lines, total);
+            if let (Some(map), Value::Object(fields)) = (
+                context.as_object_mut(),
+                happened.fields(&student_name, *lang),
+            ) {
+                map.extend(fields);
+            }
+            let rendered = ctx.mail.render(kind, *lang, &context)?;
             outbox::enqueue(
                 tx,
                 &domain,
@@ -301,7 +442,7 @@ fn audience_fr(audience: &str) -> &'static str {
     match audience {
         "tutor" => "tuteur",
         "office" => "école",
-        _ => "copie à l'alternant·e",
+        _ => "copie à l’alternant·e",
     }
 }
 

@@ -15,7 +15,7 @@ use crate::domain::roles::Role;
 use crate::domain::text::date_fr;
 use crate::error::{AppError, AppResult};
 use crate::export::spreadsheet_safe;
-use crate::format::{self, decimal_hours, paris_time};
+use crate::format::{self, paris_time};
 use crate::i18n::Lang;
 use crate::pdf::sheet::{Sheet, SheetLine, render_sheet};
 
@@ -222,7 +222,7 @@ impl Emargement {
                 teacher: r.teacher.clone(),
                 student: r.student.clone(),
                 status: r.status_label(lang),
-                hours_attended: decimal_hours(r.attended(), lang),
+                hours_attended: format::hours(r.attended()),
                 self_signed_at: r.trainee_signature(lang),
                 teacher_signed_at: r
                     .teacher_signed_at

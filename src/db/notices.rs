@@ -38,13 +38,20 @@ impl Person {
     }
 }
 
-/// The student, the tutor of the contract covering `day`, and the school's name and office
-/// address; `None` when the student does not exist.
+/// The student, the tutor of the contract covering `day`, that contract's kind, and the
+/// school's name and office address; `None` when the student does not exist.
+pub struct ContactRows {
+    pub student: Person,
+    pub tutor: Option<Person>,
+    pub contract_kind: Option<String>,
+    pub school: Option<(String, String)>,
+}
+
 pub async fn contacts(
     tx: &mut Tx,
     student_id: i64,
     day: NaiveDate,
-) -> Result<Option<(Person, Option<Person>, Option<(String, String)>)>, sqlx::Error> {
+) -> Result<Option<ContactRows>, sqlx::Error> {
     tx_run!(tx, |conn| {
         let student: Option<Person> =
             sqlx::query_as("SELECT first_name, last_name, email, lang FROM students WHERE id = $1")
@@ -65,11 +72,24 @@ pub async fn contacts(
         .bind(day)
         .fetch_optional(&mut *conn)
         .await?;
+        let contract_kind: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT c.kind FROM contracts c WHERE c.student_id = $1 AND {} ORDER BY c.start_date DESC LIMIT 1",
+            covers_day_sql("$2")
+        ))
+        .bind(student_id)
+        .bind(day)
+        .fetch_optional(&mut *conn)
+        .await?;
         let school: Option<(String, String)> =
             sqlx::query_as("SELECT name, office_email FROM school WHERE id = 1")
                 .fetch_optional(&mut *conn)
                 .await?;
-        Ok(Some((student, tutor, school)))
+        Ok(Some(ContactRows {
+            student,
+            tutor,
+            contract_kind,
+            school,
+        }))
     })
 }
 
@@ -131,6 +151,10 @@ pub struct DayMark {
     pub status: String,
     pub minutes_missed: i64,
     pub excused_minutes: i64,
+    /// « Claire Dupont », or empty when the session has no teacher.
+    pub teacher_name: String,
+    /// What the teacher wrote on the mark (« Bus en retard »), often empty.
+    pub note: String,
 }
 
 /// What an earlier notice said of a session.
@@ -150,9 +174,10 @@ pub async fn day_marks(
 ) -> Result<(Vec<DayMark>, Vec<Told>), sqlx::Error> {
     tx_run!(tx, |conn| {
         let marks = sqlx::query_as(
-            "SELECT s.id AS session_id, s.starts_at, s.ends_at, m.name AS module_name, am.status, am.minutes_missed, am.excused_minutes \
+            "SELECT s.id AS session_id, s.starts_at, s.ends_at, m.name AS module_name, am.status, am.minutes_missed, am.excused_minutes, \
+             COALESCE(t.first_name || ' ' || t.last_name, '') AS teacher_name, am.note \
              FROM attendance_marks am JOIN training_sessions s ON s.id = am.session_id \
-             JOIN modules m ON m.id = s.module_id WHERE am.student_id = $1 AND s.day = $2 ORDER BY s.starts_at, s.id",
+             JOIN modules m ON m.id = s.module_id LEFT JOIN teachers t ON t.id = s.teacher_id WHERE am.student_id = $1 AND s.day = $2 ORDER BY s.starts_at, s.id",
         )
         .bind(student_id)
         .bind(day)

@@ -88,7 +88,7 @@ pub fn main_payer(funding: &Funding, first_due: NaiveDate) -> PayerDecision {
     match (funding.subrogation, funding.subrogation_received_on) {
         (false, _) => PayerDecision {
             payer: Payer::Company,
-            reason: "sans subrogation de paiement, l'entreprise est facturée".to_owned(),
+            reason: "sans subrogation de paiement, l’entreprise est facturée".to_owned(),
         },
         // « avant » the first due date: a deed received on that very day is late.
         (true, Some(received)) if received < first_due => PayerDecision {
@@ -101,14 +101,14 @@ pub fn main_payer(funding: &Funding, first_due: NaiveDate) -> PayerDecision {
         (true, Some(received)) => PayerDecision {
             payer: Payer::Company,
             reason: format!(
-                "acte de subrogation reçu le {}, pas avant la première échéance ({due}) : la facture est adressée à l'entreprise",
+                "acte de subrogation reçu le {}, pas avant la première échéance ({due}) : la facture est adressée à l’entreprise",
                 super::text::date_fr(received)
             ),
         },
         (true, None) => PayerDecision {
             payer: Payer::Company,
             reason: format!(
-                "acte de subrogation non reçu : sans lui avant la première échéance ({due}), la facture est adressée à l'entreprise"
+                "acte de subrogation non reçu : sans lui avant la première échéance ({due}), la facture est adressée à l’entreprise"
             ),
         },
     }
@@ -250,7 +250,7 @@ pub fn bill_semester(
     let mut notes = Vec::new();
     if terms.cancelled {
         notes.push(
-            "Article 7 : convention annulée ou rompue avant ce semestre, rien n'est facturé"
+            "Article 7 : convention annulée ou rompue avant ce semestre, rien n’est facturé"
                 .to_owned(),
         );
         return SemesterBill::nothing(notes);
@@ -286,7 +286,7 @@ pub fn bill_semester(
         None => (planned, price),
     };
     if terms.terminated_on.is_some() && basis == 0 {
-        notes.push("Aucune heure réalisée sur ce semestre : rien n'est facturé".to_owned());
+        notes.push("Aucune heure réalisée sur ce semestre : rien n’est facturé".to_owned());
         return SemesterBill::nothing(notes);
     }
 
@@ -320,7 +320,7 @@ pub fn bill_semester(
         lines.push(line(
             Payer::Company,
             LineKind::ExcusedAbsences,
-            "Absences justifiées (facturées à l'entreprise)".to_owned(),
+            "Absences justifiées (facturées à l’entreprise)".to_owned(),
             excused,
             excused_cents,
             "6",
@@ -331,10 +331,10 @@ pub fn bill_semester(
         if before > 0 {
             let label = match funding.opco_agreement_on {
                 Some(d) => format!(
-                    "Heures réalisées avant l'accord de l'OPCO du {} (délai d'étude du dossier)",
+                    "Heures réalisées avant l’accord de l’OPCO du {} (délai d’étude du dossier)",
                     super::text::date_fr(d)
                 ),
-                None => "Heures réalisées sans accord de prise en charge de l'OPCO (délai d'étude du dossier)"
+                None => "Heures réalisées sans accord de prise en charge de l’OPCO (délai d’étude du dossier)"
                     .to_owned(),
             };
             lines.push(line(
@@ -348,7 +348,7 @@ pub fn bill_semester(
         }
         if funding.opco_agreement_on.is_none() {
             notes.push(
-                "Accord de prise en charge de l'OPCO non enregistré : les heures réalisées sont facturées à l'entreprise"
+                "Accord de prise en charge de l’OPCO non enregistré : les heures réalisées sont facturées à l’entreprise"
                     .to_owned(),
             );
         }
@@ -367,7 +367,7 @@ pub fn bill_semester(
                 Payer::Opco,
                 LineKind::Training,
                 format!(
-                    "Heures de formation prises en charge par l'OPCO ({} €/h)",
+                    "Heures de formation prises en charge par l’OPCO ({} €/h)",
                     super::text::euros_fr(hourly)
                 ),
                 block_minutes,
@@ -377,7 +377,7 @@ pub fn bill_semester(
             let mut uncovered = line(
                 Payer::Company,
                 LineKind::Uncovered,
-                "Part non prise en charge par l'OPCO, prorata temporis".to_owned(),
+                "Part non prise en charge par l’OPCO, prorata temporis".to_owned(),
                 block_minutes,
                 block_cents - opco,
                 "6",

@@ -150,6 +150,146 @@ pub fn sort_key(name: &str) -> String {
         .collect()
 }
 
+// ---- French typography ------------------------------------------------------------------
+
+/// Words whose *h* is aspirated: no elision before them (« de Hollande », « de huit »).
+/// Every other *h* followed by a vowel is mute (« d’Hélène », « d’Hugo »).
+const ASPIRATED_H: [&str; 24] = [
+    "hache", "haine", "hall", "hameau", "hamon", "hanche", "handicap", "hangar", "hardi",
+    "haricot", "hasard", "hausse", "haut", "haute", "havre", "héros", "hêtre", "hibou", "hollande",
+    "homard", "hongrie", "honte", "huit", "hutte",
+];
+
+/// Whether a French word or name takes the elided « d’ » / « l’ » before it: a vowel (also
+/// accented, also an acronym such as « IMT »), a *y* sounding as a vowel (« Yves », not
+/// « Yann ») or a mute *h* (« Hélène », not « Hollande »). Typographic rule: Imprimerie
+/// nationale, *Lexique des règles typographiques en usage*, « élision ».
+pub fn elides(word: &str) -> bool {
+    let word = word.trim_start();
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let lower: String = first.to_lowercase().collect();
+    match lower.as_str() {
+        "a" | "e" | "i" | "o" | "u" | "à" | "â" | "ä" | "é" | "è" | "ê" | "ë" | "î" | "ï" | "ô"
+        | "ö" | "ù" | "û" | "ü" | "œ" | "æ" => true,
+        // « d’Yves », « d’Ypres », but « de Yann », « de Yasmine » (y before a vowel sounds
+        // like a consonant).
+        "y" => chars.next().is_some_and(|c| !is_vowel(c)),
+        "h" => {
+            let next_is_vowel = chars.next().is_some_and(is_vowel);
+            let first_word: String = word
+                .split(|c: char| !c.is_alphabetic())
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
+            next_is_vowel && !ASPIRATED_H.contains(&first_word.as_str())
+        }
+        _ => false,
+    }
+}
+
+fn is_vowel(c: char) -> bool {
+    "aeiouyàâäéèêëîïôöùûüœæAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆ".contains(c)
+}
+
+/// « de Zoé Élève », « d’Emma BLANC », « d’IMT Mines Alès », « d’Hélène »: the preposition
+/// *de* before a name, elided with the typographic apostrophe where French wants it.
+pub fn de(name: &str) -> String {
+    let name = name.trim();
+    if elides(name) {
+        format!("d’{name}")
+    } else {
+        format!("de {name}")
+    }
+}
+
+/// The grammatical gender a French title of office shows (« directrice », « directeur »), when
+/// it shows one; `None` for an epicene or unknown title (« responsable », « DG »).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gender {
+    Feminine,
+    Masculine,
+}
+
+/// The gender of a title from its first word's ending (French morphology: -trice, -euse,
+/// -ère, -enne, -ente/-ante and -esse are feminine; -teur, -eur, -ier, -ien, -ent/-ant are
+/// masculine).
+pub fn title_gender(title: &str) -> Option<Gender> {
+    let word: String = title
+        .split(|c: char| !c.is_alphabetic())
+        .find(|w| !w.is_empty())?
+        .to_lowercase();
+    const FEMININE: [&str; 9] = [
+        "trice", "euse", "ère", "enne", "ente", "ante", "esse", "cheffe", "doyenne",
+    ];
+    const MASCULINE: [&str; 8] = ["teur", "eur", "ier", "ien", "ent", "ant", "chef", "doyen"];
+    if FEMININE.iter().any(|e| word.ends_with(e)) {
+        Some(Gender::Feminine)
+    } else if MASCULINE.iter().any(|e| word.ends_with(e)) {
+        Some(Gender::Masculine)
+    } else {
+        None
+    }
+}
+
+/// A French word agreed with a known gender, the inclusive form when it is unknown:
+/// `agree(g, "soussigné", "soussignée", "soussigné·e")`.
+pub fn agree<'a>(
+    gender: Option<Gender>,
+    masculine: &'a str,
+    feminine: &'a str,
+    inclusive: &'a str,
+) -> &'a str {
+    match gender {
+        Some(Gender::Masculine) => masculine,
+        Some(Gender::Feminine) => feminine,
+        None => inclusive,
+    }
+}
+
+/// « 1 groupe », « 2 groupes », « 0 groupe »: French agreement, singular below two.
+pub fn count_fr(n: i64, singular: &str, plural: &str) -> String {
+    format!("{n}\u{a0}{}", plural_fr(n, singular, plural))
+}
+
+/// The word alone, agreed with `n` the French way (singular for 0 and 1, and for -1).
+pub fn plural_fr<'a>(n: i64, singular: &'a str, plural: &'a str) -> &'a str {
+    if n.abs() < 2 { singular } else { plural }
+}
+
+/// « 1 group », « 2 groups », « 0 groups »: English agreement, singular for one only.
+pub fn count_en(n: i64, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// « 5,0 Mo », « 0,5 Mo »: a size in mebibytes with one decimal and a decimal comma (French)
+/// or « 5.0 MB » (English).
+pub fn megabytes(bytes: u64, french: bool) -> String {
+    let mb = format!("{:.1}", bytes as f64 / 1_048_576.0);
+    if french {
+        format!("{}\u{a0}Mo", mb.replace('.', ","))
+    } else {
+        format!("{mb} MB")
+    }
+}
+
+/// French text with every ASCII apostrophe between two letters turned into the typographic
+/// one (« l'école » → « l’école »); the rest is left as it is.
+pub fn typographic_apostrophes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let between_letters = c == '\''
+            && i > 0
+            && chars[i - 1].is_alphabetic()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+        out.push(if between_letters { '’' } else { c });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,5 +372,116 @@ mod tests {
             date_fr(NaiveDate::from_ymd_opt(2025, 9, 1).unwrap()),
             "01/09/2025"
         );
+    }
+
+    #[test]
+    fn de_elides_before_vowels_and_mute_h_only() {
+        assert_eq!(de("Emma BLANC"), "d’Emma BLANC");
+        assert_eq!(de("Zoé Élève"), "de Zoé Élève");
+        assert_eq!(de("Élise Martin"), "d’Élise Martin");
+        assert_eq!(de("IMT Mines Alès"), "d’IMT Mines Alès");
+        assert_eq!(de("Hélène Roux"), "d’Hélène Roux");
+        assert_eq!(de("Hugo Petit"), "d’Hugo Petit");
+        assert_eq!(de("Hollande SA"), "de Hollande SA");
+        assert_eq!(de("Yves Durand"), "d’Yves Durand");
+        assert_eq!(de("Yann Le Gall"), "de Yann Le Gall");
+        assert_eq!(de("Mines Paris"), "de Mines Paris");
+        assert_eq!(de(" Océane "), "d’Océane");
+        assert_eq!(de(""), "de ");
+    }
+
+    #[test]
+    fn counts_agree_in_french_and_english() {
+        assert_eq!(count_fr(1, "groupe", "groupes"), "1\u{a0}groupe");
+        assert_eq!(count_fr(2, "groupe", "groupes"), "2\u{a0}groupes");
+        assert_eq!(count_fr(0, "appel", "appels"), "0\u{a0}appel");
+        assert_eq!(count_en(0, "group", "groups"), "0 groups");
+        assert_eq!(count_en(1, "group", "groups"), "1 group");
+    }
+
+    #[test]
+    fn sizes_take_a_decimal_comma_in_french() {
+        assert_eq!(megabytes(5 * 1_048_576, true), "5,0\u{a0}Mo");
+        assert_eq!(megabytes(5 * 1_048_576, false), "5.0 MB");
+        assert_eq!(megabytes(524_288, true), "0,5\u{a0}Mo");
+    }
+
+    #[test]
+    fn ascii_apostrophes_between_letters_become_typographic() {
+        assert_eq!(
+            typographic_apostrophes("l'école d'Alès, 'cité'"),
+            "l’école d’Alès, 'cité'"
+        );
+    }
+
+    #[test]
+    fn titles_tell_the_signatory_s_gender_when_they_can() {
+        assert_eq!(title_gender("directrice"), Some(Gender::Feminine));
+        assert_eq!(title_gender("Directrice générale"), Some(Gender::Feminine));
+        assert_eq!(
+            title_gender("directeur des études"),
+            Some(Gender::Masculine)
+        );
+        assert_eq!(title_gender("présidente"), Some(Gender::Feminine));
+        assert_eq!(title_gender("responsable"), None);
+        assert_eq!(title_gender(""), None);
+        let g = title_gender("directrice");
+        assert_eq!(
+            agree(g, "soussigné", "soussignée", "soussigné·e"),
+            "soussignée"
+        );
+        assert_eq!(
+            agree(None, "soussigné", "soussignée", "soussigné·e"),
+            "soussigné·e"
+        );
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Whatever the name, « de » is elided exactly when the name begins with a
+            /// plain vowel, and the name itself is kept whole.
+            #[test]
+            fn de_keeps_the_name_and_elides_before_a_plain_vowel(
+                first in "[a-zA-Zéèàô]", rest in "[a-zé ]{0,12}"
+            ) {
+                let name = format!("{first}{rest}");
+                let out = de(&name);
+                let name = name.trim();
+                prop_assert!(out.ends_with(name));
+                if "aeiouAEIOUéèàô".contains(first.as_str()) {
+                    prop_assert_eq!(out, format!("d’{name}"));
+                } else if !"hHyY".contains(first.as_str()) {
+                    prop_assert_eq!(out, format!("de {name}"));
+                } else {
+                    let (elided, plain) = (format!("d’{name}"), format!("de {name}"));
+                    prop_assert!(out == elided || out == plain);
+                }
+            }
+
+            /// The French plural starts at two; the count is always written first.
+            #[test]
+            fn french_plural_starts_at_two(n in -1000i64..1000) {
+                let out = count_fr(n, "groupe", "groupes");
+                prop_assert!(out.starts_with(&n.to_string()));
+                prop_assert_eq!(out.ends_with("groupes"), n.abs() >= 2);
+                let en = count_en(n, "group", "groups");
+                prop_assert_eq!(en.ends_with("groups"), n != 1);
+            }
+
+            /// No ASCII apostrophe is left between two letters, and nothing else changes.
+            #[test]
+            fn apostrophes_are_all_typographic(text in "[a-zé' ]{0,30}") {
+                let out = typographic_apostrophes(&text);
+                prop_assert_eq!(out.chars().count(), text.chars().count());
+                let chars: Vec<char> = out.chars().collect();
+                for w in chars.windows(3) {
+                    prop_assert!(!(w[0].is_alphabetic() && w[1] == '\'' && w[2].is_alphabetic()));
+                }
+                prop_assert_eq!(out.replace('’', "'"), text);
+            }
+        }
     }
 }

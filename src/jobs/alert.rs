@@ -142,7 +142,7 @@ async fn send_alert(
             "excused_minutes",
         ] {
             if let Some(m) = facts[field].as_i64() {
-                context[field.replace("_minutes", "")] = json!(format::hours_in(m, lang));
+                context[field.replace("_minutes", "")] = json!(format::hours(m));
             }
         }
         let rendered = ctx.mail.render(kind.as_str(), lang, &context)?;

@@ -53,7 +53,7 @@ impl ScheduledJob for Digest {
                 let minutes = absence::missed_minutes(m, (a.ends_at - a.starts_at).num_minutes());
                 json!({"student": a.student, "module": a.module, "half_day": half_day_fr(a.starts_at),
                        "times": format!("{}–{}", a.starts_at.format("%H:%M"), a.ends_at.format("%H:%M")),
-                       "status": status_text(m.status, lang), "missed": format::hours_in(minutes, lang)})
+                       "status": status_text(m.status, lang), "missed": format::hours(minutes)})
             }).collect::<Vec<Value>>(),
             "missing": missing.iter().map(|s| json!({
                 "date": format::date(s.day), "times": format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")),

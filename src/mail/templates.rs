@@ -144,6 +144,9 @@ impl MailTemplates {
             );
         }
         let mut env = Environment::new();
+        // « Semestre 9 {{ student|de }} » → « Semestre 9 d’Emma BLANC »: the French elision
+        // before a name, for the built-in templates and a school's own.
+        env.add_filter("de", |name: String| crate::domain::text::de(&name));
         env.set_loader(move |name| {
             if let Some(dir) = &overrides {
                 // Only plain relative names: a template cannot reach outside the folder.

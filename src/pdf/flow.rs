@@ -347,7 +347,7 @@ impl Flow {
         }
         if !school.activity_number.trim().is_empty() {
             ids.push(format!(
-                "N° de déclaration d'activité : {}",
+                "N° de déclaration d’activité : {}",
                 school.activity_number.trim()
             ));
         }

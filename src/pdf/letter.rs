@@ -148,7 +148,7 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
         step,
         true,
         3,
-        &format!("À l'attention {}", recipient_of(l)),
+        &format!("À l’attention {}", recipient_of(l)),
     );
     if !l.recipient_email.trim().is_empty() {
         f.para(
@@ -225,7 +225,7 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
             &format!(
                 "Nous vous informons du désistement de {student}, né·e le {born}, avant le \
                  début de la formation prévue dans notre établissement du {start} au {end} en \
-                 {kind} avec l'entreprise {company}, en vue de la qualification : \
+                 {kind} avec l’entreprise {company}, en vue de la qualification : \
                  {qualification}.",
                 kind = l.contract_kind.as_str()
             ),
@@ -237,14 +237,14 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
         para(
             &mut f,
             "En conséquence, la convention est purement et simplement annulée (article 7) ; \
-             aucune somme n'est due, ni par l'OPCO ni par l'entreprise.",
+             aucune somme n’est due, ni par l’OPCO ni par l’entreprise.",
         );
     } else {
         para(
             &mut f,
             &format!(
                 "Nous vous informons de la rupture anticipée, le {on}, du {kind} de {student}, \
-                 né·e le {born}, salarié·e de l'entreprise {company}, qui préparait dans notre \
+                 né·e le {born}, salarié·e de l’entreprise {company}, qui préparait dans notre \
                  établissement la qualification : {qualification}.",
                 kind = l.contract_kind.as_str()
             ),
@@ -261,7 +261,7 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
             &format!(
                 "Conformément à la convention de formation, la facturation est établie au \
                  prorata temporis des heures de formation effectivement réalisées (article 7) ; \
-                 aucune somme n'est due pour la période postérieure au {on}."
+                 aucune somme n’est due pour la période postérieure au {on}."
             ),
         );
         figures(&mut f, l, size, step);
@@ -289,7 +289,7 @@ fn draw(l: &TerminationLetter, size: f32, step: f32) -> anyhow::Result<Flow> {
     }
     para(
         &mut f,
-        "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations \
+        "Nous vous prions d’agréer, Madame, Monsieur, l’expression de nos salutations \
          distinguées.",
     );
 
@@ -331,12 +331,12 @@ fn figures(f: &mut Flow, l: &TerminationLetter, size: f32, step: f32) {
         false,
     ));
     rows.push((
-        "à la charge de l'OPCO".to_owned(),
+        "à la charge de l’OPCO".to_owned(),
         format::euros_with_sign(l.opco_cents),
         false,
     ));
     rows.push((
-        "à la charge de l'entreprise".to_owned(),
+        "à la charge de l’entreprise".to_owned(),
         format::euros_with_sign(l.company_cents),
         false,
     ));
@@ -375,7 +375,7 @@ fn subject(l: &TerminationLetter) -> String {
 /// « de l'OPCO Atlas », « de la DREETS », « de la DREETS Occitanie ».
 fn recipient_of(l: &TerminationLetter) -> String {
     let (kind, article) = match l.recipient {
-        LetterRecipient::Opco => ("OPCO", "de l'"),
+        LetterRecipient::Opco => ("OPCO", "de l’"),
         LetterRecipient::Dreets => ("DREETS", "de la "),
     };
     let name = clip_chars(l.recipient_name.trim(), 150);

@@ -208,7 +208,10 @@ impl PdfWriter {
     /// from the font's glyph advances (no kerning: text is drawn without it).
     pub fn text_width_mm(&self, text: &str, size_pt: f32, bold: bool) -> f32 {
         let face = self.fonts.face(bold);
-        text.chars().map(|c| char_width_mm(face, c, size_pt)).sum()
+        sanitize(text)
+            .chars()
+            .map(|c| char_width_mm(face, c, size_pt))
+            .sum()
     }
 
     /// `text` unchanged if it fits in `max_width_mm`, otherwise its longest
@@ -729,11 +732,15 @@ fn breaks_line(c: char) -> bool {
     c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{202f}' | '\u{2007}')
 }
 
-/// Control characters have no glyph: show them as spaces.
+/// Control characters have no glyph: show them as spaces. An ASCII apostrophe between two
+/// letters (« l'École » typed in a form) becomes the typographic one, so that a document
+/// never mixes the two.
 fn sanitize(text: &str) -> String {
-    text.chars()
+    let shown: String = text
+        .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+        .collect();
+    crate::domain::text::typographic_apostrophes(&shown)
 }
 
 fn grey_color(grey: f32) -> Color {

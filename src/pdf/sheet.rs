@@ -275,7 +275,7 @@ mod tests {
 
     fn sheet(lines: usize) -> Sheet {
         Sheet {
-            title: "Feuille d'émargement — séance du 01/09/2025 (matin)".into(),
+            title: "Feuille d’émargement — séance du 01/09/2025 (matin)".into(),
             header_lines: vec![
                 "Lycée Émile-Zola · 3 rue de la Gare, 75000 Paris".into(),
                 "Groupe « BTS NDRC 1re année » – module : Français".into(),
@@ -304,7 +304,7 @@ mod tests {
         assert!(pdf.starts_with(b"%PDF-"));
         let text = extract(&pdf);
         for expected in [
-            "Feuille d'émargement — séance du 01/09/2025 (matin)",
+            "Feuille d’émargement — séance du 01/09/2025 (matin)",
             "Lycée Émile-Zola · 3 rue de la Gare, 75000 Paris",
             "Groupe « BTS NDRC 1re année » – module : Français",
             "Période : septembre… décembre",

@@ -249,8 +249,8 @@ fn layout_payer_statement(doc: &PayerStatementDoc) -> anyhow::Result<(Vec<u8>, f
     );
     f.labelled("Date", &issued, label, BODY_PT, BODY_STEP, 1);
     let whose = match doc.to.payer {
-        Payer::Opco => "de l'OPCO",
-        Payer::Company => "de l'entreprise",
+        Payer::Opco => "de l’OPCO",
+        Payer::Company => "de l’entreprise",
     };
     f.labelled(
         "Objet",
@@ -277,7 +277,7 @@ fn layout_payer_statement(doc: &PayerStatementDoc) -> anyhow::Result<(Vec<u8>, f
     }
     if contracts == 0 {
         f.span_row(
-            &format!("Aucune ligne de facturation à la charge {whose} pour l'année {year}."),
+            &format!("Aucune ligne de facturation à la charge {whose} pour l’année {year}."),
             LINE_ROW,
         );
     }
@@ -387,7 +387,7 @@ fn payer_contract(f: &mut Flow, statement: &Statement, payer: Payer) -> Option<i
             s.semester.number()
         ));
         if lines.is_empty() {
-            f.span_row("Article 7 : rien n'est facturé pour ce semestre.", LINE_ROW);
+            f.span_row("Article 7 : rien n’est facturé pour ce semestre.", LINE_ROW);
         }
         for line in lines {
             subtotal += line.amount_cents;
@@ -530,14 +530,14 @@ fn layout_contract_statement(
     );
     f.row(
         &[
-            &format!("dont à la charge de l'OPCO{}", named(&s.opco_name)),
+            &format!("dont à la charge de l’OPCO{}", named(&s.opco_name)),
             &format::euros_with_sign(sum(|x| x.opco_cents)),
         ],
         SHARE_ROW,
     );
     f.row(
         &[
-            &format!("dont à la charge de l'entreprise{}", named(&s.company_name)),
+            &format!("dont à la charge de l’entreprise{}", named(&s.company_name)),
             &format::euros_with_sign(sum(|x| x.company_cents)),
         ],
         SHARE_ROW,
@@ -560,7 +560,7 @@ fn contract_semester(f: &mut Flow, s: &SemesterStatement) {
     f.gap(5.0);
     if s.status == StatementStatus::Cancelled && s.lines.is_empty() {
         // Article 7: nothing to detail, the note says why.
-        let nothing = "Aucune somme n'est due pour ce semestre.";
+        let nothing = "Aucune somme n’est due pour ce semestre.";
         let keep = f.block_height(width, 10.0, 5.0, true, 2, &heading) + BODY_STEP;
         f.room(keep);
         f.block(left, width, 10.0, 5.0, true, 2, &heading);
@@ -617,7 +617,7 @@ fn contract_semester(f: &mut Flow, s: &SemesterStatement) {
     );
     f.row(
         &[
-            "dont à la charge de l'OPCO",
+            "dont à la charge de l’OPCO",
             "",
             "",
             "",
@@ -627,7 +627,7 @@ fn contract_semester(f: &mut Flow, s: &SemesterStatement) {
     );
     f.row(
         &[
-            "dont à la charge de l'entreprise",
+            "dont à la charge de l’entreprise",
             "",
             "",
             "",
@@ -662,7 +662,7 @@ fn notes(f: &mut Flow, s: &SemesterStatement) {
 /// The rounding rule, in small print (it may go on on the next page).
 fn rounding_rule(f: &mut Flow, rule: &str) {
     let (left, width) = (f.left(), f.width());
-    let text = format!("Règle d'arrondi : {}", rule.trim());
+    let text = format!("Règle d’arrondi : {}", rule.trim());
     // At least its first two lines together.
     f.room(2.0 * SMALL_STEP);
     f.para(left, width, SMALL_PT, SMALL_STEP, false, 12, &text);

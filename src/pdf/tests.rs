@@ -45,7 +45,7 @@ fn measures_wraps_and_truncates() {
 #[test]
 fn qr_code_keeps_text_extractable() {
     let mut w = PdfWriter::new(Orientation::Portrait).unwrap();
-    w.set_title("Attestation d'assiduité");
+    w.set_title("Attestation d’assiduité");
     w.text(
         20.0,
         20.0,

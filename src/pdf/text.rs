@@ -53,18 +53,9 @@ pub(super) fn siret_fr(raw: &str) -> String {
     }
 }
 
-/// « de l’IMT », « d’IMT Mines Alès », « de Mines Paris »: the French elision before a vowel.
-pub(super) fn de(name: &str) -> String {
-    let elides = name
-        .chars()
-        .next()
-        .is_some_and(|c| "aeiouyàâäéèêëîïôöùûüœAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŒ".contains(c));
-    if elides {
-        format!("d’{name}")
-    } else {
-        format!("de {name}")
-    }
-}
+/// « de l’IMT », « d’IMT Mines Alès », « de Mines Paris »: the French elision, the one
+/// helper of [`crate::domain::text::de`].
+pub(super) use crate::domain::text::de;
 
 /// First letter in capitals: « Contrat de professionnalisation ».
 pub(super) fn capitalize(text: &str) -> String {

@@ -226,7 +226,7 @@ async fn new_page(
             student_id => student,
             name => format!("{} {}", summary.first_name, summary.last_name),
             absences, reason, errors => super::ser(&errors),
-            max_mb => format!("{:.1}", ctx.attendance.justification_max_bytes as f64 / 1_048_576.0),
+            max_mb => crate::format::megabytes(ctx.attendance.justification_max_bytes, lang),
         },
     )
     .await

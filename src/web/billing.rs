@@ -19,10 +19,10 @@ use crate::http::crud::Id;
 use crate::i18n::Lang;
 use crate::terminations::{self, TerminationInput};
 
-/// « 4 500,00 € » with an ordinary space before the sign, as the pages always wrote it
-/// ([`format::euros_with_sign`] puts a no-break space there, for the PDFs).
+/// « 4 500,00 € » that never wraps: a narrow no-break space between the thousands and a
+/// no-break space before the sign ([`format::euros_with_sign`], as on the PDFs).
 fn money(cents: i64) -> String {
-    format!("{} €", format::euros(cents))
+    format::euros_with_sign(cents)
 }
 
 fn status_label(s: &SemesterStatement, lang: Lang) -> &'static str {
@@ -40,7 +40,7 @@ fn semester_view(s: &SemesterStatement, lang: Lang) -> Value {
         status => serde_json::to_value(s.status).ok().and_then(|v| v.as_str().map(str::to_owned)),
         status_label => status_label(s, lang),
         price => money(s.price_cents),
-        hourly => format!("{} €/h", format::euros(s.hourly_value_cents)),
+        hourly => format!("{}\u{a0}€/h", format::euros(s.hourly_value_cents)),
         planned => format::hours_of(s.planned_hours),
         scheduled => format::hours_of(s.scheduled_hours),
         attended => format::hours_of(s.attended_hours),

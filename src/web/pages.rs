@@ -310,14 +310,7 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
 
 /// A semester's hours as the pages print them (French decimal comma).
 pub(super) fn semester_rows(semesters: &[SemesterSummary], lang: Lang) -> Vec<Value> {
-    let h = |v: f64| {
-        let s = format!("{v:.2}");
-        if lang == Lang::Fr {
-            s.replace('.', ",")
-        } else {
-            s
-        }
-    };
+    let h = format::hours_of;
     semesters
         .iter()
         .map(|s| {

@@ -157,8 +157,8 @@ async fn timetable(
         let plan = plan.unwrap_or(0);
         context! {
             name,
-            scheduled => format::short_hours_of_minutes(done),
-            planned => format::short_hours_of_minutes(plan),
+            scheduled => format::hours(done),
+            planned => format::hours(plan),
             percent => if plan > 0 { (done * 100 / plan).min(100) } else { 0 },
             over => plan > 0 && done > plan,
             has_plan => plan > 0,

@@ -388,7 +388,7 @@ async fn the_bundle_holds_every_piece_of_evidence_with_its_hash() {
         "emargement/2025-09-15-08h30-ingenierie-logicielle.pdf",
     ));
     for expected in [
-        "Feuille d'émargement — séance du 15/09/2025 (matin)",
+        "Feuille d’émargement — séance du 15/09/2025 (matin)",
         "IMT Mines Alès",
         "ÉLÈVE Zoé",
         "absence justifiée",
@@ -469,8 +469,16 @@ async fn the_bundle_holds_every_piece_of_evidence_with_its_hash() {
         .messages()
         .iter()
         .filter(|m| {
-            m.subject.starts_with("Absence de Zoé")
-                || (m.subject.starts_with("Votre absence")
+            // A notice names what happened: an absence, a late arrival.
+            [
+                "Absence de Zoé",
+                "Retard de Zoé",
+                "Absence et retard de Zoé",
+            ]
+            .iter()
+            .any(|s| m.subject.starts_with(s))
+                || ((m.subject.starts_with("Votre absence")
+                    || m.subject.starts_with("Votre retard"))
                     && m.envelope_to.iter().any(|t| t == "zoe@student.test"))
         })
         .flat_map(|m| m.envelope_to.clone())

@@ -421,6 +421,10 @@ async fn the_finance_office_exports_a_year_as_csv_and_one_pdf_per_payer() {
     assert_eq!(&zoe_s9[col("opco_eur")], "964,29");
     assert_eq!(&zoe_s9[col("statut")], "définitif");
     assert_eq!(&zoe_s9[col("du")], "01/09/2025");
+    // Hours: decimal for spreadsheets, exact in minutes beside them; the label names the unit.
+    assert_eq!(&zoe_s9[col("heures_prevues")], "14,00");
+    assert_eq!(&zoe_s9[col("minutes_prevues")], "840");
+    assert_eq!(&zoe_s9[col("minutes_absence")], "240");
     let total: f64 = rows
         .iter()
         .map(|r| r[col("du_eur")].replace(',', ".").parse::<f64>().unwrap())
@@ -723,7 +727,7 @@ async fn a_withdrawal_before_the_start_cancels_everything() {
     }
     let m = mail_to(&s.smtp, DREETS_EMAIL, "").await;
     assert!(m.subject.contains("Désistement"), "{}", m.subject);
-    assert!(m.text.contains("aucune somme n'est due"), "{}", m.text);
+    assert!(m.text.contains("aucune somme n’est due"), "{}", m.text);
 }
 
 #[tokio::test]
@@ -769,12 +773,25 @@ async fn the_finance_pages_show_the_statements_and_record_a_termination() {
     assert_eq!(page.status, StatusCode::OK);
     for text in [
         "Absences non justifiées",
-        "1\u{202f}285,71 €",
-        "art. 6",
+        "1\u{202f}285,71\u{a0}€",
+        "art.\u{a0}6",
         "définitif",
+        // Hours in the one format: 14 h planned, 4 h of absences (3 h 30 + 30 minutes).
+        "14 h",
+        "Absences non justifiées</td><td class=\"hours\">4 h</td>",
+        // Amounts and hours that never wrap on a phone.
+        "white-space: nowrap",
+        "<td class=\"amount\">1\u{202f}285,71\u{a0}€</td>",
     ] {
         assert!(page.html.contains(text), "{text} in {}", page.html);
     }
+    // French only, and no decimal hours (« 261,67 h »).
+    let words = plain_text(&page.html);
+    for english in ["remainder", "Remainder", "rounding", "hours"] {
+        assert!(!words.contains(english), "« {english} » in {words}");
+    }
+    let decimal_hours = regex_like_decimal_hours(&words);
+    assert!(decimal_hours.is_empty(), "{decimal_hours:?} in {words}");
     let csrf = hidden(&page.html, "csrf");
     let path = format!("/contracts/{}/termination", s.b.contract);
     // Without the form's token: refused, nothing recorded.
@@ -817,4 +834,51 @@ async fn the_finance_pages_show_the_statements_and_record_a_termination() {
     assert!(page.html.contains("Rupture enregistrée"), "{}", page.html);
     assert!(page.html.contains("avis à la DREETS"), "{}", page.html);
     assert_eq!(counts(&s.app).await, (1, 2, 1));
+}
+
+/// The page's text without its tags (and without the `<style>` and `<script>` blocks).
+fn plain_text(html: &str) -> String {
+    let mut html = html.to_owned();
+    for block in ["style", "script"] {
+        while let Some(start) = html.find(&format!("<{block}")) {
+            let end = html[start..]
+                .find(&format!("</{block}>"))
+                .map(|e| start + e + block.len() + 3)
+                .unwrap_or(html.len());
+            html.replace_range(start..end, " ");
+        }
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// « 261,67 h »-like figures: digits, a comma, two digits, a space, « h ».
+fn regex_like_decimal_hours(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = Vec::new();
+    for i in 0..chars.len().saturating_sub(5) {
+        let w = &chars[i..i + 6];
+        if w[0].is_ascii_digit()
+            && w[1] == ','
+            && w[2].is_ascii_digit()
+            && w[3].is_ascii_digit()
+            && w[4].is_whitespace()
+            && w[5] == 'h'
+        {
+            found.push(w.iter().collect());
+        }
+    }
+    found
 }

@@ -1432,3 +1432,106 @@ async fn planned_hours_no_session_holds_are_said_everywhere_and_billed_to_no_one
         14 * 60
     );
 }
+
+/// The text of a PDF as `pdftotext` (poppler) reads it, on one line.
+fn pdftotext(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("document.pdf");
+    std::fs::write(&file, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args([file.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is needed by this test");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// French typography on the documents and their mail: one apostrophe (’, also where the
+/// office typed ' in a qualification), « d’ » before a vowel, the signatory agreed with her
+/// title (« Je soussignée … directrice »), hours as « 6 h 30 ».
+#[tokio::test]
+async fn the_documents_and_their_mail_follow_french_typography() {
+    let s = scene().await;
+    // Emma: a first name that takes « d’ ».
+    let put = s
+        .app
+        .put(
+            &format!("/api/v1/students/{}", s.b.student),
+            &s.admin,
+            json!({"last_name": "Élève", "first_name": "Emma", "email": "zoe@student.test", "birth_date": "2003-02-01", "birth_place": "Nîmes"}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let issued = issue(&s, s.b.student, json!({"semester": "S9"})).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
+    let list = s
+        .app
+        .get(
+            &format!("/api/v1/students/{}/certificates", s.b.student),
+            &s.admin,
+        )
+        .await
+        .json();
+    let documents = list.as_array().unwrap();
+    assert!(!documents.is_empty(), "{list}");
+    let mut attestation = false;
+    for d in documents {
+        let number = d["number"].as_str().unwrap();
+        let bytes = download(&s.app, number, &s.zoe)
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let text = pdftotext(&bytes);
+        assert!(
+            !text.contains('\''),
+            "an ASCII apostrophe in {number}: {text}"
+        );
+        assert!(!text.contains("soussigné·e"), "{text}");
+        assert!(
+            text.contains("Je soussignée Assia TRIA, directrice"),
+            "{text}"
+        );
+        // Typed « de l'École … d'Alès » in the contract: printed with ’.
+        assert!(
+            text.contains("de l’École nationale supérieure des mines d’Alès"),
+            "{text}"
+        );
+        if d["kind"] == "attestation" {
+            attestation = true;
+            for needle in [
+                "Je soussignée Assia TRIA, directrice d’IMT Mines Alès, atteste que :",
+                "6 h 30",
+            ] {
+                assert!(text.contains(needle), "« {needle} » in {text}");
+            }
+            assert!(!text.contains("6,50"), "{text}");
+        }
+    }
+    assert!(attestation, "{list}");
+
+    let mail = mail_to(&s.smtp, "zoe@student.test", "Attestation disponible").await;
+    assert_eq!(
+        mail.subject,
+        "Attestation disponible : Semestre 9 d’Emma ÉLÈVE"
+    );
+    assert!(
+        mail.text.starts_with("Bonjour Emma Élève,"),
+        "{}",
+        mail.text
+    );
+    assert!(
+        mail.text.contains("du semestre 9 (2025-2026) d’Emma ÉLÈVE"),
+        "{}",
+        mail.text
+    );
+    let html = mail.html.as_deref().unwrap();
+    assert!(
+        html.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#),
+        "{html}"
+    );
+}

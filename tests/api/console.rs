@@ -830,8 +830,8 @@ async fn the_timetable_shows_the_week_by_half_day_and_a_free_half_day_takes_a_ne
     assert!(html.contains("state state-to_record\">à saisir"));
     assert!(html.contains("state state-signed\">signée"));
     assert!(html.contains("state state-upcoming\">à venir"));
-    // The gauge: 10.5 h scheduled in S9 of the 14 h the contract plans.
-    assert!(html.contains("10,5 h sur 14 h programmées"), "{html}");
+    // The gauge: 10 h 30 scheduled in S9 of the 14 h the contract plans (one hours format).
+    assert!(html.contains("10 h 30 sur 14 h programmées"), "{html}");
     // Wednesday morning is free: it offers a new session, prefilled.
     let new_url = format!(
         "/console/sessions/new?group_id={}&day=2025-09-17&starts_at=08:30&ends_at=12:00",
@@ -951,10 +951,12 @@ async fn a_contract_shows_its_parties_hours_absences_and_certificates_on_one_pag
     assert!(html.contains("IMT Mines Alès"), "{html}");
     assert!(html.contains(&format!("href=\"/console/companies/{}\"", b.company)));
     assert!(html.contains("(article 5)"));
-    // The semesters: 14 h planned, 3.5 h scheduled, 3.5 h absent, as bars with their figures.
+    // The semesters: 14 h planned, 3 h 30 scheduled, 3 h 30 absent, as bars with their
+    // figures, in the one hours format.
     assert!(html.contains("bar bar-planned"));
-    assert!(html.contains("14,00 h"), "{html}");
-    assert!(html.contains("3,50 h + 0,00 h excusées"));
+    assert!(html.contains("14 h"), "{html}");
+    assert!(html.contains("3 h 30 + 0 h excusées"), "{html}");
+    assert!(!html.contains("3,50"), "{html}");
     // The absence, not yet justified; no certificate yet; the links.
     assert!(html.contains("Absences et retards (1)"), "{html}");
     assert!(html.contains("15/09/2025"));

@@ -82,11 +82,11 @@ async fn session_and_student_sheets_export_as_pdf_and_csv() {
     assert_eq!(kind, "application/pdf");
     let text = squeeze(&pdf_text(&pdf));
     for expected in [
-        "Feuille d'émargement — séance du 15/09/2025 (matin)",
+        "Feuille d’émargement — séance du 15/09/2025 (matin)",
         "ÉLÈVE Zoé",
         "en retard (15 min)",
         "Anne Prof",
-        "3,25",
+        "3 h 15",
         "15/09/2025 10:00",
         "Signature enseignant·e",
     ] {
@@ -164,7 +164,7 @@ async fn session_and_student_sheets_export_as_pdf_and_csv() {
     let (status, _, pdf) = download(&app, &format!("{path}.pdf"), &tutor).await;
     assert_eq!(status, StatusCode::OK);
     let text = squeeze(&pdf_text(&pdf));
-    assert!(text.contains("Feuille d'émargement — ÉLÈVE Zoé"), "{text}");
+    assert!(text.contains("Feuille d’émargement — ÉLÈVE Zoé"), "{text}");
     assert!(text.contains("absent·e"), "{text}");
     assert!(text.contains("non signée"), "{text}");
     let (status, _, _) = download(&app, &format!("{path}.pdf"), &other_teacher).await;

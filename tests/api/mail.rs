@@ -11,24 +11,24 @@ use crate::helpers::*;
 use crate::smtp::{ReceivedMail, SmtpServer};
 
 /// Monday 15 September 2025, 17:30 in Paris: both sessions of the day are over.
-const NOW: &str = "2025-09-15T17:30:00+02:00";
-const WAIT: Duration = Duration::from_secs(20);
-const OFFICE: &str = "contrats-pro@school.test";
+pub(crate) const NOW: &str = "2025-09-15T17:30:00+02:00";
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const OFFICE: &str = "contrats-pro@school.test";
 /// A PDF small enough for any limit.
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
-struct Scene {
-    app: TestApp,
-    smtp: SmtpServer,
-    admin: String,
-    b: Basics,
-    student2: i64,
-    morning: i64,
-    afternoon: i64,
-    teacher: String,
+pub(crate) struct Scene {
+    pub(crate) app: TestApp,
+    pub(crate) smtp: SmtpServer,
+    pub(crate) admin: String,
+    pub(crate) b: Basics,
+    pub(crate) student2: i64,
+    pub(crate) morning: i64,
+    pub(crate) afternoon: i64,
+    pub(crate) teacher: String,
 }
 
-fn config(smtp: &SmtpServer, now: &str, delay: Duration) -> TestConfig {
+pub(crate) fn config(smtp: &SmtpServer, now: &str, delay: Duration) -> TestConfig {
     let mut config = TestConfig::default().at(now);
     config.mail.smtp_url = Some(smtp.url());
     config.mail.mail_from = "assidu <assidu@school.test>".to_owned();
@@ -47,7 +47,7 @@ async fn school_profile(app: &TestApp, admin: &str) {
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
 }
 
-async fn scene_with(config: TestConfig, smtp: SmtpServer) -> Scene {
+pub(crate) async fn scene_with(config: TestConfig, smtp: SmtpServer) -> Scene {
     let app = spawn(config).await;
     let admin = app.admin_token().await;
     school_profile(&app, &admin).await;
@@ -86,7 +86,7 @@ async fn scene_with(config: TestConfig, smtp: SmtpServer) -> Scene {
     }
 }
 
-async fn scene(delay: Duration) -> Scene {
+pub(crate) async fn scene(delay: Duration) -> Scene {
     let smtp = SmtpServer::start().await;
     scene_with(config(&smtp, NOW, delay), smtp).await
 }
@@ -95,7 +95,7 @@ fn mark(student: i64, status: &str, minutes: i64) -> Value {
     json!({"student_id": student, "status": status, "minutes_missed": minutes, "note": ""})
 }
 
-async fn roll_call(s: &Scene, session: i64, marks: Vec<Value>) {
+pub(crate) async fn roll_call(s: &Scene, session: i64, marks: Vec<Value>) {
     let put = s
         .app
         .put(
@@ -107,14 +107,14 @@ async fn roll_call(s: &Scene, session: i64, marks: Vec<Value>) {
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
 }
 
-fn to<'a>(mails: &'a [ReceivedMail], address: &str) -> Vec<&'a ReceivedMail> {
+pub(crate) fn to<'a>(mails: &'a [ReceivedMail], address: &str) -> Vec<&'a ReceivedMail> {
     mails
         .iter()
         .filter(|m| m.envelope_to.iter().any(|t| t == address))
         .collect()
 }
 
-fn one<'a>(mails: &'a [ReceivedMail], address: &str) -> &'a ReceivedMail {
+pub(crate) fn one<'a>(mails: &'a [ReceivedMail], address: &str) -> &'a ReceivedMail {
     let found = to(mails, address);
     assert_eq!(
         found.len(),
@@ -129,7 +129,7 @@ fn one<'a>(mails: &'a [ReceivedMail], address: &str) -> &'a ReceivedMail {
 }
 
 /// Waits until the outbox holds no mail left to send.
-async fn outbox_settled(app: &TestApp) {
+pub(crate) async fn outbox_settled(app: &TestApp) {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
         let due = scalar(
@@ -168,8 +168,10 @@ async fn an_absence_reaches_the_tutor_the_office_and_the_student_in_their_langua
     assert_eq!(zoe_office.subject, "Absence de Zoé Élève le 15/09/2025");
     assert_eq!(zoe_office.envelope_from, "assidu@school.test");
     for needle in [
-        "15/09/2025 (matin), 08:30–12:00 — Ingénierie logicielle : absent·e, 3 h 30 manquée(s), non justifiée",
-        "Total : 3 h 30.",
+        "- Absence — 15/09/2025 (matin), 08:30–12:00 — Ingénierie logicielle",
+        "Enseignant·e : Anne Prof",
+        "Heures manquées : 3 h 30, non justifiées",
+        "Total manqué ce jour : 3 h 30.",
         &format!("http://assidu.test/students/{}", s.b.student),
         "Article 4 de la convention",
     ] {
@@ -179,8 +181,20 @@ async fn an_absence_reaches_the_tutor_the_office_and_the_student_in_their_langua
             zoe_office.text
         );
     }
+    // The office is an organisation: no « Bonjour IMT Mines Alès, ».
+    assert!(
+        zoe_office.text.starts_with("Madame, Monsieur,"),
+        "{}",
+        zoe_office.text
+    );
+    assert!(
+        !zoe_office.text.contains("Bonjour IMT"),
+        "{}",
+        zoe_office.text
+    );
     let html = zoe_office.html.as_deref().expect("an HTML part");
-    assert!(html.contains("<strong>Zoé Élève</strong>"), "{html}");
+    assert!(html.contains("Absence de Zoé Élève le 15"), "{html}");
+    assert!(html.contains("Madame, Monsieur,"), "{html}");
     assert!(
         !zoe_office.text.contains("justificatif ici"),
         "no justify link for the office"
@@ -205,20 +219,35 @@ async fn an_absence_reaches_the_tutor_the_office_and_the_student_in_their_langua
         zoe.text
     );
 
+    // Léo came 10 minutes late: his mails say so, never « Absence ».
     let jane = one(&mails, "jane@company.test");
-    assert_eq!(jane.subject, "Absence of Léo Martin on 15/09/2025");
-    assert!(
-        jane.text
-            .contains("08:30–12:00 — Ingénierie logicielle: late, 0h10 missed, not justified"),
-        "{}",
-        jane.text
+    assert_eq!(
+        jane.subject,
+        "Late arrival of Léo Martin on 15/09/2025 (10\u{a0}min)"
     );
+    for needle in [
+        "Hello Jane Smith,",
+        "- Late by 10\u{a0}min — 15/09/2025 (morning), 08:30–12:00 — Ingénierie logicielle",
+        "Teacher: Anne Prof",
+        "Hours missed: 0 h 10, not justified",
+    ] {
+        assert!(jane.text.contains(needle), "{needle} in {}", jane.text);
+    }
     let leo = one(&mails, "leo@student.test");
+    assert_eq!(leo.subject, "Votre retard du 15/09/2025 a été signalé");
     assert!(
-        leo.text.contains("en retard, 0 h 10 manquée(s)"),
+        leo.text
+            .contains("- Retard de 10\u{a0}min — 15/09/2025 (matin)"),
         "{}",
         leo.text
     );
+    for m in to(&mails, "leo@student.test")
+        .into_iter()
+        .chain(to(&mails, "jane@company.test"))
+    {
+        assert!(!m.subject.contains("bsence"), "{}", m.subject);
+        assert!(!m.text.contains("Absence"), "{}", m.text);
+    }
     // A late arrival may be justified too (Article 4): the link to do it is there.
     assert!(leo.text.contains("/justifications/new"), "{}", leo.text);
 
@@ -234,8 +263,10 @@ async fn an_absence_reaches_the_tutor_the_office_and_the_student_in_their_langua
         assert_eq!(item["status"], "sent", "{item}");
         assert_eq!(item["attempts"], 1, "{item}");
         assert!(item["sent_at"].is_string());
+        let reason = item["reason"].as_str().unwrap();
         assert!(
-            item["reason"].as_str().unwrap().starts_with("Absence de "),
+            reason.starts_with("Absence de Zoé Élève le 15/09/2025")
+                || reason.starts_with("Retard de Léo Martin le 15/09/2025"),
             "{item}"
         );
     }
@@ -272,7 +303,11 @@ async fn a_mark_corrected_during_the_grace_delay_is_never_sent_a_later_one_is_co
     let tutor = one(&mails, "tutor@company.test");
     assert!(tutor.text.contains("08:30–12:00"), "{}", tutor.text);
     assert!(tutor.text.contains("13:30–17:00"), "{}", tutor.text);
-    assert!(tutor.text.contains("Total : 7 h."), "{}", tutor.text);
+    assert!(
+        tutor.text.contains("Total manqué ce jour : 7 h."),
+        "{}",
+        tutor.text
+    );
 
     // After the notice left, the afternoon turns out to be a late arrival: a correction.
     roll_call(&s, s.afternoon, vec![mark(s.b.student, "late", 20)]).await;
@@ -734,9 +769,9 @@ async fn a_justification_is_submitted_checked_and_accepted_and_both_are_told() {
     );
     let decided: Vec<&ReceivedMail> = mails[9..].iter().collect();
     for m in &decided {
-        assert_eq!(m.subject, "Justificatif accepté : absence(s) de Zoé Élève");
+        assert_eq!(m.subject, "Justificatif accepté : absence de Zoé Élève");
         assert!(
-            m.text.contains("Commentaire de l'école : Certificat reçu."),
+            m.text.contains("Commentaire de l’école : Certificat reçu."),
             "{}",
             m.text
         );
@@ -874,10 +909,7 @@ async fn the_reminder_goes_to_the_teacher_once_per_unsigned_session() {
     assert_eq!(run.json()["ran"], true);
     let mails = s.smtp.wait_for(1, WAIT).await;
     let reminder = one(&mails, "anne@school.test");
-    assert_eq!(
-        reminder.subject,
-        "Rappel : 1 feuille(s) d'émargement à signer"
-    );
+    assert_eq!(reminder.subject, "Rappel : 1 feuille d’émargement à signer");
     assert!(
         reminder
             .text
@@ -984,7 +1016,7 @@ async fn thresholds_and_dropouts_warn_the_tutor_and_the_school_once() {
         .expect("threshold");
     assert_eq!(
         warning.subject,
-        "Absences de Zoé Élève : 20 % des heures du semestre S9 dépassés"
+        "Absences de Zoé Élève : seuil de 20 % des heures du semestre S9 franchi"
     );
     assert!(
         warning.text.contains("a manqué 14 h sur les 14 h prévues"),
@@ -1077,7 +1109,7 @@ async fn the_digest_runs_once_per_due_time_catches_up_and_two_instances_share_it
         .unwrap();
     let mails = s.smtp.wait_for(1, WAIT).await;
     let digest = one(&mails, OFFICE);
-    assert_eq!(digest.subject, "Récapitulatif de l'assiduité du 17/09/2025");
+    assert_eq!(digest.subject, "Récapitulatif de l’assiduité du 17/09/2025");
     assert!(
         digest.text.contains("Absences du 17/09/2025 (1)"),
         "{}",

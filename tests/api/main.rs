@@ -28,6 +28,7 @@ mod generate;
 mod import;
 mod layout;
 mod mail;
+mod mail_wording;
 mod openapi;
 mod people;
 mod phone;

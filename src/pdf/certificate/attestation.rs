@@ -2,6 +2,7 @@
 //! and the table of the hours.
 
 use crate::domain::certificate::CertificateData;
+use crate::domain::text::{agree, title_gender};
 use crate::format;
 use crate::pdf::text::{capitalize, de, siret_fr};
 
@@ -16,8 +17,10 @@ impl Page<'_> {
             &format!("Année de formation {}", training.academic_year.trim()),
         );
 
+        let gender = title_gender(&school.signatory_title);
         self.body(&format!(
-            "Je soussigné·e, {}, {} {}, atteste que :",
+            "Je {} {}, {} {}, atteste que :",
+            agree(gender, "soussigné", "soussignée", "soussigné·e"),
             self.clip(&school.signatory_name, SENTENCE_SHARE.person),
             self.clip(&school.signatory_title, SENTENCE_SHARE.signatory_title),
             de(&self.clip(&school.name, SENTENCE_SHARE.school_name)),

@@ -46,8 +46,8 @@ pub fn sample() -> CertificateData {
             birth_place: "Nîmes".into(),
         },
         training: TrainingFacts {
-            qualification: "Ingénieur diplômé de l'École nationale supérieure des mines \
-                            d'Alès de l'Institut Mines-Télécom"
+            qualification: "Ingénieur diplômé de l’École nationale supérieure des mines \
+                            d’Alès de l’Institut Mines-Télécom"
                 .into(),
             rncp: "RNCP38677".into(),
             speciality: "Environnement, Énergie et Risques — Énergie et environnement".into(),

@@ -3,6 +3,7 @@
 
 use crate::domain::certificate::CertificateData;
 use crate::domain::contract_kind::ContractKind;
+use crate::domain::text::{agree, title_gender};
 use crate::format;
 use crate::pdf::text::{lowercase_first, siret_fr};
 
@@ -41,11 +42,19 @@ impl Page<'_> {
         } else {
             format!(" ({})", ids.join(", "))
         };
+        let gender = title_gender(&school.signatory_title);
         self.body(&format!(
-            "Je soussigné·e {}, {}, représentant légal du dispensateur de l’action concourant \
-             au développement des compétences {}{ids}, atteste que :",
+            "Je {} {}, {}, {} du dispensateur de l’action concourant au développement des \
+             compétences {}{ids}, atteste que :",
+            agree(gender, "soussigné", "soussignée", "soussigné·e"),
             self.clip(&school.signatory_name, SENTENCE_SHARE.person),
             self.clip(&school.signatory_title, SENTENCE_SHARE.signatory_title),
+            agree(
+                gender,
+                "représentant légal",
+                "représentante légale",
+                "représentant·e légal·e"
+            ),
             self.clip(&school.name, SENTENCE_SHARE.school_name),
         ));
         self.y += s.gap / 2.0;

@@ -64,7 +64,7 @@ const COMMON: &[&str] = &[
     "Léa MARTIN",
     "Énergies du Gard SAS",
     "412 345 678 00012",
-    "Ingénieur diplômé de l'École nationale supérieure",
+    "Ingénieur diplômé de l’École nationale supérieure",
     "RNCP38677",
     "01/09/2025",
     "31/12/2025",
@@ -87,7 +87,7 @@ fn attestation_prints_every_fact() {
         &[
             "Attestation de présence — Semestre 9",
             "Année de formation 2025-2026",
-            "Je soussigné·e, Assia TRIA, directrice d’IMT Mines Alès, atteste que :",
+            "Je soussignée Assia TRIA, directrice d’IMT Mines Alès, atteste que :",
             "SIRET : 180 092 025 00113",
             "N° de déclaration d’activité : 76300411830",
             "Salarié·e",
@@ -129,12 +129,12 @@ fn certificat_de_realisation_follows_the_model() {
             "Certificat de réalisation",
             "Semestre 9 — 2025-2026",
             "Certificat de réalisation — Semestre 9",
-            "Je soussigné·e Assia TRIA, directrice, représentant légal du dispensateur de \
+            "Je soussignée Assia TRIA, directrice, représentante légale du dispensateur de \
          l’action concourant au développement des compétences IMT Mines Alès (SIRET 180 \
          092 025 00113, déclaration d’activité n° 76300411830), atteste que :",
             "Léa MARTIN, salarié·e de l’entreprise Énergies du Gard SAS (SIRET 412 345 678 \
-         00012), a suivi l’action : Ingénieur diplômé de l'École nationale supérieure des \
-         mines d'Alès de l'Institut Mines-Télécom (RNCP38677)",
+         00012), a suivi l’action : Ingénieur diplômé de l’École nationale supérieure des \
+         mines d’Alès de l’Institut Mines-Télécom (RNCP38677)",
             "Nature de l’action concourant au développement des compétences :",
             "action de formation",
             "bilan de compétences",

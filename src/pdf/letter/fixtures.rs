@@ -24,13 +24,13 @@ pub fn termination() -> TerminationLetter {
         student_birth_date: d(2002, 3, 14),
         company_name: "Énergies du Gard SAS".into(),
         company_siret: "41234567800012".into(),
-        qualification: "Ingénieur diplômé de l'École nationale supérieure des mines d'Alès \
-                        de l'Institut Mines-Télécom (RNCP38677)"
+        qualification: "Ingénieur diplômé de l’École nationale supérieure des mines d’Alès \
+                        de l’Institut Mines-Télécom (RNCP38677)"
             .into(),
         contract_start: d(2025, 9, 1),
         contract_planned_end: d(2026, 8, 28),
         termination_date: d(2025, 11, 14),
-        termination_reason: "démission de la salariée pendant la période d'essai".into(),
+        termination_reason: "démission de la salariée pendant la période d’essai".into(),
         withdrawal: false,
         contract_kind: ContractKind::Professionnalisation,
         hours_done: vec![("S9".into(), "132 h 30".into())],

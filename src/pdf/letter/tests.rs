@@ -23,15 +23,15 @@ const COMMON: &[&str] = &[
     "Institut Mines-Télécom",
     "6 avenue de Clavières, 30100 Alès",
     "SIRET : 180 092 025 00113",
-    "N° de déclaration d'activité : 76300411830",
+    "N° de déclaration d’activité : 76300411830",
     "Service des contrats en alternance — contrats-pro@mines-ales.fr · tél. 04 66 78 \
      50 00",
     "Madame, Monsieur,",
     "Léa MARTIN, né·e le 14/03/2002",
     "Énergies du Gard SAS (SIRET 412 345 678 00012)",
-    "Ingénieur diplômé de l'École nationale supérieure des mines d'Alès de l'Institut \
+    "Ingénieur diplômé de l’École nationale supérieure des mines d’Alès de l’Institut \
      Mines-Télécom (RNCP38677)",
-    "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
+    "Nous vous prions d’agréer, Madame, Monsieur, l’expression de nos salutations distinguées.",
     "Assia TRIA",
     "Directrice",
     "page 1/1",
@@ -45,7 +45,7 @@ fn a_termination_told_to_the_opco() {
     assert_contains(
         &text,
         &[
-            "À l'attention de l'OPCO Atlas",
+            "À l’attention de l’OPCO Atlas",
             "Par courriel : dossiers@opco-atlas.fr",
             "Alès, le 14/11/2025",
             "Objet : rupture anticipée du contrat de professionnalisation de Léa MARTIN",
@@ -53,14 +53,14 @@ fn a_termination_told_to_the_opco() {
             "Nous vous informons de la rupture anticipée, le 14/11/2025, du contrat de \
              professionnalisation de Léa MARTIN",
             "Le contrat avait pris effet le 01/09/2025 et devait prendre fin le 28/08/2026.",
-            "Motif de la rupture : démission de la salariée pendant la période d'essai.",
+            "Motif de la rupture : démission de la salariée pendant la période d’essai.",
             "la facturation est établie au prorata temporis des heures de formation \
              effectivement réalisées (article 7)",
-            "aucune somme n'est due pour la période postérieure au 14/11/2025",
+            "aucune somme n’est due pour la période postérieure au 14/11/2025",
             "Heures de formation réalisées : semestre S9 132 h 30",
             "Montants définitifs : total dû 2 208,33 €",
-            "à la charge de l'OPCO 2 149,99 €",
-            "à la charge de l'entreprise 58,34 €",
+            "à la charge de l’OPCO 2 149,99 €",
+            "à la charge de l’entreprise 58,34 €",
             "Nous vous remercions de bien vouloir en tenir compte",
             "reste à votre disposition pour tout complément : contrats-pro@mines-ales.fr · \
              tél. 04 66 78 50 00.",
@@ -91,7 +91,7 @@ fn a_withdrawal_told_to_the_dreets() {
     assert_contains(
         &text,
         &[
-            "À l'attention de la DREETS",
+            "À l’attention de la DREETS",
             "Par courriel : dreets-oc.formation@dreets.gouv.fr",
             "Alès, le 26/08/2025",
             "Objet : désistement avant le début de la formation — contrat de \
@@ -102,7 +102,7 @@ fn a_withdrawal_told_to_the_dreets() {
              28/08/2026",
             "Date du désistement : 25/08/2025. Motif : la candidate a renoncé à la formation.",
             "la convention est purement et simplement annulée (article 7) ; aucune somme \
-             n'est due",
+             n’est due",
             "conformément à la convention de formation (articles 6 et 7)",
         ],
     );
@@ -132,8 +132,8 @@ fn amounts_print_the_french_way() {
         &text,
         &[
             "total dû 4 500,00 €",
-            "à la charge de l'OPCO 4 416,67 €",
-            "à la charge de l'entreprise 83,33 €",
+            "à la charge de l’OPCO 4 416,67 €",
+            "à la charge de l’entreprise 83,33 €",
             "semestre S9 266 h 30",
             "semestre S10 12 h",
         ],
@@ -152,9 +152,9 @@ fn the_recipient_is_named_as_it_should() {
         })
     };
     use LetterRecipient::{Dreets, Opco};
-    assert_eq!(name(Opco, "OPCO Atlas"), "de l'OPCO Atlas");
-    assert_eq!(name(Opco, "Atlas"), "de l'OPCO Atlas");
-    assert_eq!(name(Opco, " "), "de l'OPCO");
+    assert_eq!(name(Opco, "OPCO Atlas"), "de l’OPCO Atlas");
+    assert_eq!(name(Opco, "Atlas"), "de l’OPCO Atlas");
+    assert_eq!(name(Opco, " "), "de l’OPCO");
     assert_eq!(name(Dreets, ""), "de la DREETS");
     assert_eq!(name(Dreets, "DREETS Occitanie"), "de la DREETS Occitanie");
     assert_eq!(name(Dreets, "Occitanie"), "de la DREETS Occitanie");
@@ -240,10 +240,10 @@ fn long_fields_end_on_the_second_page_at_most() {
         letter.recipient_name = "Opérateur de compétences des entreprises ".repeat(5 * n);
         letter.recipient_email = format!("{}@opco.fr", "dossiers".repeat(10 * n));
         letter.student_name = "Marie-Héloïse DE LA FONTAINE-SAINT-EXUPÉRY ".repeat(2 * n);
-        letter.company_name = "Société anonyme d'économie mixte ".repeat(6 * n);
+        letter.company_name = "Société anonyme d’économie mixte ".repeat(6 * n);
         letter.qualification = letter.qualification.repeat(3 * n);
         letter.termination_reason =
-            "rupture d'un commun accord pour raisons personnelles ".repeat(8 * n);
+            "rupture d’un commun accord pour raisons personnelles ".repeat(8 * n);
         letter.reference = "RUP-2025-42-".repeat(10 * n);
         let (pdf, text) = render(&letter, 2);
         assert!(pdf.len() < 150_000, "×{n}: {} bytes", pdf.len());

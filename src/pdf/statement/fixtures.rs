@@ -47,12 +47,12 @@ const COMPANIES: [(&str, &str); 4] = [
     ("Énergies du Gard SAS", "41234567800012"),
     ("Cévennes Ingénierie", "52345678900023"),
     (
-        "Société d'économie mixte d'aménagement et d'équipement du Gard, des Cévennes et \
+        "Société d’économie mixte d’aménagement et d’équipement du Gard, des Cévennes et \
          de la vallée du Rhône (SEMAG)",
         "63456789000034",
     ),
     (
-        "Garçon & Fils — bureau d'études thermiques",
+        "Garçon & Fils — bureau d’études thermiques",
         "74567890100045",
     ),
 ];
@@ -157,7 +157,7 @@ pub fn contract(i: usize) -> Statement {
 pub fn terminated() -> Statement {
     let mut f = facts(0);
     f.frame.termination_date = Some(d(2025, 11, 14));
-    f.termination_reason = Some("démission de la salariée pendant la période d'essai".into());
+    f.termination_reason = Some("démission de la salariée pendant la période d’essai".into());
     let now = Utc
         .with_ymd_and_hms(2025, 11, 20, 9, 0, 0)
         .single()

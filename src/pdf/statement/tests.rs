@@ -94,7 +94,7 @@ const LETTERHEAD: &[&str] = &[
     "Institut Mines-Télécom",
     "6 avenue de Clavières, 30100 Alès",
     "SIRET : 180 092 025 00113",
-    "N° de déclaration d'activité : 76300411830",
+    "N° de déclaration d’activité : 76300411830",
 ];
 
 #[test]
@@ -109,21 +109,21 @@ fn the_opco_statement_prints_its_own_lines() {
             "Relevé de facturation — année 2025-2026",
             "Destinataire : OPCO Atlas",
             "Date : 15/09/2026",
-            "montants à la charge de l'OPCO",
+            "montants à la charge de l’OPCO",
             "Libellé Heures Article Montant",
             "Léa MARTIN — contrat n° 1000",
             "Entreprise : Énergies du Gard SAS (SIRET 412 345 678 00012)",
             "Semestre 9 — du 01/09/2025 au 31/12/2025 — définitif",
             "Semestre 10 — du 01/01/2026 au 28/08/2026 — définitif",
             "Heures de formation (subrogation de paiement)",
-            "Heures de formation prises en charge par l'OPCO (12,00 €/h)",
+            "Heures de formation prises en charge par l’OPCO (12,00 €/h)",
             "Jérôme BÉRENGER — contrat n° 1005",
             "270 h art. 6 4 500,00 €",
             "210 h art. 6 3 500,00 €",
             "Sous-total du contrat 8 000,00 €",
             "Total du relevé (4 contrats)",
             "Nombre de contrats : 4",
-            "Règle d'arrondi : Les lignes de l'entreprise valent le prix du semestre",
+            "Règle d’arrondi : Les lignes de l’entreprise valent le prix du semestre",
             "page 1/",
         ],
     );
@@ -165,14 +165,14 @@ fn the_company_statement_prints_its_own_lines() {
         &all,
         &[
             "Destinataire : Énergies du Gard SAS (SIRET 412 345 678 00012)",
-            "montants à la charge de l'entreprise",
+            "montants à la charge de l’entreprise",
             "Léa MARTIN — contrat n° 1000",
             "Noé DUBOIS — contrat n° 1001",
             "Absences non justifiées",
-            "Absences justifiées (facturées à l'entreprise)",
-            "Heures de formation (sans subrogation de paiement, l'entreprise est facturée)",
-            "Part non prise en charge par l'OPCO, prorata temporis",
-            "Heures réalisées avant l'accord de l'OPCO du 15/09/2025",
+            "Absences justifiées (facturées à l’entreprise)",
+            "Heures de formation (sans subrogation de paiement, l’entreprise est facturée)",
+            "Part non prise en charge par l’OPCO, prorata temporis",
+            "Heures réalisées avant l’accord de l’OPCO du 15/09/2025",
             "acte de subrogation reçu le 05/01/2026, pas avant la première échéance",
             "Total du relevé (5 contrats)",
             "Nombre de contrats : 5",
@@ -298,13 +298,13 @@ fn three_hundred_contracts_run_over_numbered_pages() {
 #[test]
 fn long_labels_wrap_and_never_leave_the_page() {
     let mut doc = payer_doc(Payer::Opco, 3);
-    let label = "Heures de formation réalisées au titre du module d'approfondissement \
+    let label = "Heures de formation réalisées au titre du module d’approfondissement \
                  « Énergies renouvelables, réseaux de chaleur et stockage thermique » \
                  (subrogation de paiement, accord du 01/09/2025) — fin";
     opco_line(&mut doc.statements[0], 0).label = label.into();
     let absurd = "Une désignation démesurément longue ".repeat(60);
     opco_line(&mut doc.statements[2], 1).label = absurd;
-    doc.statements[2].company_name = "Société anonyme d'économie mixte ".repeat(30);
+    doc.statements[2].company_name = "Société anonyme d’économie mixte ".repeat(30);
     doc.school.name = "École supérieure interconsulaire ".repeat(20);
     doc.school.address = "Bâtiment Clément-Ader, 6 avenue de Clavières ".repeat(20);
     doc.to.name = "Opérateur de compétences ".repeat(30);
@@ -355,7 +355,7 @@ fn an_empty_statement_says_so() {
     assert_contains(
         &text[0],
         &[
-            "Aucune ligne de facturation à la charge de l'OPCO pour l'année 2025-2026.",
+            "Aucune ligne de facturation à la charge de l’OPCO pour l’année 2025-2026.",
             "Total du relevé (aucun contrat) 0,00 €",
             "page 1/1",
         ],
@@ -391,29 +391,29 @@ fn the_final_statement_of_a_terminated_contract() {
             "Payeur principal : OPCO — acte de subrogation reçu le 10/09/2025, avant la \
              première échéance (31/12/2025)",
             "Rupture anticipée : le 14/11/2025 — motif : démission de la salariée pendant la \
-             période d'essai ; facturation au prorata des heures réalisées (article 7)",
+             période d’essai ; facturation au prorata des heures réalisées (article 7)",
             "Semestre 9 — du 01/09/2025 au 14/11/2025 — définitif",
-            "Prix : 4 500,00 € pour 270 h (soit 16,67 € de l'heure)",
+            "Prix : 4 500,00 € pour 270 h (soit 16,67 € de l’heure)",
             "Libellé Payeur Heures Article Montant",
             &format!("Total dû pour le semestre 9 {} €", euros_fr(s9.due_cents)),
-            &format!("dont à la charge de l'OPCO {} €", euros_fr(s9.opco_cents)),
+            &format!("dont à la charge de l’OPCO {} €", euros_fr(s9.opco_cents)),
             &format!(
-                "dont à la charge de l'entreprise {} €",
+                "dont à la charge de l’entreprise {} €",
                 euros_fr(s9.company_cents)
             ),
             "Note : Article 7 : rupture anticipée au 14/11/2025",
             "Semestre 10 — du 01/01/2026 au 28/08/2026 — annulé",
-            "Aucune somme n'est due pour ce semestre.",
+            "Aucune somme n’est due pour ce semestre.",
             &format!("Total dû {} €", euros_fr(s.due_cents)),
             &format!(
-                "dont à la charge de l'OPCO (OPCO Atlas) {} €",
+                "dont à la charge de l’OPCO (OPCO Atlas) {} €",
                 euros_fr(s.opco_cents)
             ),
             &format!(
-                "dont à la charge de l'entreprise (Énergies du Gard SAS) {} €",
+                "dont à la charge de l’entreprise (Énergies du Gard SAS) {} €",
                 euros_fr(s.company_cents)
             ),
-            "Règle d'arrondi",
+            "Règle d’arrondi",
             "page 1/1",
         ],
     );
@@ -448,7 +448,7 @@ fn a_running_contract_and_a_withdrawn_one() {
             "Zoé LEFÈVRE",
             "Semestre 9 — du 01/09/2025 au 31/12/2025 — définitif",
             "Semestre 10 — du 01/01/2026 au 28/08/2026 — provisoire",
-            "Part non prise en charge par l'OPCO, prorata temporis",
+            "Part non prise en charge par l’OPCO, prorata temporis",
         ],
     );
     assert_lacks(&all, &["final", "Rupture", "annulé"]);

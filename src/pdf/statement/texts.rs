@@ -72,7 +72,7 @@ pub(super) fn semester_heading(s: &SemesterStatement) -> String {
 pub(super) fn semester_facts(s: &SemesterStatement) -> String {
     let h = |hours: f64| format::hours(minutes(hours).0);
     let mut facts = format!(
-        "Prix : {} pour {} (soit {} de l'heure) ; dû : {} pour {}. Heures programmées : {} ; \
+        "Prix : {} pour {} (soit {} de l’heure) ; dû : {} pour {}. Heures programmées : {} ; \
          suivies : {} ; absences non justifiées : {} ; absences justifiées : {}",
         format::euros_with_sign(s.price_cents),
         h(s.planned_hours),
@@ -86,7 +86,7 @@ pub(super) fn semester_facts(s: &SemesterStatement) -> String {
     );
     if s.before_agreement_hours > 0.0 {
         facts.push_str(&format!(
-            " ; réalisées avant l'accord de l'OPCO : {}",
+            " ; réalisées avant l’accord de l’OPCO : {}",
             h(s.before_agreement_hours)
         ));
     }
