@@ -10,6 +10,8 @@
 //! and 1.4 million marks, the whole dashboard takes about 4 s on either engine (2 cores);
 //! the weekly sums and the per-contract sums are each about half of it.
 
+pub mod today;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc};

@@ -28,6 +28,7 @@ mod generate;
 mod import;
 mod layout;
 mod mail;
+mod office_home;
 mod openapi;
 mod roles;
 mod semesters;

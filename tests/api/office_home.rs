@@ -1,0 +1,264 @@
+//! The office's home says what to do today (issue 18): the day's absences, the
+//! justifications waiting, the roll calls missing and the certificates blocked, each with a
+//! link to act, most urgent first; « Rien à faire » when a list is empty.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::web::Browser;
+
+/// Tuesday 13 January 2026, 15:00 in Paris: S9 has ended, S10 runs.
+const NOW: &str = "2026-01-13T15:00:00+01:00";
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+/// The page as a reader sees it: the template engine escapes `/`, `'` and `&`.
+fn plain(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+/// The part of the page between `<section … data-todo="{name}">` and its end.
+fn section(html: &str, name: &str) -> String {
+    let start = html
+        .find(&format!("data-todo=\"{name}\""))
+        .unwrap_or_else(|| panic!("no section {name}:\n{html}"));
+    let end = html[start..].find("</section>").unwrap() + start;
+    html[start..end].to_owned()
+}
+
+async fn session(app: &TestApp, admin: &str, b: &Basics, day: &str, start: &str, end: &str) -> i64 {
+    let a = app
+        .post("/api/v1/sessions", admin, session_body(b, day, start, end))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    a.json()["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn the_office_home_lists_todays_work_with_links_to_act() {
+    let app = TestConfig::default().at(NOW).spawn().await;
+    let admin = app.admin_token().await;
+    let b = seed_basics(&app, &admin).await;
+    assert_eq!(
+        app.put("/api/v1/school", &admin, school_body())
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let leo = add_second_student(&app, &admin, &b, b.tutor).await;
+
+    // S9's only session was never signed: its certificate is held back.
+    let september = session(&app, &admin, &b, "2025-09-16", "08:30", "12:00").await;
+    // Yesterday's sheet is missing.
+    let monday = session(&app, &admin, &b, "2026-01-12", "08:30", "12:00").await;
+    // This morning: Zoé absent, Léo 20 minutes late; the sheet is signed.
+    let today = session(&app, &admin, &b, "2026-01-13", "08:30", "12:00").await;
+    let path = format!("/api/v1/sessions/{today}/attendance");
+    let put = app
+        .put(
+            &path,
+            &admin,
+            json!({"marks": [
+                {"student_id": b.student, "status": "absent"},
+                {"student_id": leo, "status": "late", "minutes_missed": 20}
+            ]}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let signed = app.post(&format!("{path}/sign"), &admin, json!({})).await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.text);
+    // Zoé's sick note waits for a decision.
+    let form = reqwest::multipart::Form::new()
+        .text("student_id", b.student.to_string())
+        .text("session_ids", today.to_string())
+        .text("reason", "Grippe".to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(PDF.to_vec())
+                .file_name("arret.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let res = app
+        .client
+        .post(app.url("/api/v1/justifications"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let justification = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    let mut browser = Browser::new(&app);
+    browser.login("admin@school.test").await;
+    let home = browser.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    let html = plain(&home.html);
+
+    // The counts, with their nouns agreeing.
+    for said in [
+        "2\u{a0}absences ou retards",
+        "1\u{a0}justificatif à examiner",
+        "1\u{a0}appel manquant",
+        "2\u{a0}attestations bloquées",
+    ] {
+        assert!(html.contains(said), "« {said} » missing:\n{html}");
+    }
+
+    // Today's absences: the absence before the late arrival, each with its session.
+    let absences = section(&html, "absences");
+    let zoe = absences.find("Zoé ÉLÈVE").expect("Zoé listed");
+    let late = absences.find("Léo MARTIN").expect("Léo listed");
+    assert!(zoe < late, "the absence comes first:\n{absences}");
+    assert!(absences.contains("Absent·e"), "{absences}");
+    assert!(absences.contains("En retard (20\u{a0}min)"), "{absences}");
+    assert!(absences.contains("Ingénierie logicielle"), "{absences}");
+    assert!(absences.contains("08:30–12:00"), "{absences}");
+    assert!(
+        absences.contains(&format!("href=\"/sessions/{today}\"")),
+        "{absences}"
+    );
+    assert!(
+        absences.contains(&format!("href=\"/students/{}\"", b.student)),
+        "{absences}"
+    );
+    assert!(absences.contains("justificatif déposé"), "{absences}");
+
+    // The justification, with the link to decide.
+    let waiting = section(&html, "justifications");
+    assert!(waiting.contains("Zoé Élève"), "{waiting}");
+    assert!(waiting.contains("Grippe"), "{waiting}");
+    assert!(
+        waiting.contains(&format!("href=\"/justifications/{justification}\"")),
+        "{waiting}"
+    );
+
+    // The missing roll call: teacher, module, group, date, and the button to take it.
+    let missing = section(&html, "missing");
+    for said in [
+        "Ingénierie logicielle",
+        "Anne Prof",
+        "2IA-IL",
+        "12/01/2026 08:30–12:00",
+        "0/2",
+        "Faire l’appel",
+    ] {
+        assert!(missing.contains(said), "« {said} » missing:\n{missing}");
+    }
+    assert!(
+        missing.contains(&format!("href=\"/sessions/{monday}\"")),
+        "{missing}"
+    );
+    assert!(
+        !missing.contains(&format!("href=\"/sessions/{today}\"")),
+        "a signed sheet is not missing"
+    );
+
+    // The blocked certificate and why.
+    let blocked = section(&html, "blocked");
+    assert!(blocked.contains("Zoé ÉLÈVE"), "{blocked}");
+    assert!(blocked.contains("S9"), "{blocked}");
+    assert!(
+        blocked.contains("1 feuille d’appel non signée, la première le 16/09/2025"),
+        "{blocked}"
+    );
+    assert!(
+        blocked.contains(&format!(
+            "href=\"/console/contracts/{}/overview\"",
+            b.contract
+        )),
+        "{blocked}"
+    );
+    assert!(
+        blocked.contains("href=\"/audit?from=2025-09-16&to=2026-01-13#pending\""),
+        "{blocked}"
+    );
+    assert!(blocked.contains("Léo MARTIN"), "{blocked}");
+    assert!(!html.contains("Rien à faire"), "every list has work");
+
+    // Acting empties the lists: the sheets signed, the justification decided.
+    for (id, marks) in [
+        (
+            monday,
+            json!([{"student_id": b.student, "status": "present"}, {"student_id": leo, "status": "present"}]),
+        ),
+        (
+            september,
+            json!([{"student_id": b.student, "status": "present"}, {"student_id": leo, "status": "present"}]),
+        ),
+    ] {
+        let path = format!("/api/v1/sessions/{id}/attendance");
+        let put = app
+            .put(
+                &path,
+                &admin,
+                json!({"marks": marks, "reason": "feuille papier retrouvée"}),
+            )
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+        let signed = app.post(&format!("{path}/sign"), &admin, json!({})).await;
+        assert_eq!(signed.status, StatusCode::OK, "{}", signed.text);
+    }
+    let decided = app
+        .post(
+            &format!("/api/v1/justifications/{justification}/decision"),
+            &admin,
+            json!({"decision": "accept", "comment": ""}),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.text);
+    let html = plain(&browser.get("/").await.html);
+    for name in ["justifications", "missing", "blocked"] {
+        assert!(
+            section(&html, name).contains("Rien à faire."),
+            "{name} still lists work:\n{}",
+            section(&html, name)
+        );
+    }
+    assert!(html.contains("0\u{a0}appel manquant"), "{html}");
+    // Zoé's absence is excused now; Léo's late arrival stays on the day's list.
+    let absences = section(&html, "absences");
+    assert!(!absences.contains("Zoé ÉLÈVE"), "{absences}");
+    assert!(absences.contains("Léo MARTIN"), "{absences}");
+}
+
+#[tokio::test]
+async fn a_quiet_day_says_there_is_nothing_to_do() {
+    let app = TestConfig::default().at(NOW).spawn().await;
+    let admin = app.admin_token().await;
+    seed_basics(&app, &admin).await;
+    let mut browser = Browser::new(&app);
+    browser.login("admin@school.test").await;
+    // Without the school's name, no certificate can be issued: the home says so.
+    let html = plain(&browser.get("/").await.html);
+    let blocked = section(&html, "blocked");
+    assert!(
+        blocked.contains("le nom de l'école n'est pas renseigné"),
+        "{blocked}"
+    );
+    assert!(blocked.contains("href=\"/console/school\""), "{blocked}");
+    assert_eq!(
+        app.put("/api/v1/school", &admin, school_body())
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let mut browser = Browser::new(&app);
+    browser.login("admin@school.test").await;
+    let html = plain(&browser.get("/").await.html);
+    for name in ["absences", "justifications", "missing", "blocked"] {
+        assert!(
+            section(&html, name).contains("Rien à faire."),
+            "{name}:\n{html}"
+        );
+    }
+    assert!(html.contains("0\u{a0}absence ou retard"), "{html}");
+    let english = plain(&browser.get("/?lang=en").await.html);
+    assert!(english.contains("Nothing to do."), "{english}");
+}
