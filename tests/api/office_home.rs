@@ -262,3 +262,107 @@ async fn a_quiet_day_says_there_is_nothing_to_do() {
     let english = plain(&browser.get("/?lang=en").await.html);
     assert!(english.contains("Nothing to do."), "{english}");
 }
+
+/// Audit flags read like a person wrote them: what is wrong, then the module, teacher, group,
+/// date and times of each session, a severity and a link to the session — no internal ids.
+#[tokio::test]
+async fn audit_flags_name_the_session_and_their_severity() {
+    let app = TestConfig::default()
+        .at("2025-09-29T15:00:00+02:00")
+        .spawn()
+        .await;
+    let admin = app.admin_token().await;
+    let b = seed_basics(&app, &admin).await;
+    // Recorded and signed by the office 13 days after the session.
+    let late = session(&app, &admin, &b, "2025-09-16", "08:30", "12:00").await;
+    let path = format!("/api/v1/sessions/{late}/attendance");
+    let put = app
+        .put(
+            &path,
+            &admin,
+            json!({"marks": [{"student_id": b.student, "status": "present"}], "reason": "feuille papier"}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let signed = app.post(&format!("{path}/sign"), &admin, json!({})).await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.text);
+    // A session whose day the calendar later gives to the company.
+    let moved = session(&app, &admin, &b, "2025-09-17", "13:30", "17:00").await;
+    execute_plain(
+        &app,
+        &format!(
+            "UPDATE calendar_days SET kind = 'company' WHERE calendar_id = {} AND day = '2025-09-17'",
+            b.calendar
+        ),
+    )
+    .await;
+
+    let report = app
+        .get(
+            "/api/v1/attendance/audit?from=2025-09-01&to=2025-09-30",
+            &admin,
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text);
+    let flags = report.json()["flags"].as_array().unwrap().clone();
+    let of = |kind: &str| {
+        flags
+            .iter()
+            .find(|f| f["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} flag: {flags:?}"))
+            .clone()
+    };
+    let signature = of("late_signature");
+    assert_eq!(
+        signature["message"],
+        "Feuille signée 13 jours après la séance — Ingénierie logicielle, Anne Prof, groupe 2IA-IL, le 16/09/2025 08:30–12:00"
+    );
+    assert_eq!(signature["severity"], "to_check");
+    assert_eq!(
+        signature["title"],
+        "Feuille signée 13 jours après la séance"
+    );
+    assert_eq!(signature["session_ids"], json!([late]));
+    assert_eq!(signature["sessions"][0]["module"], "Ingénierie logicielle");
+    assert_eq!(signature["sessions"][0]["teacher"], "Anne Prof");
+    assert_eq!(signature["sessions"][0]["group"], "2IA-IL");
+    assert_eq!(signature["sessions"][0]["url"], format!("/sessions/{late}"));
+    let off_day = of("not_a_school_day");
+    assert_eq!(off_day["severity"], "serious");
+    assert_eq!(
+        off_day["message"],
+        "Séance un jour « entreprise » du calendrier du groupe 2IA-IL — Ingénierie logicielle, Anne Prof, groupe 2IA-IL, le 17/09/2025 13:30–17:00"
+    );
+    // The serious ones first.
+    assert_eq!(flags[0]["severity"], "serious", "{flags:?}");
+    for f in &flags {
+        assert!(
+            !f["message"].as_str().unwrap().contains("n°"),
+            "an internal id in « {} »",
+            f["message"]
+        );
+    }
+
+    // The page: the severity, the sentence, and a link to act on each session.
+    let mut browser = Browser::new(&app);
+    browser.login("admin@school.test").await;
+    let page = browser.get("/audit?from=2025-09-01&to=2025-09-30").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = plain(&page.html);
+    let start = html.find("id=\"flags\"").unwrap();
+    let end = html[start..]
+        .find("</ul>\n")
+        .map_or(html.len(), |e| e + start);
+    let listed = &html[start..end];
+    for said in [
+        "grave",
+        "à vérifier",
+        "Feuille signée 13 jours après la séance",
+        "Ingénierie logicielle, Anne Prof, groupe 2IA-IL, le 16/09/2025 08:30–12:00",
+        &format!("href=\"/sessions/{late}\""),
+        &format!("href=\"/sessions/{moved}\""),
+    ] {
+        assert!(listed.contains(said), "« {said} » missing:\n{listed}");
+    }
+    assert!(!listed.contains("n°"), "{listed}");
+}
