@@ -15,16 +15,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::i18n::Lang;
 use crate::web::Viewer;
-
-/// « 0 absence », « 1 absence », « 2 absences »: the count with its noun agreeing (French
-/// keeps 0 and 1 singular, English only 1).
-fn count(lang: Lang, n: usize, one: &str, many: &str) -> String {
-    let singular = match lang {
-        Lang::Fr => n <= 1,
-        Lang::En => n == 1,
-    };
-    format!("{n}\u{a0}{}", if singular { one } else { many })
-}
+use crate::web::dashboard::counted as count;
 
 fn times(a: chrono::NaiveTime, b: chrono::NaiveTime) -> String {
     format!("{}–{}", a.format("%H:%M"), b.format("%H:%M"))
