@@ -256,6 +256,21 @@ async fn console_in_browser(c: &Client, app: &TestApp, b: &Basics, axe: Option<&
     teacher.click().await.expect("a teacher");
     type_in(c, "field-room", "B12").await;
     submit(c).await;
+    // This morning has begun (it is 10:00): the console says so and asks to confirm.
+    let confirm = c
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("#field-confirm_warnings"))
+        .await
+        .expect("the box confirming a session in the past");
+    let warning = find(c, "#warnings").await.text().await.expect("text");
+    assert!(
+        warning.contains("cette séance est dans le passé"),
+        "{warning}"
+    );
+    accessible(c, axe, "session in the past to confirm").await;
+    confirm.click().await.expect("confirm");
+    submit(c).await;
     saved(c, "sessions").await;
     // Every other console page, at rest.
     let mut others = vec![

@@ -366,3 +366,61 @@ async fn audit_flags_name_the_session_and_their_severity() {
     }
     assert!(!listed.contains("n°"), "{listed}");
 }
+
+/// A session created 20 days after it took place is created, and the API's answer says so
+/// in `warnings`; a session to come carries none. The OpenAPI document names the field.
+#[tokio::test]
+async fn creating_a_session_in_the_past_answers_a_warning() {
+    // Tuesday 14 October 2025, 10:00 in Paris.
+    let app = TestConfig::default()
+        .at("2025-10-14T10:00:00+02:00")
+        .spawn()
+        .await;
+    let admin = app.admin_token().await;
+    let b = seed_basics(&app, &admin).await;
+    let past = app
+        .post(
+            "/api/v1/sessions",
+            &admin,
+            session_body(&b, "2025-09-24", "08:30", "12:00"),
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::CREATED, "{}", past.text);
+    let body = past.json();
+    let warnings = body["warnings"].as_array().expect("a warnings array");
+    assert_eq!(warnings.len(), 1, "{body}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .starts_with("cette séance est dans le passé (il y a 20 jours, le 24/09/2025) : "),
+        "{body}"
+    );
+    // Created all the same, with the record's fields as before.
+    assert_eq!(body["day"], "2025-09-24");
+    let id = body["id"].as_i64().unwrap();
+    let read = app.get(&format!("/api/v1/sessions/{id}"), &admin).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(
+        read.json().get("warnings").is_none(),
+        "only the creation's answer"
+    );
+
+    // To come: no warning.
+    let future = app
+        .post(
+            "/api/v1/sessions",
+            &admin,
+            session_body(&b, "2026-01-13", "08:30", "12:00"),
+        )
+        .await;
+    assert_eq!(future.status, StatusCode::CREATED, "{}", future.text);
+    assert_eq!(future.json()["warnings"], json!([]));
+
+    let doc = app
+        .request(reqwest::Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .json();
+    let created = &doc["paths"]["/sessions"]["post"]["responses"]["201"];
+    assert!(created.to_string().contains("\"warnings\""), "{created}");
+}
