@@ -154,7 +154,9 @@ async fn blocked_certificates(
         issued_by: None,
     };
     let now = ctx.clock.now();
-    let mut held: Vec<(i64, Semester, String, Option<NaiveDate>, Option<String>)> = Vec::new();
+    // (contract, semester, why, first unsigned day, missing fact)
+    type Held = (i64, Semester, String, Option<NaiveDate>, Option<String>);
+    let mut held: Vec<Held> = Vec::new();
     for semester in [Semester::S9, Semester::S10] {
         let pick = Pick::Missing {
             semester,
@@ -208,12 +210,12 @@ async fn blocked_certificates(
     let mut out: Vec<BlockedCertificate> = held
         .into_iter()
         .filter_map(|(id, semester, reason, since, field)| {
-            let (_, student_id, first, last, group) = people.iter().find(|p| p.0 == id)?.clone();
+            let p = people.iter().find(|p| p.contract_id == id)?;
             Some(BlockedCertificate {
                 contract_id: id,
-                student_id,
-                student: format!("{first} {}", last.to_uppercase()),
-                group,
+                student_id: p.student_id,
+                student: format!("{} {}", p.first_name, p.last_name.to_uppercase()),
+                group: p.group_name.clone(),
                 semester,
                 reason,
                 since,

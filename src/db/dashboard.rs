@@ -359,17 +359,24 @@ pub async fn absences_of_day(db: &Db, day: NaiveDate) -> Result<Vec<DayAbsence>,
     })
 }
 
-/// The student of each contract: (contract, student, first name, last name, group).
-pub async fn contract_students(
-    db: &Db,
-    ids: &[i64],
-) -> Result<Vec<(i64, i64, String, String, Option<String>)>, sqlx::Error> {
+/// A contract's student and group, to name it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContractStudent {
+    pub contract_id: i64,
+    pub student_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub group_name: Option<String>,
+}
+
+/// The student and group of each contract.
+pub async fn contract_students(db: &Db, ids: &[i64]) -> Result<Vec<ContractStudent>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT c.id, c.student_id, st.first_name, st.last_name, g.name FROM contracts c \
+        "SELECT c.id AS contract_id, c.student_id, st.first_name, st.last_name, g.name AS group_name FROM contracts c \
          JOIN students st ON st.id = c.student_id LEFT JOIN student_groups g ON g.id = c.group_id \
          WHERE c.id IN ({})",
         placeholders.join(", ")
