@@ -10,6 +10,8 @@
 //! and 1.4 million marks, the whole dashboard takes about 4 s on either engine (2 cores);
 //! the weekly sums and the per-contract sums are each about half of it.
 
+pub mod today;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc};
@@ -88,6 +90,9 @@ pub struct WeekFigures {
     pub excused_hours: f64,
     /// attended / recorded, from 0 to 1 (four decimals); null when nothing is recorded.
     pub attendance_rate: Option<f64>,
+    /// The week of today, not over yet: its figures cover only the sessions already held
+    /// and recorded, so they are not a trend (the page does not plot it as one).
+    pub in_progress: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -196,7 +201,11 @@ pub async fn dashboard(ctx: &ApiContext, year_id: Option<i64>) -> AppResult<Dash
 
     let mut weeks: Vec<WeekFigures> = weeks
         .into_iter()
-        .map(|((group_id, monday), t)| week_figures(group_id, name_of(group_id), monday, t))
+        .map(|((group_id, monday), t)| {
+            let mut w = week_figures(group_id, name_of(group_id), monday, t);
+            w.in_progress = as_of == today && monday <= today && today < monday + Duration::days(7);
+            w
+        })
         .collect();
     weeks.sort_by(|a, b| {
         (a.monday, sort_key(&a.group_name), a.group_id).cmp(&(
@@ -339,6 +348,7 @@ fn week_figures(group_id: i64, group_name: String, monday: NaiveDate, s: Sums) -
         absence_hours: hours(t.absence),
         excused_hours: hours(t.excused),
         attendance_rate: t.attendance_rate(),
+        in_progress: false,
     }
 }
 

@@ -325,15 +325,27 @@ fn recipient_code(r: LetterRecipient) -> &'static str {
     }
 }
 
-/// Records a termination or a withdrawal, with its final statement and its notices.
-pub async fn record(
-    issuer: &Issuer,
+/// A termination checked against the contract, with its final statement: what recording it
+/// would write and send.
+struct Plan {
+    facts: BillingFacts,
+    letter: LetterFacts,
+    school: SchoolFacts,
+    today: NaiveDate,
+    reason: String,
+    /// The termination date this one corrects, if any.
+    previous: Option<NaiveDate>,
+    statement: Statement,
+    reference: String,
+}
+
+/// Reads the contract, checks the request and computes the final statement; writes nothing.
+async fn plan(
+    db: &Db,
     contract_id: i64,
     input: &TerminationInput,
-    recorded_by: Option<i64>,
     now: DateTime<Utc>,
-) -> AppResult<TerminationRecord> {
-    let (db, mail) = (&issuer.db, &*issuer.mail);
+) -> AppResult<Plan> {
     let mut facts = billing::load_facts(db, contract_id).await?;
     let letter = letter_facts(db, contract_id).await?;
     let school = billing::school_facts(db).await?;
@@ -347,18 +359,100 @@ pub async fn record(
         )));
     }
     let dates = facts.frame.dates();
-    let planned_end = dates.defence.unwrap_or(dates.end);
     facts.frame.termination_date = Some(input.date);
     facts.termination_reason = Some(reason.clone());
     let sessions = contract_sessions(db, &facts.frame).await?;
     let statement = billing::statement(&facts, &sessions, now);
-
     // One termination per contract and date: the reference is unique with it.
     let reference = format!(
         "RUP-{}-{contract_id}-{}",
         dates.academic_year_start.format("%Y"),
         input.date.format("%Y%m%d")
     );
+    Ok(Plan {
+        facts,
+        letter,
+        school,
+        today,
+        reason,
+        previous,
+        statement,
+        reference,
+    })
+}
+
+/// What recording a termination would do, for the office to confirm before anything is
+/// written or sent: who and what, the amounts, and where the notices will go.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TerminationPreview {
+    pub contract_id: i64,
+    pub reference: String,
+    pub student: String,
+    pub company: String,
+    pub date: NaiveDate,
+    pub reason: String,
+    pub withdrawal: bool,
+    /// The termination date this one would correct, if any.
+    pub corrects_date: Option<NaiveDate>,
+    pub opco_name: String,
+    pub opco_email: String,
+    pub dreets_email: String,
+    pub due_cents: i64,
+    pub opco_cents: i64,
+    pub company_cents: i64,
+}
+
+/// Checks a termination and computes what it would send; nothing is written or queued.
+pub async fn preview(
+    db: &Db,
+    contract_id: i64,
+    input: &TerminationInput,
+    now: DateTime<Utc>,
+) -> AppResult<TerminationPreview> {
+    let p = plan(db, contract_id, input, now).await?;
+    Ok(TerminationPreview {
+        contract_id,
+        student: p.statement.student_name(),
+        company: p.facts.company_name.clone(),
+        date: input.date,
+        reason: p.reason,
+        withdrawal: input.withdrawal,
+        corrects_date: p.previous,
+        opco_name: if p.facts.opco_name.trim().is_empty() {
+            "OPCO".to_owned()
+        } else {
+            p.facts.opco_name.clone()
+        },
+        opco_email: p.letter.opco_email.clone(),
+        dreets_email: p.letter.dreets_email.clone().unwrap_or_default(),
+        due_cents: p.statement.due_cents,
+        opco_cents: p.statement.opco_cents,
+        company_cents: p.statement.company_cents,
+        reference: p.reference,
+    })
+}
+
+/// Records a termination or a withdrawal, with its final statement and its notices.
+pub async fn record(
+    issuer: &Issuer,
+    contract_id: i64,
+    input: &TerminationInput,
+    recorded_by: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<TerminationRecord> {
+    let (db, mail) = (&issuer.db, &*issuer.mail);
+    let Plan {
+        facts,
+        letter,
+        school,
+        today,
+        reason,
+        previous,
+        statement,
+        reference,
+    } = plan(db, contract_id, input, now).await?;
+    let dates = facts.frame.dates();
+    let planned_end = dates.defence.unwrap_or(dates.end);
     let base = TerminationLetter {
         school: school.clone(),
         office_email: letter.office_email.clone().unwrap_or_default(),

@@ -51,13 +51,134 @@ pub enum FlagKind {
     LateSignature,
 }
 
+/// How much a flag matters: `serious` (a funder would reject the hours: one person in two
+/// places, a session on a day that is not a school day) or `to_check` (a sheet signed late).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagSeverity {
+    Serious,
+    ToCheck,
+}
+
+impl FlagSeverity {
+    /// The JSON's code: `serious`, `to_check`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagSeverity::Serious => "serious",
+            FlagSeverity::ToCheck => "to_check",
+        }
+    }
+
+    /// « grave », « à vérifier ».
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            FlagSeverity::Serious => "grave",
+            FlagSeverity::ToCheck => "à vérifier",
+        }
+    }
+}
+
+impl FlagKind {
+    /// A person in two places or a session outside the school days voids the hours; a late
+    /// signature is a doubt to clear.
+    pub fn severity(self) -> FlagSeverity {
+        match self {
+            FlagKind::TeacherDoubleBooked
+            | FlagKind::StudentInTwoPlaces
+            | FlagKind::NotASchoolDay => FlagSeverity::Serious,
+            FlagKind::LateSignature => FlagSeverity::ToCheck,
+        }
+    }
+}
+
+/// A session a flag is about, as people name it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FlaggedSession {
+    pub id: i64,
+    pub module: String,
+    pub teacher: String,
+    pub group: String,
+    pub day: NaiveDate,
+    #[schema(value_type = String, example = "08:00:00")]
+    pub starts_at: chrono::NaiveTime,
+    #[schema(value_type = String, example = "12:00:00")]
+    pub ends_at: chrono::NaiveTime,
+    /// The session's page, where the roll call is corrected or signed.
+    pub url: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditFlag {
     pub kind: FlagKind,
+    pub severity: FlagSeverity,
     pub day: NaiveDate,
     pub session_ids: Vec<i64>,
-    /// What is wrong, in French.
+    /// What is wrong, in French, with the module, teacher, group, date and times:
+    /// « Feuille signée 19 jours après la séance — Anglais, Claire Durand, groupe M2 RH,
+    /// le 14/10/2026 08:00–12:00 ».
     pub message: String,
+    /// The first half of `message`: « Feuille signée 19 jours après la séance ».
+    pub title: String,
+    /// The sessions concerned, in the order of `session_ids`.
+    pub sessions: Vec<FlaggedSession>,
+}
+
+/// « Anglais, Claire Durand, groupe M2 RH, le 14/10/2026 08:00–12:00 ».
+fn describe(s: &SessionInfo) -> String {
+    format!(
+        "{}, {}, groupe {}, le {} {}–{}",
+        s.module_name,
+        s.teacher_name,
+        s.group_name,
+        date_fr(s.day),
+        s.starts_at.format("%H:%M"),
+        s.ends_at.format("%H:%M")
+    )
+}
+
+fn flagged(s: &SessionInfo) -> FlaggedSession {
+    FlaggedSession {
+        id: s.id,
+        module: s.module_name.clone(),
+        teacher: s.teacher_name.clone(),
+        group: s.group_name.clone(),
+        day: s.day,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+        url: format!("/sessions/{}", s.id),
+    }
+}
+
+/// A flag on sessions of the period: the title, then each session named in full.
+fn flag(
+    kind: FlagKind,
+    day: NaiveDate,
+    ids: Vec<i64>,
+    title: String,
+    by_id: &HashMap<i64, &SessionInfo>,
+) -> AuditFlag {
+    let sessions: Vec<FlaggedSession> = ids
+        .iter()
+        .filter_map(|id| by_id.get(id).map(|s| flagged(s)))
+        .collect();
+    let named: Vec<String> = ids
+        .iter()
+        .filter_map(|id| by_id.get(id).map(|s| describe(s)))
+        .collect();
+    let message = if named.is_empty() {
+        title.clone()
+    } else {
+        format!("{title} — {}", named.join(" ; "))
+    };
+    AuditFlag {
+        kind,
+        severity: kind.severity(),
+        day,
+        session_ids: ids,
+        message,
+        title,
+        sessions,
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -141,35 +262,29 @@ pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> 
 
     let mut flags = Vec::new();
     let teacher_pairs = attendance_audit::teacher_pairs(db, from, to).await?;
-    flags.extend(teacher_pairs.into_iter().map(|p| AuditFlag {
-        kind: FlagKind::TeacherDoubleBooked,
-        day: p.day,
-        session_ids: vec![p.a, p.b],
-        message: format!(
-            "{} a deux séances qui se chevauchent le {} (n° {} et n° {})",
-            p.who,
-            date_fr(p.day),
-            p.a,
-            p.b
-        ),
+    flags.extend(teacher_pairs.into_iter().map(|p| {
+        let title = format!("{} a deux séances en même temps", p.who);
+        flag(
+            FlagKind::TeacherDoubleBooked,
+            p.day,
+            vec![p.a, p.b],
+            title,
+            &by_id,
+        )
     }));
 
     let off_days = attendance_audit::off_days(db, from, to).await?;
-    flags.extend(off_days.into_iter().map(|o| AuditFlag {
-        kind: FlagKind::NotASchoolDay,
-        day: o.day,
-        session_ids: vec![o.id],
-        message: format!(
-            "séance n° {} du groupe « {} » le {}, jour « {} » du calendrier",
-            o.id,
-            o.group_name,
-            date_fr(o.day),
+    flags.extend(off_days.into_iter().map(|o| {
+        let title = format!(
+            "Séance un jour « {} » du calendrier du groupe {}",
             match o.kind.as_deref() {
                 Some("company") => "entreprise",
                 Some("holiday") => "congé",
                 _ => "non défini",
-            }
-        ),
+            },
+            o.group_name
+        );
+        flag(FlagKind::NotASchoolDay, o.day, vec![o.id], title, &by_id)
     }));
 
     // A student in two places: first the student-days where a session attended starts before
@@ -182,17 +297,18 @@ pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> 
         let pairs = attendance_audit::student_pairs(db, from, to, student, day).await?;
         student_pairs.extend(pairs);
     }
-    flags.extend(student_pairs.into_iter().map(|p| AuditFlag {
-        kind: FlagKind::StudentInTwoPlaces,
-        day: p.day,
-        session_ids: vec![p.a, p.b],
-        message: format!(
-            "{} est marqué·e présent·e à deux séances qui se chevauchent le {} (n° {} et n° {})",
-            p.who,
-            date_fr(p.day),
-            p.a,
-            p.b
-        ),
+    flags.extend(student_pairs.into_iter().map(|p| {
+        let title = format!(
+            "{} est marqué·e présent·e à deux séances en même temps",
+            p.who
+        );
+        flag(
+            FlagKind::StudentInTwoPlaces,
+            p.day,
+            vec![p.a, p.b],
+            title,
+            &by_id,
+        )
     }));
 
     let late_after = Duration::hours(i64::from(ctx.attendance.late_signature_hours));
@@ -200,20 +316,29 @@ pub async fn report(ctx: &ApiContext, q: &AuditQuery) -> AppResult<AuditReport> 
         let Some(signed) = s.signed_at else { continue };
         let ends = SessionTimes::new(s.day, s.starts_at, s.ends_at).ends;
         if signed - ends > late_after {
-            flags.push(AuditFlag {
-                kind: FlagKind::LateSignature,
-                day: s.day,
-                session_ids: vec![s.id],
-                message: format!(
-                    "feuille de la séance n° {} ({}) signée {} jours après la séance",
-                    s.id,
-                    s.when_fr(),
-                    (signed - ends).num_days()
-                ),
-            });
+            let days = (signed - ends).num_days();
+            let title = if days >= 1 {
+                format!(
+                    "Feuille signée {days} jour{} après la séance",
+                    if days > 1 { "s" } else { "" }
+                )
+            } else {
+                format!(
+                    "Feuille signée {} heures après la séance",
+                    (signed - ends).num_hours()
+                )
+            };
+            flags.push(flag(
+                FlagKind::LateSignature,
+                s.day,
+                vec![s.id],
+                title,
+                &by_id,
+            ));
         }
     }
-    flags.sort_by_key(|f| (f.day, f.session_ids.first().copied()));
+    // The serious ones first, then by day.
+    flags.sort_by_key(|f| (f.severity, f.day, f.session_ids.first().copied()));
     let presence_needs_signature = attendance_audit::presence_needs_signature(db).await?;
     let unsigned_presences: Vec<UnsignedPresence> = if presence_needs_signature {
         attendance_audit::unsigned_presences(db, from, to).await?

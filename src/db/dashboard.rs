@@ -316,3 +316,76 @@ pub async fn window_marks(
         .fetch_all(pool)
         .await)
 }
+
+/// A mark of the day that is not a presence: an absence, a late arrival or an early leave.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DayAbsence {
+    pub session_id: i64,
+    pub module: String,
+    pub group_name: String,
+    pub teacher: String,
+    pub starts_at: NaiveTime,
+    pub ends_at: NaiveTime,
+    pub student_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    /// `absent`, `left_early` or `late`.
+    pub status: String,
+    pub minutes_missed: i64,
+    /// A justification covers it (pending or accepted).
+    pub justified: bool,
+}
+
+/// The absences, late arrivals and early leaves of one day: absences first, then early
+/// leaves, then late arrivals, each by the session's start and the student's name.
+pub async fn absences_of_day(db: &Db, day: NaiveDate) -> Result<Vec<DayAbsence>, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT s.id AS session_id, mo.name AS module, g.name AS group_name, \
+         t.first_name || ' ' || t.last_name AS teacher, s.starts_at, s.ends_at, \
+         m.student_id, st.first_name, st.last_name, m.status, m.minutes_missed, \
+         EXISTS (SELECT 1 FROM justification_absences ja JOIN justifications j ON j.id = ja.justification_id \
+           WHERE ja.session_id = s.id AND j.student_id = m.student_id AND j.status <> 'refused') AS justified \
+         FROM attendance_marks m JOIN training_sessions s ON s.id = m.session_id \
+         JOIN modules mo ON mo.id = s.module_id JOIN student_groups g ON g.id = s.group_id \
+         JOIN teachers t ON t.id = s.teacher_id JOIN students st ON st.id = m.student_id \
+         WHERE s.day = $1 AND m.status IN ('absent', 'late', 'left_early') \
+         ORDER BY CASE m.status WHEN 'absent' THEN 0 WHEN 'left_early' THEN 1 ELSE 2 END, \
+         s.starts_at, st.last_name, st.first_name, s.id LIMIT 500"
+    )
+    .bind(day)
+    .fetch_all(pool)
+    .await
+    })
+}
+
+/// A contract's student and group, to name it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContractStudent {
+    pub contract_id: i64,
+    pub student_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub group_name: Option<String>,
+}
+
+/// The student and group of each contract.
+pub async fn contract_students(db: &Db, ids: &[i64]) -> Result<Vec<ContractStudent>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT c.id AS contract_id, c.student_id, st.first_name, st.last_name, g.name AS group_name FROM contracts c \
+         JOIN students st ON st.id = c.student_id LEFT JOIN student_groups g ON g.id = c.group_id \
+         WHERE c.id IN ({})",
+        placeholders.join(", ")
+    );
+    db_run!(db, |pool| {
+        let mut q = sqlx::query_as(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(pool).await
+    })
+}

@@ -65,17 +65,26 @@ async fn list<R: Resource>(
     Ok(Json(records::list::<R>(&ctx.db, &caller, &params).await?))
 }
 
+/// Creates the record; the answer is the record with `warnings` (a session in the past).
 async fn create<R: Resource>(
     _: Admin,
     State(ctx): State<ApiContext>,
     ApiJson(input): ApiJson<R::Input>,
-) -> AppResult<(StatusCode, [(header::HeaderName, String); 1], Json<R::Row>)> {
+) -> AppResult<(
+    StatusCode,
+    [(header::HeaderName, String); 1],
+    Json<records::Created<R::Row>>,
+)> {
+    let warnings = R::warnings(&input, ctx.clock.now());
     let id = records::create::<R>(&ctx.db, &input).await?;
     let location = format!("/api/v1/{}/{id}", R::PATH);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(fetch::<R>(&ctx.db, id).await?),
+        Json(records::Created {
+            record: fetch::<R>(&ctx.db, id).await?,
+            warnings,
+        }),
     ))
 }
 

@@ -6,7 +6,9 @@ use utoipa::openapi::path::{
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    AllOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type,
+};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, Required, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -132,9 +134,21 @@ pub fn document<R: Resource>(api: &mut OpenApi) {
                 .schema(Some(schema)),
         );
     }
+    // The record created, with what the office should know about it (a session in the past).
+    let created = AllOfBuilder::new().item(row.clone()).item(
+        ObjectBuilder::new()
+            .property(
+                "warnings",
+                ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)),
+            )
+            .required("warnings"),
+    );
     let create = admin_operation::<R>("Création", "create")
         .request_body(Some(body()))
-        .response("201", json_response("Créé", row.clone()))
+        .response(
+            "201",
+            json_response("Créé, avec ses avertissements", created),
+        )
         .response("400", error("JSON mal formé"))
         .response("422", error("Données invalides, champ par champ"));
     let read = operation::<R>("Lecture", "read", R::READ_ROLES)

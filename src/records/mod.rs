@@ -65,6 +65,16 @@ impl Reference {
 
 pub type Columns = Vec<(&'static str, Value)>;
 
+/// A record just created, with what its creator should know about it
+/// ([`Resource::warnings`]).
+#[derive(Debug, Serialize)]
+pub struct Created<T: Serialize> {
+    #[serde(flatten)]
+    pub record: T,
+    /// Said in French; empty most of the time.
+    pub warnings: Vec<String>,
+}
+
 pub trait Resource: Send + Sync + 'static {
     /// Path segment under `/api/v1`, also the OpenAPI tag.
     const PATH: &'static str;
@@ -104,6 +114,13 @@ pub trait Resource: Send + Sync + 'static {
     /// already has the key: the database's constraint decides, so that two concurrent
     /// duplicates end in one record and one clear refusal.
     const UNIQUE: &'static [UniqueKey] = &[];
+
+    /// What an admin should know before creating this record, in French (a session in the
+    /// past). The API creates it all the same and answers them in `warnings`; the console
+    /// asks to confirm first.
+    fn warnings(_input: &Self::Input, _now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+        Vec::new()
+    }
 
     /// Rules that need the database. `id` is the record being updated, if any.
     fn check(

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::{Columns, Filter, Reference, Resource, Scope};
 use crate::auth::Caller;
 use crate::db::{self, Db, calendars};
+use crate::domain::attendance::SessionTimes;
 use crate::domain::calendar::DayKind;
 use crate::domain::roles::Role;
 use crate::domain::text;
@@ -121,6 +122,12 @@ impl Resource for Sessions {
         ]
     }
 
+    fn warnings(i: &SessionInput, now: DateTime<Utc>) -> Vec<String> {
+        past_warning(i.day, i.starts_at, i.ends_at, now)
+            .into_iter()
+            .collect()
+    }
+
     async fn check(db: &Db, i: &SessionInput, id: Option<i64>) -> AppResult<()> {
         let frame = db::programmes::group_frame(db, i.group_id).await?;
         if i.day < frame.starts_on || i.day > frame.ends_on {
@@ -183,5 +190,74 @@ impl Resource for Sessions {
             }
         }
         Ok(())
+    }
+}
+
+/// A session created after its start: its roll call will be taken after the fact and its
+/// sheet signed late, which a funder's audit questions (Article 3: the school checks the
+/// attendance as it happens). Creating it is allowed; the office is told.
+pub fn past_warning(
+    day: NaiveDate,
+    starts_at: NaiveTime,
+    ends_at: NaiveTime,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let times = SessionTimes::new(day, starts_at, ends_at);
+    if !times.has_begun(now) {
+        return None;
+    }
+    let today = format::paris_day(now);
+    let days = (today - day).num_days();
+    let when = match days {
+        0 => format!(
+            "elle a commencé aujourd’hui à {}",
+            starts_at.format("%H:%M")
+        ),
+        1 => "hier".to_owned(),
+        n => format!("il y a {n} jours"),
+    };
+    Some(format!(
+        "cette séance est dans le passé ({when}, le {}) : son appel sera saisi après coup et \
+         sa feuille signée en retard, ce que le contrôle des émargements relèvera ; \
+         vérifiez la date",
+        format::date(day)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::past_warning;
+    use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+
+    #[test]
+    fn a_session_begun_before_its_creation_is_said_to_be_in_the_past() {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let time = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+        // Tuesday 14 October 2025, 10:00 in Paris.
+        let now = Utc.with_ymd_and_hms(2025, 10, 14, 8, 0, 0).unwrap();
+        let twenty = past_warning(day("2025-09-24"), time(8), time(12), now).unwrap();
+        assert!(
+            twenty
+                .starts_with("cette séance est dans le passé (il y a 20 jours, le 24/09/2025) : "),
+            "{twenty}"
+        );
+        assert!(
+            past_warning(day("2025-10-13"), time(8), time(12), now)
+                .unwrap()
+                .contains("(hier, le 13/10/2025)")
+        );
+        assert!(
+            past_warning(day("2025-10-14"), time(8), time(12), now)
+                .unwrap()
+                .contains("commencé aujourd’hui à 08:00")
+        );
+        assert_eq!(
+            past_warning(day("2025-10-14"), time(14), time(17), now),
+            None
+        );
+        assert_eq!(
+            past_warning(day("2025-10-15"), time(8), time(12), now),
+            None
+        );
     }
 }

@@ -206,6 +206,8 @@ pub struct TerminationForm {
     date: String,
     reason: String,
     withdrawal: Option<String>,
+    /// `1` once the office has read the summary: only then is anything saved or sent.
+    confirm: Option<String>,
 }
 
 /// Records a termination from the contract's page.
@@ -232,18 +234,26 @@ pub async fn record_termination(
         reason: form.reason,
         withdrawal: form.withdrawal.is_some(),
     };
-    match terminations::record(
-        &Issuer::from(&ctx),
-        id,
-        &input,
-        Some(caller.id),
-        ctx.clock.now(),
-    )
-    .await
-    {
-        Ok(r) => Ok(axum::response::Redirect::to(&format!(
-            "/contracts/{id}/billing?recorded={}",
-            r.reference
+    // First the summary to confirm (nothing saved, nothing sent), then the record.
+    let outcome = if form.confirm.as_deref() == Some("1") {
+        terminations::record(
+            &Issuer::from(&ctx),
+            id,
+            &input,
+            Some(caller.id),
+            ctx.clock.now(),
+        )
+        .await
+        .map(|r| r.reference)
+    } else {
+        match terminations::preview(&ctx.db, id, &input, ctx.clock.now()).await {
+            Ok(p) => return super::contract_page::confirm_termination(&ctx, &viewer, &p).await,
+            Err(e) => Err(e),
+        }
+    };
+    match outcome {
+        Ok(reference) => Ok(axum::response::Redirect::to(&format!(
+            "/contracts/{id}/billing?recorded={reference}"
         ))
         .into_response()),
         Err(AppError::Validation(errors)) => {

@@ -17,6 +17,8 @@ use crate::http::contracts::Contracts;
 use crate::http::crud;
 use crate::http::parties::{Companies, Students, Tutors};
 use crate::http::programmes::Programmes;
+use crate::i18n::Lang;
+use crate::terminations::TerminationPreview;
 use crate::web::Viewer;
 use crate::web::absences::absence_lines;
 use crate::web::console::admin_record;
@@ -121,6 +123,82 @@ async fn overview(
             bars,
             absences,
             certificates,
+        },
+    )
+    .await
+}
+
+/// The summary a termination shows before anything is saved or sent: who, when and why,
+/// the final statement's amounts and where the notices will go, with Confirmer / Annuler.
+/// The form repeats the inputs with `confirm=1`; cancelling goes back to the billing page.
+pub(super) async fn confirm_termination(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    p: &TerminationPreview,
+) -> PageResult {
+    let lang = viewer.lang;
+    let what = match (p.withdrawal, lang) {
+        (false, Lang::Fr) => "la rupture anticipée",
+        (true, Lang::Fr) => "le désistement",
+        (false, Lang::En) => "the early termination",
+        (true, Lang::En) => "the withdrawal",
+    };
+    let opco = format!("{} <{}>", p.opco_name, p.opco_email);
+    let dreets = format!("DREETS <{}>", p.dreets_email);
+    let summary = match lang {
+        Lang::Fr => format!(
+            "Vous allez déclarer {what} du contrat de {} ({}) au {}.",
+            p.student,
+            p.company,
+            date_fr(p.date)
+        ),
+        Lang::En => format!(
+            "You are about to declare {what} of {}’s contract ({}) on {}.",
+            p.student,
+            p.company,
+            date_fr(p.date)
+        ),
+    };
+    let mails = match lang {
+        Lang::Fr => format!(
+            "Les mails partiront à {opco} et à la {dreets}, avec l’avis et le relevé final (réf. {}).",
+            p.reference
+        ),
+        Lang::En => format!(
+            "The mails will go to {opco} and to the {dreets}, with the notice and the final statement (ref. {}).",
+            p.reference
+        ),
+    };
+    let money = match lang {
+        Lang::Fr => format!(
+            "Relevé final : {} dus ({} par l’OPCO, {} par l’entreprise) ; la facturation s’arrête à cette date (article 7).",
+            format::euros_with_sign(p.due_cents),
+            format::euros_with_sign(p.opco_cents),
+            format::euros_with_sign(p.company_cents)
+        ),
+        Lang::En => format!(
+            "Final statement: {} due ({} by the OPCO, {} by the company); billing stops on that date (Article 7).",
+            format::euros_with_sign(p.due_cents),
+            format::euros_with_sign(p.opco_cents),
+            format::euros_with_sign(p.company_cents)
+        ),
+    };
+    let correction = p.corrects_date.map(|d| match lang {
+        Lang::Fr => format!("Elle remplace la rupture déjà déclarée au {}.", date_fr(d)),
+        Lang::En => format!("It replaces the termination declared on {}.", date_fr(d)),
+    });
+    show(
+        ctx,
+        viewer,
+        StatusCode::OK,
+        "pages/termination_confirm.html",
+        context! {
+            id => p.contract_id,
+            withdrawal => p.withdrawal,
+            summary, mails, money, correction,
+            reason => p.reason.clone(),
+            date => p.date.to_string(),
+            student => p.student.clone(),
         },
     )
     .await

@@ -22,6 +22,16 @@ pub struct DashboardForm {
     academic_year_id: Option<String>,
 }
 
+/// « 0 groupe », « 1 groupe », « 2 groupes »: a count with its noun agreeing (French keeps
+/// 0 and 1 singular, English only 1).
+pub(crate) fn counted(lang: Lang, n: usize, one: &str, many: &str) -> String {
+    let singular = match lang {
+        Lang::Fr => n <= 1,
+        Lang::En => n == 1,
+    };
+    format!("{n}\u{a0}{}", if singular { one } else { many })
+}
+
 fn percent(rate: f64, lang: Lang) -> String {
     chart::percent(rate, lang == Lang::Fr)
 }
@@ -135,10 +145,11 @@ fn rules_text(d: &Dashboard, lang: Lang) -> String {
 
 /// The chart of the weekly rates, its table, and its words.
 fn weekly_view(d: &Dashboard, lang: Lang) -> Value {
+    // The week in progress is not plotted: half a week's roll calls are not a fall.
     let mut mondays: Vec<_> = d
         .weeks
         .iter()
-        .filter(|w| w.monday <= d.as_of)
+        .filter(|w| w.monday <= d.as_of && !w.in_progress)
         .map(|w| w.monday)
         .collect();
     mondays.sort_unstable();
@@ -212,8 +223,36 @@ fn weekly_view(d: &Dashboard, lang: Lang) -> Value {
             }
         })
         .collect();
+    // The week in progress, on the sessions already held, beside the chart.
+    let current = d.weeks.iter().find(|w| w.in_progress).map(|w| {
+        let number = chrono::Datelike::iso_week(&w.monday).week();
+        let rates: Vec<String> = series
+            .iter()
+            .map(|(id, s)| {
+                let rate = d
+                    .weeks
+                    .iter()
+                    .find(|x| x.in_progress && x.group_id == *id)
+                    .and_then(|x| x.attendance_rate);
+                format!("{} {}", s.name, rate.map_or_else(|| "—".to_owned(), |r| percent(r, lang)))
+            })
+            .collect();
+        context! {
+            label => match lang {
+                Lang::Fr => format!("Semaine en cours (semaine {number}, depuis le {}), sur les séances déjà passées", date_fr(w.monday)),
+                Lang::En => format!("Week in progress (week {number}, from {}), over the sessions already held", date_fr(w.monday)),
+            },
+            week => match lang {
+                Lang::Fr => format!("semaine {number} ({}), en cours", date_fr(w.monday)),
+                Lang::En => format!("week {number} ({}), in progress", date_fr(w.monday)),
+            },
+            rates => series.iter().map(|(id, _)| d.weeks.iter().find(|x| x.in_progress && x.group_id == *id)
+                .and_then(|x| x.attendance_rate).map_or_else(|| "—".to_owned(), |r| percent(r, lang))).collect::<Vec<_>>(),
+            text => rates.join(" · "),
+        }
+    });
     context! {
-        svg, rows,
+        svg, rows, current,
         groups => series.iter().enumerate().map(|(k, (_, s))| context! { name => s.name.clone(), colour => chart::colour(k) }).collect::<Vec<_>>(),
     }
 }
@@ -330,8 +369,18 @@ pub async fn page(
             year_id => d.academic_year.id,
             as_of => date_fr(d.as_of),
             window_from => date_fr(d.window_from),
-            group_count => d.groups.len(),
-            students,
+            population => match lang {
+                Lang::Fr => format!(
+                    "{} · {}",
+                    counted(lang, d.groups.len(), "groupe", "groupes"),
+                    counted(lang, usize::try_from(students).unwrap_or(0), "alternant·e", "alternant·es")
+                ),
+                Lang::En => format!(
+                    "{} · {}",
+                    counted(lang, d.groups.len(), "group", "groups"),
+                    counted(lang, usize::try_from(students).unwrap_or(0), "student", "students")
+                ),
+            },
             rules => rules_text(&d, lang),
             at_risk,
             weekly => weekly_view(&d, lang),

@@ -407,7 +407,18 @@ pub async fn audit(
     let flags: Vec<Value> = report
         .flags
         .iter()
-        .map(|f| context! { day => date_fr(f.day), kind => ser(f.kind), message => f.message.clone(), sessions => f.session_ids.clone() })
+        .map(|f| {
+            context! {
+                day => date_fr(f.day), kind => ser(f.kind), severity => f.severity.as_str(),
+                severity_label => lang.text(&format!("audit_severity_{}", f.severity.as_str())),
+                title => f.title.clone(), message => f.message.clone(),
+                sessions => f.sessions.iter().map(|s| context! {
+                    url => s.url.clone(),
+                    text => format!("{}, {}, {} {}, {} {} {}–{}", s.module, s.teacher, lang.text("group").to_lowercase(), s.group,
+                        lang.pick("le", "on"), date_fr(s.day), s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")),
+                }).collect::<Vec<_>>(),
+            }
+        })
         .collect();
     show(
         &ctx,

@@ -817,13 +817,50 @@ async fn the_finance_pages_show_the_statements_and_record_a_termination() {
         bad.html
     );
     assert_eq!(counts(&s.app).await, (0, 0, 0));
-    let done = admin
+    let outbox = scalar(&s.app, "SELECT COUNT(*) FROM outbox").await;
+    // The form first shows what will be sent, and to whom; nothing is saved nor queued.
+    let summary = admin
         .post(
             &path,
             &[
                 ("csrf", &csrf),
                 ("date", "2025-09-16"),
                 ("reason", "Démission"),
+            ],
+        )
+        .await;
+    assert_eq!(summary.status, StatusCode::OK, "{}", summary.html);
+    let text = summary
+        .html
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#x2f;", "/");
+    for said in [
+        "Vous allez déclarer la rupture anticipée du contrat de Zoé ÉLÈVE",
+        "au 16/09/2025",
+        "Les mails partiront à OPCO Atlas <contrats@opco-atlas.test> et à la DREETS <dreets@occitanie.test>",
+        "Démission",
+        "Rien n’est enregistré ni envoyé avant votre confirmation.",
+        ">Confirmer</button>",
+        &format!("href=\"/contracts/{}/billing\">Annuler</a>", s.b.contract),
+    ] {
+        assert!(text.contains(said), "« {said} » missing:\n{text}");
+    }
+    assert_eq!(counts(&s.app).await, (0, 0, 0));
+    assert_eq!(
+        scalar(&s.app, "SELECT COUNT(*) FROM outbox").await,
+        outbox,
+        "no mail before confirmation"
+    );
+    assert_eq!(hidden(&summary.html, "confirm"), "1");
+    let done = admin
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("date", &hidden(&summary.html, "date")),
+                ("reason", &hidden(&summary.html, "reason")),
+                ("confirm", "1"),
             ],
         )
         .await;

@@ -848,21 +848,48 @@ async fn the_timetable_shows_the_week_by_half_day_and_a_free_half_day_takes_a_ne
         b.module.to_string(),
         b.teacher.to_string(),
     );
-    let created = browser
-        .post(
-            "/console/sessions/new",
-            &[
-                ("csrf", &csrf),
-                ("group_id", &group),
-                ("module_id", &module),
-                ("teacher_id", &teacher),
-                ("day", "2025-09-17"),
-                ("starts_at", "08:30"),
-                ("ends_at", "12:00"),
-                ("room", "B12"),
-            ],
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("group_id", &group),
+        ("module_id", &module),
+        ("teacher_id", &teacher),
+        ("day", "2025-09-17"),
+        ("starts_at", "08:30"),
+        ("ends_at", "12:00"),
+        ("room", "B12"),
+    ];
+    // This morning has begun: the console says so and asks to confirm; nothing is created.
+    let warned = browser.post("/console/sessions/new", &fields).await;
+    assert_eq!(warned.status, StatusCode::OK, "{}", warned.html);
+    let warned_html = plain(&warned.html);
+    assert!(
+        warned_html.contains(
+            "cette séance est dans le passé (elle a commencé aujourd’hui à 08:30, le 17/09/2025)"
+        ),
+        "{warned_html}"
+    );
+    assert!(
+        warned_html.contains("name=\"confirm_warnings\""),
+        "{warned_html}"
+    );
+    assert!(
+        warned_html.contains("value=\"B12\""),
+        "what was typed stays"
+    );
+    let none = app
+        .get(
+            &format!(
+                "/api/v1/sessions?group_id={}&from=2025-09-17&to=2025-09-17",
+                b.group
+            ),
+            &admin,
         )
-        .await;
+        .await
+        .json();
+    assert_eq!(none["total"], 0, "nothing before confirmation: {none}");
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirm_warnings", "1"));
+    let created = browser.post("/console/sessions/new", &confirmed).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
     let sessions = app
         .get(

@@ -50,8 +50,10 @@ async fn accessible(c: &Client, axe: Option<&str>, page: &str) {
         )
         .await
         .expect("measure");
+    // An emulated phone widens its layout viewport to fit an overflowing page, so the
+    // document's width is compared with the phone's, not with the window's.
     assert!(
-        m[0].as_i64() <= m[1].as_i64(),
+        m[0].as_i64() <= m[1].as_i64() && m[0].as_i64() <= Some(i64::from(WIDTH)),
         "{page} scrolls sideways at {WIDTH} px: {m}"
     );
     // `ASSIDU_SCREENSHOTS=DIR` keeps a picture of each page, to look at.
@@ -256,6 +258,21 @@ async fn console_in_browser(c: &Client, app: &TestApp, b: &Basics, axe: Option<&
     teacher.click().await.expect("a teacher");
     type_in(c, "field-room", "B12").await;
     submit(c).await;
+    // This morning has begun (it is 10:00): the console says so and asks to confirm.
+    let confirm = c
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("#field-confirm_warnings"))
+        .await
+        .expect("the box confirming a session in the past");
+    let warning = find(c, "#warnings").await.text().await.expect("text");
+    assert!(
+        warning.contains("cette séance est dans le passé"),
+        "{warning}"
+    );
+    accessible(c, axe, "session in the past to confirm").await;
+    confirm.click().await.expect("confirm");
+    submit(c).await;
     saved(c, "sessions").await;
     // Every other console page, at rest.
     let mut others = vec![
@@ -371,4 +388,124 @@ async fn an_admin_runs_the_year_from_the_console_in_a_real_browser() {
     assert_eq!(sessions["total"], 1, "{sessions}");
     assert_eq!(sessions["items"][0]["starts_at"], "08:30:00");
     assert_eq!(sessions["items"][0]["room"], "B12");
+}
+
+/// Creates a record through the API and answers its id.
+async fn record(app: &TestApp, admin: &str, path: &str, body: Value) -> i64 {
+    let a = app.post(path, admin, body).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{path}: {}", a.text);
+    a.json()["id"].as_i64().unwrap()
+}
+
+/// The console's lists, the calendar picture and the timetable on a phone, with names as
+/// long as real ones: nothing makes the page scroll sideways (a long option in a filter, a
+/// wide table whose hidden captions escaped its frame did), the key column comes first and
+/// opens the record, and the calendar tells school and company days apart by colour,
+/// pattern and word, with a legend.
+#[tokio::test]
+async fn console_lists_and_the_calendar_fit_a_phone_with_long_names() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestConfig::default().at(NOW).spawn().await;
+    let admin = app.admin_token().await;
+    let b = seed_basics(&app, &admin).await;
+    let long_module = "Ingénierie des systèmes d’information et intelligence artificielle appliquées à l’industrie du futur";
+    let module = record(
+        &app,
+        &admin,
+        "/api/v1/modules",
+        json!({"programme_id": b.programme, "name": long_module}),
+    )
+    .await;
+    record(&app, &admin, "/api/v1/programmes", json!({
+        "department": "ECOMAP", "department_name": "Écoconception, matériaux et procédés pour une industrie décarbonée et circulaire",
+        "option_name": "Matériaux biosourcés, recyclage et analyse du cycle de vie des produits manufacturés",
+        "qualification": "Ingénieur diplômé de l'École nationale supérieure des mines d'Alès de l'Institut Mines-Télécom",
+        "rncp": "RNCP38677"})).await;
+    let company = record(&app, &admin, "/api/v1/companies", json!({"legal_name": "Société d’exploitation des établissements industriels et commerciaux du Languedoc-Roussillon", "siret": SIRET, "address": "Zone industrielle de la Plaine, 12 avenue des Établissements Réunis, 30100 Alès"})).await;
+    let tutor = record(&app, &admin, "/api/v1/tutors", json!({"company_id": company, "last_name": "de La Fontaine-Saint-Exupéry", "first_name": "Marie-Charlotte", "function": "Responsable du développement des compétences", "email": "marie-charlotte.de-la-fontaine-saint-exupery@etablissements-industriels.test"})).await;
+    let student = record(&app, &admin, "/api/v1/students", json!({"last_name": "Bérenger-Castelnau-Montmirail", "first_name": "Jean-Baptiste", "email": "jean-baptiste.berenger-castelnau-montmirail@etudiants.mines-ales.test", "birth_date": "2002-03-04", "birth_place": "Saint-Christol-lès-Alès"})).await;
+    let teacher = record(&app, &admin, "/api/v1/teachers", json!({"last_name": "Vandenberghe-Lefebvre", "first_name": "Anne-Sophie", "email": "anne-sophie.vandenberghe-lefebvre@mines-ales.test"})).await;
+    let group = record(&app, &admin, "/api/v1/groups", json!({"name": "2IA-IL — Ingénierie logicielle, promotion 2025-2026, groupe du jeudi", "academic_year_id": b.year, "calendar_id": b.calendar, "programme_id": b.programme})).await;
+    record(
+        &app,
+        &admin,
+        "/api/v1/contracts",
+        contract_body(student, company, tutor, b.programme, b.year, group),
+    )
+    .await;
+    record(&app, &admin, "/api/v1/sessions", json!({"group_id": group, "module_id": module, "teacher_id": teacher,
+        "day": "2025-09-18", "starts_at": "08:30", "ends_at": "12:00", "room": "Amphithéâtre Georges-Besse, bâtiment des Clavières"})).await;
+
+    let driver = Driver::start().await;
+    let c = driver.browser().await;
+    let phone = async {
+        open(&c, &app, "/login").await;
+        type_in(&c, "email", "admin@school.test").await;
+        type_in(&c, "password", PASSWORD).await;
+        find(&c, "#login").await.click().await.expect("log in");
+        wait_for_page(&c, "/").await;
+        let mut pages: Vec<String> = RESOURCES.iter().map(|r| format!("/console/{r}")).collect();
+        pages.push("/console/users".to_owned());
+        pages.push(format!("/console/calendars/{}/picture", b.calendar));
+        pages.push(format!("/console/groups/{group}/timetable?week=2025-W38"));
+        pages.push("/".to_owned());
+        for page in &pages {
+            open(&c, &app, page).await;
+            let width = c
+                .execute("return document.documentElement.scrollWidth", vec![])
+                .await
+                .expect("measure");
+            assert!(
+                width.as_i64().unwrap() <= i64::from(WIDTH),
+                "{page} is {width} px wide on a {WIDTH}-px phone"
+            );
+        }
+        // The key column first, opening the record.
+        open(&c, &app, "/console/students").await;
+        let first = find(&c, "table tbody tr td:first-child a").await;
+        assert!(
+            first
+                .attr("href")
+                .await
+                .unwrap()
+                .unwrap()
+                .starts_with("/console/students/"),
+            "the first cell opens the record"
+        );
+        // The calendar: school and company days differ by more than a letter.
+        open(
+            &c,
+            &app,
+            &format!("/console/calendars/{}/picture", b.calendar),
+        )
+        .await;
+        let legend = find(&c, "ul.legend").await.text().await.unwrap();
+        for said in ["école", "entreprise", "hachures", "congé"] {
+            assert!(legend.contains(said), "« {said} » in the legend: {legend}");
+        }
+        let styles = c
+            .execute(
+                "const cell = k => getComputedStyle(document.querySelector('td.day-' + k));
+                 const word = k => document.querySelector('td.day-' + k + ' .kind-word').textContent;
+                 return [cell('school').backgroundImage, cell('company').backgroundImage,
+                         cell('school').backgroundColor, cell('company').backgroundColor,
+                         word('school'), word('company')];",
+                vec![],
+            )
+            .await
+            .expect("styles");
+        let styles: Vec<String> = serde_json::from_value(styles).unwrap();
+        assert_eq!(styles[0], "none", "school days are plain: {styles:?}");
+        assert!(
+            styles[1].contains("repeating-linear-gradient"),
+            "company days are hatched: {styles:?}"
+        );
+        assert_ne!(styles[2], styles[3], "and of another colour: {styles:?}");
+        assert_eq!((styles[4].as_str(), styles[5].as_str()), ("école", "entr."));
+    };
+    let outcome = tokio::time::timeout(SCENARIO_LIMIT, phone).await;
+    let _ = c.close().await;
+    outcome.unwrap_or_else(|_| panic!("the browser took more than {SCENARIO_LIMIT:?}"));
 }

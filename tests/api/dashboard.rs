@@ -583,7 +583,35 @@ async fn the_page_draws_the_charts_and_names_the_students_at_risk() {
     assert!(!html.contains("semaine 3 (12/01/2026)"));
     // The semesters' bars and table.
     assert!(html.contains("<title id=\"semester-hours-title\">"));
-    assert!(html.contains("<th scope=\"row\">2IA-IL</th><td>S9</td><td class=\"num\">2</td><td class=\"num\">540 h</td><td class=\"num\">63 h</td><td class=\"num\">34 h</td>"), "{html}");
+    // Key columns first (group and semester, rate, done, planned), for a phone's width.
+    assert!(html.contains("<th scope=\"row\">2IA-IL <span class=\"semester\">S9</span></th><td class=\"num\">60,7\u{a0}%</td><td class=\"num\">34 h</td><td class=\"num\">540 h</td>"), "{html}");
+    // The week in progress (Tuesday of week 40) is not plotted as a fall: it is told apart,
+    // on the sessions already held.
+    let svg = html
+        .split("<svg ")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    assert!(!svg.contains("semaine 40"), "{svg}");
+    assert!(
+        svg.contains("semaine 36 (01/09/2025) – semaine 39 (22/09/2025)"),
+        "{svg}"
+    );
+    assert!(
+        html.contains("<strong>Semaine en cours (semaine 40, depuis le 29/09/2025), sur les séances déjà passées</strong> : 2IA-IL 50,0\u{a0}% · GCBD —"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<th scope=\"row\">semaine 40 (29/09/2025), en cours</th>"),
+        "{html}"
+    );
+    // Plurals agree.
+    assert!(
+        html.contains("<li>2\u{a0}groupes · 4\u{a0}alternant·es</li>"),
+        "{html}"
+    );
     // Mobile first: the drawing scales to the width.
     assert!(html.contains("viewBox=\"0 0 400 "));
     assert!(html.contains("name=\"viewport\""));
@@ -597,6 +625,59 @@ async fn the_page_draws_the_charts_and_names_the_students_at_risk() {
         "<option value=\"{}\" selected>2025-2026</option>",
         s.b.year
     )));
+
+    // A year of one group says « 1 groupe », and a year that is over has no week in
+    // progress.
+    let next = s
+        .app
+        .create(
+            &s.admin,
+            "/api/v1/academic-years",
+            json!({"name": "2024-2025", "starts_on": "2024-09-02", "ends_on": "2025-08-29"}),
+        )
+        .await;
+    let calendar = s
+        .app
+        .create(
+            &s.admin,
+            "/api/v1/calendars",
+            json!({"academic_year_id": next, "name": "Calendrier 2024"}),
+        )
+        .await;
+    s.app
+        .create(
+            &s.admin,
+            "/api/v1/groups",
+            json!({"name": "2IA-OLD", "academic_year_id": next, "calendar_id": calendar, "programme_id": s.b.programme}),
+        )
+        .await;
+    let old = unescape(
+        &admin
+            .get(&format!("/dashboard?academic_year_id={next}&lang=fr"))
+            .await
+            .html,
+    );
+    assert!(
+        old.contains("<li>1\u{a0}groupe · 0\u{a0}alternant·e</li>"),
+        "{old}"
+    );
+    assert!(!old.contains("Semaine en cours"), "{old}");
+    let json = s
+        .app
+        .get(
+            &format!("/api/v1/dashboard?academic_year_id={}", s.b.year),
+            &s.admin,
+        )
+        .await
+        .json();
+    let in_progress: Vec<&str> = json["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["in_progress"] == true)
+        .map(|w| w["week"].as_str().unwrap())
+        .collect();
+    assert_eq!(in_progress, ["2025-W40"]);
 
     // Refusals: other roles, bad and unknown years, no login.
     for email in ["anne@school.test", "zoe@student.test", "tutor@company.test"] {

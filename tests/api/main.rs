@@ -29,6 +29,7 @@ mod import;
 mod layout;
 mod mail;
 mod mail_wording;
+mod office_home;
 mod openapi;
 mod people;
 mod phone;

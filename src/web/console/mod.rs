@@ -30,6 +30,9 @@ use crate::web::{AdminViewer, CsrfForm, Viewer, WebError};
 use forms::{form_fields, form_input, shown, stored_values};
 use school::{save_pictures, save_school, school_form};
 
+/// The form's box confirming a creation the office was warned of.
+const CONFIRM: &str = "confirm_warnings";
+
 /// Rows per list page.
 const PAGE_SIZE: i64 = 25;
 /// Choices offered in one drop-down list.
@@ -223,18 +226,24 @@ async fn choices<R: Console>(db: &Db) -> AppResult<HashMap<&'static str, Vec<Cho
     Ok(all)
 }
 
-/// The API's verdict on a body: the validated columns, or the problems by field.
+/// The API's verdict on a body: the validated columns and, for a new record, what the
+/// office should confirm first (a session in the past); or the problems by field.
 async fn check<R: Console>(
-    db: &Db,
+    ctx: &ApiContext,
     form: &[(String, String)],
     id: Option<i64>,
-) -> AppResult<Result<crud::Columns, Vec<FieldError>>> {
+) -> AppResult<Result<(crud::Columns, Vec<String>), Vec<FieldError>>> {
+    let db = &ctx.db;
     let input = match form_input::<R::Input>(R::FIELDS, form)? {
         Ok(input) => input,
         Err(problems) => return Ok(Err(problems)),
     };
+    let warnings = match id {
+        None => R::warnings(&input, ctx.clock.now()),
+        Some(_) => Vec::new(),
+    };
     match crud::validate::<R>(db, &input, id).await {
-        Ok(columns) => Ok(Ok(columns)),
+        Ok(columns) => Ok(Ok((columns, warnings))),
         Err(AppError::Validation(problems)) => Ok(Err(problems)),
         Err(AppError::Conflict(m)) => Ok(Err(vec![FieldError::new("body", m)])),
         Err(e) => Err(e),
@@ -248,6 +257,19 @@ async fn form_page<R: Console>(
     id: Option<i64>,
     values: HashMap<String, String>,
     problems: Vec<FieldError>,
+    status: StatusCode,
+) -> PageResult {
+    form_page_warned::<R>(ctx, viewer, id, values, problems, Vec::new(), status).await
+}
+
+/// [`form_page`] with warnings to confirm before the record is created.
+async fn form_page_warned<R: Console>(
+    ctx: &ApiContext,
+    viewer: &Viewer,
+    id: Option<i64>,
+    values: HashMap<String, String>,
+    problems: Vec<FieldError>,
+    warnings: Vec<String>,
     status: StatusCode,
 ) -> PageResult {
     let lang = viewer.lang;
@@ -280,6 +302,7 @@ async fn form_page<R: Console>(
             problem_count => problems.len(),
             links,
             saved => problems.is_empty() && viewer.here.contains("saved=1"),
+            warnings,
         },
     )
     .await
@@ -318,9 +341,22 @@ async fn create<R: Console>(
     State(ctx): State<ApiContext>,
     CsrfForm { viewer, form }: CsrfForm<Vec<(String, String)>, AdminViewer>,
 ) -> PageResult {
-    match check::<R>(&ctx.db, &form, None).await? {
+    match check::<R>(&ctx, &form, None).await? {
+        // Nothing is created before the office confirms what it was warned of.
+        Ok((_, warnings)) if !warnings.is_empty() && form_value(&form, CONFIRM) != "1" => {
+            form_page_warned::<R>(
+                &ctx,
+                &viewer,
+                None,
+                form_values(&form),
+                Vec::new(),
+                warnings,
+                StatusCode::OK,
+            )
+            .await
+        }
         // The database's unique keys speak last: a duplicate is shown next to its field.
-        Ok(columns) => match crud::insert::<R>(&ctx.db, &columns).await {
+        Ok((columns, _)) => match crud::insert::<R>(&ctx.db, &columns).await {
             Ok(id) => {
                 Ok(Redirect::to(&format!("/console/{}/{id}?saved=1", R::PATH)).into_response())
             }
@@ -358,8 +394,8 @@ async fn update<R: Console>(
 ) -> PageResult {
     let id = record_id(&viewer, &id)?;
     crud::fetch::<R>(&ctx.db, id).await?;
-    match check::<R>(&ctx.db, &form, Some(id)).await? {
-        Ok(columns) => match crud::store_update::<R>(&ctx.db, id, &columns).await {
+    match check::<R>(&ctx, &form, Some(id)).await? {
+        Ok((columns, _)) => match crud::store_update::<R>(&ctx.db, id, &columns).await {
             Ok(()) => {
                 Ok(Redirect::to(&format!("/console/{}/{id}?saved=1", R::PATH)).into_response())
             }
