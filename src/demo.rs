@@ -681,3 +681,58 @@ async fn record_past_attendance(
     seed::record_past_attendance(db, &rows, &sessions).await?;
     Ok(rows.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(rfc3339: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn day_of(clock: &DemoClock) -> NaiveDate {
+        crate::format::paris_day(clock.start.expect("a moved clock"))
+    }
+
+    #[test]
+    fn the_demo_clock_always_stands_on_a_school_day() {
+        let (days, _) = school_days().unwrap();
+        // A school day of the demo: the real clock.
+        let real = clock_for(at("2025-09-01T09:00:00+02:00")).unwrap();
+        assert_eq!(real.start, None, "{}", real.note);
+        // A company week: the nearest school day of the same year, at the same time.
+        let company = clock_for(at("2026-12-03T15:48:00+01:00")).unwrap();
+        assert_eq!(
+            day_of(&company),
+            NaiveDate::from_ymd_opt(2026, 11, 12).unwrap()
+        );
+        assert_eq!(crate::format::paris_time(company.start.unwrap()), "15:48");
+        assert!(company.note.contains("12/11/2026"), "{}", company.note);
+        // At night, 10:00; in summer, after the demo's years, before them: a school day.
+        for now in [
+            "2026-12-03T23:30:00+01:00",
+            "2027-07-20T10:00:00+02:00",
+            "2031-02-11T10:00:00+01:00",
+            "2024-03-05T10:00:00+01:00",
+            "2029-10-14T10:00:00+02:00",
+        ] {
+            let clock = clock_for(at(now)).unwrap();
+            let day = day_of(&clock);
+            assert!(days.contains(&day), "{now} → {day}");
+            let hour = crate::format::paris_time(clock.start.unwrap());
+            assert!(
+                ("08:00".."18:00").contains(&hour.as_str()),
+                "{now} → {hour}"
+            );
+        }
+        // Years later, the same time of the school year: mid-October stays in the autumn.
+        let later = day_of(&clock_for(at("2029-10-14T10:00:00+02:00")).unwrap());
+        assert!(
+            later >= NaiveDate::from_ymd_opt(2026, 9, 28).unwrap()
+                && later <= NaiveDate::from_ymd_opt(2026, 11, 13).unwrap(),
+            "{later}"
+        );
+    }
+}
