@@ -257,8 +257,11 @@ pub struct DemoClock {
     pub note: String,
 }
 
+/// The first and last days of a demo year.
+type YearSpan = (NaiveDate, NaiveDate);
+
 /// The demo's school days (days with sessions) and the first and last days of its years.
-fn school_days() -> AppResult<(Vec<NaiveDate>, Vec<(NaiveDate, NaiveDate)>)> {
+fn school_days() -> AppResult<(Vec<NaiveDate>, Vec<YearSpan>)> {
     let demo: DemoFile = toml::from_str(DEMO_TOML).map_err(bad)?;
     let mut days = Vec::new();
     for y in &demo.years {

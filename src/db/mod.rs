@@ -285,13 +285,13 @@ impl Db {
     }
 }
 
+type ConnectCheck<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+
 /// The `after_connect` of a [`OneTransaction`]'s pool: its first connection only.
-fn connect_once<C: Send + 'static>() -> impl for<'c> Fn(
-    &'c mut C,
-    sqlx::pool::PoolConnectionMetadata,
-) -> std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>,
-> + Send
+fn connect_once<C: Send + 'static>()
+-> impl for<'c> Fn(&'c mut C, sqlx::pool::PoolConnectionMetadata) -> ConnectCheck<'c>
++ Send
 + Sync
 + 'static {
     let connected = Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -42,7 +42,14 @@ pub fn minutes(hours: f64) -> i64 {
 pub fn add_minutes(value: &mut Value) -> bool {
     match value {
         Value::Object(map) => add_minutes_to(map),
-        Value::Array(items) => items.iter_mut().fold(false, |acc, v| add_minutes(v) || acc),
+        Value::Array(items) => {
+            // Every item, not only up to the first change.
+            let mut changed = false;
+            for v in items {
+                changed |= add_minutes(v);
+            }
+            changed
+        }
         _ => false,
     }
 }
