@@ -379,9 +379,24 @@ async fn issue_certificates(
     Ok(())
 }
 
-async fn serve(database: &DatabaseSettings, settings: ServeSettings) -> anyhow::Result<()> {
+async fn serve(database: &DatabaseSettings, mut settings: ServeSettings) -> anyhow::Result<()> {
     // Settings are checked before anything starts: a bad one stops here, naming its variable.
     settings.jobs.schedules()?;
+    if settings.demo {
+        // The demo always has sessions around « today »: when the real today has none, its
+        // clock starts from the nearest school day of the demo (and says so).
+        match settings.attendance.pretend_now {
+            Some(at) => println!(
+                "horloge de démonstration : --pretend-now, le {}",
+                crate::format::paris_at(at)
+            ),
+            None => {
+                let clock = crate::demo::clock_for(Clock::system().now()).map_err(describe)?;
+                println!("{}", clock.note);
+                settings.attendance.pretend_now = clock.start;
+            }
+        }
+    }
     let signing = crate::signing::Signing::new(settings.signing.load()?);
     let mail = MailService::new(settings.mail.clone())?;
     let mail_route = mail.describe();

@@ -36,6 +36,7 @@ pub const WINDOW_DAYS: i64 = 28;
 pub const LOW_RATE_TENTHS: i64 = 9;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DashboardQuery {
     /// The academic year; by default the one that contains today (else the latest begun).

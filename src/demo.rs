@@ -2,11 +2,17 @@
 //!
 //! Everything goes through the same validation as the API, so the demo also proves that its
 //! data obey the rules. Loading is idempotent: a marker in `app_meta` records it, and the
-//! claim on that marker keeps two instances starting together from loading it twice.
+//! claim on that marker keeps two instances starting together from loading it twice. A load
+//! is one transaction ([`Db::one_transaction`]): one that fails leaves the database as it
+//! found it, and the next start tries again.
+//!
+//! The demo's years are fixed (2025-2026 from the convention, 2026-2027 invented); when
+//! today has no demo session, [`clock_for`] picks the instant the service's clock starts
+//! from so that the demo still has sessions to call around « today ».
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use serde::Deserialize;
 
 use crate::auth;
@@ -237,6 +243,122 @@ impl Ids {
     }
 }
 
+fn far_future() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// Where `serve --demo` starts the service's clock when no `--pretend-now` is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoClock {
+    /// The instant the clock starts from; `None` when today has demo sessions: the real
+    /// clock will do.
+    pub start: Option<DateTime<Utc>>,
+    /// What to tell the person starting the demo, in French.
+    pub note: String,
+}
+
+/// The first and last days of a demo year.
+type YearSpan = (NaiveDate, NaiveDate);
+
+/// The demo's school days (days with sessions) and the first and last days of its years.
+fn school_days() -> AppResult<(Vec<NaiveDate>, Vec<YearSpan>)> {
+    let demo: DemoFile = toml::from_str(DEMO_TOML).map_err(bad)?;
+    let mut days = Vec::new();
+    for y in &demo.years {
+        let mut reader = csv::Reader::from_reader(file(&y.sessions_file)?.as_bytes());
+        for line in reader.deserialize::<SessionLine>() {
+            days.push(line.map_err(bad)?.date);
+        }
+    }
+    days.sort();
+    days.dedup();
+    let years = demo
+        .years
+        .iter()
+        .map(|y| (y.starts_on, y.ends_on))
+        .collect();
+    Ok((days, years))
+}
+
+/// Picks the demo's clock so that it always has something to do: if today (Paris) has
+/// demo sessions, the real clock; otherwise the school day of the demo nearest to today's
+/// place in its school year — today itself when it falls within the demo's years, else
+/// today moved by whole 52-week steps into the nearest demo year (same weekday, same time of
+/// the year) — at the same time of day (10:00 outside 08:00–18:00). Sessions before that
+/// day have their roll call, that day's and later ones wait for theirs.
+pub fn clock_for(now: DateTime<Utc>) -> AppResult<DemoClock> {
+    let (days, years) = school_days()?;
+    let paris = chrono_tz::Europe::Paris;
+    let local = now.with_timezone(&paris);
+    let today = local.date_naive();
+    if days.binary_search(&today).is_ok() {
+        return Ok(DemoClock {
+            start: None,
+            note: format!(
+                "horloge de démonstration : l’horloge réelle (le {} a des séances dans la démo)",
+                crate::format::date(today)
+            ),
+        });
+    }
+    let first = years
+        .iter()
+        .map(|y| y.0)
+        .min()
+        .ok_or_else(|| bad("aucune année"))?;
+    let last = years
+        .iter()
+        .map(|y| y.1)
+        .max()
+        .ok_or_else(|| bad("aucune année"))?;
+    let step = 364;
+    let reference = if today > last {
+        let k = ((today - last).num_days() + step - 1) / step;
+        today - Duration::days(k * step)
+    } else if today < first {
+        let k = ((first - today).num_days() + step - 1) / step;
+        today + Duration::days(k * step)
+    } else {
+        today
+    };
+    // Within the school year of the reference day when it has sessions, else anywhere.
+    let year = years
+        .iter()
+        .find(|(from, to)| *from <= reference && reference <= *to)
+        .copied();
+    let in_year = |d: &&NaiveDate| year.is_none_or(|(from, to)| from <= **d && **d <= to);
+    let candidates: Vec<&NaiveDate> = if days.iter().any(|d| in_year(&d)) {
+        days.iter().filter(in_year).collect()
+    } else {
+        days.iter().collect()
+    };
+    let day = candidates
+        .into_iter()
+        .min_by_key(|d| ((**d - reference).num_days().abs(), **d < reference))
+        .copied()
+        .ok_or_else(|| bad("aucune séance"))?;
+    let time = if (8..18).contains(&local.hour()) {
+        local.time()
+    } else {
+        NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default()
+    };
+    let start = paris
+        .from_local_datetime(&day.and_time(time))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| bad(format!("heure inexistante le {day}")))?;
+    Ok(DemoClock {
+        start: Some(start),
+        note: format!(
+            "horloge de démonstration : aujourd’hui ({}) n’a pas de séance dans la démo ; \
+             le service se place au {} à {} (heure de Paris), jour de cours le plus proche, \
+             et son horloge avance à partir de là (--pretend-now pour choisir un autre instant)",
+            crate::format::date(today),
+            crate::format::date(day),
+            crate::format::paris_time(start),
+        ),
+    })
+}
+
 pub async fn is_loaded(db: &Db) -> AppResult<bool> {
     Ok(seed::marker(db, MARKER).await?.is_some())
 }
@@ -251,22 +373,36 @@ pub async fn load(db: &Db) -> AppResult<Outcome> {
 }
 
 /// Loads the demo as if today were `today`: attendance is recorded for the sessions before it.
+/// Loads the demo as if today were `today`: attendance is recorded for the sessions before it.
+/// All of it or nothing: the load runs in one transaction.
 pub async fn load_as_of(db: &Db, today: NaiveDate) -> AppResult<Outcome> {
-    let claimed = seed::claim_marker(db, MARKER).await?;
-    if claimed == 0 {
+    let tx = db.one_transaction().await?;
+    match load_claimed(&tx.db, today).await {
+        Ok(outcome) if outcome.loaded_now => {
+            tx.commit().await?;
+            Ok(outcome)
+        }
+        Ok(outcome) => {
+            tx.rollback().await;
+            Ok(outcome)
+        }
+        Err(e) => {
+            tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Inside the load's transaction: claims the marker (another instance's load waits for
+/// this one, then finds it claimed), loads, marks the demo loaded.
+async fn load_claimed(db: &Db, today: NaiveDate) -> AppResult<Outcome> {
+    if seed::claim_marker(db, MARKER).await? == 0 {
         return Ok(Outcome {
             loaded_now: false,
             summary: String::new(),
         });
     }
-    let summary = match load_data(db, today).await {
-        Ok(summary) => summary,
-        Err(e) => {
-            // Leave no claim behind, so that a fixed binary can try again.
-            let _ = seed::release_marker(db, MARKER).await;
-            return Err(e);
-        }
-    };
+    let summary = load_data(db, today).await?;
     seed::mark_loaded(db, MARKER).await?;
     Ok(Outcome {
         loaded_now: true,
@@ -478,14 +614,15 @@ async fn create_accounts(db: &Db, demo: &DemoFile, ids: &Ids) -> AppResult<usize
 }
 
 /// Every session before today gets a signed roll call: everyone present but the exceptions
-/// listed in the demo file.
+/// listed in the demo file. An exception must fall on a session of its student (whatever
+/// today is); it is recorded once its session is past.
 async fn record_past_attendance(
     db: &Db,
     demo: &DemoFile,
     ids: &Ids,
     today: NaiveDate,
 ) -> AppResult<usize> {
-    let sessions = seed::sessions_before(db, today).await?;
+    let all_sessions = seed::sessions_before(db, far_future()).await?;
     let enrolments = seed::enrolments(db).await?;
     let mut exceptions = HashMap::new();
     for m in &demo.marks {
@@ -494,10 +631,31 @@ async fn record_past_attendance(
             m,
         );
     }
+    let attended = |student: i64, day: NaiveDate, start: NaiveTime| {
+        all_sessions.iter().any(|s| {
+            s.day == day
+                && s.starts_at == start
+                && enrolments.iter().any(|e| {
+                    e.student_id == student
+                        && e.group_id == s.group_id
+                        && e.start_date <= day
+                        && day <= e.last_day
+                })
+        })
+    };
+    let stray = exceptions
+        .keys()
+        .filter(|(student, day, start)| !attended(*student, *day, *start))
+        .count();
+    if stray > 0 {
+        return Err(bad(format!(
+            "{stray} exception(s) de présence ne tombent sur aucune séance de leur élève"
+        )));
+    }
+    let sessions: Vec<_> = all_sessions.into_iter().filter(|s| s.day < today).collect();
 
     let paris = chrono_tz::Europe::Paris;
     let mut rows = Vec::new();
-    let mut used = 0;
     for s in &sessions {
         let recorded_at = paris
             .from_local_datetime(&s.day.and_time(s.ends_at))
@@ -509,10 +667,7 @@ async fn record_past_attendance(
             .filter(|e| e.group_id == s.group_id && e.start_date <= s.day && s.day <= e.last_day)
         {
             let (status, missed, note) = match exceptions.get(&(e.student_id, s.day, s.starts_at)) {
-                Some(m) => {
-                    used += 1;
-                    (m.status.clone(), m.minutes_missed, m.note.clone())
-                }
+                Some(m) => (m.status.clone(), m.minutes_missed, m.note.clone()),
                 None => ("present".to_owned(), 0, String::new()),
             };
             rows.push((
@@ -526,13 +681,61 @@ async fn record_past_attendance(
             ));
         }
     }
-    if used != demo.marks.len() {
-        return Err(bad(format!(
-            "{} exception(s) de présence ne tombent sur aucune séance passée",
-            demo.marks.len() - used
-        )));
-    }
-
     seed::record_past_attendance(db, &rows, &sessions).await?;
     Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(rfc3339: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn day_of(clock: &DemoClock) -> NaiveDate {
+        crate::format::paris_day(clock.start.expect("a moved clock"))
+    }
+
+    #[test]
+    fn the_demo_clock_always_stands_on_a_school_day() {
+        let (days, _) = school_days().unwrap();
+        // A school day of the demo: the real clock.
+        let real = clock_for(at("2025-09-01T09:00:00+02:00")).unwrap();
+        assert_eq!(real.start, None, "{}", real.note);
+        // A company week: the nearest school day of the same year, at the same time.
+        let company = clock_for(at("2026-12-03T15:48:00+01:00")).unwrap();
+        assert_eq!(
+            day_of(&company),
+            NaiveDate::from_ymd_opt(2026, 11, 12).unwrap()
+        );
+        assert_eq!(crate::format::paris_time(company.start.unwrap()), "15:48");
+        assert!(company.note.contains("12/11/2026"), "{}", company.note);
+        // At night, 10:00; in summer, after the demo's years, before them: a school day.
+        for now in [
+            "2026-12-03T23:30:00+01:00",
+            "2027-07-20T10:00:00+02:00",
+            "2031-02-11T10:00:00+01:00",
+            "2024-03-05T10:00:00+01:00",
+            "2029-10-14T10:00:00+02:00",
+        ] {
+            let clock = clock_for(at(now)).unwrap();
+            let day = day_of(&clock);
+            assert!(days.contains(&day), "{now} → {day}");
+            let hour = crate::format::paris_time(clock.start.unwrap());
+            assert!(
+                ("08:00".."18:00").contains(&hour.as_str()),
+                "{now} → {hour}"
+            );
+        }
+        // Years later, the same time of the school year: mid-October stays in the autumn.
+        let later = day_of(&clock_for(at("2029-10-14T10:00:00+02:00")).unwrap());
+        assert!(
+            later >= NaiveDate::from_ymd_opt(2026, 9, 28).unwrap()
+                && later <= NaiveDate::from_ymd_opt(2026, 11, 13).unwrap(),
+            "{later}"
+        );
+    }
 }

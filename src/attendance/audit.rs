@@ -23,6 +23,7 @@ use crate::error::{AppError, AppResult};
 pub const MAX_PAGE: i64 = 500;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// First day (default: 90 days before today).
@@ -432,6 +433,7 @@ async fn unscheduled_plans(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MissingQuery {
     /// First day (default: 90 days before today).

@@ -402,6 +402,7 @@ pub async fn session_emargement(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StudentSheetQuery {
     /// First day (default: the contract's start).

@@ -127,6 +127,7 @@ pub struct StudentSummary {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SummaryQuery {
     /// One of the student's contracts; the latest by default.

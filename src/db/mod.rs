@@ -66,6 +66,8 @@ pub struct SqliteDb {
     pub pool: SqlitePool,
     writes: SqlitePool,
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Inside [`OneTransaction`]: a write transaction is a savepoint of the open one.
+    nested: bool,
 }
 
 /// An open transaction on either engine; on SQLite it holds this process's writer lock.
@@ -133,6 +135,7 @@ impl Db {
                 pool,
                 writes,
                 writer: Arc::new(tokio::sync::Mutex::new(())),
+                nested: false,
             }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?;
@@ -171,6 +174,10 @@ impl Db {
     /// reader upgrades.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
+            Db::Sqlite(db) if db.nested => {
+                let guard = db.writer.clone().lock_owned().await;
+                Tx::Sqlite(db.writes.begin().await?, guard)
+            }
             Db::Sqlite(db) => {
                 // The lock first, then a connection: a writer waiting here holds none.
                 let guard = db.writer.clone().lock_owned().await;
@@ -208,6 +215,118 @@ impl Db {
             }
             Db::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// A handle on the database whose every statement runs in one transaction, opened on
+/// [`Db::one_transaction`]: the functions that take a `&Db` run unchanged through
+/// [`OneTransaction::db`] (its transactions become savepoints), and nothing they wrote is
+/// seen by anyone or kept until [`OneTransaction::commit`]. For loads that must leave
+/// nothing half done (the demo).
+///
+/// It is a pool of a single connection that keeps the transaction open between the
+/// statements; the connection is never replaced (a lost one fails every later statement
+/// instead of writing outside the transaction), and dropping the handle without commit
+/// rolls everything back when the connection closes.
+pub struct OneTransaction {
+    pub db: Db,
+}
+
+impl Db {
+    /// Opens a [`OneTransaction`] on the same database (on SQLite it takes the write lock
+    /// at once and waits up to two minutes for it).
+    pub async fn one_transaction(&self) -> Result<OneTransaction, sqlx::Error> {
+        use sqlx::Connection;
+        Ok(match self {
+            Db::Sqlite(db) => {
+                let options = (*db.pool.connect_options())
+                    .clone()
+                    .busy_timeout(Duration::from_secs(120));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .acquire_timeout(Duration::from_secs(130))
+                    .after_connect(connect_once())
+                    .connect_with(options)
+                    .await?;
+                let mut conn = pool.acquire().await?;
+                // The transaction stays open on the connection when it goes back to the
+                // pool: the guard that would roll it back is forgotten on purpose.
+                std::mem::forget(conn.begin_with("BEGIN IMMEDIATE").await?);
+                drop(conn);
+                OneTransaction {
+                    db: Db::Sqlite(SqliteDb {
+                        pool: pool.clone(),
+                        writes: pool,
+                        writer: Arc::new(tokio::sync::Mutex::new(())),
+                        nested: true,
+                    }),
+                }
+            }
+            Db::Postgres(pool) => {
+                let options = (*pool.connect_options()).clone();
+                let pool = PgPoolOptions::new()
+                    .max_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .acquire_timeout(Duration::from_secs(130))
+                    .after_connect(connect_once())
+                    .connect_with(options)
+                    .await?;
+                let mut conn = pool.acquire().await?;
+                std::mem::forget(conn.begin().await?);
+                drop(conn);
+                OneTransaction {
+                    db: Db::Postgres(pool),
+                }
+            }
+        })
+    }
+}
+
+type ConnectCheck<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+
+/// The `after_connect` of a [`OneTransaction`]'s pool: its first connection only.
+fn connect_once<C: Send + 'static>()
+-> impl for<'c> Fn(&'c mut C, sqlx::pool::PoolConnectionMetadata) -> ConnectCheck<'c>
++ Send
++ Sync
++ 'static {
+    let connected = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    move |_, _| {
+        let again = connected.swap(true, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async move {
+            if again {
+                Err(sqlx::Error::Protocol(
+                    "the connection of a transaction was lost".into(),
+                ))
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+impl OneTransaction {
+    /// Keeps everything written through [`OneTransaction::db`].
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        let result = db_run!(&self.db, |pool| sqlx::query("COMMIT")
+            .execute(pool)
+            .await
+            .map(|_| ()));
+        self.db.close().await;
+        result
+    }
+
+    /// Drops everything written through [`OneTransaction::db`].
+    pub async fn rollback(self) {
+        let _ = db_run!(&self.db, |pool| sqlx::query("ROLLBACK")
+            .execute(pool)
+            .await
+            .map(|_| ()));
+        self.db.close().await;
     }
 }
 

@@ -31,6 +31,7 @@ pub async fn semesters(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PlanningQuery {
     /// The academic year whose contracts are checked.
     pub academic_year_id: i64,

@@ -39,6 +39,7 @@ fn respond(sheet: &Emargement, format: Format) -> AppResult<Response> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LangQuery {
     #[serde(default)]

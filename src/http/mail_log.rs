@@ -17,6 +17,7 @@ use crate::mail::outbox::{self, OutboxEntry};
 use crate::db::outbox::MailDetail;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MailQuery {
     /// `pending`, `sending`, `sent` or `failed`.

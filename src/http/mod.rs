@@ -13,6 +13,7 @@ pub mod emargement;
 pub mod extract;
 pub mod feeds;
 pub mod health;
+pub mod hours;
 pub mod imports;
 pub mod justifications;
 pub mod mail_log;
@@ -150,7 +151,8 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
 pub fn router() -> Router<ApiContext> {
     let (api_router, api) = api();
     // Serialised once: the document does not change while the process lives.
-    let doc = axum::body::Bytes::from(serde_json::to_vec(&api).unwrap_or_default());
+    let doc =
+        axum::body::Bytes::from(serde_json::to_vec(&openapi::finish(&api)).unwrap_or_default());
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -159,6 +161,8 @@ pub fn router() -> Router<ApiContext> {
         .nest(
             "/api/v1",
             api_router
+                // Before the document's route: it has no hours to round.
+                .layer(axum::middleware::from_fn(hours::exact_hours))
                 .route(
                     "/openapi.json",
                     get(move || {

@@ -170,3 +170,199 @@ pub fn document<R: Resource>(api: &mut OpenApi) {
     api.paths.paths.insert(format!("/{}", R::PATH), collection);
     api.paths.paths.insert(format!("/{}/{{id}}", R::PATH), item);
 }
+
+/// The document as served: every response described (OpenAPI 3.1 requires a description),
+/// and every hours number of an answer beside its minutes twin, as [`super::hours`] writes
+/// them.
+pub fn finish(api: &OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(api).unwrap_or_default();
+    describe_responses(&mut doc);
+    add_minute_twins(&mut doc);
+    doc
+}
+
+/// What a response of this status means, when its operation does not say.
+fn default_description(status: &str) -> String {
+    match status {
+        "200" => "Réponse",
+        "201" => "Créé",
+        "202" => "Accepté",
+        "204" => "Fait, sans contenu",
+        "400" => "Requête mal formée",
+        "401" => "Authentification requise",
+        "403" => "Rôle ou contrat ne donnant pas accès",
+        "404" => "Introuvable (ou invisible pour l’appelant)",
+        "409" => "Conflit avec l’état actuel",
+        "413" => "Corps trop volumineux",
+        "415" => "Type de contenu refusé",
+        "422" => "Données invalides, champ par champ",
+        "429" => "Trop de tentatives (voir `Retry-After`)",
+        "503" => "Service momentanément indisponible",
+        other => return format!("Réponse {other}"),
+    }
+    .to_owned()
+}
+
+fn operations(doc: &mut serde_json::Value) -> impl Iterator<Item = &mut serde_json::Value> {
+    doc.get_mut("paths")
+        .and_then(|p| p.as_object_mut())
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.iter_mut())
+        .filter(|(method, _)| {
+            ["get", "put", "post", "delete", "patch", "head", "options"].contains(&method.as_str())
+        })
+        .map(|(_, op)| op)
+}
+
+fn describe_responses(doc: &mut serde_json::Value) {
+    for op in operations(doc) {
+        let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else {
+            continue;
+        };
+        for (status, response) in responses.iter_mut() {
+            let Some(response) = response.as_object_mut() else {
+                continue;
+            };
+            let missing = response
+                .get("description")
+                .and_then(|d| d.as_str())
+                .is_none_or(str::is_empty);
+            if missing {
+                response.insert("description".to_owned(), default_description(status).into());
+            }
+        }
+    }
+}
+
+/// The schemas named by `$ref` anywhere in `value`.
+fn refs_in(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v.as_str()) {
+                    ("$ref", Some(r)) => {
+                        if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                            out.push(name.to_owned());
+                        }
+                    }
+                    _ => refs_in(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| refs_in(v, out)),
+        _ => {}
+    }
+}
+
+/// Adds the `*_minutes` twin of every `*_hours` number property of the schemas answers use
+/// (request bodies keep their hours alone: the inputs accept decimal hours).
+fn add_minute_twins(doc: &mut serde_json::Value) {
+    let mut answered = Vec::new();
+    for op in operations(doc) {
+        if let Some(responses) = op.get_mut("responses") {
+            refs_in(responses, &mut answered);
+            twin_properties(responses);
+        }
+    }
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(|s| s.as_object_mut())
+    else {
+        return;
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = answered.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = schemas.get(&name) {
+            refs_in(schema, &mut answered);
+        }
+    }
+    for name in seen {
+        if let Some(schema) = schemas.get_mut(&name) {
+            twin_properties(schema);
+        }
+    }
+}
+
+fn is_number_schema(schema: &serde_json::Value) -> Option<bool> {
+    match schema.get("type")? {
+        serde_json::Value::String(t) if t == "number" => Some(false),
+        serde_json::Value::Array(types)
+            if types.iter().any(|t| t == "number")
+                && types.iter().all(|t| t == "number" || t == "null") =>
+        {
+            Some(true)
+        }
+        _ => None,
+    }
+}
+
+fn twin_properties(schema: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    match schema {
+        Value::Object(map) => {
+            let mut added = Vec::new();
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                let mut twins = Vec::new();
+                for (name, property) in properties.iter_mut() {
+                    let (Some(twin), Some(nullable)) =
+                        (super::hours::minutes_key(name), is_number_schema(property))
+                    else {
+                        continue;
+                    };
+                    let said = property
+                        .get("description")
+                        .and_then(|d| d.as_str())
+                        .map(|d| format!("{d}\n\n"))
+                        .unwrap_or_default();
+                    property["description"] = format!(
+                        "{said}Heures décimales arrondies à 2 décimales ; la valeur exacte est `{twin}`."
+                    )
+                    .into();
+                    let kind = if nullable {
+                        json!(["integer", "null"])
+                    } else {
+                        json!("integer")
+                    };
+                    twins.push((
+                        twin,
+                        json!({
+                            "type": kind,
+                            "format": "int64",
+                            "description": format!("`{name}` en minutes entières (exact)."),
+                        }),
+                    ));
+                }
+                for (twin, property) in twins {
+                    if !properties.contains_key(&twin) {
+                        added.push(twin.clone());
+                        properties.insert(twin, property);
+                    }
+                }
+            }
+            if let Some(Value::Array(required)) = map.get_mut("required") {
+                let names: Vec<String> = required
+                    .iter()
+                    .filter_map(|r| r.as_str())
+                    .filter_map(super::hours::minutes_key)
+                    .filter(|twin| added.contains(twin))
+                    .collect();
+                required.extend(names.into_iter().map(Value::from));
+            }
+            for (key, v) in map.iter_mut() {
+                if key != "properties" {
+                    twin_properties(v);
+                }
+            }
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                properties.values_mut().for_each(twin_properties);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(twin_properties),
+        _ => {}
+    }
+}

@@ -20,6 +20,7 @@ pub use crate::records::calendars::{Calendar, CalendarInput, Calendars, export, 
 pub use crate::records::years::{AcademicYear, AcademicYearInput, Years};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayRange {
     /// First day (defaults to the start of the year).
     pub from: Option<NaiveDate>,

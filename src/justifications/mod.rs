@@ -164,6 +164,7 @@ pub async fn load(ctx: &ApiContext, caller: &Caller, id: i64) -> AppResult<Justi
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `pending`, `accepted` or `refused`.

@@ -349,6 +349,8 @@ async fn public_home(ctx: &ApiContext, viewer: &Viewer) -> PageResult {
         context! {
             years => years.into_iter().map(|y| context! { name => y.name, starts_on => date_fr(y.starts_on), ends_on => date_fr(y.ends_on) }).collect::<Vec<_>>(),
             demo,
+            // The service's clock, when it does not follow the real one (the demo's).
+            clock_now => ctx.attendance.pretend_now.map(|_| crate::format::paris_at(ctx.clock.now())),
             demo_accounts => demo_accounts.into_iter().map(|(email, role)| context! { email, role }).collect::<Vec<_>>(),
         },
     )

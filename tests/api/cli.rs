@@ -266,8 +266,9 @@ async fn calendar_import_and_export_round_trip_through_the_binary() {
     assert!(csv.contains("school,2025-W36,2025-W39"), "{csv}");
 }
 
-/// A server process, killed when dropped.
-pub struct Server(pub Child, pub String);
+/// A server process, killed when dropped: the process, its address, and what it printed
+/// before it listened.
+pub struct Server(pub Child, pub String, pub Vec<String>);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -308,7 +309,7 @@ pub fn start_server_with(database_url: &str, args: &[&str], env: &[(&str, &str)]
         if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
             if let Some(rest) = line.split("écoute sur http://").nth(1) {
                 let addr = rest.split('/').next().unwrap().to_owned();
-                return Server(child, addr);
+                return Server(child, addr, seen);
             }
             seen.push(line);
         }

@@ -341,12 +341,15 @@ async fn an_absent_student_is_at_risk_and_present_ones_are_not() {
         zoe["reasons"],
         json!([
             {"kind": "threshold", "semester": "S9", "threshold": 5, "missed_hours": 18.0,
-             "absence_hours": 18.0, "excused_hours": 0.0, "planned_hours": 270.0, "percent": 6.7},
+             "absence_hours": 18.0, "excused_hours": 0.0, "planned_hours": 270.0, "percent": 6.7,
+             "missed_minutes": 1080, "absence_minutes": 1080, "excused_minutes": 0,
+             "planned_minutes": 16200},
             // 15 morning and afternoon, 16 and 22 mornings; the 23rd was not taken.
             {"kind": "dropout", "from": "2025-09-15", "from_half_day": "morning", "half_days": 4},
             // 6 h 30 attended of 24 h 30 recorded since 3 September.
             {"kind": "low_attendance", "from": "2025-09-03", "to": "2025-09-30", "rate": 0.2653,
-             "attended_hours": 6.5, "recorded_hours": 24.5}
+             "attended_hours": 6.5, "recorded_hours": 24.5,
+             "attended_minutes": 390, "recorded_minutes": 1470}
         ])
     );
     let ids: Vec<i64> = at_risk
@@ -373,7 +376,9 @@ async fn an_absent_student_is_at_risk_and_present_ones_are_not() {
     assert_eq!(
         leo["reasons"],
         json!([{"kind": "threshold", "semester": "S9", "threshold": 1, "missed_hours": 4.0,
-                "absence_hours": 0.5, "excused_hours": 3.5, "planned_hours": 270.0, "percent": 1.5}])
+                "absence_hours": 0.5, "excused_hours": 3.5, "planned_hours": 270.0, "percent": 1.5,
+                "missed_minutes": 240, "absence_minutes": 30, "excused_minutes": 210,
+                "planned_minutes": 16200}])
     );
 
     // Without any threshold, Zoé is still listed for her dropout and her attendance.

@@ -258,3 +258,272 @@ async fn two_instances_starting_together_load_the_demo_once() {
     .unwrap();
     assert_eq!(contracts, 8);
 }
+
+/// The day the demo's clock stands on, from what `serve --demo` printed: the school day it
+/// moved to, or today when today has sessions.
+fn demo_day(lines: &[String]) -> chrono::NaiveDate {
+    let note = lines
+        .iter()
+        .find(|l| l.starts_with("horloge de démonstration"))
+        .unwrap_or_else(|| panic!("no clock line in {lines:?}"));
+    let date = note
+        .split(" se place au ")
+        .nth(1)
+        .or_else(|| note.split("réelle (le ").nth(1))
+        .unwrap_or_else(|| panic!("no day in {note}"));
+    chrono::NaiveDate::parse_from_str(&date[..10], "%d/%m/%Y").expect(note)
+}
+
+async fn demo_token(client: &reqwest::Client, base: &str, email: &str) -> String {
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": "demo-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().expect(email).to_owned()
+}
+
+async fn get_json(client: &reqwest::Client, base: &str, path: &str, token: &str) -> Value {
+    client
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn serve_demo_always_has_sessions_to_call_around_its_today() {
+    let database = fresh_database().await;
+    let url = database.url.clone();
+    let server = tokio::task::spawn_blocking(move || {
+        crate::cli::start_server_with(&url, &["serve", "--demo", "--bind", "127.0.0.1:0"], &[])
+    })
+    .await
+    .unwrap();
+    let base = format!("http://{}", server.1);
+    let day = demo_day(&server.2);
+    let client = reqwest::Client::new();
+    let teacher = demo_token(&client, &base, "teacher@demo.test").await;
+    let week = get_json(
+        &client,
+        &base,
+        &format!(
+            "/api/v1/sessions?from={}&to={}&limit=100",
+            day - chrono::Duration::days(7),
+            day + chrono::Duration::days(7)
+        ),
+        &teacher,
+    )
+    .await;
+    let days: Vec<&str> = week["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["day"].as_str().unwrap())
+        .collect();
+    let on_the_day = day.to_string();
+    assert!(
+        days.contains(&on_the_day.as_str()),
+        "the teacher has sessions on {day}: {days:?}"
+    );
+    // Before that day the roll calls are signed, from that day on they wait.
+    let admin = demo_token(&client, &base, "admin@demo.test").await;
+    let sessions = get_json(
+        &client,
+        &base,
+        &format!("/api/v1/sessions?from={day}&to={day}&limit=100"),
+        &admin,
+    )
+    .await;
+    assert!(
+        sessions["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["signed_at"].is_null()),
+        "{sessions}"
+    );
+    // When the clock is moved, the home page says so.
+    let home = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    if server.2.iter().any(|l| l.contains(" se place au ")) {
+        let shown = day.format("%d&#x2f;%m&#x2f;%Y").to_string();
+        assert!(
+            home.contains("Horloge de démonstration") && home.contains(&shown),
+            "{home}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_accepts_any_instant_of_its_years() {
+    for at in [
+        "2025-08-25T09:00:00+02:00",
+        "2025-10-14T10:00:00+02:00",
+        "2026-09-15T10:00:00+02:00",
+    ] {
+        let database = fresh_database().await;
+        let url = database.url.clone();
+        let server = tokio::task::spawn_blocking(move || {
+            crate::cli::start_server_with(
+                &url,
+                &[
+                    "serve",
+                    "--demo",
+                    "--bind",
+                    "127.0.0.1:0",
+                    "--pretend-now",
+                    at,
+                ],
+                &[],
+            )
+        })
+        .await
+        .unwrap();
+        let base = format!("http://{}", server.1);
+        let client = reqwest::Client::new();
+        let admin = demo_token(&client, &base, "admin@demo.test").await;
+        let today = &at[..10];
+        let past = get_json(
+            &client,
+            &base,
+            &format!("/api/v1/sessions?to={}&limit=1", today),
+            &admin,
+        )
+        .await;
+        let signed: i64 = assidu::db_run!(
+            &assidu::db::Db::connect(&database.url, 1).await.unwrap(),
+            |pool| sqlx::query_scalar(
+                "SELECT COUNT(*) FROM training_sessions WHERE signed_at IS NOT NULL"
+            )
+            .fetch_one(pool)
+            .await
+        )
+        .unwrap();
+        let before: i64 = assidu::db_run!(
+            &assidu::db::Db::connect(&database.url, 1).await.unwrap(),
+            |pool| sqlx::query_scalar("SELECT COUNT(*) FROM training_sessions WHERE day < $1")
+                .bind(chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").unwrap())
+                .fetch_one(pool)
+                .await
+        )
+        .unwrap();
+        assert_eq!(
+            signed, before,
+            "{at}: every session before the day is signed"
+        );
+        assert!(past["total"].as_i64().is_some(), "{at}: {past}");
+        let home = client
+            .get(format!("{base}/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(home.contains("Horloge de démonstration"), "{at}");
+    }
+}
+
+#[tokio::test]
+async fn a_demo_load_that_fails_leaves_nothing_and_the_next_start_loads_it() {
+    let database = fresh_database().await;
+    let url = database.url.clone();
+    // Someone already holds a demo account's address: the load fails near its end, after
+    // the school, the contracts and the sessions were written.
+    let failed = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            let migrate = crate::cli::assidu(&url, &["migrate"], None);
+            assert!(
+                migrate.status.success(),
+                "{}",
+                crate::cli::text(&migrate.stderr)
+            );
+            let add = crate::cli::assidu(
+                &url,
+                &[
+                    "user",
+                    "add",
+                    "--role",
+                    "admin",
+                    "--email",
+                    "tutor2@demo.test",
+                ],
+                Some("a typed password\n"),
+            );
+            assert!(add.status.success(), "{}", crate::cli::text(&add.stderr));
+            crate::cli::assidu(&url, &["serve", "--demo", "--bind", "127.0.0.1:0"], None)
+        }
+    })
+    .await
+    .unwrap();
+    assert!(!failed.status.success(), "the start fails");
+    let db = assidu::db::Db::connect(&url, 2).await.unwrap();
+    let count = |table: &'static str| {
+        let db = db.clone();
+        async move {
+            let n: i64 = assidu::db_run!(&db, |pool| sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM {table}"
+            ))
+            .fetch_one(pool)
+            .await)
+            .unwrap();
+            n
+        }
+    };
+    for table in [
+        "programmes",
+        "academic_years",
+        "companies",
+        "contracts",
+        "training_sessions",
+        "attendance_marks",
+        "app_meta WHERE key = 'demo'",
+    ] {
+        assert_eq!(count(table).await, 0, "{table} after a failed load");
+    }
+    assert_eq!(count("users").await, 1, "only the account added before");
+
+    // The address is freed: the next start loads the whole demo.
+    assidu::db_run!(&db, |pool| sqlx::query(
+        "DELETE FROM users WHERE email = 'tutor2@demo.test'"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+    db.close().await;
+    let server = tokio::task::spawn_blocking(move || {
+        crate::cli::start_server_with(&url, &["serve", "--demo", "--bind", "127.0.0.1:0"], &[])
+    })
+    .await
+    .unwrap();
+    assert!(
+        server.2.iter().any(|l| l.starts_with("démo chargée")),
+        "{:?}",
+        server.2
+    );
+    let db = assidu::db::Db::connect(&database.url, 2).await.unwrap();
+    let contracts: i64 = assidu::db_run!(&db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM contracts"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(contracts, 8);
+}

@@ -195,7 +195,14 @@ async fn late_arrivals_and_early_leaves_are_justified_in_part_or_in_whole() {
     let sem = s.s9(&s.zoe).await;
     assert_eq!(
         (sem["absence_hours"].clone(), sem["excused_hours"].clone()),
-        (json!(0.6666666666666666), json!(1.0833333333333333))
+        (json!(0.67), json!(1.08))
+    );
+    assert_eq!(
+        (
+            sem["absence_minutes"].clone(),
+            sem["excused_minutes"].clone()
+        ),
+        (json!(40), json!(65))
     );
 
     // The history keeps who excused what; the sheets split justified and unjustified minutes.
