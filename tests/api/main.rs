@@ -30,6 +30,7 @@ mod layout;
 mod mail;
 mod openapi;
 mod roles;
+mod roll_call_phone;
 mod semesters;
 mod signing;
 mod smtp;

@@ -378,6 +378,12 @@ async fn a_teacher_takes_the_roll_call_and_signs_without_javascript() {
         Some(format!("{path}?saved=1").as_str())
     );
 
+    // The QR code page for the classroom, refreshed as the code changes.
+    let qr = browser.get(&format!("{path}/qr")).await;
+    assert_eq!(qr.status, StatusCode::OK);
+    assert!(qr.html.contains("<svg"));
+    assert!(qr.html.contains("http-equiv=\"refresh\""));
+
     let signed = browser
         .post(&format!("{path}/sign"), &[("csrf", &csrf)])
         .await;
@@ -404,11 +410,9 @@ async fn a_teacher_takes_the_roll_call_and_signs_without_javascript() {
     assert_eq!(late["mark"]["minutes_missed"], 10);
     assert_eq!(late["mark"]["source"], "teacher");
 
-    // The QR code page for the classroom, refreshed as the code changes.
+    // Signed, the sheet offers no QR code any more (issue 18).
     let qr = browser.get(&format!("{path}/qr")).await;
-    assert_eq!(qr.status, StatusCode::OK);
-    assert!(qr.html.contains("<svg"));
-    assert!(qr.html.contains("http-equiv=\"refresh\""));
+    assert_eq!(qr.status, StatusCode::CONFLICT);
 }
 
 #[tokio::test]
