@@ -332,7 +332,10 @@ pub struct MarkInput {
     pub note: String,
 }
 
-/// A roll call: some or all of the roster, written together or not at all.
+/// A roll call: some or all of the roster, written together or not at all. Changing the
+/// marks of a signed sheet voids its signature: the sheet is « à signer » again and the old
+/// signature is listed in `voided_signatures`. Before the session begins, one error
+/// (`session`) answers the whole call, unless an admin excuses absences in advance.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RollCall {
@@ -377,7 +380,7 @@ pub(crate) fn writer(
 }
 
 /// Why a session that has not begun takes no roll call, and when it opens.
-pub fn not_begun(session: &SessionInfo) -> String {
+fn not_begun(session: &SessionInfo) -> String {
     format!(
         "la séance n’a pas commencé : l’appel ouvre le {} à {} ; seul le service des contrats \
          peut saisir une absence justifiée à l’avance",

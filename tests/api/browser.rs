@@ -33,6 +33,7 @@ const PAGE_WAIT: Duration = Duration::from_secs(15);
 /// How long the whole browser part may take.
 pub(crate) const SCENARIO_LIMIT: Duration = Duration::from_secs(120);
 const SCREENSHOT: &str = "/tmp/rollcall-390.png";
+const HOME_SCREENSHOT: &str = "/tmp/teacher-home-390.png";
 
 /// Whether the browser is installed; panics instead of skipping when CI requires it.
 pub(crate) fn browser_available() -> bool {
@@ -353,6 +354,7 @@ async fn roll_call_in_browser(c: &Client, s: &Scene) {
     let home = wait_for_page(c, "/").await;
     assert_eq!(home, "/", "after login");
     assert_fits(c, "home").await;
+    full_page_screenshot(c, HOME_SCREENSHOT).await;
     let button = find(c, &format!("#today a[data-session-id=\"{id}\"]")).await;
     let label = button.text().await.expect("text");
     assert!(label.starts_with("Faire l’appel"), "{label}");

@@ -256,7 +256,7 @@ pub async fn session(
             .session
             .signed_at
             .map(|_| lang.text("rc_saved_signed").to_owned()),
-        (Some(0), _, _) => Some(lang.text("saved_none").to_owned()),
+        (Some(0), _, _) => Some(lang.text("rc_saved_none").to_owned()),
         (Some(_), _, _) => Some(lang.text("saved").to_owned()),
         (_, _, Some(_)) => Some(lang.text("signin_done").to_owned()),
         _ => None,
