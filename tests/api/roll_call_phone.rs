@@ -642,3 +642,79 @@ async fn the_teachers_home_lists_today_first_then_the_week_then_unsigned_session
     assert!(card.contains("data-state=\"signed\""), "{card}");
     assert!(card.contains("Voir la feuille"), "{card}");
 }
+
+#[tokio::test]
+async fn the_offices_late_correction_keeps_its_reason_and_taps_across_an_error() {
+    let c = class().await;
+    let old = c
+        .app
+        .create(
+            &c.admin,
+            "/api/v1/sessions",
+            session_body(&c.b, "2025-09-01", "08:30", "12:00"),
+        )
+        .await;
+    let (zoe, leo) = (c.b.student, c.student2);
+    let mut browser = Browser::new(&c.app);
+    browser.login("admin@school.test").await;
+    let path = format!("/sessions/{old}");
+    let page = open(&mut browser, &path).await;
+    assert!(page.html.contains("id=\"reason\""), "{}", page.html);
+    let csrf = hidden(&page.html, "csrf");
+    let (status_1, status_2) = (format!("status_{zoe}"), format!("status_{leo}"));
+
+    // A late arrival without minutes: the reason typed is kept with the taps.
+    let page = send(
+        &mut browser,
+        &path,
+        &[
+            (&status_1, "present"),
+            (&status_2, "late"),
+            ("reason", "feuille papier retrouvée"),
+            ("action", "save"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.html
+    );
+    assert!(card(&page.html, leo).contains("MARTIN Léo : indiquez les minutes de retard"));
+    assert_eq!(
+        input_value(&page.html, "reason"),
+        "feuille papier retrouvée"
+    );
+    assert!(checked(&page.html, zoe, "present"));
+
+    // Without the reason: said next to the field, taps kept, nothing written.
+    let page = send(
+        &mut browser,
+        &path,
+        &[
+            (&status_1, "present"),
+            (&status_2, "absent"),
+            ("reason", ""),
+            ("action", "save"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.html
+    );
+    let reason_at = page.html.find("for=\"reason\"").unwrap();
+    let input_at = page.html.find("id=\"reason\"").unwrap();
+    assert!(
+        page.html[reason_at..input_at].contains("motif obligatoire"),
+        "{}",
+        page.html
+    );
+    assert!(checked(&page.html, leo, "absent"));
+    assert_eq!(c.sheet(old).await["counts"]["marked"], 0);
+}
