@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -504,6 +504,18 @@ pub async fn qr(State(ctx): State<ApiContext>, viewer: Viewer, Id(id): Id) -> Pa
         },
     )
     .await
+}
+
+/// The script of the QR code page: it replaces the code as it changes, in place (a page
+/// that reloads itself is no use to a screen reader, and the pages allow no inline script).
+pub async fn qr_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../../../templates/pages/qr.js"),
+    )
 }
 
 #[derive(Deserialize)]
