@@ -96,6 +96,24 @@ pub struct SessionSheet {
     pub reason_required: bool,
     pub roster: Vec<RosterLine>,
     pub counts: SheetCounts,
+    /// Earlier signatures that a change of the marks voided, oldest first: the sheet must be
+    /// signed again.
+    pub voided_signatures: Vec<VoidedSignature>,
+}
+
+/// A signature of the sheet that a later change of its marks voided; it stays in the
+/// sheet's history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VoidedSignature {
+    pub signed_at: DateTime<Utc>,
+    pub signed_by: Option<String>,
+    pub voided_at: DateTime<Utc>,
+    /// Who changed the marks.
+    pub voided_by: Option<String>,
+    /// The students whose marks that change touched.
+    pub changed_students: Vec<String>,
+    /// The reason given with the change (an admin's, after the teacher's window), or empty.
+    pub reason: String,
 }
 
 /// What part of a session's sheet a caller may see.
@@ -249,9 +267,13 @@ async fn sheet_of(
     let within = times.teacher_may_edit(now, days);
     let may_edit = match caller.role {
         Role::Admin => true,
-        Role::Teacher => caller.teacher_id == Some(session.teacher_id) && within,
+        // Before the session, nothing to record: the roll call opens at its start.
+        Role::Teacher => {
+            caller.teacher_id == Some(session.teacher_id) && within && times.has_begun(now)
+        }
         _ => false,
     };
+    let voided_signatures = voided_signatures(db, session.id).await?;
     Ok(SessionSheet {
         teacher_edit_until: times.ends + chrono::Duration::days(i64::from(days)),
         reason_required: !within,
@@ -261,7 +283,36 @@ async fn sheet_of(
         may_edit,
         roster,
         counts,
+        voided_signatures,
     })
+}
+
+/// The voided signatures of a session, each with the students whose change voided it.
+async fn voided_signatures(db: &Db, session_id: i64) -> AppResult<Vec<VoidedSignature>> {
+    let rows = sheets::voided_signatures(db, session_id).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let history = marks::history(db, session_id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut changed_students: Vec<String> = history
+                .iter()
+                .filter(|h| h.changed_at == r.voided_at)
+                .map(|h| h.student.clone())
+                .collect();
+            changed_students.dedup();
+            VoidedSignature {
+                signed_at: r.signed_at,
+                signed_by: r.signed_by,
+                voided_at: r.voided_at,
+                voided_by: r.voided_by,
+                changed_students,
+                reason: r.reason,
+            }
+        })
+        .collect())
 }
 
 /// One line of a roll call.
@@ -281,7 +332,10 @@ pub struct MarkInput {
     pub note: String,
 }
 
-/// A roll call: some or all of the roster, written together or not at all.
+/// A roll call: some or all of the roster, written together or not at all. Changing the
+/// marks of a signed sheet voids its signature: the sheet is « à signer » again and the old
+/// signature is listed in `voided_signatures`. Before the session begins, one error
+/// (`session`) answers the whole call, unless an admin excuses absences in advance.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RollCall {
@@ -313,10 +367,10 @@ pub(crate) fn writer(
     match caller.role {
         Role::Admin => Ok((Source::Admin, !within)),
         Role::Teacher if caller.teacher_id != Some(s.teacher_id) => Err(AppError::Refused(
-            "cette séance est celle d'un·e autre enseignant·e".to_owned(),
+            "cette séance est celle d’un·e autre enseignant·e".to_owned(),
         )),
         Role::Teacher if !within => Err(AppError::Refused(format!(
-            "le délai de modification ({days} jours après la séance, jusqu'au {}) est passé : \
+            "le délai de modification ({days} jours après la séance, jusqu’au {}) est passé : \
              seul·e un·e admin peut encore modifier cette feuille, en donnant un motif",
             format::paris_at(times.ends + chrono::Duration::days(i64::from(days)))
         ))),
@@ -325,8 +379,19 @@ pub(crate) fn writer(
     }
 }
 
+/// Why a session that has not begun takes no roll call, and when it opens.
+fn not_begun(session: &SessionInfo) -> String {
+    format!(
+        "la séance n’a pas commencé : l’appel ouvre le {} à {} ; seul le service des contrats \
+         peut saisir une absence justifiée à l’avance",
+        crate::domain::text::date_fr(session.day),
+        session.starts_at.format("%H:%M")
+    )
+}
+
 /// Records a roll call: every line is checked first, then all are written in one
-/// transaction with their history, or none is.
+/// transaction with their history, or none is. A change of the marks of a signed sheet
+/// voids its signature (kept in the sheet's history): the sheet must be signed again.
 pub async fn record(
     ctx: &ApiContext,
     caller: &Caller,
@@ -337,7 +402,7 @@ pub async fn record(
     if caller.role == Role::Teacher && caller.teacher_id != Some(session.teacher_id) {
         // Someone else's session: refused, and nothing said about it.
         return Err(AppError::Refused(
-            "cette séance est celle d'un·e autre enseignant·e".to_owned(),
+            "cette séance est celle d’un·e autre enseignant·e".to_owned(),
         ));
     }
     let (source, reason_required) = writer(ctx, caller, &session)?;
@@ -346,6 +411,13 @@ pub async fn record(
     let begun = times.has_begun(ctx.clock.now());
     let roster = roster_students(&ctx.db, &session).await?;
     let enrolled: HashSet<i64> = roster.iter().filter(|s| s.enrolled).map(|s| s.id).collect();
+    // Before the session, one answer for the whole call: only the office excuses in advance.
+    let excused_in_advance = caller.role == Role::Admin
+        && !input.marks.is_empty()
+        && input.marks.iter().all(|m| m.status == Status::Excused);
+    if !begun && !excused_in_advance {
+        return Err(AppError::field("session", not_begun(&session)));
+    }
 
     let mut p = Problems::new();
     let reason = input
@@ -378,7 +450,7 @@ pub async fn record(
             p.add(
                 format!("marks[{i}].student_id"),
                 format!(
-                    "l'alternant·e n° {} n'est pas inscrit·e dans le groupe « {} » {}",
+                    "l’alternant·e n° {} n’est pas inscrit·e dans le groupe « {} » {}",
                     m.student_id,
                     session.group_name,
                     session.when_fr()
@@ -387,7 +459,7 @@ pub async fn record(
         } else if !seen.insert(m.student_id) {
             p.add(
                 format!("marks[{i}].student_id"),
-                format!("l'alternant·e n° {} figure deux fois", m.student_id),
+                format!("l’alternant·e n° {} figure deux fois", m.student_id),
             );
         }
         if let Err(e) = check_minutes(m.status, m.minutes_missed, minutes) {
@@ -406,21 +478,12 @@ pub async fn record(
         if let Err(e) = crate::domain::text::multiline_optional(&m.note, MAX_NOTE) {
             p.add(format!("marks[{i}].note"), e);
         }
-        let excused_in_advance = m.status == Status::Excused && caller.role == Role::Admin;
-        if !begun && !excused_in_advance {
-            p.add(
-                format!("marks[{i}].status"),
-                format!(
-                    "la séance n'a pas commencé ({}) : seule une absence justifiée peut être saisie à l'avance, par un·e admin",
-                    session.when_fr()
-                ),
-            );
-        }
     }
     p.into_result()?;
 
     let now = ctx.clock.now();
-    let (changed, marks) = write_marks(
+    let mut session = session;
+    let (changed, marks, voided) = write_marks(
         ctx,
         &session,
         &input.marks,
@@ -430,6 +493,10 @@ pub async fn record(
         now,
     )
     .await?;
+    if voided {
+        session.signed_at = None;
+        session.signed_by_name = None;
+    }
     // The roster read before the write is still the roster, and the write answered the
     // marks: the answer needs no second read.
     let sheet = sheet_of(ctx, caller, session, &Visibility::All, roster, Some(marks)).await?;
@@ -437,7 +504,9 @@ pub async fn record(
 }
 
 /// Writes the marks that differ from those stored, with one history row each, in one
-/// transaction; answers how many changed and every mark of the session as it now stands.
+/// transaction; answers how many changed, every mark of the session as it now stands, and
+/// whether the change voided the sheet's signature (a signed sheet whose marks change goes
+/// back to « à signer », its signature kept in `voided_signatures`).
 pub(crate) async fn write_marks(
     ctx: &ApiContext,
     session: &SessionInfo,
@@ -446,7 +515,7 @@ pub(crate) async fn write_marks(
     by: &Caller,
     reason: &str,
     now: DateTime<Utc>,
-) -> AppResult<(usize, Vec<MarkRow>)> {
+) -> AppResult<(usize, Vec<MarkRow>, bool)> {
     let session_id = session.id;
     let by_id = Some(by.id);
     let notice_due = now
@@ -501,6 +570,11 @@ pub(crate) async fn write_marks(
         notice_due,
     };
     marks::write_changes(&mut tx, &write, &writes).await?;
+    let voided = if changes.is_empty() {
+        false
+    } else {
+        sheets::void_signature_in(&mut tx, session_id, by_id, now, reason).await?
+    };
     // The marks as they stand once this roll call is written.
     let mut after = current.clone();
     for (l, _) in &changes {
@@ -521,7 +595,7 @@ pub(crate) async fn write_marks(
     }
     let changed = changes.len();
     tx.commit().await?;
-    Ok((changed, after.into_values().collect()))
+    Ok((changed, after.into_values().collect(), voided))
 }
 
 /// One line of a roll call with the minutes it excuses: those given, or else those already

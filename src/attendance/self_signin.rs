@@ -109,6 +109,12 @@ pub async fn signin_code(
         Role::Teacher => return Err(AppError::NotFound),
         _ => return Err(AppError::Forbidden),
     }
+    // The roll call is closed once signed: no more codes to sign in with.
+    if session.signed_at.is_some() {
+        return Err(AppError::Conflict(
+            "la feuille est signée : le code de signature n’est plus proposé".to_owned(),
+        ));
+    }
     let now = ctx.clock.now();
     let period = attendance::qr_period(now);
     let code = attendance::qr_code(&ctx.signin_secret, session.id, period);

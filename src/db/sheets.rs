@@ -6,12 +6,12 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Db;
 use super::contracts::covers_day_sql;
 use super::dialect::JsonField;
-use crate::db_run;
+use super::{Db, Tx};
 use crate::domain::attendance::{SessionTimes, half_day_en, half_day_fr};
 use crate::domain::text::date_fr;
+use crate::{db_run, tx_run};
 
 /// A session with the names that go on its sheet.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
@@ -225,6 +225,68 @@ pub async fn sign(
         .execute(pool)
         .await
         .map(|r| r.rows_affected())
+    })
+}
+
+/// Voids the sheet's signature, if it is signed, in the transaction of a roll call that
+/// changed its marks: the signature is kept in `voided_signatures` with when, by whom and
+/// why it was voided, and the sheet goes back to unsigned. Answers whether it was signed.
+pub async fn void_signature_in(
+    tx: &mut Tx,
+    session_id: i64,
+    by: Option<i64>,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
+    let kept = tx_run!(tx, |conn| {
+        sqlx::query(
+        "INSERT INTO voided_signatures (session_id, signed_at, signed_by, voided_at, voided_by, reason) \
+         SELECT id, signed_at, signed_by, $2, $3, $4 FROM training_sessions WHERE id = $1 AND signed_at IS NOT NULL"
+    )
+    .bind(session_id)
+    .bind(now)
+    .bind(by)
+    .bind(reason)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    if kept == 0 {
+        return Ok(false);
+    }
+    tx_run!(tx, |conn| sqlx::query(
+        "UPDATE training_sessions SET signed_at = NULL, signed_by = NULL WHERE id = $1"
+    )
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| true))
+}
+
+/// A signature of a sheet that a later change of its marks voided.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VoidedSignatureRow {
+    pub signed_at: DateTime<Utc>,
+    pub signed_by: Option<String>,
+    pub voided_at: DateTime<Utc>,
+    pub voided_by: Option<String>,
+    pub reason: String,
+}
+
+/// The voided signatures of a session, oldest first.
+pub async fn voided_signatures(
+    db: &Db,
+    session_id: i64,
+) -> Result<Vec<VoidedSignatureRow>, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT v.signed_at, s.display_name AS signed_by, v.voided_at, b.display_name AS voided_by, v.reason \
+         FROM voided_signatures v LEFT JOIN users s ON s.id = v.signed_by LEFT JOIN users b ON b.id = v.voided_by \
+         WHERE v.session_id = $1 ORDER BY v.id"
+    )
+    .bind(session_id)
+    .fetch_all(pool)
+    .await
     })
 }
 

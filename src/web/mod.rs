@@ -130,6 +130,7 @@ pub fn router() -> Router<ApiContext> {
         )
         .route("/sessions/{id}/sign", post(pages::sign))
         .route("/sessions/{id}/qr", get(pages::qr))
+        .route("/assets/qr.js", get(pages::qr_script))
         .route(
             "/sessions/{id}/signin",
             get(pages::signin_form).post(pages::signin),

@@ -363,7 +363,7 @@ mod home_teacher;
 mod home_tutor;
 mod session_pages;
 
-pub use session_pages::{qr, save_roll_call, session, sign, signin, signin_form};
+pub use session_pages::{qr, qr_script, save_roll_call, session, sign, signin, signin_form};
 
 // ---- the audit -----------------------------------------------------------------------
 

@@ -235,6 +235,101 @@ async fn a_teacher_records_corrects_and_signs_a_roll_call() {
 }
 
 #[tokio::test]
+async fn a_change_through_the_api_voids_the_signature_and_the_history_keeps_it() {
+    let s = school().await;
+    let morning = s.session("2025-09-15", "08:30", "12:00").await;
+    let path = format!("/api/v1/sessions/{morning}/attendance");
+    let everyone = roll_call(json!([
+        {"student_id": s.b.student, "status": "present"},
+        {"student_id": s.student2, "status": "present"},
+    ]));
+    assert_eq!(
+        s.app.put(&path, &s.teacher, everyone.clone()).await.status,
+        StatusCode::OK
+    );
+    let signed = s
+        .app
+        .post(&format!("{path}/sign"), &s.teacher, json!({}))
+        .await;
+    assert_eq!(signed.json()["state"], "signed", "{}", signed.text);
+    let signed_at = signed.json()["session"]["signed_at"].clone();
+
+    // The same marks again change nothing: the signature stands.
+    let again = s.app.put(&path, &s.teacher, everyone).await.json();
+    assert_eq!(again["changed"], 0);
+    assert_eq!(again["sheet"]["state"], "signed", "{again}");
+    assert_eq!(again["sheet"]["voided_signatures"], json!([]));
+
+    // A real change voids it, in the answer and in what is read afterwards.
+    s.app.advance(chrono::Duration::minutes(30));
+    let changed = s
+        .app
+        .put(
+            &path,
+            &s.teacher,
+            roll_call(json!([{"student_id": s.student2, "status": "late", "minutes_missed": 25}])),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    let changed = changed.json();
+    for sheet in [
+        &changed["sheet"],
+        &s.app.get(&path, &s.teacher).await.json(),
+    ] {
+        assert_eq!(sheet["state"], "recorded", "{sheet}");
+        assert!(sheet["session"]["signed_at"].is_null(), "{sheet}");
+        let voided = sheet["voided_signatures"].as_array().unwrap();
+        assert_eq!(voided.len(), 1, "{sheet}");
+        assert_eq!(voided[0]["signed_at"], signed_at);
+        assert_eq!(voided[0]["signed_by"], "anne@school.test");
+        assert_eq!(voided[0]["voided_by"], "anne@school.test");
+        assert_eq!(voided[0]["changed_students"], json!(["Léo Martin"]));
+        assert!(
+            voided[0]["voided_at"]
+                .as_str()
+                .unwrap()
+                .starts_with("2025-09-15T08:30")
+        );
+    }
+    // The session list and the audit read the unsigned state.
+    let list = s
+        .app
+        .get("/api/v1/sessions?from=2025-09-15&to=2025-09-15", &s.teacher)
+        .await
+        .json();
+    assert!(list["items"][0]["signed_at"].is_null(), "{list}");
+
+    // After the teacher's window, the office's correction voids the new signature with its reason.
+    let resigned = s
+        .app
+        .post(&format!("{path}/sign"), &s.teacher, json!({}))
+        .await;
+    assert_eq!(resigned.json()["state"], "signed", "{}", resigned.text);
+    s.app.advance(chrono::Duration::days(9));
+    let admin = s.app.token_of("admin@school.test").await;
+    let corrected = s
+        .app
+        .put(
+            &path,
+            &admin,
+            json!({"marks": [{"student_id": s.b.student, "status": "absent"}], "reason": "feuille papier"}),
+        )
+        .await;
+    assert_eq!(corrected.status, StatusCode::OK, "{}", corrected.text);
+    let sheet = corrected.json()["sheet"].clone();
+    assert_eq!(sheet["state"], "recorded", "{sheet}");
+    let voided = sheet["voided_signatures"].as_array().unwrap();
+    assert_eq!(voided.len(), 2, "{sheet}");
+    assert_eq!(voided[1]["voided_by"], "admin@school.test");
+    assert_eq!(voided[1]["reason"], "feuille papier");
+    assert_eq!(voided[1]["changed_students"], json!(["Zoé Élève"]));
+    assert_eq!(
+        scalar(&s.app, "SELECT COUNT(*) FROM voided_signatures").await,
+        2
+    );
+}
+
+#[tokio::test]
 async fn a_sheet_cannot_be_signed_while_someone_is_unmarked() {
     let s = school().await;
     let morning = s.session("2025-09-15", "08:30", "12:00").await;
@@ -255,7 +350,7 @@ async fn a_sheet_cannot_be_signed_while_someone_is_unmarked() {
         refused.json()["message"]
             .as_str()
             .unwrap()
-            .contains("Léo Martin")
+            .contains("MARTIN Léo")
     );
     let afternoon = s.session("2025-09-15", "13:30", "17:00").await;
     let early = s
@@ -346,7 +441,8 @@ async fn a_bad_roll_call_is_refused_whole_and_writes_nothing() {
         .put(&later, &s.teacher, roll_call(json!([good])))
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(a.fields(), vec!["marks[0].status"]);
+    // One answer for the whole call, not one per mark.
+    assert_eq!(a.fields(), vec!["session"]);
     let a = s
         .app
         .put(

@@ -363,6 +363,17 @@ async fn a_correction_supersedes_the_certificate_and_keeps_both() {
         )
         .await;
     assert_eq!(fix.status, StatusCode::OK, "{}", fix.text);
+    // The change voided the sheet's signature (issue 18): the office signs it again.
+    assert_eq!(fix.json()["sheet"]["state"], "recorded", "{}", fix.text);
+    let signed = s
+        .app
+        .post(
+            &format!("/api/v1/sessions/{morning_15}/attendance/sign"),
+            &s.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.text);
     let replaced = issue(
         &s,
         s.b.student,

@@ -34,6 +34,7 @@ mod openapi;
 mod people;
 mod phone;
 mod roles;
+mod roll_call_phone;
 mod semesters;
 mod signing;
 mod smtp;

@@ -378,6 +378,35 @@ async fn a_teacher_takes_the_roll_call_and_signs_without_javascript() {
         Some(format!("{path}?saved=1").as_str())
     );
 
+    // The QR code page for the classroom: its script replaces the code in place as it
+    // changes (no page that reloads itself), from the API, with the page's cookie.
+    let qr = browser.get(&format!("{path}/qr")).await;
+    assert_eq!(qr.status, StatusCode::OK);
+    assert!(qr.html.contains("<svg"));
+    assert!(!qr.html.contains("http-equiv=\"refresh\""), "{}", qr.html);
+    assert!(
+        qr.html
+            .contains("<script src=\"/assets/qr.js\" defer></script>")
+    );
+    let code_url = format!("/api/v1/sessions/{}/signin-code", s.session);
+    assert!(
+        qr.html.contains(&format!("data-code-url=\"{}\"", code_url)),
+        "{}",
+        qr.html
+    );
+    let script = browser.get("/assets/qr.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(
+        script.headers[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(script.html.contains("data-code-url") && script.html.contains("qr-svg"));
+    let code = browser.get(&code_url).await;
+    assert_eq!(code.status, StatusCode::OK, "{}", code.html);
+    assert!(code.html.contains("\"svg\":\"<svg"), "{}", code.html);
+
     let signed = browser
         .post(&format!("{path}/sign"), &[("csrf", &csrf)])
         .await;
@@ -404,11 +433,9 @@ async fn a_teacher_takes_the_roll_call_and_signs_without_javascript() {
     assert_eq!(late["mark"]["minutes_missed"], 10);
     assert_eq!(late["mark"]["source"], "teacher");
 
-    // The QR code page for the classroom, refreshed as the code changes.
+    // Signed, the sheet offers no QR code any more (issue 18).
     let qr = browser.get(&format!("{path}/qr")).await;
-    assert_eq!(qr.status, StatusCode::OK);
-    assert!(qr.html.contains("<svg"));
-    assert!(qr.html.contains("http-equiv=\"refresh\""));
+    assert_eq!(qr.status, StatusCode::CONFLICT);
 }
 
 #[tokio::test]
