@@ -68,7 +68,6 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/signin.html",
         "pages/audit.html",
         "pages/error.html",
-        "pages/sessions_table.html",
         "pages/semesters_table.html",
         "pages/student_record.html",
         "pages/justification_new.html",
