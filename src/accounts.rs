@@ -25,7 +25,7 @@ pub async fn resolve_link(
         return match link {
             Some(_) => Err(AppError::field(
                 "link",
-                "un compte admin n'est lié à aucune fiche",
+                "un compte admin n’est lié à aucune fiche",
             )),
             None => Ok((None, None)),
         };
@@ -42,7 +42,7 @@ pub async fn resolve_link(
         )),
         (None, None) => Err(AppError::field(
             "link",
-            format!("aucune fiche {table} avec l'adresse {email} : donnez le n° de la fiche"),
+            format!("aucune fiche {table} avec l’adresse {email} : donnez le n° de la fiche"),
         )),
     }
 }

@@ -165,7 +165,7 @@ impl Application {
     pub async fn bind(ctx: ApiContext, addr: SocketAddr) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(addr)
             .await
-            .map_err(|e| anyhow::anyhow!("impossible d'écouter sur {addr} : {e}"))?;
+            .map_err(|e| anyhow::anyhow!("impossible d’écouter sur {addr} : {e}"))?;
         Ok(Application {
             listener,
             router: router(ctx),

@@ -372,7 +372,7 @@ async fn issue_certificates(
     }
     if !report.failed.is_empty() {
         bail!(
-            "{} certificat(s) n'ont pas pu être émis (voir ci-dessus)",
+            "{} certificat(s) n’ont pas pu être émis (voir ci-dessus)",
             report.failed.len()
         );
     }
@@ -441,7 +441,7 @@ async fn load_demo(db: &Db, today: chrono::NaiveDate) -> anyhow::Result<()> {
     if outcome.loaded_now {
         println!("démo chargée : {}", outcome.summary);
     } else {
-        println!("démo déjà présente : rien n'a été ajouté");
+        println!("démo déjà présente : rien n’a été ajouté");
     }
     eprintln!(
         "ATTENTION : comptes de démonstration avec le mot de passe « {} » — jamais en production.",
@@ -507,7 +507,7 @@ fn read_or_generate_password() -> anyhow::Result<(String, Option<String>)> {
         stdin
             .lock()
             .read_to_string(&mut input)
-            .context("lecture du mot de passe sur l'entrée standard")?;
+            .context("lecture du mot de passe sur l’entrée standard")?;
         let line = input
             .lines()
             .next()
@@ -531,7 +531,7 @@ async fn calendar(db: &Db, command: CalendarCommand) -> anyhow::Result<()> {
             let days = records::calendars::import(db, id, &text)
                 .await
                 .map_err(|e| {
-                    describe(e).context(format!("{} refusé, rien n'a changé", file.display()))
+                    describe(e).context(format!("{} refusé, rien n’a changé", file.display()))
                 })?;
             println!(
                 "calendrier n° {id} : {} jours importés depuis {}",
@@ -579,7 +579,7 @@ async fn find_calendar(
         Some(n) => existing.iter().find(|c| c.name == n.trim()),
         None if existing.len() == 1 => existing.first(),
         None if existing.len() > 1 => bail!(
-            "--name : l'année {year} a plusieurs calendriers : {}",
+            "--name : l’année {year} a plusieurs calendriers : {}",
             existing
                 .iter()
                 .map(|c| format!("« {} »", c.name))
@@ -592,7 +592,7 @@ async fn find_calendar(
         return Ok(c.id);
     }
     if !create {
-        bail!("--name : aucun calendrier de ce nom pour l'année {year}");
+        bail!("--name : aucun calendrier de ce nom pour l’année {year}");
     }
     let input = CalendarInput {
         academic_year_id: year_id,

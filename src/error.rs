@@ -196,11 +196,11 @@ impl AppError {
                 format!("données invalides — {}", parts.join(" ; "))
             }
             AppError::BadLines(lines) if lines.len() == 1 => {
-                "1 erreur dans les fichiers : rien n'a été importé".to_owned()
+                "1 erreur dans les fichiers : rien n’a été importé".to_owned()
             }
             AppError::BadLines(lines) => {
                 format!(
-                    "{} erreurs dans les fichiers : rien n'a été importé",
+                    "{} erreurs dans les fichiers : rien n’a été importé",
                     lines.len()
                 )
             }

@@ -110,7 +110,7 @@ pub async fn create(
     .await?;
     let Some(id) = id else {
         return Err(AppError::Conflict(format!(
-            "{MAX_ACTIVE_PER_OWNER} liens d'agenda actifs au plus par personne : révoquez-en un d'abord"
+            "{MAX_ACTIVE_PER_OWNER} liens d’agenda actifs au plus par personne : révoquez-en un d’abord"
         )));
     };
     let entry = find(db, id).await?.ok_or(AppError::NotFound)?;
@@ -256,7 +256,7 @@ pub async fn load(db: &Db, owner: Owner, now: DateTime<Utc>, public_url: &str) -
         .unwrap_or_else(|| "assidu".to_owned());
     let description = match owner {
         Owner::Student(_) => format!(
-            "Emploi du temps de {owner_name} : séances de formation, périodes à l'école, en entreprise et de congés"
+            "Emploi du temps de {owner_name} : séances de formation, périodes à l’école, en entreprise et de congés"
         ),
         Owner::Teacher(_) => format!("Séances de formation données par {owner_name}"),
         Owner::Tutor(_) => format!(

@@ -42,9 +42,26 @@ const MODULES: [&str; 4] = [
     "Mathématiques appliquées",
 ];
 const LAST_NAMES: [&str; 20] = [
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
-    "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "García", "Bertrand", "Roux", "Fournier",
-    "Müller", "N'Diaye",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefèvre",
+    "Michel",
+    "García",
+    "Bertrand",
+    "Roux",
+    "Fournier",
+    "Müller",
+    "N’Diaye",
 ];
 const FIRST_NAMES: [&str; 20] = [
     "Léa",
@@ -107,17 +124,17 @@ impl Report {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
-    #[error("le nombre d'élèves doit être compris entre 1 et 1 000 000 (reçu {0})")]
+    #[error("le nombre d’élèves doit être compris entre 1 et 1 000 000 (reçu {0})")]
     Count(usize),
     #[error("année scolaire inconnue : « {0} » (assidu demo load crée 2025-2026 et 2026-2027)")]
     UnknownYear(String),
-    #[error("l'année « {0} » n'a pas de calendrier")]
+    #[error("l’année « {0} » n’a pas de calendrier")]
     NoCalendar(String),
-    #[error("l'année « {0} » n'a aucun jour d'école dans son calendrier")]
+    #[error("l’année « {0} » n’a aucun jour d’école dans son calendrier")]
     NoSchoolDay(String),
-    #[error("aucune formation (programme) en base : chargez d'abord la démo")]
+    #[error("aucune formation (programme) en base : chargez d’abord la démo")]
     NoProgramme,
-    #[error("des contrats ont déjà été générés pour l'année « {0} »")]
+    #[error("des contrats ont déjà été générés pour l’année « {0} »")]
     AlreadyGenerated(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -319,7 +336,7 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
                     company_of(t * STUDENTS_PER_TUTOR).into(),
                     last.into(),
                     first.into(),
-                    "Responsable d'équipe".into(),
+                    "Responsable d’équipe".into(),
                     tutor_email(*t).into(),
                 ]
             })
@@ -363,7 +380,7 @@ pub async fn generate(db: &Db, options: &Options) -> Result<Report, GenerateErro
                     last.to_uppercase().into(),
                     first.into(),
                     student_email(*s).into(),
-                    "3 place de l'Hôtel de Ville, 30000 Nîmes".into(),
+                    "3 place de l’Hôtel de Ville, 30000 Nîmes".into(),
                     born.into(),
                     "Nîmes".into(),
                 ]

@@ -98,7 +98,7 @@ impl SchoolInput {
         if activity.len() != 11 || !activity.bytes().all(|b| b.is_ascii_digit()) {
             p.add(
                 "activity_number",
-                "le numéro de déclaration d'activité compte 11 chiffres",
+                "le numéro de déclaration d’activité compte 11 chiffres",
             );
         }
         if !(60..=720).contains(&self.school_day_max_minutes) {
@@ -211,7 +211,7 @@ pub async fn set_picture(
     let done = school::set_picture(db, which.column(), png, now).await?;
     if done == 0 {
         return Err(AppError::Conflict(
-            "renseignez d'abord le profil de l'école".to_owned(),
+            "renseignez d’abord le profil de l’école".to_owned(),
         ));
     }
     Ok(())

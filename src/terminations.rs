@@ -177,7 +177,7 @@ fn cannot_reissue(numbers: &[String], cause: AppError) -> AppError {
             .map(|e| e.message)
             .collect::<Vec<_>>()
             .join(" ; "),
-        AppError::Internal(_) => "le document n'a pas pu être produit".to_owned(),
+        AppError::Internal(_) => "le document n’a pas pu être produit".to_owned(),
         other => other.to_string(),
     };
     AppError::field(
@@ -246,7 +246,7 @@ fn check(
         p.add(
             "date",
             format!(
-                "un désistement se déclare avant le début de la formation ({}) ; après, c'est une rupture anticipée",
+                "un désistement se déclare avant le début de la formation ({}) ; après, c’est une rupture anticipée",
                 date_fr(dates.start)
             ),
         );
@@ -273,7 +273,7 @@ fn check(
         p.add(
             "date",
             format!(
-                "la rupture se déclare à sa date ou après : elle ne peut pas suivre aujourd'hui ({})",
+                "la rupture se déclare à sa date ou après : elle ne peut pas suivre aujourd’hui ({})",
                 date_fr(today)
             ),
         );
@@ -281,7 +281,7 @@ fn check(
     if letter.opco_email.trim().is_empty() {
         p.add(
             "contract.opco_email",
-            "l'adresse de l'OPCO manque sur le contrat : elle reçoit l'avis de rupture",
+            "l’adresse de l’OPCO manque sur le contrat : elle reçoit l’avis de rupture",
         );
     }
     if letter
@@ -293,7 +293,7 @@ fn check(
     {
         p.add(
             "school.dreets_email",
-            "l'adresse de la DREETS manque au profil de l'école : elle reçoit l'avis de rupture",
+            "l’adresse de la DREETS manque au profil de l’école : elle reçoit l’avis de rupture",
         );
     }
     for (field, value) in [
@@ -304,7 +304,7 @@ fn check(
         if value.trim().is_empty() {
             p.add(
                 field,
-                "le profil de l'école doit être complet pour signer la lettre",
+                "le profil de l’école doit être complet pour signer la lettre",
             );
         }
     }
@@ -602,7 +602,7 @@ pub async fn record(
                     date_fr(input.date),
                     statement.student_name(),
                     match recipient {
-                        LetterRecipient::Opco => "à l'OPCO",
+                        LetterRecipient::Opco => "à l’OPCO",
                         LetterRecipient::Dreets => "à la DREETS",
                     }
                 ),

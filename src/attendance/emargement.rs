@@ -383,7 +383,7 @@ pub async fn session_emargement(
     Ok(Emargement {
         title: match lang {
             Lang::Fr => format!(
-                "Feuille d'émargement — séance du {} ({})",
+                "Feuille d’émargement — séance du {} ({})",
                 date_fr(s.day),
                 half_day_fr(s.starts_at)
             ),
@@ -487,7 +487,7 @@ pub async fn student_emargement(
     });
     Ok(Emargement {
         title: match q.lang {
-            Lang::Fr => format!("Feuille d'émargement — {student}"),
+            Lang::Fr => format!("Feuille d’émargement — {student}"),
             Lang::En => format!("Attendance sheet — {student}"),
         },
         header_lines,

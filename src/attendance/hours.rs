@@ -199,7 +199,7 @@ pub async fn student_summary(
             }
             AppError::field(
                 "contract_id",
-                format!("l'alternant·e n'a pas de contrat n° {id} visible pour vous"),
+                format!("l’alternant·e n’a pas de contrat n° {id} visible pour vous"),
             )
         })?,
     };

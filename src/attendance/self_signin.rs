@@ -43,7 +43,7 @@ pub async fn self_signin(
         return Err(AppError::field(
             "session",
             format!(
-                "la signature n'est ouverte que du {} au {} (de {} minutes avant le début à la fin de la séance)",
+                "la signature n’est ouverte que du {} au {} (de {} minutes avant le début à la fin de la séance)",
                 format::paris_at(
                     times.starts - chrono::Duration::minutes(attendance::SIGNIN_EARLY_MINUTES)
                 ),

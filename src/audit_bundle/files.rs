@@ -183,11 +183,11 @@ pub enum Flag {
 impl Flag {
     pub fn fr(self) -> &'static str {
         match self {
-            Flag::UnsignedSheet => "feuille non signée par l'enseignant·e",
+            Flag::UnsignedSheet => "feuille non signée par l’enseignant·e",
             Flag::UnrecordedMark => "présence non saisie",
             Flag::SupersededCertificate => "certificat remplacé",
             Flag::StoredHashMismatch => {
-                "empreinte différente de celle enregistrée au dépôt ou à l'émission"
+                "empreinte différente de celle enregistrée au dépôt ou à l’émission"
             }
         }
     }
@@ -676,13 +676,13 @@ mod tests {
             "du 01/09/2025 au 28/08/2026",
             "OPCO : OPCO Atlas (subrogation : oui)",
             "Dossier édité le 05/01/2026 10:00:07 (heure de Paris) par Anne Admin.",
-            "- emargement/2025-09-15-13h30-x.pdf : feuille non signée par l'enseignant·e",
+            "- emargement/2025-09-15-13h30-x.pdf : feuille non signée par l’enseignant·e",
             "- certificats/attestation-S9-AP-1.pdf : certificat remplacé (remplacé par AP-2)",
             "groupe « 2IA-IL »",
         ] {
             assert!(text.contains(expected), "{expected:?} missing from\n{text}");
         }
         let calm = lisezmoi(&facts(), &Counts::default(), at(), "A", &[]);
-        assert!(calm.contains("POINTS D'ATTENTION\r\nAucun."), "{calm}");
+        assert!(calm.contains("POINTS D’ATTENTION\r\nAucun."), "{calm}");
     }
 }

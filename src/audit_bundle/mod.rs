@@ -158,7 +158,7 @@ fn status_fr(raw: &str) -> String {
 
 fn source_fr(raw: &str) -> &str {
     match raw {
-        "self" => "émargement de l'alternant·e",
+        "self" => "émargement de l’alternant·e",
         "teacher" => "enseignant·e",
         "admin" => "administration",
         "import" => "import",
@@ -168,9 +168,9 @@ fn source_fr(raw: &str) -> &str {
 
 fn notice_kind_fr(raw: &str) -> &str {
     match raw {
-        "absence_notice" => "avis d'absence",
-        "absence_correction" => "correction d'un avis d'absence",
-        "threshold_warning" => "alerte de seuil d'absences",
+        "absence_notice" => "avis d’absence",
+        "absence_correction" => "correction d’un avis d’absence",
+        "threshold_warning" => "alerte de seuil d’absences",
         "dropout_alert" => "alerte de décrochage",
         other => other,
     }
@@ -179,7 +179,7 @@ fn notice_kind_fr(raw: &str) -> &str {
 fn mail_status_fr(raw: &str) -> &str {
     match raw {
         "pending" => "en attente",
-        "sending" => "en cours d'envoi",
+        "sending" => "en cours d’envoi",
         "sent" => "envoyé",
         "failed" => "échec",
         other => other,
@@ -222,7 +222,7 @@ fn sheet(e: &Evidence, s: &SessionRow, generated_at: DateTime<Utc>) -> AppResult
     ));
     Emargement {
         title: format!(
-            "Feuille d'émargement — séance du {} ({})",
+            "Feuille d’émargement — séance du {} ({})",
             date_fr(s.day),
             half_day_fr(s.starts_at)
         ),
@@ -277,7 +277,7 @@ fn render_sheets(
         for h in handles {
             let part = h
                 .join()
-                .map_err(|_| AppError::Internal(anyhow::anyhow!("rendu d'une feuille")))??;
+                .map_err(|_| AppError::Internal(anyhow::anyhow!("rendu d’une feuille")))??;
             all.extend(part);
         }
         Ok(all)

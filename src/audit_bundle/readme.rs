@@ -32,7 +32,7 @@ pub fn lisezmoi(
     ));
     line(String::new());
     line(format!(
-        "Organisme de formation : {} (SIRET {}, déclaration d'activité n° {})",
+        "Organisme de formation : {} (SIRET {}, déclaration d’activité n° {})",
         c.school.name, c.school.siret, c.school.activity_number
     ));
     line(format!(
@@ -75,7 +75,7 @@ pub fn lisezmoi(
     ));
     if counts.upcoming_sessions_not_included > 0 {
         line(format!(
-            "  {} séance(s) à venir à la date d'édition n'ont pas encore de feuille.",
+            "  {} séance(s) à venir à la date d’édition n’ont pas encore de feuille.",
             counts.upcoming_sessions_not_included
         ));
     }
@@ -104,7 +104,7 @@ pub fn lisezmoi(
          SHA-256."
     ));
     line(String::new());
-    line("POINTS D'ATTENTION".to_owned());
+    line("POINTS D’ATTENTION".to_owned());
     let flagged: Vec<&FileEntry> = files.iter().filter(|f| !f.flags.is_empty()).collect();
     if flagged.is_empty() {
         line("Aucun.".to_owned());
@@ -120,7 +120,7 @@ pub fn lisezmoi(
         line(format!("- {} : {}{by}", f.path, flags.join(", ")));
     }
     line(String::new());
-    line("VÉRIFIER L'INTÉGRITÉ".to_owned());
+    line("VÉRIFIER L’INTÉGRITÉ".to_owned());
     line(format!(
         "Chaque fichier figure dans {MANIFEST} avec son empreinte SHA-256, par exemple \
          « sha256sum -c » sous Linux, « certutil -hashfile FICHIER SHA256 » sous Windows."

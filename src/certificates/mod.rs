@@ -266,17 +266,17 @@ fn check_printable(f: &ContractFacts) -> Result<(), FieldError> {
         format!("le lieu de naissance de l’{learner}"),
     );
     let checks: [(bool, &str, &str); 16] = [
-        (text(&f.school_name), "school.name", "le nom de l'école"),
+        (text(&f.school_name), "school.name", "le nom de l’école"),
         (
             text(&f.school_address),
             "school.address",
-            "l'adresse de l'école",
+            "l’adresse de l’école",
         ),
-        (text(&f.school_siret), "school.siret", "le SIRET de l'école"),
+        (text(&f.school_siret), "school.siret", "le SIRET de l’école"),
         (
             text(&f.activity_number),
             "school.activity_number",
-            "le numéro de déclaration d'activité de l'école",
+            "le numéro de déclaration d’activité de l’école",
         ),
         (
             text(&f.city),
@@ -296,12 +296,12 @@ fn check_printable(f: &ContractFacts) -> Result<(), FieldError> {
         (
             f.company_name.trim().is_empty(),
             "company.legal_name",
-            "la raison sociale de l'entreprise",
+            "la raison sociale de l’entreprise",
         ),
         (
             f.company_siret.trim().is_empty(),
             "company.siret",
-            "le SIRET de l'entreprise",
+            "le SIRET de l’entreprise",
         ),
         (
             f.frame.student_last_name.trim().is_empty(),
@@ -321,7 +321,7 @@ fn check_printable(f: &ContractFacts) -> Result<(), FieldError> {
         (
             f.qualification.trim().is_empty(),
             "programme.qualification",
-            "l'intitulé de la qualification",
+            "l’intitulé de la qualification",
         ),
         (
             f.rncp.trim().is_empty(),
@@ -342,7 +342,7 @@ fn check_printable(f: &ContractFacts) -> Result<(), FieldError> {
     match checks.iter().find(|(missing, _, _)| *missing) {
         Some((_, field, what)) => Err(FieldError::new(
             *field,
-            format!("{what} n'est pas renseigné(e) ; il est imprimé sur l'attestation"),
+            format!("{what} n’est pas renseigné(e) ; il est imprimé sur l’attestation"),
         )),
         None => Ok(()),
     }
@@ -626,7 +626,7 @@ pub async fn store(
         .await?;
         if changed != 1 {
             return Err(IssueError::Failed(AppError::Conflict(format!(
-                "le certificat n° {old} vient d'être remplacé par une autre demande"
+                "le certificat n° {old} vient d’être remplacé par une autre demande"
             ))));
         }
     }

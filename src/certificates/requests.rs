@@ -106,13 +106,13 @@ async fn student_contract(db: &Db, student_id: i64, wanted: Option<i64>) -> AppR
     match (wanted, contracts.first()) {
         (_, None) => Err(AppError::field(
             "student_id",
-            "l'alternant·e n'a aucun contrat : il n'y a pas d'attestation à émettre",
+            "l’alternant·e n’a aucun contrat : il n’y a pas d’attestation à émettre",
         )),
         (None, Some(latest)) => Ok(*latest),
         (Some(id), Some(_)) if contracts.contains(&id) => Ok(id),
         (Some(id), Some(_)) => Err(AppError::field(
             "contract_id",
-            format!("le contrat n° {id} n'est pas un contrat de cet·te alternant·e"),
+            format!("le contrat n° {id} n’est pas un contrat de cet·te alternant·e"),
         )),
     }
 }

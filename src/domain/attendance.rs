@@ -129,7 +129,7 @@ pub fn check_minutes(
         }
         if minutes_missed == session_minutes {
             return Err(
-                "toute la séance manquée : c'est une absence (statut « absent »)".to_owned(),
+                "toute la séance manquée : c’est une absence (statut « absent »)".to_owned(),
             );
         }
     } else if minutes_missed != 0 {

@@ -113,7 +113,7 @@ fn parse_point(raw: &str) -> Result<Point, String> {
         return match (year.parse::<i32>(), week.parse::<u32>()) {
             (Ok(y), Ok(w)) => iso_week_monday(y, w)
                 .map(Point::Week)
-                .ok_or_else(|| format!("la semaine {w} n'existe pas en {y}")),
+                .ok_or_else(|| format!("la semaine {w} n’existe pas en {y}")),
             _ => Err(format!("semaine invalide « {v} » (attendu : 2025-W36)")),
         };
     }
@@ -235,7 +235,7 @@ pub fn parse_calendar_file(
                 line,
                 None,
                 format!(
-                    "le {} est hors de l'année (du {} au {})",
+                    "le {} est hors de l’année (du {} au {})",
                     fr(*d),
                     fr(first_day),
                     fr(last_day)
@@ -560,7 +560,7 @@ company,2026-W10,2026-W35,Projet de fin d'études
             "jours ouvrés sans type : du 08/09/2025 au 12/09/2025"
         );
         let e = errors("kind,from,to\nschool,2025-W36,2025-W38\n");
-        assert!(e[0].message.contains("hors de l'année"), "{}", e[0]);
+        assert!(e[0].message.contains("hors de l’année"), "{}", e[0]);
         assert!(errors("").iter().any(|x| x.message.contains("vide")));
     }
 

@@ -191,7 +191,7 @@ pub fn combine_periods(periods: Vec<Period>) -> Vec<Period> {
 
 fn period_title(kind: DayKind) -> &'static str {
     match kind {
-        DayKind::School => "À l'école",
+        DayKind::School => "À l’école",
         DayKind::Company => "En entreprise",
         DayKind::Holiday => "Congés",
     }

@@ -86,7 +86,7 @@ impl<'de> Deserialize<'de> for Minutes {
         let hours = f64::deserialize(d)?;
         Minutes::from_hours_decimal(hours).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "nombre d'heures invalide ({hours}) : positif, et un nombre entier de minutes"
+                "nombre d’heures invalide ({hours}) : positif, et un nombre entier de minutes"
             ))
         })
     }

@@ -65,7 +65,7 @@ pub async fn put_attendance(
     let session = load_session(&ctx.db, id).await?;
     if caller.role == Role::Teacher && caller.teacher_id != Some(session.teacher_id) {
         return Err(AppError::Refused(
-            "cette séance est celle d'un·e autre enseignant·e".to_owned(),
+            "cette séance est celle d’un·e autre enseignant·e".to_owned(),
         ));
     }
     let ApiJson(input) = input?;

@@ -108,7 +108,7 @@ pub async fn create_for(
     } else {
         // A person creates links to their own timetable only.
         let own = own_owner(caller)
-            .ok_or_else(|| AppError::Refused("votre compte n'est lié à aucune fiche".to_owned()))?;
+            .ok_or_else(|| AppError::Refused("votre compte n’est lié à aucune fiche".to_owned()))?;
         if named.is_some_and(|n| n != own) {
             return Err(AppError::Forbidden);
         }
@@ -119,7 +119,7 @@ pub async fn create_for(
     if feeds::person_name(&ctx.db, owner).await?.is_none() {
         return Err(AppError::field(
             owner.column(),
-            format!("{} n'existe pas", owner.describe_fr()),
+            format!("{} n’existe pas", owner.describe_fr()),
         ));
     }
     let (entry, token) = feeds::create(&ctx.db, owner, &label, caller.id, ctx.clock.now()).await?;

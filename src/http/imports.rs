@@ -70,7 +70,7 @@ async fn read_form(mut form: Multipart) -> AppResult<(Vec<(Kind, Vec<u8>)>, bool
     let bad = |e: MultipartError| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             AppError::TooLarge(format!(
-                "{} Mo au plus pour l'ensemble des fichiers",
+                "{} Mo au plus pour l’ensemble des fichiers",
                 BODY_LIMIT / (1024 * 1024)
             ))
         } else {

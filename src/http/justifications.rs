@@ -67,7 +67,7 @@ pub async fn read_multipart(
                         Ok(id) => s.session_ids.push(id),
                         Err(_) => problems.push(FieldError::new(
                             "session_ids",
-                            format!("« {part} » n'est pas un numéro de séance"),
+                            format!("« {part} » n’est pas un numéro de séance"),
                         )),
                     }
                 }

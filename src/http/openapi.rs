@@ -153,7 +153,7 @@ pub fn document<R: Resource>(api: &mut OpenApi) {
         .response("422", error("Données invalides, champ par champ"));
     let read = operation::<R>("Lecture", "read", R::READ_ROLES)
         .parameter(id_parameter())
-        .response("200", json_response("L'enregistrement", row.clone()))
+        .response("200", json_response("L’enregistrement", row.clone()))
         .response("404", error("Introuvable"));
     let update = admin_operation::<R>("Mise à jour (remplacement complet)", "update")
         .parameter(id_parameter())

@@ -188,7 +188,7 @@ async fn load_stored(tx: &mut Tx) -> AppResult<Stored> {
 fn written(e: sqlx::Error) -> AppError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict(
-            "un enregistrement des fichiers a été créé pendant l'import : relancez-le".to_owned(),
+            "un enregistrement des fichiers a été créé pendant l’import : relancez-le".to_owned(),
         ),
         _ => e.into(),
     }
@@ -349,7 +349,7 @@ pub async fn run_cli(db: &Db, args: ImportArgs) -> anyhow::Result<()> {
                     None => eprintln!("{file}:{}: {}", l.line, l.message),
                 }
             }
-            anyhow::bail!("{} : rien n'a été importé", errors_fr(lines.len()))
+            anyhow::bail!("{} : rien n’a été importé", errors_fr(lines.len()))
         }
         Err(AppError::Internal(e)) => Err(e),
         Err(e) => Err(anyhow::anyhow!("{}", e.public_message())),
@@ -375,7 +375,7 @@ pub fn report_fr(report: &Report, name_of: impl Fn(Kind) -> String) -> String {
     };
     let mut out = String::new();
     out.push_str(if report.dry_run {
-        "simulation (--dry-run) : rien n'a été écrit\n"
+        "simulation (--dry-run) : rien n’a été écrit\n"
     } else {
         "import appliqué\n"
     });

@@ -329,7 +329,7 @@ pub fn parse_file(kind: Kind, bytes: &[u8]) -> Parsed {
                 kind,
                 line,
                 None,
-                "le fichier n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 »",
+                "le fichier n’est pas en UTF-8 : enregistrez-le en « CSV UTF-8 »",
             ));
             return parsed;
         }
@@ -613,7 +613,7 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
             "date invalide « {raw} » (attendu : 2025-09-01 ou 01/09/2025)"
         )),
         Some((y, m, d)) => NaiveDate::from_ymd_opt(y as i32, m, d)
-            .ok_or_else(|| format!("date invalide « {raw} » : ce jour n'existe pas")),
+            .ok_or_else(|| format!("date invalide « {raw} » : ce jour n’existe pas")),
     }
 }
 
@@ -656,7 +656,7 @@ pub fn parse_hours(raw: &str) -> Result<i64, String> {
         .trim_end();
     // Six decimals are enough for any whole number of minutes written in decimal hours.
     let micro_hours = decimal(number, 6).ok_or_else(|| {
-        format!("nombre d'heures invalide « {trimmed} » (attendu : 270, 262,5 ou 262.5)")
+        format!("nombre d’heures invalide « {trimmed} » (attendu : 270, 262,5 ou 262.5)")
     })?;
     let micro_minutes = micro_hours * 60;
     // 1/60 h written with six decimals (0,016667) is one minute: round to the closest one,

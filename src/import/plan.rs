@@ -386,7 +386,7 @@ impl<'a> Planner<'a> {
                             r.line,
                             "start_date",
                             format!(
-                                "plusieurs contrats de ce·tte salarié·e commencent ce jour-là (n° {}) : corrigez-les d'abord",
+                                "plusieurs contrats de ce·tte salarié·e commencent ce jour-là (n° {}) : corrigez-les d’abord",
                                 ids.join(", ")
                             ),
                         );
@@ -414,7 +414,7 @@ impl<'a> Planner<'a> {
                         r.line,
                         "start_date",
                         format!(
-                            "le contrat doit commencer pendant l'année {name} (du {} au {})",
+                            "le contrat doit commencer pendant l’année {name} (du {} au {})",
                             date_fr(*starts_on),
                             date_fr(*ends_on)
                         ),
@@ -602,7 +602,7 @@ impl<'a> Planner<'a> {
             kind,
             r.line,
             "group",
-            format!("aucun groupe « {name} » pour l'année {}", year.1),
+            format!("aucun groupe « {name} » pour l’année {}", year.1),
         );
         None
     }
@@ -668,7 +668,7 @@ impl<'a> Planner<'a> {
                     line,
                     "company_siret",
                     format!(
-                        "ce tuteur suit des contrats d'une autre entreprise (n° {}) : importez-les aussi, avec leur nouvelle entreprise ou un autre tuteur",
+                        "ce tuteur suit des contrats d’une autre entreprise (n° {}) : importez-les aussi, avec leur nouvelle entreprise ou un autre tuteur",
                         left.join(", ")
                     ),
                 );
@@ -692,7 +692,7 @@ fn several_tutors(kind: Kind, line: usize, column: &str, ids: &[i64]) -> LineErr
         line,
         Some(column),
         format!(
-            "plusieurs tuteurs ont cette adresse (n° {}) : corrigez-les d'abord dans l'application",
+            "plusieurs tuteurs ont cette adresse (n° {}) : corrigez-les d’abord dans l’application",
             ids.join(", ")
         ),
     )

@@ -159,7 +159,7 @@ async fn send_alert(
                     "{} — {} ({audience})",
                     match kind {
                         MailKind::DropoutAlert => "Alerte de décrochage",
-                        _ => "Seuil d'absences franchi",
+                        _ => "Seuil d’absences franchi",
                     },
                     contacts.student.name()
                 ),

@@ -29,7 +29,7 @@ impl ScheduledJob for Digest {
         let tx = claim.tx().await?;
         let day = format::paris_day(due);
         let Some((school, office_email)) = db::jobs::office(tx).await? else {
-            return Ok("pas de profil d'école".to_owned());
+            return Ok("pas de profil d’école".to_owned());
         };
         let absences = db::jobs::absences_of_day(tx, day).await?;
         let missing = unsigned_sessions(

@@ -230,7 +230,7 @@ pub async fn submit(ctx: &ApiContext, caller: &Caller, s: Submission) -> AppResu
     if sessions.is_empty() {
         problems.push(FieldError::new(
             "session_ids",
-            "indiquez au moins une séance d'absence",
+            "indiquez au moins une séance d’absence",
         ));
     } else if sessions.len() > 60 {
         problems.push(FieldError::new("session_ids", "60 séances au plus"));
@@ -249,7 +249,7 @@ pub async fn submit(ctx: &ApiContext, caller: &Caller, s: Submission) -> AppResu
             problems.push(FieldError::new(
                 "session_ids",
                 format!(
-                    "la séance {session} n'a ni absence, ni retard, ni départ anticipé à justifier pour cette personne"
+                    "la séance {session} n’a ni absence, ni retard, ni départ anticipé à justifier pour cette personne"
                 ),
             ));
             continue;
@@ -350,7 +350,7 @@ pub async fn decide(
     if !accepted && comment.is_empty() {
         return Err(AppError::field(
             "comment",
-            "dites à l'alternant·e pourquoi le justificatif est refusé",
+            "dites à l’alternant·e pourquoi le justificatif est refusé",
         ));
     }
     let current = load(ctx, caller, id).await?;

@@ -51,7 +51,7 @@ impl MailService {
     pub fn new(settings: MailSettings) -> anyhow::Result<MailService> {
         let from: Mailbox = settings.mail_from.parse().map_err(|e| {
             anyhow::anyhow!(
-                "ASSIDU_MAIL_FROM : adresse d'expéditeur invalide « {} » ({e})",
+                "ASSIDU_MAIL_FROM : adresse d’expéditeur invalide « {} » ({e})",
                 settings.mail_from
             )
         })?;

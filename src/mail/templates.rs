@@ -139,7 +139,7 @@ impl MailTemplates {
             && !dir.is_dir()
         {
             anyhow::bail!(
-                "ASSIDU_TEMPLATES_DIR : le dossier {} n'existe pas",
+                "ASSIDU_TEMPLATES_DIR : le dossier {} n’existe pas",
                 dir.display()
             );
         }

@@ -66,7 +66,7 @@ impl Resource for Calendars {
             if year != i.academic_year_id {
                 return Err(AppError::field(
                     "academic_year_id",
-                    "un calendrier ne change pas d'année : créez-en un nouveau",
+                    "un calendrier ne change pas d’année : créez-en un nouveau",
                 ));
             }
         }

@@ -212,7 +212,7 @@ impl Resource for Contracts {
                     p.add(
                         "opco_hourly_cents",
                         format!(
-                            "la prise en charge de l'OPCO ({} €/h) dépasse la valeur horaire du semestre {semester} ({} €/h)",
+                            "la prise en charge de l’OPCO ({} €/h) dépasse la valeur horaire du semestre {semester} ({} €/h)",
                             format::euros(hourly),
                             format::euros(billing::hourly_value_cents(price, planned.0))
                         ),
@@ -224,7 +224,7 @@ impl Resource for Contracts {
         if i.subrogation && opco.as_deref().unwrap_or("").is_empty() {
             p.add(
                 "opco_name",
-                "le nom de l'OPCO est obligatoire avec la subrogation : il est facturé",
+                "le nom de l’OPCO est obligatoire avec la subrogation : il est facturé",
             );
         }
         for (field, price, planned) in [
@@ -241,7 +241,7 @@ impl Resource for Contracts {
         if i.subrogation_received_on.is_some() && !i.subrogation {
             p.add(
                 "subrogation_received_on",
-                "date d'acte de subrogation sans subrogation",
+                "date d’acte de subrogation sans subrogation",
             );
         }
         p.into_result()?;
@@ -322,7 +322,7 @@ impl Resource for Contracts {
             if let Some((field, _)) = frozen.iter().find(|(_, changed)| *changed) {
                 return Err(AppError::field(
                     *field,
-                    "contrat rompu : ses dates, heures et prix sont ceux du relevé final envoyé à l'OPCO et à la DREETS",
+                    "contrat rompu : ses dates, heures et prix sont ceux du relevé final envoyé à l’OPCO et à la DREETS",
                 ));
             }
         }
@@ -340,7 +340,7 @@ impl Resource for Contracts {
             return Err(AppError::field(
                 "start_date",
                 format!(
-                    "le contrat doit commencer pendant l'année {} (du {} au {})",
+                    "le contrat doit commencer pendant l’année {} (du {} au {})",
                     year.name,
                     format::date(year.starts_on),
                     format::date(year.ends_on)
@@ -571,7 +571,7 @@ pub async fn semester_report(db: &Db, id: i64) -> AppResult<SemestersReport> {
     let mut warnings = Vec::new();
     if c.group_id.is_none() {
         warnings
-            .push("le contrat n'a pas de groupe : aucune séance ne lui est programmée".to_owned());
+            .push("le contrat n’a pas de groupe : aucune séance ne lui est programmée".to_owned());
     }
     let semesters: Vec<SemesterReport> = coverage
         .iter()

@@ -107,7 +107,7 @@ impl Resource for Modules {
     const COLUMNS: &'static str = "id, programme_id, name";
     const ORDER_BY: &'static str = "name, id";
     const FILTERS: &'static [Filter] = &[Filter::Id("programme_id", "programme_id")];
-    const DESCRIPTION: &'static str = "Modules d'enseignement";
+    const DESCRIPTION: &'static str = "Modules d’enseignement";
     type Row = Module;
     type Input = ModuleInput;
 
@@ -163,7 +163,7 @@ impl Resource for Groups {
         Filter::Id("academic_year_id", "academic_year_id"),
         Filter::Id("programme_id", "programme_id"),
     ];
-    const DESCRIPTION: &'static str = "Groupes d'étudiant·es suivant le même emploi du temps (les contrats désignent leur groupe)";
+    const DESCRIPTION: &'static str = "Groupes d’étudiant·es suivant le même emploi du temps (les contrats désignent leur groupe)";
     type Row = Group;
     type Input = GroupInput;
 

@@ -134,7 +134,7 @@ impl Resource for Sessions {
             return Err(AppError::field(
                 "day",
                 format!(
-                    "le {} est hors de l'année {} (du {} au {})",
+                    "le {} est hors de l’année {} (du {} au {})",
                     format::date(i.day),
                     frame.year_name,
                     format::date(frame.starts_on),
@@ -148,7 +148,7 @@ impl Resource for Sessions {
                 return Err(AppError::field(
                     "day",
                     format!(
-                        "le {} est un jour « {} » du calendrier : les séances n'ont lieu que les jours d'école",
+                        "le {} est un jour « {} » du calendrier : les séances n’ont lieu que les jours d’école",
                         format::date(i.day),
                         kind.label_fr()
                     ),
@@ -158,7 +158,7 @@ impl Resource for Sessions {
                 return Err(AppError::field(
                     "day",
                     format!(
-                        "le calendrier du groupe ne définit pas le {} : importez-le d'abord",
+                        "le calendrier du groupe ne définit pas le {} : importez-le d’abord",
                         format::date(i.day)
                     ),
                 ));
@@ -166,7 +166,7 @@ impl Resource for Sessions {
         }
         for (column, field, who) in [
             ("group_id", "starts_at", "le groupe"),
-            ("teacher_id", "teacher_id", "l'enseignant·e"),
+            ("teacher_id", "teacher_id", "l’enseignant·e"),
         ] {
             let owner = if column == "group_id" {
                 i.group_id

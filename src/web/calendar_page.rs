@@ -248,7 +248,7 @@ fn targets(
         let message = if outside.is_empty() {
             "cochez au moins une semaine ou donnez une période"
         } else {
-            "la période est hors de l'année universitaire"
+            "la période est hors de l’année universitaire"
         };
         problems.push(FieldError::new("weeks", message));
     }

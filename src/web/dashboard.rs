@@ -55,7 +55,7 @@ fn reason_text(r: &RiskReason, lang: Lang) -> String {
             let excused = (*excused_hours > 0.0).then(|| format::hours_of(*excused_hours));
             match lang {
                 Lang::Fr => format!(
-                    "{semester} : {} d'absence{} sur {} prévues ({p}), seuil d'alerte de {threshold}\u{a0}% atteint",
+                    "{semester} : {} d’absence{} sur {} prévues ({p}), seuil d’alerte de {threshold}\u{a0}% atteint",
                     format::hours_of(*missed_hours),
                     excused.map_or(String::new(), |e| format!(" (dont {e} justifiées)")),
                     format::hours_of(*planned_hours),
@@ -84,7 +84,7 @@ fn reason_text(r: &RiskReason, lang: Lang) -> String {
             };
             match lang {
                 Lang::Fr => format!(
-                    "Décrochage : {half_days} demi-journées d'absence consécutives depuis le {} ({half})",
+                    "Décrochage : {half_days} demi-journées d’absence consécutives depuis le {} ({half})",
                     date_fr(*from)
                 ),
                 Lang::En => format!(
@@ -133,7 +133,7 @@ fn rules_text(d: &Dashboard, lang: Lang) -> String {
     let n = d.dropout_half_days;
     match lang {
         Lang::Fr => format!(
-            "Sont signalé·es : les absences d'un semestre qui atteignent un seuil d'alerte ({} des heures prévues), un décrochage ({n} demi-journées d'absence consécutives) ou une présence sous 90\u{a0}% sur les 4 dernières semaines.",
+            "Sont signalé·es : les absences d’un semestre qui atteignent un seuil d’alerte ({} des heures prévues), un décrochage ({n} demi-journées d’absence consécutives) ou une présence sous 90\u{a0}% sur les 4 dernières semaines.",
             thresholds.join(", ")
         ),
         Lang::En => format!(
@@ -322,7 +322,7 @@ pub async fn page(
             WebError::new(
                 AppError::field(
                     "academic_year_id",
-                    format!("identifiant d'année invalide « {v} »"),
+                    format!("identifiant d’année invalide « {v} »"),
                 ),
                 lang,
             )
@@ -412,7 +412,7 @@ mod tests {
         };
         assert_eq!(
             reason_text(&threshold, Lang::Fr),
-            "S9 : 3 h 30 d'absence (dont 1 h justifiées) sur 14 h prévues (25,0\u{a0}%), seuil d'alerte de 20\u{a0}% atteint"
+            "S9 : 3 h 30 d’absence (dont 1 h justifiées) sur 14 h prévues (25,0\u{a0}%), seuil d’alerte de 20\u{a0}% atteint"
         );
         assert!(
             reason_text(&threshold, Lang::En).starts_with(
@@ -426,7 +426,7 @@ mod tests {
         };
         assert_eq!(
             reason_text(&dropout, Lang::Fr),
-            "Décrochage : 4 demi-journées d'absence consécutives depuis le 15/09/2025 (après-midi)"
+            "Décrochage : 4 demi-journées d’absence consécutives depuis le 15/09/2025 (après-midi)"
         );
         let low = RiskReason::LowAttendance {
             from: day("2025-08-20"),

@@ -485,7 +485,7 @@ async fn the_bundle_holds_every_piece_of_evidence_with_its_hash() {
         .collect();
     assert_eq!(received.len(), 6, "{received:?}");
     for line in &notices[1..] {
-        assert!(line.starts_with("avis d'absence;"), "{line}");
+        assert!(line.starts_with("avis d’absence;"), "{line}");
         assert!(line.contains(";envoyé;1"), "{line}");
         assert!(!line.contains("leo@") && !line.contains("jane@"), "{line}");
     }
@@ -509,7 +509,7 @@ async fn the_bundle_holds_every_piece_of_evidence_with_its_hash() {
     for expected in [
         format!("DOSSIER DE CONTRÔLE OPCO — CONTRAT N° {c}"),
         "Salarié·e : Zoé ÉLÈVE".to_owned(),
-        "- emargement/2025-09-16-13h30-ingenierie-logicielle.pdf : feuille non signée par l'enseignant·e".to_owned(),
+        "- emargement/2025-09-16-13h30-ingenierie-logicielle.pdf : feuille non signée par l’enseignant·e".to_owned(),
         format!("- {old} : certificat remplacé (remplacé par {})", s.current),
         "1 séance(s) à venir".to_owned(),
     ] {

@@ -516,7 +516,7 @@ async fn a_termination_bills_the_hours_done_and_tells_the_opco_and_the_dreets() 
         (
             json!({"date": "2026-01-06", "reason": "démission"}),
             "date",
-            "aujourd'hui (05/01/2026)",
+            "aujourd’hui (05/01/2026)",
         ),
         (json!({"date": "2025-10-01", "reason": "  "}), "reason", ""),
     ] {

@@ -585,7 +585,7 @@ async fn bad_requests_are_refused_clearly_and_issue_nothing() {
     let forced = issue(
         &s,
         s.student2,
-        json!({"semester": "S9", "force": true, "reason": "demande urgente de l'OPCO"}),
+        json!({"semester": "S9", "force": true, "reason": "demande urgente de l’OPCO"}),
     )
     .await;
     assert_eq!(forced.status, StatusCode::CREATED, "{}", forced.text);
@@ -597,7 +597,7 @@ async fn bad_requests_are_refused_clearly_and_issue_nothing() {
         )
         .await
         .json();
-    assert_eq!(list[0]["forced_reason"], "demande urgente de l'OPCO");
+    assert_eq!(list[0]["forced_reason"], "demande urgente de l’OPCO");
     let _ = late;
 }
 

@@ -77,7 +77,7 @@ async fn an_admin_creates_finds_and_corrects_a_company_from_the_console() {
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(plain(&refused.html).contains("La fiche n'a pas été enregistrée"));
+    assert!(plain(&refused.html).contains("La fiche n’a pas été enregistrée"));
     assert!(
         plain(&refused.html).contains("id=\"error-siret\""),
         "{}",
@@ -244,7 +244,7 @@ async fn a_contract_form_takes_euros_and_decimal_hours_and_the_lists_sort_and_pa
     let refused = browser.post("/console/contracts/new", &as_refs).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        plain(&refused.html).contains("nombre d'heures attendu"),
+        plain(&refused.html).contains("nombre d’heures attendu"),
         "{}",
         refused.html
     );
@@ -423,7 +423,7 @@ async fn the_office_manages_accounts_from_the_console() {
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(plain(&refused.html).contains("aucune fiche students avec l'adresse"));
+    assert!(plain(&refused.html).contains("aucune fiche students avec l’adresse"));
     let refused = browser
         .post(
             "/console/users/new",
@@ -722,7 +722,7 @@ async fn the_calendar_picture_changes_a_week_and_refuses_to_strand_sessions() {
                 ("from", "2027-01-04"),
                 ("to", "2027-01-08"),
             ],
-            "hors de l'année universitaire",
+            "hors de l’année universitaire",
         ),
         (
             vec![
@@ -994,7 +994,7 @@ async fn a_contract_shows_its_parties_hours_absences_and_certificates_on_one_pag
         .post(
             &format!("/api/v1/students/{}/certificates", b.student),
             &admin,
-            serde_json::json!({"semester": "S9", "kind": "attestation", "force": true, "reason": "demande de l'entreprise"}),
+            serde_json::json!({"semester": "S9", "kind": "attestation", "force": true, "reason": "demande de l’entreprise"}),
         )
         .await;
     assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
@@ -1070,7 +1070,7 @@ async fn a_csv_import_is_previewed_in_the_browser_then_committed_all_or_nothing(
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.html);
     let html = plain(&preview.html);
     assert!(
-        html.contains("Aperçu : rien n'est encore enregistré."),
+        html.contains("Aperçu : rien n’est encore enregistré."),
         "{html}"
     );
     assert!(html.contains("2 création(s)"));

@@ -421,7 +421,7 @@ async fn console_lists_and_the_calendar_fit_a_phone_with_long_names() {
     record(&app, &admin, "/api/v1/programmes", json!({
         "department": "ECOMAP", "department_name": "Écoconception, matériaux et procédés pour une industrie décarbonée et circulaire",
         "option_name": "Matériaux biosourcés, recyclage et analyse du cycle de vie des produits manufacturés",
-        "qualification": "Ingénieur diplômé de l'École nationale supérieure des mines d'Alès de l'Institut Mines-Télécom",
+        "qualification": "Ingénieur diplômé de l’École nationale supérieure des mines d’Alès de l’Institut Mines-Télécom",
         "rncp": "RNCP38677"})).await;
     let company = record(&app, &admin, "/api/v1/companies", json!({"legal_name": "Société d’exploitation des établissements industriels et commerciaux du Languedoc-Roussillon", "siret": SIRET, "address": "Zone industrielle de la Plaine, 12 avenue des Établissements Réunis, 30100 Alès"})).await;
     let tutor = record(&app, &admin, "/api/v1/tutors", json!({"company_id": company, "last_name": "de La Fontaine-Saint-Exupéry", "first_name": "Marie-Charlotte", "function": "Responsable du développement des compétences", "email": "marie-charlotte.de-la-fontaine-saint-exupery@etablissements-industriels.test"})).await;

@@ -540,7 +540,7 @@ async fn the_page_draws_the_charts_and_names_the_students_at_risk() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     let html = &unescape(&page.html);
     assert!(
-        html.contains("<h1>Tableau de bord de l'assiduité"),
+        html.contains("<h1>Tableau de bord de l’assiduité"),
         "{html}"
     );
     assert_eq!(html.matches("<svg ").count(), 2, "rates and hours");
@@ -577,7 +577,7 @@ async fn the_page_draws_the_charts_and_names_the_students_at_risk() {
     );
     assert!(
         risks.contains(
-            "Décrochage : 4 demi-journées d'absence consécutives depuis le 15/09/2025 (matin)"
+            "Décrochage : 4 demi-journées d’absence consécutives depuis le 15/09/2025 (matin)"
         ),
         "{risks}"
     );

@@ -407,7 +407,7 @@ async fn an_apprenticeship_contract_speaks_of_an_apprentice() {
         s.b.year,
         s.b.group,
     );
-    body["kind"] = json!("contrat d'apprentissage");
+    body["kind"] = json!("contrat d’apprentissage");
     body["opco_email"] = json!("contrats@opco-atlas.test");
     let put = s
         .app

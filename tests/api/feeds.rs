@@ -332,7 +332,7 @@ async fn a_student_subscribes_to_their_own_timetable_without_logging_in() {
         periods_of(&cal),
         vec![
             (
-                "À l'école".to_owned(),
+                "À l’école".to_owned(),
                 date("2025-09-01"),
                 date("2025-10-01")
             ),
@@ -342,7 +342,7 @@ async fn a_student_subscribes_to_their_own_timetable_without_logging_in() {
                 date("2025-10-25")
             ),
             (
-                "À l'école".to_owned(),
+                "À l’école".to_owned(),
                 date("2025-10-27"),
                 date("2025-11-01")
             ),
@@ -353,7 +353,7 @@ async fn a_student_subscribes_to_their_own_timetable_without_logging_in() {
             ),
             ("Congés".to_owned(), date("2025-12-20"), date("2026-01-05")),
             (
-                "À l'école".to_owned(),
+                "À l’école".to_owned(),
                 date("2026-01-05"),
                 date("2026-02-28")
             ),
@@ -519,7 +519,7 @@ async fn a_teachers_feed_holds_their_sessions_and_a_tutors_their_students() {
     assert_eq!(
         periods_of(&cal),
         vec![(
-            "À l'école".to_owned(),
+            "À l’école".to_owned(),
             date("2025-09-01"),
             date("2025-10-01")
         )]
@@ -754,7 +754,7 @@ async fn the_home_pages_create_a_link_shown_once_list_it_and_revoke_it() {
     let home = zoe.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.html.contains("Mon agenda"), "{}", home.html);
-    assert!(home.html.contains("Aucun lien d&#x27;agenda actif."));
+    assert!(home.html.contains("Aucun lien d’agenda actif."));
     let csrf = hidden(&home.html, "csrf");
 
     // Without the form's CSRF token: refused, nothing created.
@@ -812,7 +812,7 @@ async fn the_home_pages_create_a_link_shown_once_list_it_and_revoke_it() {
         zoe.get("/")
             .await
             .html
-            .contains("Aucun lien d&#x27;agenda actif.")
+            .contains("Aucun lien d’agenda actif.")
     );
 
     // The teacher's page has the block too, in English on request.

@@ -40,7 +40,7 @@ async fn demo_generate_adds_a_whole_year_that_the_api_serves_and_refuses_a_secon
     );
     assert!(!again.status.success());
     assert!(
-        text(&again.stderr).contains("déjà été générés pour l'année « 2025-2026 »"),
+        text(&again.stderr).contains("déjà été générés pour l’année « 2025-2026 »"),
         "{}",
         text(&again.stderr)
     );

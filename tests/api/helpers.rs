@@ -480,7 +480,7 @@ pub async fn seed_basics(app: &TestApp, token: &str) -> Basics {
         .create(token, "/api/v1/programmes", json!({
             "department": "2IA", "department_name": "Informatique et Intelligence Artificielle",
             "option_name": "Ingénierie logicielle",
-            "qualification": "Ingénieur diplômé de l'École nationale supérieure des mines d'Alès de l'Institut Mines-Télécom",
+            "qualification": "Ingénieur diplômé de l’École nationale supérieure des mines d’Alès de l’Institut Mines-Télécom",
             "rncp": "RNCP38677"}))
         .await;
     let module = app
@@ -586,7 +586,7 @@ pub async fn terminate(app: &TestApp, admin: &str, id: i64, mut contract: Value,
         .post(
             &format!("/api/v1/contracts/{id}/termination"),
             admin,
-            json!({"date": date, "reason": "rupture d'un commun accord"}),
+            json!({"date": date, "reason": "rupture d’un commun accord"}),
         )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);

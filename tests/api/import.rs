@@ -337,7 +337,7 @@ zoe@student.test,18009202500113,tutor@company.test,2IA,Ingénierie logicielle,20
         body["message"]
             .as_str()
             .unwrap()
-            .contains("rien n'a été importé"),
+            .contains("rien n’a été importé"),
         "{body}"
     );
     let s = |v: &str| v.to_owned();
@@ -365,7 +365,7 @@ zoe@student.test,18009202500113,tutor@company.test,2IA,Ingénierie logicielle,20
     );
     assert_eq!(
         message_at(&a, "contracts", 2, "start_date"),
-        "date invalide « 31/02/2025 » : ce jour n'existe pas"
+        "date invalide « 31/02/2025 » : ce jour n’existe pas"
     );
     assert_eq!(
         message_at(&a, "contracts", 3, "end_date"),
@@ -557,7 +557,7 @@ async fn the_binary_imports_reports_in_french_and_refuses_bad_files_whole() {
     .unwrap();
 
     assert!(dry.status.success(), "{}", text(&dry.stderr));
-    assert!(text(&dry.stdout).contains("simulation (--dry-run) : rien n'a été écrit"));
+    assert!(text(&dry.stdout).contains("simulation (--dry-run) : rien n’a été écrit"));
     assert!(
         text(&dry.stdout).contains("companies.csv) : 2 ajouts, 0 mise à jour, 0 sans changement"),
         "{}",
@@ -597,14 +597,14 @@ async fn the_binary_imports_reports_in_french_and_refuses_bad_files_whole() {
     assert!(!refused.status.success());
     let err = text(&refused.stderr);
     assert!(
-        err.contains("bad_contracts.csv:2: colonne « start_date » : date invalide « 31/02/2025 » : ce jour n'existe pas"),
+        err.contains("bad_contracts.csv:2: colonne « start_date » : date invalide « 31/02/2025 » : ce jour n’existe pas"),
         "{err}"
     );
     assert!(
         err.contains("bad_contracts.csv:3: colonne « tutor_email » : ce tuteur appartient à une autre entreprise"),
         "{err}"
     );
-    assert!(err.contains("2 erreurs : rien n'a été importé"), "{err}");
+    assert!(err.contains("2 erreurs : rien n’a été importé"), "{err}");
     assert_eq!(
         scalar(&app, "SELECT COUNT(*) FROM contracts").await,
         before[3] + 2

@@ -1146,7 +1146,7 @@ async fn bad_mail_and_job_settings_stop_the_start_naming_the_variable() {
         (
             "ASSIDU_MAIL_FROM",
             "not an address",
-            "ASSIDU_MAIL_FROM : adresse d'expéditeur invalide",
+            "ASSIDU_MAIL_FROM : adresse d’expéditeur invalide",
         ),
         ("ASSIDU_SMTP_URL", "ftp://example.test", "ASSIDU_SMTP_URL"),
         (

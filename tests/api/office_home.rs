@@ -239,7 +239,7 @@ async fn a_quiet_day_says_there_is_nothing_to_do() {
     let html = plain(&browser.get("/").await.html);
     let blocked = section(&html, "blocked");
     assert!(
-        blocked.contains("le nom de l'école n'est pas renseigné"),
+        blocked.contains("le nom de l’école n’est pas renseigné"),
         "{blocked}"
     );
     assert!(blocked.contains("href=\"/console/school\""), "{blocked}");

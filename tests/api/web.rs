@@ -474,8 +474,7 @@ async fn students_tutors_and_admins_each_get_their_page() {
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let sheet = student.get(&format!("/sessions/{}", s.session)).await;
     assert!(
-        sheet.html.contains("Signé par l&#x27;alternant·e à 10:00")
-            || sheet.html.contains("Signé par l'alternant·e à 10:00"),
+        sheet.html.contains("Signé par l’alternant·e à 10:00"),
         "{}",
         sheet.html
     );
@@ -529,7 +528,7 @@ async fn students_tutors_and_admins_each_get_their_page() {
         .await;
     admin.login("office@school.test").await;
     let home = admin.get("/").await;
-    assert!(home.html.contains("Vue d&#x27;ensemble") || home.html.contains("Vue d'ensemble"));
+    assert!(home.html.contains("Vue d’ensemble"));
     let audit = admin.get("/audit?from=2025-09-01&to=2025-09-30").await;
     assert_eq!(audit.status, StatusCode::OK);
     assert!(audit.html.contains("Appels manquants ou non signés"));

@@ -84,7 +84,7 @@ fn every_bad_cell_of_every_line_is_reported() {
     );
     assert_eq!(
         errors[1].2,
-        "date invalide « 31/02/2025 » : ce jour n'existe pas"
+        "date invalide « 31/02/2025 » : ce jour n’existe pas"
     );
     assert!(errors[0].2.contains("clé de contrôle"), "{}", errors[0].2);
     // Both lines are still records, their refused cells noted.
@@ -104,7 +104,7 @@ fn dates_hours_and_euros_in_french_or_plain_form() {
     );
     assert_eq!(d("01/09/2025"), d("2025-09-01"));
     assert_eq!(d("1/9/2025"), d("2025-09-01"));
-    assert!(d("2025-02-30").unwrap_err().contains("n'existe pas"));
+    assert!(d("2025-02-30").unwrap_err().contains("n’existe pas"));
     assert!(d("01/09/25").unwrap_err().contains("attendu"));
     assert!(d("2025-9-1 12:00").is_err());
     assert!(d("demain").is_err());

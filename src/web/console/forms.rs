@@ -114,7 +114,7 @@ pub(super) fn form_to_json(
                 .parse::<f64>()
                 .ok()
                 .and_then(|h| serde_json::Number::from_f64(h).map(Json::Number))
-                .ok_or("nombre d'heures attendu (par exemple 270 ou 262,5)"),
+                .ok_or("nombre d’heures attendu (par exemple 270 ou 262,5)"),
             Kind::Euros => parse_euros(raw)
                 .map(Json::from)
                 .ok_or("montant en euros attendu (par exemple 4 500,00)"),
