@@ -172,8 +172,8 @@ impl Emargement {
         match self.lang {
             Lang::Fr => vec![
                 format!(
-                    "{} ligne(s) · programmées {} · présence {} · absences non justifiées {} · absences justifiées {} · non saisies {}",
-                    self.rows.len(),
+                    "{} · programmées {} · présence {} · absences non justifiées {} · absences justifiées {} · non saisies {}",
+                    crate::domain::text::count_fr(self.rows.len() as i64, "ligne", "lignes"),
                     format::hours(scheduled),
                     format::hours(attended),
                     format::hours(absence),
@@ -189,8 +189,8 @@ impl Emargement {
             ],
             Lang::En => vec![
                 format!(
-                    "{} line(s) · scheduled {} · attended {} · unexcused absence {} · excused {} · not recorded {}",
-                    self.rows.len(),
+                    "{} · scheduled {} · attended {} · unexcused absence {} · excused {} · not recorded {}",
+                    crate::domain::text::count_en(self.rows.len() as i64, "line", "lines"),
                     format::hours(scheduled),
                     format::hours(attended),
                     format::hours(absence),

@@ -64,9 +64,9 @@ pub fn lisezmoi(
     line(String::new());
     line("CONTENU".to_owned());
     line(format!(
-        "- emargement/ : la feuille d'émargement de chaque demi-journée de formation du contrat \
-         ({} séance(s){}), avec la ligne de l'alternant·e : statut, heure de son émargement, \
-         signature de l'enseignant·e.",
+        "- emargement/ : la feuille d’émargement de chaque demi-journée de formation du contrat \
+         ({} séance(s){}), avec la ligne de l’alternant·e : statut, heure de son émargement, \
+         signature de l’enseignant·e.",
         counts.sessions,
         match &c.group {
             Some(g) => format!(", groupe « {g} »"),
@@ -80,23 +80,23 @@ pub fn lisezmoi(
         ));
     }
     line(format!(
-        "- {HISTORY} : chaque modification des présences de l'alternant·e ({} ligne(s)) : \
+        "- {HISTORY} : chaque modification des présences de l’alternant·e ({} ligne(s)) : \
          qui, quand, ancienne et nouvelle valeur, motif.",
         counts.mark_changes
     ));
     line(format!(
         "- certificats/ : les attestations émises pour ce contrat ({}, dont {} remplacée(s)), \
-         octet pour octet telles qu'émises.",
+         octet pour octet telles qu’émises.",
         counts.certificates, counts.superseded_certificates
     ));
     line(format!(
-        "- justificatifs/ : les justificatifs d'absence déposés ({}), tels que reçus ; \
+        "- justificatifs/ : les justificatifs d’absence déposés ({}), tels que reçus ; \
          {DECISIONS} : les décisions.",
         counts.justifications
     ));
     line(format!(
-        "- {NOTICES} : les avis d'absence et alertes envoyés à l'entreprise, à l'école et à \
-         l'alternant·e ({}).",
+        "- {NOTICES} : les avis d’absence et alertes envoyés à l’entreprise, à l’école et à \
+         l’alternant·e ({}).",
         counts.notices
     ));
     line(format!(
@@ -126,7 +126,7 @@ pub fn lisezmoi(
          « sha256sum -c » sous Linux, « certutil -hashfile FICHIER SHA256 » sous Windows."
     ));
     line(
-        "Chaque attestation se vérifie aussi en ligne à l'adresse imprimée sous son code QR \
+        "Chaque attestation se vérifie aussi en ligne à l’adresse imprimée sous son code QR \
          (verify_url dans le manifeste), ou en déposant le fichier sur la page de vérification."
             .to_owned(),
     );

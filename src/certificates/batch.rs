@@ -72,14 +72,24 @@ pub struct BatchReport {
 
 impl BatchReport {
     pub fn summary_fr(&self) -> String {
+        use crate::domain::text::count_fr as n;
+        let (blocked, failed) = (self.blocked.len() as i64, self.failed.len() as i64);
         format!(
-            "{} document(s) émis pour {} contrat(s) examiné(s) ; {} déjà émis, {} semestre(s) non terminé(s), {} bloqué(s) par des appels non signés, {} en erreur",
-            self.issued,
-            self.contracts,
+            "{} pour {} ; {} déjà émis, {}, {} par des appels non signés, {} en erreur",
+            n(self.issued as i64, "document émis", "documents émis"),
+            n(
+                self.contracts as i64,
+                "contrat examiné",
+                "contrats examinés"
+            ),
             self.already_issued,
-            self.not_ended,
-            self.blocked.len(),
-            self.failed.len()
+            n(
+                self.not_ended as i64,
+                "semestre non terminé",
+                "semestres non terminés"
+            ),
+            n(blocked, "bloqué", "bloqués"),
+            failed
         )
     }
 }
@@ -300,9 +310,13 @@ pub async fn queue_blocked_report(
             lang: Lang::Fr,
             rendered,
             reason: format!(
-                "{} attestation(s) bloquée(s) par des appels non signés, {} impossible(s) à émettre",
-                blocked.len(),
-                failed.len()
+                "{} par des appels non signés, {} à émettre",
+                crate::domain::text::count_fr(
+                    blocked.len() as i64,
+                    "attestation bloquée",
+                    "attestations bloquées"
+                ),
+                crate::domain::text::count_fr(failed.len() as i64, "impossible", "impossibles")
             ),
             student_id: None,
         },

@@ -209,8 +209,8 @@ impl From<IssueError> for AppError {
                 format!("le contrat ne couvre aucun jour du semestre {s}"),
             ),
             IssueError::NotEnded { semester, ends_on } => AppError::Conflict(format!(
-                "le semestre {semester} n'est pas terminé (dernier jour : {}) ; pour émettre \
-                 quand même, forcez l'émission en donnant un motif (« force » et « reason »)",
+                "le semestre {semester} n’est pas terminé (dernier jour : {}) ; pour émettre \
+                 quand même, forcez l’émission en donnant un motif (« force » et « reason »)",
                 date_fr(ends_on)
             )),
             IssueError::UnsignedRollCalls {
@@ -218,8 +218,10 @@ impl From<IssueError> for AppError {
                 count,
                 first_day,
             } => AppError::Conflict(format!(
-                "{count} appel(s) du semestre {semester} ne sont pas signés (le premier le {}) ; \
-                 faites-les signer, ou forcez l'émission en donnant un motif (« force » et « reason »)",
+                "{} du semestre {semester} {} (le premier le {}) ; \
+                 faites-les signer, ou forcez l’émission en donnant un motif (« force » et « reason »)",
+                crate::domain::text::count_fr(count, "appel", "appels"),
+                crate::domain::text::plural_fr(count, "n’est pas signé", "ne sont pas signés"),
                 date_fr(first_day)
             )),
             IssueError::UnsignedPresences {
@@ -227,10 +229,12 @@ impl From<IssueError> for AppError {
                 count,
                 first_day,
             } => AppError::Conflict(format!(
-                "{count} présence(s) du semestre {semester} ne sont pas signées par la personne \
-                 en formation (la première le {}), et l'école ne compte une présence qu'avec sa \
-                 signature ; faites-les signer, ou forcez l'émission en donnant un motif \
+                "{} du semestre {semester} {} par la personne \
+                 en formation (la première le {}), et l’école ne compte une présence qu’avec sa \
+                 signature ; faites-les signer, ou forcez l’émission en donnant un motif \
                  (« force » et « reason »)",
+                crate::domain::text::count_fr(count, "présence", "présences"),
+                crate::domain::text::plural_fr(count, "n’est pas signée", "ne sont pas signées"),
                 date_fr(first_day)
             )),
             IssueError::AlreadyIssued(numbers) => AppError::Conflict(format!(

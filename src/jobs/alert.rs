@@ -2,6 +2,7 @@
 //! threshold, and dropout alerts after consecutive absent half-days; each sent once, to the
 //! tutor and to the school office.
 
+use crate::domain::text::count_fr;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
@@ -106,8 +107,10 @@ impl ScheduledJob for Alert {
             }
         }
         Ok(format!(
-            "{} contrat(s) : {warnings} alerte(s) de seuil, {dropouts} alerte(s) de décrochage",
-            contracts.len()
+            "{} : {} de seuil, {} de décrochage",
+            count_fr(contracts.len() as i64, "contrat", "contrats"),
+            count_fr(warnings as i64, "alerte", "alertes"),
+            count_fr(dropouts as i64, "alerte", "alertes")
         ))
     }
 }

@@ -7,6 +7,7 @@ use crate::app::ApiContext;
 use crate::certificates::{self, Existing, IssueOptions, Issuer, Selection};
 use crate::domain::certificate::CertificateKind;
 use crate::domain::semester::Semester;
+use crate::domain::text::count_fr;
 
 pub struct Certificates;
 
@@ -66,8 +67,13 @@ impl ScheduledJob for Certificates {
         .await?;
         tx.commit().await?;
         Ok(format!(
-            "{issued} document(s) émis, {} salarié·e(s) bloqué·e(s) par des appels non signés, {} en erreur",
-            blocked.len(),
+            "{}, {} par des appels non signés, {} en erreur",
+            count_fr(issued as i64, "document émis", "documents émis"),
+            count_fr(
+                blocked.len() as i64,
+                "personne bloquée",
+                "personnes bloquées"
+            ),
             failed.len()
         ))
     }

@@ -1,6 +1,7 @@
 //! The office's daily digest: the due day's absences, the roll calls still missing, and the
 //! justifications waiting for a decision.
 
+use crate::domain::text::count_fr;
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -81,10 +82,10 @@ impl ScheduledJob for Digest {
         )
         .await?;
         Ok(format!(
-            "{} absence(s), {} appel(s) manquant(s), {} justificatif(s) en attente",
-            absences.len(),
-            missing.len(),
-            waiting.len()
+            "{}, {}, {} en attente",
+            count_fr(absences.len() as i64, "absence", "absences"),
+            count_fr(missing.len() as i64, "appel manquant", "appels manquants"),
+            count_fr(waiting.len() as i64, "justificatif", "justificatifs")
         ))
     }
 }

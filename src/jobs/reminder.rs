@@ -1,6 +1,7 @@
 //! Reminders of unsigned roll calls: one mail per teacher, listing their sessions ended more
 //! than `reminder_after` ago without a signed roll call; each session is reminded once.
 
+use crate::domain::text::count_fr;
 use std::collections::BTreeMap;
 
 use chrono::Duration;
@@ -65,9 +66,9 @@ impl ScheduledJob for Reminder {
                     lang,
                     rendered,
                     reason: format!(
-                        "Rappel à {} : {} appel(s) non signé(s)",
+                        "Rappel à {} : {}",
                         first.teacher,
-                        list.len()
+                        count_fr(list.len() as i64, "appel non signé", "appels non signés")
                     ),
                     student_id: None,
                 },
@@ -79,9 +80,9 @@ impl ScheduledJob for Reminder {
             }
         }
         Ok(format!(
-            "{} rappel(s) pour {} séance(s)",
-            by_teacher.len(),
-            sessions.len()
+            "{} pour {}",
+            count_fr(by_teacher.len() as i64, "rappel", "rappels"),
+            count_fr(sessions.len() as i64, "séance", "séances")
         ))
     }
 }

@@ -301,8 +301,8 @@ impl Resource for Contracts {
         if i.termination_date != date || given_reason != reason.as_deref() {
             return Err(AppError::field(
                 "termination_date",
-                "une rupture ou un désistement s'enregistre par POST /api/v1/contracts/{id}/termination, \
-                 qui prévient l'OPCO et la DREETS ; laissez ici la date et le motif enregistrés",
+                "une rupture ou un désistement s’enregistre par POST /api/v1/contracts/{id}/termination, \
+                 qui prévient l’OPCO et la DREETS ; laissez ici la date et le motif enregistrés",
             ));
         }
         // The final statement sent with the notices rests on these: once terminated, they stay.

@@ -685,7 +685,7 @@ async fn the_job_issues_ended_semesters_once_and_reports_blocked_students() {
         job["last_outcome"]
             .as_str()
             .unwrap()
-            .contains("0 document(s) émis"),
+            .contains("0\u{a0}document émis"),
         "{job}"
     );
 }
@@ -715,7 +715,7 @@ async fn the_binary_issues_a_whole_year_and_the_api_too() {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("4 document(s) émis pour 2 contrat(s)"),
+        stdout.contains("4\u{a0}documents émis pour 2\u{a0}contrats examinés"),
         "{stdout}"
     );
     assert_eq!(certificate_count(&s.app).await, 4);
@@ -752,7 +752,7 @@ async fn the_binary_issues_a_whole_year_and_the_api_too() {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success());
     assert!(
-        stdout.contains("0 document(s) émis") && stdout.contains("2 déjà émis"),
+        stdout.contains("0\u{a0}document émis") && stdout.contains("2 déjà émis"),
         "{stdout}"
     );
 
@@ -900,7 +900,11 @@ async fn the_pages_list_download_issue_and_verify_without_javascript() {
         )
         .await;
     assert_eq!(batch.status, StatusCode::OK, "{}", batch.html);
-    assert!(batch.html.contains("3 document(s) émis"), "{}", batch.html);
+    assert!(
+        batch.html.contains("3\u{a0}documents émis"),
+        "{}",
+        batch.html
+    );
     assert_eq!(certificate_count(&s.app).await, 4);
 
     // Zoé finds hers under « Mes attestations » and downloads it with her login cookie.
@@ -1159,7 +1163,7 @@ async fn a_fresh_start_issues_the_semesters_already_ended_at_once() {
             "SELECT outcome FROM job_runs WHERE job = 'certificates'",
         )
         .await;
-        if runs.iter().any(|o| o.contains("4 document(s) émis")) {
+        if runs.iter().any(|o| o.contains("4\u{a0}documents émis")) {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "{runs:?}");

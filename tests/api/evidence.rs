@@ -381,7 +381,12 @@ async fn the_trainee_signs_each_half_day_and_the_school_may_require_it() {
         )
         .await;
     assert_eq!(held.status, StatusCode::CONFLICT, "{}", held.text);
-    assert!(held.text.contains("ne sont pas signées"), "{}", held.text);
+    assert!(
+        held.text
+            .contains("1\u{a0}présence du semestre S9 n’est pas signée"),
+        "{}",
+        held.text
+    );
     let issued = s
         .app
         .post(
