@@ -8,7 +8,11 @@ bin=${1:-target/debug/assidu}
 [ -x "$bin" ] || cargo build --locked --bin assidu
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The service's clock stands on a fixed school day of the demo, so that the sweep's rules
+# (a teacher's edit window, begun contracts) read the same day as the service.
+export SMOKE_TODAY=2026-11-12
 (cd "$dir" && exec "$OLDPWD/$bin" serve --demo --bind "127.0.0.1:$port" \
+    --pretend-now "${SMOKE_TODAY}T10:00:00+01:00" \
     --database-url "sqlite:$dir/smoke.db" --mail-dir "$dir/mail" >"$dir/server.log" 2>&1) &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT

@@ -50,6 +50,17 @@ impl Lang {
     pub fn text(self, key: &str) -> &str {
         self.texts().get(key).map_or(key, String::as_str)
     }
+
+    /// A number and its word agreed in this language, from the keys `KEY_one` (singular)
+    /// and `KEY` (plural): « 0 fiche », « 2 fiches »; « 0 records », « 1 record ».
+    pub fn count(self, n: i64, key: &str) -> String {
+        let singular = format!("{key}_one");
+        let (one, many) = (self.text(&singular), self.text(key));
+        match self {
+            Lang::Fr => crate::domain::text::count_fr(n, one, many),
+            Lang::En => crate::domain::text::count_en(n, one, many),
+        }
+    }
 }
 
 fn load(source: &str) -> BTreeMap<String, String> {

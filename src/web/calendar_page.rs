@@ -89,7 +89,7 @@ fn weeks(info: &CalendarInfo, days: &[CalendarDay], marks: &Marks, lang: Lang) -
                     kind_name(kind, lang)
                 );
                 if sessions > 0 {
-                    label.push_str(&format!(", {sessions} {}", lang.text("cal_sessions")));
+                    label.push_str(&format!(", {}", lang.count(sessions, "cal_sessions")));
                 }
                 if defence {
                     label.push_str(&format!(", {}", lang.text("cal_defence")));
@@ -175,7 +175,7 @@ async fn render(
             conflicts,
             other,
             problem_count => problems.len(),
-            changed => viewer.here.split_once("changed=").and_then(|(_, n)| n.split('&').next()).map(str::to_owned),
+            changed => viewer.here.split_once("changed=").and_then(|(_, n)| n.split('&').next()).and_then(|n| n.parse::<i64>().ok()),
         },
     )
     .await

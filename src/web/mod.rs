@@ -101,6 +101,15 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             tracing::error!(template = name, error = %e, "template rejected");
         }
     }
+    // `{{ count(n, "c_records") }}`: the number and its word agreed in the page's language
+    // (« 0 fiche », « 2 fiches »; « 0 records »), from the keys `KEY_one` and `KEY`.
+    env.add_function("count", |state: &minijinja::State, n: i64, key: &str| {
+        let lang = state
+            .lookup("lang")
+            .and_then(|l| l.as_str().and_then(Lang::parse))
+            .unwrap_or(Lang::Fr);
+        lang.count(n, key)
+    });
     env
 });
 
