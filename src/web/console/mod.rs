@@ -341,10 +341,10 @@ async fn create<R: Console>(
     State(ctx): State<ApiContext>,
     CsrfForm { viewer, form }: CsrfForm<Vec<(String, String)>, AdminViewer>,
 ) -> PageResult {
-    match check::<R>(&ctx, &form, None).await? {
+    let problems = match check::<R>(&ctx, &form, None).await? {
         // Nothing is created before the office confirms what it was warned of.
         Ok((_, warnings)) if !warnings.is_empty() && form_value(&form, CONFIRM) != "1" => {
-            form_page_warned::<R>(
+            return form_page_warned::<R>(
                 &ctx,
                 &viewer,
                 None,
@@ -353,38 +353,17 @@ async fn create<R: Console>(
                 warnings,
                 StatusCode::OK,
             )
-            .await
+            .await;
         }
         // The database's unique keys speak last: a duplicate is shown next to its field.
         Ok((columns, _)) => match crud::insert::<R>(&ctx.db, &columns).await {
-            Ok(id) => {
-                Ok(Redirect::to(&format!("/console/{}/{id}?saved=1", R::PATH)).into_response())
-            }
-            Err(AppError::Validation(problems)) => {
-                form_page::<R>(
-                    &ctx,
-                    &viewer,
-                    None,
-                    form_values(&form),
-                    problems,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Err(e) => Err(e.into()),
+            Ok(id) => return saved::<R>(id),
+            Err(AppError::Validation(problems)) => problems,
+            Err(e) => return Err(e.into()),
         },
-        Err(problems) => {
-            form_page::<R>(
-                &ctx,
-                &viewer,
-                None,
-                form_values(&form),
-                problems,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+        Err(problems) => problems,
+    };
+    refused::<R>(&ctx, &viewer, None, &form, problems).await
 }
 
 async fn update<R: Console>(
@@ -394,36 +373,39 @@ async fn update<R: Console>(
 ) -> PageResult {
     let id = record_id(&viewer, &id)?;
     crud::fetch::<R>(&ctx.db, id).await?;
-    match check::<R>(&ctx, &form, Some(id)).await? {
+    let problems = match check::<R>(&ctx, &form, Some(id)).await? {
         Ok((columns, _)) => match crud::store_update::<R>(&ctx.db, id, &columns).await {
-            Ok(()) => {
-                Ok(Redirect::to(&format!("/console/{}/{id}?saved=1", R::PATH)).into_response())
-            }
-            Err(AppError::Validation(problems)) => {
-                form_page::<R>(
-                    &ctx,
-                    &viewer,
-                    Some(id),
-                    form_values(&form),
-                    problems,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Err(e) => Err(e.into()),
+            Ok(()) => return saved::<R>(id),
+            Err(AppError::Validation(problems)) => problems,
+            Err(e) => return Err(e.into()),
         },
-        Err(problems) => {
-            form_page::<R>(
-                &ctx,
-                &viewer,
-                Some(id),
-                form_values(&form),
-                problems,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+        Err(problems) => problems,
+    };
+    refused::<R>(&ctx, &viewer, Some(id), &form, problems).await
+}
+
+/// After a save: the record's page, which says so.
+fn saved<R: Console>(id: i64) -> PageResult {
+    Ok(Redirect::to(&format!("/console/{}/{id}?saved=1", R::PATH)).into_response())
+}
+
+/// A refused create or update: the form again, as sent, with each problem by its field.
+async fn refused<R: Console>(
+    ctx: &ApiContext,
+    viewer: &AdminViewer,
+    id: Option<i64>,
+    form: &[(String, String)],
+    problems: Vec<FieldError>,
+) -> PageResult {
+    form_page::<R>(
+        ctx,
+        viewer,
+        id,
+        form_values(form),
+        problems,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 /// The list: `q` searches, the resource's filters narrow, `sort` (`-` first for descending)
