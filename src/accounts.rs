@@ -36,6 +36,10 @@ pub async fn resolve_link(
     };
     match (found, link) {
         (Some((id, name)), _) => Ok((Some(id), Some(name))),
+        (None, None) if role == Role::Company => Err(AppError::field(
+            "link",
+            "un contact entreprise est lié à une entreprise : donnez le n° de l’entreprise",
+        )),
         (None, Some(id)) => Err(AppError::field(
             "link",
             format!("aucune fiche {table} n° {id}"),
@@ -182,13 +186,7 @@ pub async fn change_role(
         not_self(acting, id, "retirer le rôle admin à")?;
     }
     let (link, _) = resolve_link(db, role, &account.email, link).await?;
-    let (teacher, student, tutor) = match role {
-        Role::Admin => (None, None, None),
-        Role::Teacher => (link, None, None),
-        Role::Student => (None, link, None),
-        Role::Tutor => (None, None, link),
-    };
-    users::set_role(db, id, role.as_str(), teacher, student, tutor).await?;
+    users::set_role(db, id, role.as_str(), role.links(link)).await?;
     // Open sessions carry the old rights.
     close_sessions(db, id, now).await
 }

@@ -31,6 +31,8 @@ pub struct ApiContext {
     pub public_url: Arc<str>,
     /// Signs the rotating sign-in codes; kept in the database so every instance agrees.
     pub signin_secret: Arc<[u8]>,
+    /// Signs the links in mails ([`crate::domain::mail_link`]); shared like the above.
+    pub mail_link_secret: Arc<[u8]>,
     pub mail: Arc<MailService>,
     pub jobs: Arc<JobContext>,
     /// Tokens and summary inputs recently read (see [`crate::cache`]).
@@ -62,6 +64,7 @@ impl ApiContext {
             None => Clock::system(),
         };
         let signin_secret = crate::auth::shared_secret(&db, "signin_secret").await?;
+        let mail_link_secret = crate::auth::shared_secret(&db, "mail_link_secret").await?;
         let cache = Arc::new(ReadCache::new(attendance.read_cache_ttl, clock.clone()));
         Ok(ApiContext {
             db,
@@ -70,6 +73,7 @@ impl ApiContext {
             clock,
             public_url: public_url.trim_end_matches('/').into(),
             signin_secret: signin_secret.into_bytes().into(),
+            mail_link_secret: mail_link_secret.into_bytes().into(),
             mail: Arc::new(mail),
             jobs: Arc::new(JobContext {
                 settings: jobs,
@@ -89,6 +93,17 @@ impl ApiContext {
 }
 
 impl ApiContext {
+    /// The absolute URL of `path` (no query string) that account `user_id` may open from a
+    /// mail without a password, read-only, for `ASSIDU_MAIL_LINK_TTL`:
+    /// `{public_url}{path}?lien={token}`.
+    pub fn mail_link(&self, user_id: i64, path: &str) -> String {
+        let ttl = chrono::Duration::from_std(self.auth.mail_link_ttl)
+            .unwrap_or_else(|_| chrono::Duration::days(7));
+        let expires = self.clock.now() + ttl;
+        let token = crate::domain::mail_link::sign(&self.mail_link_secret, user_id, path, expires);
+        format!("{}{path}?lien={token}", self.public_url)
+    }
+
     /// Whether links in mails and the certificates' QR codes would point at this machine
     /// itself (`ASSIDU_PUBLIC_URL` unset, or a loopback address): nobody else could open them.
     pub fn public_url_is_local(&self) -> bool {

@@ -34,6 +34,7 @@ pub struct Caller {
     pub teacher_id: Option<i64>,
     pub student_id: Option<i64>,
     pub tutor_id: Option<i64>,
+    pub company_id: Option<i64>,
     pub locale: String,
 }
 
@@ -51,6 +52,7 @@ fn into_caller(row: UserRow) -> AppResult<Caller> {
         teacher_id: row.teacher_id,
         student_id: row.student_id,
         tutor_id: row.tutor_id,
+        company_id: row.company_id,
         locale: row.locale,
     })
 }
@@ -263,20 +265,12 @@ pub async fn create_user_at(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    let (teacher_id, student_id, tutor_id) = match role {
-        Role::Admin => (None, None, None),
-        Role::Teacher => (link, None, None),
-        Role::Student => (None, link, None),
-        Role::Tutor => (None, None, link),
-    };
     let user = NewUser {
         email,
         password_hash,
         role: role.as_str(),
         display_name,
-        teacher_id,
-        student_id,
-        tutor_id,
+        links: role.links(link),
     };
     Ok(users::insert(db, &user, now).await?)
 }

@@ -336,6 +336,7 @@ mod tests {
             teacher_id: None,
             student_id: None,
             tutor_id: Some(1),
+            company_id: None,
             locale: "fr".to_owned(),
         }
     }

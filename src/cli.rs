@@ -116,7 +116,8 @@ pub enum UserCommand {
         /// Name shown in the interface (defaults to the linked record's name or the email).
         #[arg(long)]
         name: Option<String>,
-        /// Id of the teacher, student or tutor record (found by email when omitted).
+        /// Id of the teacher, student, tutor or company record (found by email when omitted;
+        /// a company contact names its company).
         #[arg(long)]
         link: Option<i64>,
     },

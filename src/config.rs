@@ -126,6 +126,10 @@ pub struct AuthSettings {
     /// (the one the proxy added) instead of the TCP peer.
     #[arg(long, env = "ASSIDU_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+
+    /// How long a signed link in a mail opens its page read-only (`7d`, `48h`…).
+    #[arg(long, env = "ASSIDU_MAIL_LINK_TTL", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub mail_link_ttl: Duration,
 }
 
 impl Default for AuthSettings {
@@ -134,6 +138,7 @@ impl Default for AuthSettings {
             token_ttl: Duration::from_secs(12 * 3600),
             login_free_failures: 5,
             trust_forwarded_for: false,
+            mail_link_ttl: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

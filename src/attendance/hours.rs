@@ -143,7 +143,7 @@ fn contract_filter(caller: &Caller, student_id: i64) -> AppResult<Option<i64>> {
         Role::Tutor => Ok(Some(caller.tutor_id.ok_or(AppError::NotFound)?)),
         // Someone else's record does not exist for them.
         Role::Student => Err(AppError::NotFound),
-        Role::Teacher => Err(AppError::Forbidden),
+        Role::Teacher | Role::Company => Err(AppError::Forbidden),
     }
 }
 

@@ -128,7 +128,7 @@ pub(crate) async fn visibility(db: &Db, caller: &Caller, s: &SessionInfo) -> App
         // Another teacher's session is not theirs to see.
         Role::Teacher if caller.teacher_id == Some(s.teacher_id) => Ok(Visibility::All),
         Role::Teacher => Err(AppError::NotFound),
-        Role::Student | Role::Tutor => {
+        Role::Student | Role::Tutor | Role::Company => {
             let roster = roster_students(db, s).await?;
             // A tutor sees a student on the days of their own contract only.
             let reach = access::reach(db, caller).await?;
@@ -375,7 +375,7 @@ pub(crate) fn writer(
             format::paris_at(times.ends + chrono::Duration::days(i64::from(days)))
         ))),
         Role::Teacher => Ok((Source::Teacher, false)),
-        Role::Student | Role::Tutor => Err(AppError::Forbidden),
+        Role::Student | Role::Tutor | Role::Company => Err(AppError::Forbidden),
     }
 }
 

@@ -66,6 +66,8 @@ pub async fn check_student_visible(db: &Db, caller: &Caller, student_id: i64) ->
             let found = db::certificates::tutor_contract_of(db, student_id, tutor).await?;
             found.is_some()
         }
+        // A company contact sees the students of their company's contracts.
+        Role::Company => crate::access::reach(db, caller).await?.knows(student_id),
         Role::Teacher => false,
     };
     if visible {
@@ -141,7 +143,8 @@ pub async fn certificate_pdf(db: &Db, caller: &Caller, number: &str) -> AppResul
         Role::Admin => true,
         Role::Student => caller.student_id == Some(student_id),
         Role::Tutor => caller.tutor_id == Some(tutor_id),
-        Role::Teacher => false,
+        // Issue 19 (company side) opens a company's certificates to its contacts.
+        Role::Company | Role::Teacher => false,
     };
     if !allowed {
         return Err(AppError::NotFound);
@@ -254,7 +257,7 @@ pub async fn overview(db: &Db, caller: &Caller) -> AppResult<Overview> {
         Role::Tutor => {
             db::certificates::students_of_tutor(db, caller.tutor_id.unwrap_or(-1)).await?
         }
-        Role::Admin => Vec::new(),
+        Role::Admin | Role::Company => Vec::new(),
         Role::Teacher => return Err(AppError::Forbidden),
     };
     let latest = if caller.role == Role::Admin {

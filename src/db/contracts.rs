@@ -38,14 +38,32 @@ pub async fn tutor_contract_dates(
     db: &Db,
     tutor: i64,
 ) -> Result<Vec<(i64, ContractDates)>, sqlx::Error> {
-    let rows: Vec<DatesRow> = db_run!(db, |pool| sqlx::query_as(
+    contract_dates_where(db, "tutor_id", tutor).await
+}
+
+/// Each contract of `company`: its student and its dates.
+pub async fn company_contract_dates(
+    db: &Db,
+    company: i64,
+) -> Result<Vec<(i64, ContractDates)>, sqlx::Error> {
+    contract_dates_where(db, "company_id", company).await
+}
+
+/// Each contract whose `column` (tutor_id or company_id) is `id`: its student and dates.
+async fn contract_dates_where(
+    db: &Db,
+    column: &'static str,
+    id: i64,
+) -> Result<Vec<(i64, ContractDates)>, sqlx::Error> {
+    let sql = format!(
         "SELECT c.student_id, y.starts_on AS academic_year_start, c.start_date, c.end_date, \
          c.defence_date, c.termination_date FROM contracts c \
-         JOIN academic_years y ON y.id = c.academic_year_id WHERE c.tutor_id = $1"
-    )
-    .bind(tutor)
-    .fetch_all(pool)
-    .await)?;
+         JOIN academic_years y ON y.id = c.academic_year_id WHERE c.{column} = $1"
+    );
+    let rows: Vec<DatesRow> = db_run!(db, |pool| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_all(pool)
+        .await)?;
     Ok(rows
         .into_iter()
         .map(|r| {

@@ -108,6 +108,36 @@ macro_rules! tx_run {
     };
 }
 
+/// Runs SQLite's migrations with foreign keys off, as SQLite's own procedure for rebuilding
+/// a table requires (migration 0014 rebuilds `users`); the pragma is a no-op inside the
+/// transaction each migration runs in, so it is set on the connection before. Then every
+/// foreign key is checked, and switched back on.
+async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = pool.acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await?;
+    let migrated = SQLITE_MIGRATIONS.run(&mut *conn).await;
+    let broken: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    if migrated.is_err() || !broken.is_empty() {
+        // A connection left in an unknown state is not given back to the pool.
+        let _ = conn.detach().close().await;
+    }
+    migrated?;
+    if !broken.is_empty() {
+        anyhow::bail!("migration left rows pointing at nothing: {broken:?}");
+    }
+    Ok(())
+}
+
 impl Db {
     /// Connects by URL scheme: `sqlite:` (file created if missing) or `postgres:`.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
@@ -163,7 +193,7 @@ impl Db {
     /// instances starting together migrate once.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(db) => SQLITE_MIGRATIONS.run(&db.pool).await?,
+            Db::Sqlite(db) => migrate_sqlite(&db.pool).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())

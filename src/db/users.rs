@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Db;
 use crate::db_run;
+use crate::domain::roles::Links;
 
 /// A user as a request's caller sees it (the role still a string).
 #[derive(Debug, sqlx::FromRow)]
@@ -17,12 +18,13 @@ pub struct UserRow {
     pub teacher_id: Option<i64>,
     pub student_id: Option<i64>,
     pub tutor_id: Option<i64>,
+    pub company_id: Option<i64>,
     pub locale: String,
 }
 
 /// The columns of [`UserRow`], on `users u`.
-pub const USER_COLUMNS: &str =
-    "u.id, u.email, u.role, u.display_name, u.teacher_id, u.student_id, u.tutor_id, u.locale";
+pub const USER_COLUMNS: &str = "u.id, u.email, u.role, u.display_name, u.teacher_id, u.student_id, u.tutor_id, u.company_id, \
+     u.locale";
 
 /// The active user with this (lower-case) email, and their password's hash.
 pub async fn active_with_hash(
@@ -53,25 +55,24 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub role: &'a str,
     pub display_name: &'a str,
-    pub teacher_id: Option<i64>,
-    pub student_id: Option<i64>,
-    pub tutor_id: Option<i64>,
+    pub links: Links,
 }
 
 /// Inserts an account created at `now`; answers its id. The email is unique.
 pub async fn insert(db: &Db, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     db_run!(db, |pool| {
         sqlx::query_scalar(
-            "INSERT INTO users (email, password_hash, role, display_name, teacher_id, student_id, tutor_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+            "INSERT INTO users (email, password_hash, role, display_name, teacher_id, student_id, tutor_id, \
+             company_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
         )
         .bind(user.email)
         .bind(user.password_hash)
         .bind(user.role)
         .bind(user.display_name)
-        .bind(user.teacher_id)
-        .bind(user.student_id)
-        .bind(user.tutor_id)
+        .bind(user.links.teacher_id)
+        .bind(user.links.student_id)
+        .bind(user.links.tutor_id)
+        .bind(user.links.company_id)
         .bind(now)
         .fetch_one(pool)
         .await
@@ -87,20 +88,33 @@ pub struct Account {
     pub display_name: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
-    /// The teacher, student or tutor record.
+    /// The teacher, student, tutor or company record.
     pub link: Option<i64>,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, email, role, display_name, active, created_at, \
-    COALESCE(teacher_id, student_id, tutor_id) AS link";
+    COALESCE(teacher_id, student_id, tutor_id, company_id) AS link";
 
-/// The record of `table` (teachers, students or tutors) with this id: `(id, name)`.
+/// The name of a record of `table`: a company's legal name, a person's first and last name.
+fn record_name(table: &str) -> &'static str {
+    if table == "companies" {
+        "legal_name"
+    } else {
+        "first_name || ' ' || last_name"
+    }
+}
+
+/// The record of `table` (teachers, students, tutors or companies) with this id:
+/// `(id, name)`.
 pub async fn linked_record_by_id(
     db: &Db,
     table: &str,
     id: i64,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
-    let sql = format!("SELECT id, first_name || ' ' || last_name FROM {table} WHERE id = $1");
+    let sql = format!(
+        "SELECT id, {} FROM {table} WHERE id = $1",
+        record_name(table)
+    );
     db_run!(db, |pool| sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(pool)
@@ -108,11 +122,15 @@ pub async fn linked_record_by_id(
 }
 
 /// The record of `table` (teachers, students or tutors) with this email: `(id, name)`.
+/// Companies have no email: their contacts are linked by number.
 pub async fn linked_record_by_email(
     db: &Db,
     table: &str,
     email: &str,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
+    if table == "companies" {
+        return Ok(None);
+    }
     let sql = format!("SELECT id, first_name || ' ' || last_name FROM {table} WHERE email = $1");
     db_run!(db, |pool| sqlx::query_as(&sql)
         .bind(email)
@@ -197,21 +215,16 @@ pub async fn set_password_hash(db: &Db, id: i64, hash: &str) -> Result<(), sqlx:
 }
 
 /// Gives account `id` the role `role` and its links (at most one set).
-pub async fn set_role(
-    db: &Db,
-    id: i64,
-    role: &str,
-    teacher: Option<i64>,
-    student: Option<i64>,
-    tutor: Option<i64>,
-) -> Result<(), sqlx::Error> {
+pub async fn set_role(db: &Db, id: i64, role: &str, links: Links) -> Result<(), sqlx::Error> {
     db_run!(db, |pool| sqlx::query(
-        "UPDATE users SET role = $1, teacher_id = $2, student_id = $3, tutor_id = $4 WHERE id = $5"
+        "UPDATE users SET role = $1, teacher_id = $2, student_id = $3, tutor_id = $4, \
+         company_id = $5 WHERE id = $6"
     )
     .bind(role)
-    .bind(teacher)
-    .bind(student)
-    .bind(tutor)
+    .bind(links.teacher_id)
+    .bind(links.student_id)
+    .bind(links.tutor_id)
+    .bind(links.company_id)
     .bind(id)
     .execute(pool)
     .await

@@ -8,6 +8,7 @@ pub mod certificate;
 pub mod contract_kind;
 pub mod feed;
 pub mod hours;
+pub mod mail_link;
 pub mod reach;
 pub mod retry;
 pub mod roles;

@@ -1,4 +1,5 @@
-//! The four roles of DOMAIN.md "The people". The funder (OPCO) has no login.
+//! The roles of DOMAIN.md "The people", and the company's HR contacts (issue 19). The
+//! funder (OPCO) has no login.
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,10 +18,27 @@ pub enum Role {
     Student,
     /// The company tutor (Article 5).
     Tutor,
+    /// A company's HR contact: every contract of their company, never another's.
+    Company,
+}
+
+/// The record an account is linked to, as its role says: at most one is set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Links {
+    pub teacher_id: Option<i64>,
+    pub student_id: Option<i64>,
+    pub tutor_id: Option<i64>,
+    pub company_id: Option<i64>,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Teacher, Role::Student, Role::Tutor];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Teacher,
+        Role::Student,
+        Role::Tutor,
+        Role::Company,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,6 +46,7 @@ impl Role {
             Role::Teacher => "teacher",
             Role::Student => "student",
             Role::Tutor => "tutor",
+            Role::Company => "company",
         }
     }
 
@@ -38,7 +57,21 @@ impl Role {
             Role::Teacher => Some("teachers"),
             Role::Student => Some("students"),
             Role::Tutor => Some("tutors"),
+            Role::Company => Some("companies"),
         }
+    }
+
+    /// The links of an account of this role belonging to record `link`.
+    pub fn links(self, link: Option<i64>) -> Links {
+        let mut links = Links::default();
+        match self {
+            Role::Admin => {}
+            Role::Teacher => links.teacher_id = link,
+            Role::Student => links.student_id = link,
+            Role::Tutor => links.tutor_id = link,
+            Role::Company => links.company_id = link,
+        }
+        links
     }
 }
 
@@ -56,8 +89,9 @@ impl FromStr for Role {
             "teacher" => Ok(Role::Teacher),
             "student" => Ok(Role::Student),
             "tutor" => Ok(Role::Tutor),
+            "company" => Ok(Role::Company),
             other => Err(format!(
-                "rôle inconnu « {other} » (attendu : admin, teacher, student ou tutor)"
+                "rôle inconnu « {other} » (attendu : admin, teacher, student, tutor ou company)"
             )),
         }
     }

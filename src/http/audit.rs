@@ -51,7 +51,7 @@ pub async fn get_missing(
     let teacher = match caller.role {
         Role::Admin => None,
         Role::Teacher => Some(caller.teacher_id.ok_or(AppError::Forbidden)?),
-        Role::Student | Role::Tutor => return Err(AppError::Forbidden),
+        Role::Student | Role::Tutor | Role::Company => return Err(AppError::Forbidden),
     };
     Ok(Json(missing(&ctx, teacher, &q).await?))
 }

@@ -16,7 +16,7 @@ use crate::domain::roles::Role;
 use crate::error::AppResult;
 use crate::http::crud::fetch;
 use crate::http::extract::ApiJson;
-use crate::http::parties::{Students, Teachers, Tutors};
+use crate::http::parties::{Companies, Students, Teachers, Tutors};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,16 +114,24 @@ pub struct Me {
     security(("bearer" = [])))]
 pub async fn me(caller: Caller, State(ctx): State<ApiContext>) -> AppResult<Json<Me>> {
     let db = &ctx.db;
-    let linked = match (
-        caller.role,
-        caller.teacher_id,
-        caller.student_id,
-        caller.tutor_id,
-    ) {
-        (Role::Teacher, Some(id), _, _) => Some(json(fetch::<Teachers>(db, id).await?)?),
-        (Role::Student, _, Some(id), _) => Some(json(fetch::<Students>(db, id).await?)?),
-        (Role::Tutor, _, _, Some(id)) => Some(json(fetch::<Tutors>(db, id).await?)?),
-        _ => None,
+    let linked = match caller.role {
+        Role::Teacher => match caller.teacher_id {
+            Some(id) => Some(json(fetch::<Teachers>(db, id).await?)?),
+            None => None,
+        },
+        Role::Student => match caller.student_id {
+            Some(id) => Some(json(fetch::<Students>(db, id).await?)?),
+            None => None,
+        },
+        Role::Tutor => match caller.tutor_id {
+            Some(id) => Some(json(fetch::<Tutors>(db, id).await?)?),
+            None => None,
+        },
+        Role::Company => match caller.company_id {
+            Some(id) => Some(json(fetch::<Companies>(db, id).await?)?),
+            None => None,
+        },
+        Role::Admin => None,
     };
     Ok(Json(Me {
         id: caller.id,

@@ -55,7 +55,7 @@ fn own_owner(caller: &Caller) -> Option<Owner> {
         Role::Student => caller.student_id.map(Owner::Student),
         Role::Teacher => caller.teacher_id.map(Owner::Teacher),
         Role::Tutor => caller.tutor_id.map(Owner::Tutor),
-        Role::Admin => None,
+        Role::Admin | Role::Company => None,
     }
 }
 

@@ -209,7 +209,7 @@ pub async fn submit(ctx: &ApiContext, caller: &Caller, s: Submission) -> AppResu
         (Role::Tutor | Role::Admin, None) => {
             return Err(AppError::field("student_id", "champ obligatoire"));
         }
-        (Role::Teacher, _) => return Err(AppError::Forbidden),
+        (Role::Teacher | Role::Company, _) => return Err(AppError::Forbidden),
     };
     let reach = access::reach(&ctx.db, caller).await?;
     if !reach.knows(student_id) {
@@ -417,6 +417,11 @@ pub async fn file(
     caller: &Caller,
     id: i64,
 ) -> AppResult<(Justification, Vec<u8>)> {
+    if caller.role == Role::Company {
+        // A company sees whether an absence is justified, never the document (it may be
+        // medical): issue 19, point 4.
+        return Err(AppError::Forbidden);
+    }
     let j = load(ctx, caller, id).await?;
     let bytes = db::justifications::file_data(&ctx.db, id).await?;
     Ok((j, bytes))

@@ -91,6 +91,7 @@ impl Resource for Sessions {
             Role::Teacher => scope("teacher_id = {}".to_owned(), caller.teacher_id),
             Role::Student => scope(of_contracts("student_id"), caller.student_id),
             Role::Tutor => scope(of_contracts("tutor_id"), caller.tutor_id),
+            Role::Company => scope(of_contracts("company_id"), caller.company_id),
         }
     }
 

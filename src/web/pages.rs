@@ -303,7 +303,7 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
     match caller.role {
         Role::Teacher => home_teacher::page(&ctx, &viewer, &caller).await,
         Role::Student => home_student::page(&ctx, &viewer, &caller).await,
-        Role::Tutor => home_tutor::page(&ctx, &viewer, &caller).await,
+        Role::Tutor | Role::Company => home_tutor::page(&ctx, &viewer, &caller).await,
         Role::Admin => home_office::page(&ctx, &viewer, &caller).await,
     }
 }

@@ -21,7 +21,7 @@ use crate::web::pages::{PageResult, show};
 use crate::web::{AdminViewer, CsrfForm, Viewer, ser};
 
 const PAGE_SIZE: i64 = 25;
-const ROLES: [Role; 4] = [Role::Admin, Role::Teacher, Role::Student, Role::Tutor];
+const ROLES: [Role; 5] = Role::ALL;
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
