@@ -325,6 +325,7 @@ async fn no_page_of_any_role_overflows_a_390_px_phone_or_fails_axe() {
         ("teacher@", 3),
         ("student@", 4),
         ("tutor@", 4),
+        ("rh@", 5),
     ] {
         let visited = report.keys().filter(|k| k.starts_with(role)).count();
         assert!(
