@@ -151,6 +151,18 @@ impl ContractFilter {
             ContractFilter::Company(_) => company_contracts.contains(&c.id),
         }
     }
+
+    /// The contracts of `all` the filter keeps: a plain function, so that no closure over
+    /// borrowed data lives in the summary's future.
+    fn visible<'a>(
+        &self,
+        all: &'a [ContractFrame],
+        company_contracts: &[i64],
+    ) -> Vec<&'a ContractFrame> {
+        all.iter()
+            .filter(|c| self.keeps(c, company_contracts))
+            .collect()
+    }
 }
 
 fn contract_filter(caller: &Caller, student_id: i64) -> AppResult<ContractFilter> {
@@ -214,7 +226,7 @@ pub async fn student_summary(
             all
         }
     };
-    let contracts: Vec<&ContractFrame> = all.iter().filter(|c| filter.keeps(c, &company)).collect();
+    let contracts = filter.visible(&all, &company);
     let chosen = match contract_id {
         None => *contracts.first().ok_or(AppError::NotFound)?,
         Some(id) => *contracts.iter().find(|c| c.id == id).ok_or_else(|| {
