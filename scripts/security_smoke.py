@@ -27,6 +27,7 @@ ACCOUNTS = (
     ["admin@demo.test", "teacher@demo.test", "teacher2@demo.test", "teacher3@demo.test"]
     + [f"student{n}@demo.test" if n > 1 else "student@demo.test" for n in range(1, 9)]
     + ["tutor@demo.test", "tutor2@demo.test"]
+    + ["rh@demo.test"]  # a company's HR contact (issue 19)
 )
 PER_ROUTE = 48  # records sampled per route (always including the boundaries)
 
@@ -74,6 +75,7 @@ class Account:
         self.teacher = body["user"].get("teacher_id")
         self.student = body["user"].get("student_id")
         self.tutor = body["user"].get("tutor_id")
+        self.company = body["user"].get("company_id")
 
 
 class School:
@@ -133,6 +135,8 @@ class School:
             return [c for c in self.contracts if c["student_id"] == who.student]
         if who.role == "tutor":
             return [c for c in self.contracts if c["tutor_id"] == who.tutor]
+        if who.role == "company":
+            return [c for c in self.contracts if c["company_id"] == who.company]
         return []
 
     def sees_session(self, who, s):
@@ -168,7 +172,7 @@ class School:
             return True
         if who.role == "student":
             return j["student_id"] == who.student
-        if who.role == "tutor":
+        if who.role in ("tutor", "company"):
             mine = [c for c in self.contracts_of(who) if c["student_id"] == j["student_id"]]
             return all(any(self.covers(c, day(a["day"])) for c in mine) for a in j["absences"])
         return False
@@ -178,9 +182,12 @@ class School:
             return True
         if who.role == "student":
             return cert["student_id"] == who.student
-        if who.role == "tutor":
+        if who.role in ("tutor", "company"):
             return any(c["id"] == cert["contract_id"] for c in self.contracts_of(who))
         return False
+
+    def owns_company(self, who, company):
+        return who.role == "admin" or (who.role == "company" and who.company == company)
 
     def owns_feed(self, who, feed):
         if who.role == "admin":
@@ -214,13 +221,22 @@ def expectations(school):
         table[(method, template)] = [(p, body, r) for p, r in cases]
 
     for kind, ids in S.simple.items():
-        add("GET", f"/{kind}/{{id}}", each(ids, f"/{kind}/{{}}"))
+        if kind == "companies":
+            # A company's contact reads their own company (issue 19).
+            rule = lambda co: (lambda who: S.owns_company(who, co))
+            add("GET", "/companies/{id}", [(f"/companies/{co}", rule(co)) for co in ids])
+            add("GET", "/companies/{id}/overview",
+                [(f"/companies/{co}/overview", rule(co)) for co in ids])
+        else:
+            add("GET", f"/{kind}/{{id}}", each(ids, f"/{kind}/{{}}"))
         add("PUT", f"/{kind}/{{id}}", each(ids, f"/{kind}/{{}}"), {})
     for suffix in ["days", "file"]:
         add("GET", f"/calendars/{{id}}/{suffix}", each(S.simple["calendars"], f"/calendars/{{}}/{suffix}"))
     add("PUT", "/calendars/{id}/file", [], None)  # takes a file, not JSON: asked in the tests
     contract_ids = [c["id"] for c in S.contracts]
-    add("GET", "/contracts/{id}", each(contract_ids, "/contracts/{}"))
+    contract_rule = lambda c: (lambda who: who.role == "admin" or (
+        who.role == "company" and c in S.contracts_of(who)))
+    add("GET", "/contracts/{id}", [(f"/contracts/{c['id']}", contract_rule(c)) for c in S.contracts])
     add("PUT", "/contracts/{id}", each(contract_ids, "/contracts/{}"), {})
     for suffix in ["audit-bundle", "billing", "semesters", "terminations"]:
         add("GET", f"/contracts/{{id}}/{suffix}", each(contract_ids, f"/contracts/{{}}/{suffix}"))
@@ -269,7 +285,9 @@ def expectations(school):
     def student_rule(st):
         return lambda who: S.sees_student(who, st)
 
-    add("GET", "/students/{id}", each(S.students, "/students/{}"))
+    company_student = lambda st: (lambda who: who.role == "admin" or (
+        who.role == "company" and S.sees_student(who, st)))
+    add("GET", "/students/{id}", [(f"/students/{st}", company_student(st)) for st in S.students])
     add("PUT", "/students/{id}", each(S.students, "/students/{}"), {})
     add("POST", "/students/{id}/certificates", each(S.students, "/students/{}/certificates"), {})
     for suffix in ["certificates", "emargement.csv", "emargement.pdf", "summary"]:
@@ -277,8 +295,11 @@ def expectations(school):
             [(f"/students/{st}/{suffix}", student_rule(st)) for st in S.students])
 
     jrule = lambda j: (lambda who: S.sees_justification(who, j))
-    for template in ["/justifications/{id}", "/justifications/{id}/file"]:
-        add("GET", template, [(template.replace("{id}", str(j["id"])), jrule(j)) for j in J])
+    add("GET", "/justifications/{id}", [(f"/justifications/{j['id']}", jrule(j)) for j in J])
+    # The file may be medical: never a company's (issue 19).
+    frule_j = lambda j: (lambda who: who.role != "company" and S.sees_justification(who, j))
+    add("GET", "/justifications/{id}/file",
+        [(f"/justifications/{j['id']}/file", frule_j(j)) for j in J])
     add("POST", "/justifications/{id}/decision",
         [(f"/justifications/{j['id']}/decision", admin_only) for j in J], {})
 

@@ -40,6 +40,10 @@ pub async fn resolve_link(
             "link",
             "un contact entreprise est lié à une entreprise : donnez le n° de l’entreprise",
         )),
+        (None, Some(id)) if role == Role::Company => Err(AppError::field(
+            "link",
+            format!("aucune entreprise n° {id}"),
+        )),
         (None, Some(id)) => Err(AppError::field(
             "link",
             format!("aucune fiche {table} n° {id}"),

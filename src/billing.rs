@@ -477,6 +477,31 @@ pub async fn year_document(
     ))
 }
 
+/// The name of the year's statement addressed to `company` (issue 19, point 4): what the
+/// company is invoiced, not the OPCO's part (Article 6). Its contacts read this one file.
+pub async fn company_statement_file(db: &Db, company: i64) -> AppResult<String> {
+    let c = crate::records::fetch::<crate::records::parties::Companies>(db, company).await?;
+    Ok(format!(
+        "{}.pdf",
+        payer_key(Payer::Company, &c.legal_name, &c.siret)
+    ))
+}
+
+/// A year's file for a company contact: only their company's statement; any other file,
+/// the CSV of every statement included, does not exist for them (404).
+pub async fn company_year_document(
+    db: &Db,
+    company: i64,
+    id: i64,
+    file: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(Vec<u8>, &'static str, String)> {
+    if file != company_statement_file(db, company).await? {
+        return Err(AppError::NotFound);
+    }
+    year_document(db, id, file, now).await
+}
+
 /// Euros with two decimals and a decimal comma, as French spreadsheets read them.
 fn euros(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };

@@ -97,6 +97,16 @@ struct DemoFile {
     admin: DemoAdmin,
     #[serde(default)]
     marks: Vec<DemoMark>,
+    /// Companies' HR contacts (issue 19): an account of role company each.
+    #[serde(default)]
+    company_contacts: Vec<DemoCompanyContact>,
+}
+
+#[derive(Deserialize)]
+struct DemoCompanyContact {
+    company: String,
+    email: String,
+    name: String,
 }
 
 /// A record with the key other records of the file use to point at it.
@@ -605,6 +615,14 @@ async fn create_accounts(db: &Db, demo: &DemoFile, ids: &Ids) -> AppResult<usize
             t.email.clone(),
             name,
             Some(ids.get("tutor", &t.key)?),
+        ));
+    }
+    for c in &demo.company_contacts {
+        accounts.push((
+            Role::Company,
+            c.email.clone(),
+            c.name.clone(),
+            Some(ids.get("company", &c.company)?),
         ));
     }
     for (role, email, name, link) in &accounts {

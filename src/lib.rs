@@ -11,6 +11,7 @@ pub mod cache;
 pub mod certificates;
 pub mod cli;
 pub mod clock;
+pub mod company_overview;
 pub mod config;
 pub mod dashboard;
 pub mod db;

@@ -134,26 +134,59 @@ pub struct SummaryQuery {
     pub contract_id: Option<i64>,
 }
 
-/// Whose of the student's contracts a caller may see: `None` all of them, `Some(tutor)`
-/// only that tutor's.
-fn contract_filter(caller: &Caller, student_id: i64) -> AppResult<Option<i64>> {
-    match caller.role {
-        Role::Admin => Ok(None),
-        Role::Student if caller.student_id == Some(student_id) => Ok(None),
-        Role::Tutor => Ok(Some(caller.tutor_id.ok_or(AppError::NotFound)?)),
-        // Someone else's record does not exist for them.
-        Role::Student => Err(AppError::NotFound),
-        Role::Teacher | Role::Company => Err(AppError::Forbidden),
+/// Which of the student's contracts a caller may see.
+enum ContractFilter {
+    All,
+    /// Only that tutor's.
+    Tutor(i64),
+    /// Only that company's (its HR contact, issue 19).
+    Company(i64),
+}
+
+impl ContractFilter {
+    fn keeps(&self, c: &ContractFrame, company_contracts: &[i64]) -> bool {
+        match self {
+            ContractFilter::All => true,
+            ContractFilter::Tutor(t) => c.tutor_id == *t,
+            ContractFilter::Company(_) => company_contracts.contains(&c.id),
+        }
+    }
+
+    /// The contracts of `all` the filter keeps: a plain function, so that no closure over
+    /// borrowed data lives in the summary's future.
+    fn visible<'a>(
+        &self,
+        all: &'a [ContractFrame],
+        company_contracts: &[i64],
+    ) -> Vec<&'a ContractFrame> {
+        all.iter()
+            .filter(|c| self.keeps(c, company_contracts))
+            .collect()
     }
 }
 
-/// The student's contracts, newest first, only `tutor`'s when given.
-async fn student_contracts(
-    db: &Db,
-    student_id: i64,
-    tutor: Option<i64>,
-) -> AppResult<Vec<ContractFrame>> {
-    Ok(contracts::of_student(db, student_id, tutor).await?)
+fn contract_filter(caller: &Caller, student_id: i64) -> AppResult<ContractFilter> {
+    match caller.role {
+        Role::Admin => Ok(ContractFilter::All),
+        Role::Student if caller.student_id == Some(student_id) => Ok(ContractFilter::All),
+        Role::Tutor => Ok(ContractFilter::Tutor(
+            caller.tutor_id.ok_or(AppError::NotFound)?,
+        )),
+        Role::Company => Ok(ContractFilter::Company(
+            caller.company_id.ok_or(AppError::NotFound)?,
+        )),
+        // Someone else's record does not exist for them.
+        Role::Student => Err(AppError::NotFound),
+        Role::Teacher => Err(AppError::Forbidden),
+    }
+}
+
+/// The ids of the company's contracts when the filter names a company, else none.
+async fn company_contracts(db: &Db, filter: &ContractFilter) -> AppResult<Vec<i64>> {
+    match filter {
+        ContractFilter::Company(company) => Ok(contracts::ids_of_company(db, *company).await?),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// The student's contracts a caller may see, newest first; 404 when none.
@@ -162,8 +195,13 @@ pub async fn visible_contracts(
     caller: &Caller,
     student_id: i64,
 ) -> AppResult<Vec<ContractFrame>> {
-    let tutor = contract_filter(caller, student_id)?;
-    let contracts = student_contracts(db, student_id, tutor).await?;
+    let filter = contract_filter(caller, student_id)?;
+    let company = company_contracts(db, &filter).await?;
+    let contracts: Vec<ContractFrame> = contracts::of_student(db, student_id, None)
+        .await?
+        .into_iter()
+        .filter(|c| filter.keeps(c, &company))
+        .collect();
     if contracts.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -177,20 +215,18 @@ pub async fn student_summary(
     student_id: i64,
     contract_id: Option<i64>,
 ) -> AppResult<StudentSummary> {
-    let tutor = contract_filter(caller, student_id)?;
+    let filter = contract_filter(caller, student_id)?;
+    let company = company_contracts(&ctx.db, &filter).await?;
     let all = match ctx.cache.contracts(student_id) {
         Some(all) => all,
         None => {
             let ticket = ctx.cache.ticket(None);
-            let all = Arc::new(student_contracts(&ctx.db, student_id, None).await?);
+            let all = Arc::new(contracts::of_student(&ctx.db, student_id, None).await?);
             ctx.cache.put_contracts(ticket, student_id, all.clone());
             all
         }
     };
-    let contracts: Vec<&ContractFrame> = all
-        .iter()
-        .filter(|c| tutor.is_none_or(|t| c.tutor_id == t))
-        .collect();
+    let contracts = filter.visible(&all, &company);
     let chosen = match contract_id {
         None => *contracts.first().ok_or(AppError::NotFound)?,
         Some(id) => *contracts.iter().find(|c| c.id == id).ok_or_else(|| {

@@ -84,12 +84,14 @@ pub async fn student_certificates(
     student_id: i64,
 ) -> AppResult<Vec<CertificateEntry>> {
     check_student_visible(&ctx.db, caller, student_id).await?;
-    let tutor = match caller.role {
-        Role::Tutor => caller.tutor_id.unwrap_or(-1),
-        _ => 0,
+    let (tutor, company) = match caller.role {
+        Role::Tutor => (caller.tutor_id.unwrap_or(-1), 0),
+        Role::Company => (0, caller.company_id.unwrap_or(-1)),
+        _ => (0, 0),
     };
-    // A tutor sees the certificates of the contracts they follow, not of a former employer.
-    let rows = db::certificates::of_student(&ctx.db, student_id, tutor).await?;
+    // A tutor sees the certificates of the contracts they follow, a company contact those
+    // of their company's contracts: not of a former or later employer.
+    let rows = db::certificates::of_student(&ctx.db, student_id, tutor, company).await?;
     let issuer = Issuer::from(ctx);
     rows.into_iter()
         .map(|r| {
@@ -136,24 +138,25 @@ pub struct CertificateFile {
 /// A certificate's PDF as issued, for someone allowed to see it.
 pub async fn certificate_pdf(db: &Db, caller: &Caller, number: &str) -> AppResult<CertificateFile> {
     let row = db::certificates::pdf_of(db, number).await?;
-    let Some((pdf, sha256, kind, semester, student_id, tutor_id)) = row else {
+    let Some(row) = row else {
         return Err(AppError::NotFound);
     };
     let allowed = match caller.role {
         Role::Admin => true,
-        Role::Student => caller.student_id == Some(student_id),
-        Role::Tutor => caller.tutor_id == Some(tutor_id),
-        // Issue 19 (company side) opens a company's certificates to its contacts.
-        Role::Company | Role::Teacher => false,
+        Role::Student => caller.student_id == Some(row.student_id),
+        Role::Tutor => caller.tutor_id == Some(row.tutor_id),
+        // The certificates of their company's contracts (issue 19, point 4).
+        Role::Company => caller.company_id == Some(row.company_id),
+        Role::Teacher => false,
     };
     if !allowed {
         return Err(AppError::NotFound);
     }
     Ok(CertificateFile {
-        pdf,
-        sha256,
-        kind,
-        semester,
+        pdf: row.pdf,
+        sha256: row.sha256,
+        kind: row.kind,
+        semester: row.semester,
     })
 }
 
@@ -257,7 +260,11 @@ pub async fn overview(db: &Db, caller: &Caller) -> AppResult<Overview> {
         Role::Tutor => {
             db::certificates::students_of_tutor(db, caller.tutor_id.unwrap_or(-1)).await?
         }
-        Role::Admin | Role::Company => Vec::new(),
+        Role::Company => crate::access::reach(db, caller)
+            .await?
+            .students()
+            .unwrap_or_default(),
+        Role::Admin => Vec::new(),
         Role::Teacher => return Err(AppError::Forbidden),
     };
     let latest = if caller.role == Role::Admin {

@@ -350,31 +350,41 @@ pub async fn of_student(
     db: &Db,
     student_id: i64,
     tutor: i64,
+    company: i64,
 ) -> Result<Vec<CertificateRow>, sqlx::Error> {
     db_run!(db, |pool| {
         sqlx::query_as(
         "SELECT ce.number, ce.contract_id, ce.snapshot, ce.sha256, ce.issued_at, ce.forced_reason, \
          ce.superseded_at, ce.superseded_by, ce.supersede_reason FROM certificates ce \
          JOIN contracts c ON c.id = ce.contract_id \
-         WHERE ce.student_id = $1 AND ($2 = 0 OR c.tutor_id = $2) \
+         WHERE ce.student_id = $1 AND ($2 = 0 OR c.tutor_id = $2) AND ($3 = 0 OR c.company_id = $3) \
          ORDER BY ce.issued_at DESC, ce.id DESC"
     )
     .bind(student_id)
     .bind(tutor)
+    .bind(company)
     .fetch_all(pool)
     .await
     })
 }
 
-/// A certificate's file and who may read it: (pdf, sha256, kind, semester, student id,
-/// tutor id).
-pub async fn pdf_of(
-    db: &Db,
-    number: &str,
-) -> Result<Option<(Vec<u8>, String, String, String, i64, i64)>, sqlx::Error> {
+/// A certificate's file and who may read it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct PdfRow {
+    pub pdf: Vec<u8>,
+    pub sha256: String,
+    pub kind: String,
+    pub semester: String,
+    pub student_id: i64,
+    pub tutor_id: i64,
+    pub company_id: i64,
+}
+
+/// A certificate's file and who may read it.
+pub async fn pdf_of(db: &Db, number: &str) -> Result<Option<PdfRow>, sqlx::Error> {
     db_run!(db, |pool| {
         sqlx::query_as(
-            "SELECT ce.pdf, ce.sha256, ce.kind, ce.semester, ce.student_id, c.tutor_id \
+            "SELECT ce.pdf, ce.sha256, ce.kind, ce.semester, ce.student_id, c.tutor_id, c.company_id \
              FROM certificates ce JOIN contracts c ON c.id = ce.contract_id WHERE ce.number = $1",
         )
         .bind(number)

@@ -49,6 +49,16 @@ pub async fn company_contract_dates(
     contract_dates_where(db, "company_id", company).await
 }
 
+/// The ids of `company`'s contracts.
+pub async fn ids_of_company(db: &Db, company: i64) -> Result<Vec<i64>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT id FROM contracts WHERE company_id = $1 ORDER BY id"
+    )
+    .bind(company)
+    .fetch_all(pool)
+    .await)
+}
+
 /// Each contract whose `column` (tutor_id or company_id) is `id`: its student and dates.
 async fn contract_dates_where(
     db: &Db,

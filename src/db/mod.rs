@@ -12,6 +12,7 @@ pub mod auth_sessions;
 pub mod billing;
 pub mod calendars;
 pub mod certificates;
+pub mod company_contracts;
 pub mod contracts;
 pub mod dashboard;
 pub mod dialect;

@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod billing;
 pub mod calendar;
 pub mod certificate;
+pub mod company;
 pub mod contract_kind;
 pub mod feed;
 pub mod hours;

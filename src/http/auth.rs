@@ -101,7 +101,7 @@ pub struct Me {
     pub email: String,
     pub name: String,
     pub locale: String,
-    /// The teacher, student or tutor record of this account (null for an admin).
+    /// The teacher, student, tutor or company record of this account (null for an admin).
     #[schema(value_type = Object)]
     pub linked: Option<serde_json::Value>,
 }

@@ -7,7 +7,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::ApiContext;
+use crate::auth::Caller;
 use crate::billing::{self, Statement};
+use crate::domain::roles::Role;
 // These moved to `crate::billing`; the paths stay for the callers not moved yet.
 use crate::billing::YearBilling;
 use crate::error::{AppError, AppResult};
@@ -72,7 +74,8 @@ fn attachment(bytes: Vec<u8>, mime: &str, file_name: &str) -> Response {
 /// French Excel opens it: `;`, decimal commas, 01/09/2025 dates) or `{key}.pdf`, the statement of one payer (its `key` from
 /// `GET /years/{id}/billing`: `opco-…` or `entreprise-SIRET`).
 ///
-/// Rôle : admin.
+/// Rôle : admin ; company (contact entreprise) : seulement `entreprise-SIRET.pdf`, le relevé
+/// adressé à son entreprise (404 pour tout autre fichier).
 #[utoipa::path(get, path = "/years/{id}/billing/{file}", tag = "billing",
     params(("id" = i64, Path), ("file" = String, Path, example = "statements.csv")),
     responses((status = 200, content_type = "text/csv", body = String),
@@ -80,12 +83,20 @@ fn attachment(bytes: Vec<u8>, mime: &str, file_name: &str) -> Response {
         (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_year_billing_file(
-    _: Admin,
+    caller: Caller,
     State(ctx): State<ApiContext>,
     Path((id, file)): Path<(String, String)>,
 ) -> AppResult<Response> {
+    let company = match caller.role {
+        Role::Admin => None,
+        Role::Company => Some(caller.company_id.ok_or(AppError::Forbidden)?),
+        _ => return Err(AppError::Forbidden),
+    };
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (bytes, mime, file_name) =
-        billing::year_document(&ctx.db, id, &file, ctx.clock.now()).await?;
+    let now = ctx.clock.now();
+    let (bytes, mime, file_name) = match company {
+        None => billing::year_document(&ctx.db, id, &file, now).await?,
+        Some(company) => billing::company_year_document(&ctx.db, company, id, &file, now).await?,
+    };
     Ok(attachment(bytes, mime, &file_name))
 }

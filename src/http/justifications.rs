@@ -117,7 +117,8 @@ pub async fn post_justification(
     State(ctx): State<ApiContext>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<(axum::http::StatusCode, Json<Submitted>)> {
-    if caller.role == Role::Teacher {
+    // A company contact reads statuses, never submits (the tutor does).
+    if matches!(caller.role, Role::Teacher | Role::Company) {
         return Err(AppError::Forbidden);
     }
     let form =

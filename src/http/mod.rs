@@ -6,6 +6,7 @@ pub mod audit_bundle;
 pub mod auth;
 pub mod billing;
 pub mod certificates;
+pub mod company_overview;
 pub mod contracts;
 pub mod crud;
 pub mod dashboard;
@@ -75,6 +76,7 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(attendance::post_signin))
         .routes(routes!(attendance::get_signin_code))
         .routes(routes!(summary::get_summary))
+        .routes(routes!(company_overview::get_overview))
         .routes(routes!(emargement::session_pdf))
         .routes(routes!(emargement::session_csv))
         .routes(routes!(emargement::student_pdf))

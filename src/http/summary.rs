@@ -15,7 +15,8 @@ use crate::attendance::hours::{StudentSummary, SummaryQuery, student_summary};
 /// A student's planned, scheduled, attended, absent, excused and unrecorded hours per
 /// semester of their contract, exact to the minute.
 ///
-/// Rôle : admin, student (soi-même), tutor (ses alternant·es).
+/// Rôle : admin, student (soi-même), tutor (ses alternant·es), company (les contrats de son
+/// entreprise).
 #[utoipa::path(get, path = "/students/{id}/summary", tag = "attendance",
     params(("id" = i64, Path), SummaryQuery),
     responses((status = 200, body = StudentSummary), (status = 401, body = crate::error::ErrorBody),

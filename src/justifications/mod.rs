@@ -84,6 +84,23 @@ pub struct Justification {
     pub absences: Vec<JustifiedAbsence>,
 }
 
+impl Justification {
+    /// What a company contact may read (issue 19, point 4): the status and the absences it
+    /// covers, not the reason nor anything of the file, which may tell of the student's
+    /// health.
+    fn for_caller(mut self, caller: &Caller) -> Justification {
+        if caller.role == Role::Company {
+            self.reason = String::new();
+            self.file_name = String::new();
+            self.file_type = String::new();
+            self.file_size = 0;
+            self.file_sha256 = String::new();
+            self.decision_comment = String::new();
+        }
+        self
+    }
+}
+
 /// The absences of these justifications, in one query.
 async fn absences_of(db: &Db, ids: &[i64]) -> AppResult<HashMap<i64, Vec<JustifiedAbsence>>> {
     let mut by_justification: HashMap<i64, Vec<JustifiedAbsence>> = HashMap::new();
@@ -160,6 +177,7 @@ pub async fn load(ctx: &ApiContext, caller: &Caller, id: i64) -> AppResult<Justi
     let mut one = complete(&ctx.db, vec![row]).await?;
     one.pop()
         .filter(|j| visible(&reach, j))
+        .map(|j| j.for_caller(caller))
         .ok_or(AppError::NotFound)
 }
 
@@ -198,7 +216,7 @@ pub async fn list(
         .collect();
     let mut all = complete(&ctx.db, rows).await?;
     all.retain(|j| visible(&reach, j));
-    Ok(all)
+    Ok(all.into_iter().map(|j| j.for_caller(caller)).collect())
 }
 
 /// Checks and stores a submission; answers its id. Nothing is written when anything is wrong.

@@ -5,11 +5,13 @@ use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Columns, Filter, Reference, Resource, fetch};
+use super::{Columns, Filter, Reference, Resource, Scope, fetch};
+use crate::auth::Caller;
 use crate::db::{self, Db};
 use crate::domain::billing;
 use crate::domain::contract_kind::ContractKind;
 use crate::domain::hours::Minutes;
+use crate::domain::roles::Role;
 use crate::domain::semester::{self, ContractDates, ScheduledSession, Semester};
 use crate::domain::text;
 use crate::error::{AppError, AppResult, Problems};
@@ -121,9 +123,15 @@ impl Resource for Contracts {
         Filter::Id("group_id", "group_id"),
         Filter::Id("academic_year_id", "academic_year_id"),
     ];
-    const DESCRIPTION: &'static str = "Conventions de formation en alternance (contrat de professionnalisation ou d’apprentissage)";
+    const DESCRIPTION: &'static str = "Conventions de formation en alternance (contrat de professionnalisation ou d’apprentissage). \
+        Un contact entreprise voit ceux de son entreprise, en cours ou terminés";
+    const READ_ROLES: &'static str = "admin, company";
     type Row = Contract;
     type Input = ContractInput;
+
+    fn scope(caller: &Caller) -> AppResult<Option<Scope>> {
+        company_scope(caller, "company_id = {}")
+    }
 
     fn columns(i: &ContractInput) -> AppResult<Columns> {
         let mut p = Problems::new();
@@ -625,4 +633,22 @@ pub async fn semester_report(db: &Db, id: i64) -> AppResult<SemestersReport> {
         sessions_outside_contract: outside,
         warnings,
     })
+}
+
+/// An admin reads every record; a company contact (issue 19) those `condition` keeps for
+/// their company (`{}` its id); everyone else nothing.
+pub(crate) fn company_scope(caller: &Caller, condition: &str) -> AppResult<Option<Scope>> {
+    match caller.role {
+        Role::Admin => Ok(None),
+        Role::Company => caller
+            .company_id
+            .map(|id| {
+                Some(Scope {
+                    condition: condition.to_owned(),
+                    id,
+                })
+            })
+            .ok_or(AppError::Forbidden),
+        _ => Err(AppError::Forbidden),
+    }
 }

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Columns, Filter, Reference, Resource, UniqueKey};
+use super::contracts::company_scope;
+use super::{Columns, Filter, Reference, Resource, Scope, UniqueKey};
+use crate::auth::Caller;
 use crate::domain::siret::Siret;
 use crate::domain::text;
 use crate::error::{AppResult, Problems};
@@ -50,9 +52,15 @@ impl Resource for Companies {
     const COLUMNS: &'static str =
         "id, legal_name, siret, address, phone, representative_name, representative_role";
     const ORDER_BY: &'static str = "legal_name, id";
-    const DESCRIPTION: &'static str = "Entreprises employant les salarié·es en contrat";
+    const DESCRIPTION: &'static str = "Entreprises employant les salarié·es en contrat. \
+        Un contact entreprise voit la sienne";
+    const READ_ROLES: &'static str = "admin, company";
     type Row = Company;
     type Input = CompanyInput;
+
+    fn scope(caller: &Caller) -> AppResult<Option<Scope>> {
+        company_scope(caller, "id = {}")
+    }
 
     fn columns(i: &CompanyInput) -> AppResult<Columns> {
         let mut p = Problems::new();
@@ -196,10 +204,18 @@ impl Resource for Students {
     const COLUMNS: &'static str =
         "id, last_name, first_name, email, address, birth_date, birth_place, lang";
     const ORDER_BY: &'static str = "last_name, first_name, id";
-    const DESCRIPTION: &'static str =
-        "Alternant·es (salarié·es en contrat de professionnalisation, apprenti·es)";
+    const DESCRIPTION: &'static str = "Alternant·es (salarié·es en contrat de professionnalisation, apprenti·es). \
+        Un contact entreprise voit celles et ceux d’un contrat de son entreprise";
+    const READ_ROLES: &'static str = "admin, company";
     type Row = Student;
     type Input = StudentInput;
+
+    fn scope(caller: &Caller) -> AppResult<Option<Scope>> {
+        company_scope(
+            caller,
+            "EXISTS (SELECT 1 FROM contracts c WHERE c.student_id = students.id AND c.company_id = {})",
+        )
+    }
 
     fn columns(i: &StudentInput) -> AppResult<Columns> {
         let mut p = Problems::new();

@@ -172,6 +172,8 @@ pub async fn absences_page(
         context! {
             students => blocks,
             own => caller.role == Role::Student,
+            // A company contact reads; the student or the tutor justifies.
+            read_only => caller.role == Role::Company,
         },
     )
     .await
@@ -239,6 +241,10 @@ pub async fn justification_form(
     Query(q): Query<NewQuery>,
 ) -> PageResult {
     let caller = viewer.require()?.clone();
+    // A company contact reads statuses; the student or the tutor justifies.
+    if caller.role == Role::Company {
+        return Err(WebError::new(AppError::Forbidden, viewer.lang));
+    }
     let student = match (q.student, caller.student_id) {
         (Some(s), _) => s,
         (None, Some(s)) => s,

@@ -95,6 +95,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/console_import.html",
         "pages/absences.html",
         "pages/termination_confirm.html",
+        "pages/company.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {

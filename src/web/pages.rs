@@ -303,7 +303,8 @@ pub async fn home(State(ctx): State<ApiContext>, viewer: Viewer) -> PageResult {
     match caller.role {
         Role::Teacher => home_teacher::page(&ctx, &viewer, &caller).await,
         Role::Student => home_student::page(&ctx, &viewer, &caller).await,
-        Role::Tutor | Role::Company => home_tutor::page(&ctx, &viewer, &caller).await,
+        Role::Tutor => home_tutor::page(&ctx, &viewer, &caller).await,
+        Role::Company => home_company::page(&ctx, &viewer, &caller).await,
         Role::Admin => home_office::page(&ctx, &viewer, &caller).await,
     }
 }
@@ -357,6 +358,7 @@ async fn public_home(ctx: &ApiContext, viewer: &Viewer) -> PageResult {
     .await
 }
 
+mod home_company;
 mod home_office;
 mod home_student;
 mod home_teacher;

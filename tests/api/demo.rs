@@ -217,6 +217,7 @@ async fn the_demo_year_follows_the_convention_and_loads_once() {
         ("teacher@demo.test", "teacher"),
         ("teacher2@demo.test", "teacher"),
         ("teacher3@demo.test", "teacher"),
+        ("rh@demo.test", "company"),
     ] {
         let a = app.login(email, "demo-password").await;
         assert_eq!(a.status, StatusCode::OK, "{email}");

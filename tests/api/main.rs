@@ -13,6 +13,7 @@ mod browser;
 mod calendar;
 mod certificates;
 mod cli;
+mod company_access;
 mod console;
 mod console_browser;
 mod dashboard;

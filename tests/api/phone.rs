@@ -23,12 +23,13 @@ const NOW: &str = "2026-10-15T10:00:00+02:00";
 const PHONE_WIDTH: u32 = 390;
 const PHONE_HEIGHT: u32 = 844;
 /// The demo's accounts, one per role (`None`: logged out).
-const ACCOUNTS: [Option<&str>; 5] = [
+const ACCOUNTS: [Option<&str>; 6] = [
     None,
     Some("admin@demo.test"),
     Some("teacher@demo.test"),
     Some("student@demo.test"),
     Some("tutor@demo.test"),
+    Some("rh@demo.test"),
 ];
 /// Enough for every route of a role; a crawl that finds more is going in circles.
 const MAX_PAGES_PER_ROLE: usize = 150;
@@ -324,6 +325,7 @@ async fn no_page_of_any_role_overflows_a_390_px_phone_or_fails_axe() {
         ("teacher@", 3),
         ("student@", 4),
         ("tutor@", 4),
+        ("rh@", 5),
     ] {
         let visited = report.keys().filter(|k| k.starts_with(role)).count();
         assert!(
