@@ -16,6 +16,7 @@ mod contract_page;
 mod dashboard;
 mod feeds;
 mod import_page;
+mod link_login;
 mod pages;
 mod timetable;
 mod users;
@@ -25,7 +26,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -131,6 +132,8 @@ pub fn router() -> Router<ApiContext> {
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
+        .route("/login/link", post(link_login::request))
+        .route("/auth/link/{token}", get(link_login::open))
         .route("/audit", get(pages::audit))
         .route(
             "/sessions/{id}",
@@ -273,6 +276,8 @@ pub struct Viewer {
     /// Path and query of this request, for "come back here after login".
     pub here: String,
     login_csrf: Option<String>,
+    /// The caller speaks through a signed mail link (read-only) valid until then.
+    read_only_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -294,12 +299,33 @@ impl FromRequestParts<ApiContext> for Viewer {
     async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, WebError> {
         let query_lang = query_lang(&parts.uri);
         let token = cookie(&parts.headers, SESSION_COOKIE);
-        let caller = match &token {
+        let mut caller = match &token {
             Some(t) => auth::caller_for_token(&ctx.db, &ctx.cache, t, ctx.clock.now())
                 .await
                 .map_err(|e| WebError::new(e, Lang::Fr))?,
             None => None,
         };
+        // A signed mail link speaks for its account on its own page, for reading only; a
+        // session, when there is one, comes first.
+        let mut read_only_until = None;
+        let lien = link_login::lien(&parts.uri).filter(|_| caller.is_none());
+        if let Some(lien) = &lien {
+            let lang = link_login::request_lang(&parts.uri, &parts.headers);
+            let refuse = |r| WebError::Shown(link_login::link_page(lang, &parts.headers, r));
+            if !matches!(parts.method, Method::GET | Method::HEAD) {
+                return Err(refuse(link_login::Refusal::ReadOnly));
+            }
+            match link_login::signed_link_caller(ctx, lien, parts.uri.path())
+                .await
+                .map_err(|e| WebError::new(e, lang))?
+            {
+                Some((c, until)) => {
+                    caller = Some(c);
+                    read_only_until = Some(until);
+                }
+                None => return Err(refuse(link_login::Refusal::DeadLink)),
+            }
+        }
         let lang = query_lang
             .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(|l| Lang::parse(&l)))
             .or_else(|| caller.as_ref().and_then(|c| Lang::parse(&c.locale)))
@@ -312,11 +338,16 @@ impl FromRequestParts<ApiContext> for Viewer {
             caller,
             lang,
             lang_chosen: query_lang.is_some(),
-            here: parts
-                .uri
-                .path_and_query()
-                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+            here: if lien.is_some() {
+                link_login::without_lien(&parts.uri)
+            } else {
+                parts
+                    .uri
+                    .path_and_query()
+                    .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+            },
             login_csrf: cookie(&parts.headers, LOGIN_CSRF_COOKIE),
+            read_only_until,
         })
     }
 }
@@ -337,8 +368,28 @@ impl Viewer {
         }
     }
 
+    /// Whether the login page's form carries this browser's login CSRF token.
+    pub fn login_form_csrf_matches(&self, sent: Option<&str>) -> bool {
+        match (&self.login_csrf, sent) {
+            (Some(expected), Some(s)) => !expected.is_empty() && constant_eq(s, expected),
+            _ => false,
+        }
+    }
+
+    /// Whether the caller reads through a signed mail link (and may change nothing).
+    pub fn read_only(&self) -> bool {
+        self.read_only_until.is_some()
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), WebError> {
+        if self.read_only() {
+            return Err(WebError::Shown(link_login::link_page(
+                self.lang,
+                &HeaderMap::new(),
+                link_login::Refusal::ReadOnly,
+            )));
+        }
         let expected = self.csrf();
         match sent {
             Some(s) if !expected.is_empty() && constant_eq(s, &expected) => Ok(()),
@@ -360,6 +411,8 @@ impl Viewer {
             csrf => self.csrf(),
             school_name => school_name,
             switch_url => format!("{path}?lang={switch}"),
+            read_only_until => self.read_only_until.map(|t| crate::format::date(crate::format::paris_day(t))),
+            read_only_login => login_url(&self.here),
         }
     }
 
@@ -371,6 +424,10 @@ impl Viewer {
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.read_only() {
+            // The link's secret is in this page's address: not even this site's pages get it.
+            headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        }
         if self.lang_chosen
             && let Ok(v) = HeaderValue::from_str(&lang_cookie(self.lang))
         {
@@ -493,6 +550,8 @@ pub type PageResult = Result<Response, WebError>;
 /// A page that could not be shown: an error page in the viewer's language, or a redirect.
 pub enum WebError {
     Redirect(String),
+    /// A page already made (a dead or read-only link's).
+    Shown(Response),
     Page(AppError, Lang),
     /// An error met with `?`: [`error_pages`] shows it in the request's language.
     Unrendered(AppError),
@@ -572,6 +631,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (error, lang) = match self {
             WebError::Redirect(to) => return Redirect::to(&to).into_response(),
+            WebError::Shown(response) => return response,
             // [`login_for_browsers`] turns it into a trip to the login page that comes back.
             WebError::Page(AppError::Unauthorized, _) => {
                 return StatusCode::UNAUTHORIZED.into_response();

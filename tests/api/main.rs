@@ -19,6 +19,7 @@ mod dashboard;
 mod demo;
 mod dialect;
 mod emargement;
+mod email_link;
 mod employer_change;
 mod error_pages;
 mod evidence;
