@@ -128,5 +128,7 @@ pub async fn open(ctx: &ApiContext, token: &str) -> AppResult<Option<LoginOutcom
     let Some(user) = users::active_by_id(&ctx.db, user_id).await? else {
         return Ok(None);
     };
-    auth::open_session(&ctx.db, &ctx.auth, now, user).await.map(Some)
+    auth::open_session(&ctx.db, &ctx.auth, now, user)
+        .await
+        .map(Some)
 }

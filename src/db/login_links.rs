@@ -31,11 +31,13 @@ pub async fn insert(
 
 /// Forgets links expired before `before` (used or not): nothing can be done with them.
 pub async fn purge(tx: &mut Tx, before: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    tx_run!(tx, |conn| sqlx::query("DELETE FROM login_links WHERE expires_at < $1")
-        .bind(before)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ()))
+    tx_run!(tx, |conn| sqlx::query(
+        "DELETE FROM login_links WHERE expires_at < $1"
+    )
+    .bind(before)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))
 }
 
 /// Uses the link of hash `hash` at `now`, in one statement so that two clicks cannot both

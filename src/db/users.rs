@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Db, Tx};
-use crate::{db_run, tx_run};
 use crate::domain::roles::Links;
+use crate::{db_run, tx_run};
 
 /// A user as a request's caller sees it (the role still a string).
 #[derive(Debug, sqlx::FromRow)]

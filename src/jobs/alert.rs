@@ -14,8 +14,8 @@ use crate::db::{self, Tx};
 use crate::domain::absence;
 use crate::domain::attendance::half_day_fr;
 use crate::format;
-use crate::mail::{MailKind, links};
 use crate::mail::outbox::{self, NewMail};
+use crate::mail::{MailKind, links};
 use crate::notices::{self, Audience};
 
 pub struct Alert;

@@ -31,14 +31,9 @@ pub(super) async fn queue_decision_mails(
     let domain = ctx.mail.from_address().email.domain().to_owned();
     for (audience, email, lang, name) in recipients {
         let student_path = format!("/students/{}", j.student_id);
-        let student_url = crate::mail::links::link_for(
-            ctx,
-            tx,
-            audience,
-            contacts.tutor_id,
-            &student_path,
-        )
-        .await?;
+        let student_url =
+            crate::mail::links::link_for(ctx, tx, audience, contacts.tutor_id, &student_path)
+                .await?;
         let lines: Vec<serde_json::Value> = j
             .absences
             .iter()

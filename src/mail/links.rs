@@ -29,10 +29,15 @@ impl LinkSigner {
     /// `{public_url}{path}?lien=TOKEN` for account `user` from `now`; the signature covers
     /// the path alone, so a query (`?student=3`) follows the token.
     pub fn sign(&self, user: i64, path: &str, now: DateTime<Utc>) -> String {
-        let ttl = chrono::Duration::from_std(self.ttl).unwrap_or_else(|_| chrono::Duration::days(7));
+        let ttl =
+            chrono::Duration::from_std(self.ttl).unwrap_or_else(|_| chrono::Duration::days(7));
         let (bare, query) = path.split_once('?').unwrap_or((path, ""));
         let token = crate::domain::mail_link::sign(&self.secret, user, bare, now + ttl);
-        let query = if query.is_empty() { String::new() } else { format!("&{query}") };
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("&{query}")
+        };
         format!("{}{bare}?lien={token}{query}", self.public_url)
     }
 

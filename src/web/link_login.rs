@@ -7,13 +7,15 @@
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::header::{REFERRER_POLICY, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::pages::{NextQuery, login_page, safe_next, show, signed_in};
-use super::{LANG_COOKIE, LOGIN_CSRF_COOKIE, PageResult, Viewer, cookie, query_lang, render, ser};
+use super::{
+    LANG_COOKIE, LOGIN_CSRF_COOKIE, PageResult, Viewer, WebError, cookie, query_lang, render, ser,
+};
 use crate::app::ApiContext;
 use crate::auth::{self, Caller};
 use crate::domain::mail_link;
@@ -21,14 +23,19 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::login_links;
 
-/// Opens a sign-in link: a session and home (or a safe `next`), or the dead-link page.
+/// Opens a sign-in link: a session and home (or a safe `next`), or the dead-link page. A
+/// `HEAD` (what some mail filters send to check a link) leaves the link unused.
 pub async fn open(
     State(ctx): State<ApiContext>,
+    method: Method,
     headers: HeaderMap,
     viewer: Viewer,
     Path(token): Path<String>,
     Query(q): Query<NextQuery>,
 ) -> PageResult {
+    if method == Method::HEAD {
+        return Ok(viewer.finish(StatusCode::OK.into_response()));
+    }
     let mut response = match login_links::open(&ctx, &token).await? {
         Some(outcome) => signed_in(&ctx, &outcome.token, &safe_next(q.next.as_deref())),
         None => link_page(viewer.lang, &headers, Refusal::DeadLink),
@@ -61,8 +68,14 @@ pub async fn request(
     let next = form.next.clone();
     if !viewer.login_form_csrf_matches(form.csrf.as_deref()) {
         let message = lang.text("csrf_failed").to_owned();
-        return login_page(&ctx, viewer, next.as_deref(), Some(message), StatusCode::FORBIDDEN)
-            .await;
+        return login_page(
+            &ctx,
+            viewer,
+            next.as_deref(),
+            Some(message),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let client = crate::http::auth::client_address(&headers, peer, ctx.auth.trust_forwarded_for);
     let (message, status) = match login_links::request(&ctx, &form.email, client).await {
@@ -126,6 +139,11 @@ pub fn link_page(lang: Lang, headers: &HeaderMap, refusal: Refusal) -> Response 
         headers.append(SET_COOKIE, v);
     }
     response
+}
+
+/// [`link_page`] as the error of a page handler or extractor.
+pub fn refusal(lang: Lang, headers: &HeaderMap, refusal: Refusal) -> WebError {
+    WebError::Shown(Box::new(link_page(lang, headers, refusal)))
 }
 
 /// The language of a refusal met before the viewer is known: `?lang=`, then the cookie.

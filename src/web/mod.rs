@@ -311,20 +311,27 @@ impl FromRequestParts<ApiContext> for Viewer {
         let lien = link_login::lien(&parts.uri).filter(|_| caller.is_none());
         if let Some(lien) = &lien {
             let lang = link_login::request_lang(&parts.uri, &parts.headers);
-            let refuse = |r| WebError::Shown(link_login::link_page(lang, &parts.headers, r));
             if !matches!(parts.method, Method::GET | Method::HEAD) {
-                return Err(refuse(link_login::Refusal::ReadOnly));
+                return Err(link_login::refusal(
+                    lang,
+                    &parts.headers,
+                    link_login::Refusal::ReadOnly,
+                ));
             }
-            match link_login::signed_link_caller(ctx, lien, parts.uri.path())
+            // No closure over `parts` may live across this await: the future must stay `Send`
+            // for any lifetime (the benches spawn the whole service).
+            let found = link_login::signed_link_caller(ctx, lien, parts.uri.path())
                 .await
-                .map_err(|e| WebError::new(e, lang))?
-            {
-                Some((c, until)) => {
-                    caller = Some(c);
-                    read_only_until = Some(until);
-                }
-                None => return Err(refuse(link_login::Refusal::DeadLink)),
-            }
+                .map_err(|e| WebError::new(e, lang))?;
+            let Some((c, until)) = found else {
+                return Err(link_login::refusal(
+                    lang,
+                    &parts.headers,
+                    link_login::Refusal::DeadLink,
+                ));
+            };
+            caller = Some(c);
+            read_only_until = Some(until);
         }
         let lang = query_lang
             .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(|l| Lang::parse(&l)))
@@ -384,11 +391,11 @@ impl Viewer {
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), WebError> {
         if self.read_only() {
-            return Err(WebError::Shown(link_login::link_page(
+            return Err(link_login::refusal(
                 self.lang,
                 &HeaderMap::new(),
                 link_login::Refusal::ReadOnly,
-            )));
+            ));
         }
         let expected = self.csrf();
         match sent {
@@ -426,7 +433,10 @@ impl Viewer {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if self.read_only() {
             // The link's secret is in this page's address: not even this site's pages get it.
-            headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
         }
         if self.lang_chosen
             && let Ok(v) = HeaderValue::from_str(&lang_cookie(self.lang))
@@ -551,7 +561,7 @@ pub type PageResult = Result<Response, WebError>;
 pub enum WebError {
     Redirect(String),
     /// A page already made (a dead or read-only link's).
-    Shown(Response),
+    Shown(Box<Response>),
     Page(AppError, Lang),
     /// An error met with `?`: [`error_pages`] shows it in the request's language.
     Unrendered(AppError),
@@ -631,7 +641,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (error, lang) = match self {
             WebError::Redirect(to) => return Redirect::to(&to).into_response(),
-            WebError::Shown(response) => return response,
+            WebError::Shown(response) => return *response,
             // [`login_for_browsers`] turns it into a trip to the login page that comes back.
             WebError::Page(AppError::Unauthorized, _) => {
                 return StatusCode::UNAUTHORIZED.into_response();
