@@ -141,6 +141,7 @@ async fn main() -> anyhow::Result<()> {
         mail: Arc::new(mail),
         public_url: "https://assidu.example.fr".into(),
         signing: Arc::new(assidu::signing::Signing::new(None)),
+        mail_links: None,
     };
     let options = IssueOptions {
         kinds,

@@ -36,6 +36,10 @@ pub struct Caller {
     pub tutor_id: Option<i64>,
     pub company_id: Option<i64>,
     pub locale: String,
+    /// Speaks through a signed mail link (`?lien=`): may read the page it opened, never
+    /// write. False for every login and token.
+    #[serde(skip)]
+    pub read_only: bool,
 }
 
 /// The caller of a user's row; a role the code does not know is an internal error.
@@ -54,6 +58,7 @@ fn into_caller(row: UserRow) -> AppResult<Caller> {
         tutor_id: row.tutor_id,
         company_id: row.company_id,
         locale: row.locale,
+        read_only: false,
     })
 }
 
@@ -100,7 +105,7 @@ pub fn check_password_strength(password: &str) -> Result<(), String> {
     }
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -219,7 +224,16 @@ pub async fn login(
         login_throttle::clear(db, &counter.key(&email, &client)).await?;
     }
     login_throttle::remember_success(db, &email, &client, now_ms).await?;
+    open_session(db, settings, now, user).await
+}
 
+/// Opens a token for `user`, who proved who they are (password, or a sign-in link).
+pub async fn open_session(
+    db: &Db,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    user: UserRow,
+) -> AppResult<LoginOutcome> {
     let token = random_secret();
     let expires_at =
         now + Duration::from_std(settings.token_ttl).map_err(|e| AppError::Internal(e.into()))?;
@@ -230,6 +244,16 @@ pub async fn login(
         expires_at,
         user: into_caller(user)?,
     })
+}
+
+/// The active account `id` as a read-only caller: a signed mail link speaks for it.
+pub async fn read_only_caller(db: &Db, id: i64) -> AppResult<Option<Caller>> {
+    let Some(row) = users::active_by_id(db, id).await? else {
+        return Ok(None);
+    };
+    let mut caller = into_caller(row)?;
+    caller.read_only = true;
+    Ok(Some(caller))
 }
 
 /// An argon2 hash of a random string, verified when the email is unknown.

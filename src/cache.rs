@@ -338,6 +338,7 @@ mod tests {
             tutor_id: Some(1),
             company_id: None,
             locale: "fr".to_owned(),
+            read_only: false,
         }
     }
 

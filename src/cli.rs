@@ -277,6 +277,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 mail: std::sync::Arc::new(mail),
                 public_url: public_url.trim_end_matches('/').into(),
                 signing: std::sync::Arc::new(signing),
+                mail_links: None,
             };
             issue_certificates(&issuer, semester, year, kinds).await
         }

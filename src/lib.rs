@@ -27,6 +27,7 @@ pub mod i18n;
 pub mod import;
 pub mod jobs;
 pub mod justifications;
+pub mod login_links;
 pub mod mail;
 pub mod notices;
 pub mod pdf;

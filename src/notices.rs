@@ -46,6 +46,8 @@ pub type Recipient = (&'static str, String, Lang, String);
 pub struct Contacts {
     pub student: Person,
     pub tutor: Option<Person>,
+    /// The tutor's record: their mails carry signed links ([`crate::mail::links`]).
+    pub tutor_id: Option<i64>,
     pub office: Option<String>,
     pub school_name: String,
     /// The kind of the contract running on the day (« alternant·e » or « apprenti·e »).
@@ -60,6 +62,7 @@ pub async fn contacts(
     let Some(db::notices::ContactRows {
         student,
         tutor,
+        tutor_id,
         contract_kind,
         school,
     }) = db::notices::contacts(tx, student_id, day).await?
@@ -77,6 +80,7 @@ pub async fn contacts(
     Ok(Some(Contacts {
         student,
         tutor,
+        tutor_id,
         office,
         school_name,
         kind,
@@ -340,6 +344,10 @@ async fn notify_day(
     let domain = ctx.mail.from_address().email.domain().to_owned();
     let stamp = due_at.timestamp_micros();
     for (audience, email, lang, name) in &recipients {
+        let student_path = format!("/students/{student_id}");
+        let student_url =
+            crate::mail::links::link_for(ctx, tx, audience, contacts.tutor_id, &student_path)
+                .await?;
         let common = |lines: Vec<Value>, total: i64| {
             json!({
                 "audience": audience,
@@ -349,7 +357,7 @@ async fn notify_day(
                 "day": format::date(day),
                 "lines": lines,
                 "total": hours_text(total, *lang),
-                "student_url": format!("{base}/students/{student_id}"),
+                "student_url": student_url,
                 "justify_url": (!unexcused.is_empty()).then(|| format!("{base}/justifications/new?student={student_id}&sessions={}", unexcused.join(","))),
                 "sessions": new_ids.join(","),
                 "learner": match lang { Lang::Fr => contacts.kind.learner(), Lang::En => contacts.kind.learner_en() },

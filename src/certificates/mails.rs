@@ -42,6 +42,14 @@ pub(super) async fn queue_mails(
     ];
     for (role, name, email, lang) in recipients {
         let lang = Lang::parse(lang).unwrap_or_default();
+        let list_url = match &issuer.mail_links {
+            Some(signer) if role == "tutor" => {
+                signer
+                    .tutor_link(tx, f.frame.tutor_id, "/certificates", now)
+                    .await?
+            }
+            _ => format!("{}/certificates", issuer.public_url),
+        };
         let documents: Vec<serde_json::Value> = issued
             .iter()
             .map(|c| {
@@ -67,7 +75,7 @@ pub(super) async fn queue_mails(
             "planned": first.hours.planned.fmt_fr(),
             "excused": first.hours.excused.fmt_fr(),
             "unexcused": first.hours.unexcused.fmt_fr(),
-            "list_url": format!("{}/certificates", issuer.public_url),
+            "list_url": list_url,
         });
         let rendered = issuer.mail.render("certificate_issued", lang, &context)?;
         outbox::enqueue(

@@ -55,6 +55,8 @@ pub struct Issuer {
     pub public_url: Arc<str>,
     /// The key the documents are signed with.
     pub signing: Arc<Signing>,
+    /// Signs the tutor's links in the mails; `None` (the console's batch) sends plain ones.
+    pub mail_links: Option<crate::mail::links::LinkSigner>,
 }
 
 /// What seals the documents: the signing key, the school's stamp and its signatory's
@@ -118,6 +120,7 @@ impl From<&ApiContext> for Issuer {
             mail: ctx.mail.clone(),
             public_url: ctx.public_url.clone(),
             signing: ctx.signing.clone(),
+            mail_links: Some(crate::mail::links::LinkSigner::of(ctx)),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod feed_tokens;
 pub mod job_failures;
 pub mod jobs;
 pub mod justifications;
+pub mod login_links;
 pub mod login_throttle;
 pub mod marks;
 pub mod notices;

@@ -43,8 +43,18 @@ impl Person {
 pub struct ContactRows {
     pub student: Person,
     pub tutor: Option<Person>,
+    /// The tutor's record, for the signed links of their mails.
+    pub tutor_id: Option<i64>,
     pub contract_kind: Option<String>,
     pub school: Option<(String, String)>,
+}
+
+/// A tutor and their record's id.
+#[derive(sqlx::FromRow)]
+struct TutorRow {
+    id: i64,
+    #[sqlx(flatten)]
+    person: Person,
 }
 
 pub async fn contacts(
@@ -63,8 +73,8 @@ pub async fn contacts(
         };
         // The tutor of the contract covering that day, and nobody else: another employer's
         // tutor has no business with this day (Article 5).
-        let tutor: Option<Person> = sqlx::query_as(&format!(
-            "SELECT t.first_name, t.last_name, t.email, t.lang FROM contracts c JOIN tutors t ON t.id = c.tutor_id \
+        let tutor: Option<TutorRow> = sqlx::query_as(&format!(
+            "SELECT t.id, t.first_name, t.last_name, t.email, t.lang FROM contracts c JOIN tutors t ON t.id = c.tutor_id \
              WHERE c.student_id = $1 AND {} ORDER BY c.start_date DESC LIMIT 1",
             covers_day_sql("$2")
         ))
@@ -84,9 +94,11 @@ pub async fn contacts(
             sqlx::query_as("SELECT name, office_email FROM school WHERE id = 1")
                 .fetch_optional(&mut *conn)
                 .await?;
+        let tutor_id = tutor.as_ref().map(|t| t.id);
         Ok(Some(ContactRows {
             student,
-            tutor,
+            tutor: tutor.map(|t| t.person),
+            tutor_id,
             contract_kind,
             school,
         }))

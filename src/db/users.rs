@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::Db;
-use crate::db_run;
+use super::{Db, Tx};
 use crate::domain::roles::Links;
+use crate::{db_run, tx_run};
 
 /// A user as a request's caller sees it (the role still a string).
 #[derive(Debug, sqlx::FromRow)]
@@ -46,6 +46,27 @@ pub async fn active_with_hash(
             })
             .transpose()
     })
+}
+
+/// The active user with this id (a signed mail link names its account by id).
+pub async fn active_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.active = TRUE");
+    db_run!(db, |pool| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
+}
+
+/// The active account of tutor record `tutor_id`, if the tutor has one (the lowest id when
+/// several do), read in the transaction of the mail being queued.
+pub async fn active_tutor_account(tx: &mut Tx, tutor_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    tx_run!(tx, |conn| sqlx::query_scalar(
+        "SELECT id FROM users WHERE tutor_id = $1 AND role = 'tutor' AND active = TRUE \
+         ORDER BY id LIMIT 1"
+    )
+    .bind(tutor_id)
+    .fetch_optional(&mut *conn)
+    .await)
 }
 
 /// A new account; at most one of the links is set, as its role says.

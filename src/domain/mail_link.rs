@@ -70,6 +70,12 @@ pub fn verify(
     Ok(user_id)
 }
 
+/// When a token says it expires: read for the page's banner once [`verify`] accepted it.
+pub fn expiry(token: &str) -> Option<DateTime<Utc>> {
+    let seconds = token.split('.').nth(1)?.parse().ok()?;
+    DateTime::from_timestamp(seconds, 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +95,8 @@ mod tests {
             verify(b"secret", &token, "/absences", at(3600)),
             Err(LinkRefusal::Expired)
         );
+        assert_eq!(expiry(&token), Some(at(3600)));
+        assert_eq!(expiry("garbage"), None);
     }
 
     #[test]

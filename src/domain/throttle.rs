@@ -39,6 +39,28 @@ pub const FAMILIAR_DAYS: i64 = 90;
 /// Longest password checked: a longer one is refused before any hashing.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
+/// Sign-in links by mail (issue 19): three requests for one address go through, then the
+/// next waits 2 s, 4 s… up to 15 minutes, so that nobody can fill a mailbox with them.
+pub const LINK_EMAIL: BackOff = BackOff {
+    free: 3,
+    max_secs: MAX_DELAY_SECS,
+};
+/// Sign-in link requests from one client address (any email): a school's NAT may hold many
+/// tutors, fewer than the logins of a class.
+pub const LINK_CLIENT: BackOff = BackOff {
+    free: 20,
+    max_secs: MAX_DELAY_SECS,
+};
+
+/// The keys of the two counters of sign-in link requests: per email, per client address.
+/// Both are counted for every request, known email or not, so that the answer cannot tell.
+pub fn link_keys(email: &str, client: &str) -> [(String, BackOff); 2] {
+    [
+        (format!("link-email:{email}"), LINK_EMAIL),
+        (format!("link-client:{client}"), LINK_CLIENT),
+    ]
+}
+
 /// One of the three counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Counter {
@@ -134,6 +156,19 @@ mod tests {
         assert_eq!(account.delay_secs(10), 2);
         assert_eq!(account.delay_secs(1_000), ACCOUNT_MAX_DELAY_SECS);
         assert_eq!(Counter::Client.back_off(5).free, 20);
+    }
+
+    #[test]
+    fn link_requests_wait_after_three_per_email_and_twenty_per_address() {
+        let [(email_key, email), (client_key, client)] = link_keys("a@b.test", "10.0.0.1");
+        assert_eq!(email_key, "link-email:a@b.test");
+        assert_eq!(client_key, "link-client:10.0.0.1");
+        assert_eq!(email.delay_secs(2), 0);
+        assert_eq!(email.delay_secs(3), 2);
+        assert_eq!(client.delay_secs(19), 0);
+        assert_eq!(client.delay_secs(20), 2);
+        // Distinct from the password counters: asking for links never locks a password out.
+        assert!(!email_key.starts_with("pair:") && !email_key.starts_with("account:"));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod health;
 pub mod hours;
 pub mod imports;
 pub mod justifications;
+pub mod login_links;
 pub mod mail_log;
 pub mod openapi;
 pub mod parties;
@@ -53,6 +54,8 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(login_links::post_email_link))
+        .routes(routes!(login_links::post_exchange))
         .routes(routes!(school::get_school, school::put_school))
         .merge(
             // Over the limit is answered by the handler: a JSON 413 naming the field.

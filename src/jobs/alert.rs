@@ -14,8 +14,8 @@ use crate::db::{self, Tx};
 use crate::domain::absence;
 use crate::domain::attendance::half_day_fr;
 use crate::format;
-use crate::mail::MailKind;
 use crate::mail::outbox::{self, NewMail};
+use crate::mail::{MailKind, links};
 use crate::notices::{self, Audience};
 
 pub struct Alert;
@@ -137,7 +137,10 @@ async fn send_alert(
         context["school"] = json!(contacts.school_name);
         context["academic_year"] = json!(c.academic_year);
         context["learner"] = json!(c.kind().learner());
-        context["student_url"] = json!(format!("{}/students/{}", ctx.public_url, c.student_id));
+        let student_path = format!("/students/{}", c.student_id);
+        let student_url =
+            links::link_for(ctx, tx, audience, contacts.tutor_id, &student_path).await?;
+        context["student_url"] = json!(student_url);
         for field in [
             "missed_minutes",
             "planned_minutes",

@@ -30,6 +30,10 @@ pub(super) async fn queue_decision_mails(
     let recipients = contacts.recipients(&[Audience::Student, Audience::Tutor]);
     let domain = ctx.mail.from_address().email.domain().to_owned();
     for (audience, email, lang, name) in recipients {
+        let student_path = format!("/students/{}", j.student_id);
+        let student_url =
+            crate::mail::links::link_for(ctx, tx, audience, contacts.tutor_id, &student_path)
+                .await?;
         let lines: Vec<serde_json::Value> = j
             .absences
             .iter()
@@ -58,7 +62,7 @@ pub(super) async fn queue_decision_mails(
             "lines": lines,
             "reason": j.reason,
             "comment": comment,
-            "student_url": format!("{}/students/{}", ctx.public_url, j.student_id),
+            "student_url": student_url,
         });
         let rendered = ctx.mail.render("justification_decision", lang, &context)?;
         outbox::enqueue(

@@ -1,6 +1,7 @@
 //! Outgoing mail: templates in files, an outbox in the database, and the transport (SMTP
 //! through lettre, or `.eml` files in a folder when no SMTP server is configured).
 
+pub mod links;
 pub mod outbox;
 pub mod templates;
 

@@ -24,10 +24,11 @@ pub enum MailKind {
     CertificateIssued,
     CertificatesBlocked,
     TerminationNotice,
+    LoginLink,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 10] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::AbsenceNotice,
         MailKind::AbsenceCorrection,
         MailKind::JustificationDecision,
@@ -38,6 +39,7 @@ impl MailKind {
         MailKind::CertificateIssued,
         MailKind::CertificatesBlocked,
         MailKind::TerminationNotice,
+        MailKind::LoginLink,
     ];
 
     /// Its name: the templates' file name and the outbox's `kind`.
@@ -53,6 +55,7 @@ impl MailKind {
             MailKind::CertificateIssued => "certificate_issued",
             MailKind::CertificatesBlocked => "certificates_blocked",
             MailKind::TerminationNotice => "termination_notice",
+            MailKind::LoginLink => "login_link",
         }
     }
 
@@ -116,6 +119,10 @@ static BUILTIN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
         "mail/fr/termination_notice.html",
         "mail/en/termination_notice.txt",
         "mail/en/termination_notice.html",
+        "mail/fr/login_link.txt",
+        "mail/fr/login_link.html",
+        "mail/en/login_link.txt",
+        "mail/en/login_link.html",
     ]
     .into_iter()
     .collect()

@@ -16,6 +16,7 @@ mod contract_page;
 mod dashboard;
 mod feeds;
 mod import_page;
+mod link_login;
 mod pages;
 mod timetable;
 mod users;
@@ -25,7 +26,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -132,6 +133,8 @@ pub fn router() -> Router<ApiContext> {
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
+        .route("/login/link", post(link_login::request))
+        .route("/auth/link/{token}", get(link_login::open))
         .route("/audit", get(pages::audit))
         .route(
             "/sessions/{id}",
@@ -274,6 +277,8 @@ pub struct Viewer {
     /// Path and query of this request, for "come back here after login".
     pub here: String,
     login_csrf: Option<String>,
+    /// The caller speaks through a signed mail link (read-only) valid until then.
+    read_only_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -295,12 +300,40 @@ impl FromRequestParts<ApiContext> for Viewer {
     async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, WebError> {
         let query_lang = query_lang(&parts.uri);
         let token = cookie(&parts.headers, SESSION_COOKIE);
-        let caller = match &token {
+        let mut caller = match &token {
             Some(t) => auth::caller_for_token(&ctx.db, &ctx.cache, t, ctx.clock.now())
                 .await
                 .map_err(|e| WebError::new(e, Lang::Fr))?,
             None => None,
         };
+        // A signed mail link speaks for its account on its own page, for reading only; a
+        // session, when there is one, comes first.
+        let mut read_only_until = None;
+        let lien = link_login::lien(&parts.uri).filter(|_| caller.is_none());
+        if let Some(lien) = &lien {
+            let lang = link_login::request_lang(&parts.uri, &parts.headers);
+            if !matches!(parts.method, Method::GET | Method::HEAD) {
+                return Err(link_login::refusal(
+                    lang,
+                    &parts.headers,
+                    link_login::Refusal::ReadOnly,
+                ));
+            }
+            // No closure over `parts` may live across this await: the future must stay `Send`
+            // for any lifetime (the benches spawn the whole service).
+            let found = link_login::signed_link_caller(ctx, lien, parts.uri.path())
+                .await
+                .map_err(|e| WebError::new(e, lang))?;
+            let Some((c, until)) = found else {
+                return Err(link_login::refusal(
+                    lang,
+                    &parts.headers,
+                    link_login::Refusal::DeadLink,
+                ));
+            };
+            caller = Some(c);
+            read_only_until = Some(until);
+        }
         let lang = query_lang
             .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(|l| Lang::parse(&l)))
             .or_else(|| caller.as_ref().and_then(|c| Lang::parse(&c.locale)))
@@ -313,11 +346,16 @@ impl FromRequestParts<ApiContext> for Viewer {
             caller,
             lang,
             lang_chosen: query_lang.is_some(),
-            here: parts
-                .uri
-                .path_and_query()
-                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+            here: if lien.is_some() {
+                link_login::without_lien(&parts.uri)
+            } else {
+                parts
+                    .uri
+                    .path_and_query()
+                    .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+            },
             login_csrf: cookie(&parts.headers, LOGIN_CSRF_COOKIE),
+            read_only_until,
         })
     }
 }
@@ -338,8 +376,28 @@ impl Viewer {
         }
     }
 
+    /// Whether the login page's form carries this browser's login CSRF token.
+    pub fn login_form_csrf_matches(&self, sent: Option<&str>) -> bool {
+        match (&self.login_csrf, sent) {
+            (Some(expected), Some(s)) => !expected.is_empty() && constant_eq(s, expected),
+            _ => false,
+        }
+    }
+
+    /// Whether the caller reads through a signed mail link (and may change nothing).
+    pub fn read_only(&self) -> bool {
+        self.read_only_until.is_some()
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), WebError> {
+        if self.read_only() {
+            return Err(link_login::refusal(
+                self.lang,
+                &HeaderMap::new(),
+                link_login::Refusal::ReadOnly,
+            ));
+        }
         let expected = self.csrf();
         match sent {
             Some(s) if !expected.is_empty() && constant_eq(s, &expected) => Ok(()),
@@ -361,6 +419,8 @@ impl Viewer {
             csrf => self.csrf(),
             school_name => school_name,
             switch_url => format!("{path}?lang={switch}"),
+            read_only_until => self.read_only_until.map(|t| crate::format::date(crate::format::paris_day(t))),
+            read_only_login => login_url(&self.here),
         }
     }
 
@@ -372,6 +432,13 @@ impl Viewer {
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.read_only() {
+            // The link's secret is in this page's address: not even this site's pages get it.
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+        }
         if self.lang_chosen
             && let Ok(v) = HeaderValue::from_str(&lang_cookie(self.lang))
         {
@@ -494,6 +561,8 @@ pub type PageResult = Result<Response, WebError>;
 /// A page that could not be shown: an error page in the viewer's language, or a redirect.
 pub enum WebError {
     Redirect(String),
+    /// A page already made (a dead or read-only link's).
+    Shown(Box<Response>),
     Page(AppError, Lang),
     /// An error met with `?`: [`error_pages`] shows it in the request's language.
     Unrendered(AppError),
@@ -573,6 +642,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (error, lang) = match self {
             WebError::Redirect(to) => return Redirect::to(&to).into_response(),
+            WebError::Shown(response) => return *response,
             // [`login_for_browsers`] turns it into a trip to the login page that comes back.
             WebError::Page(AppError::Unauthorized, _) => {
                 return StatusCode::UNAUTHORIZED.into_response();

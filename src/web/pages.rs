@@ -56,7 +56,7 @@ pub(super) async fn show(
 
 #[derive(Deserialize)]
 pub struct NextQuery {
-    next: Option<String>,
+    pub(super) next: Option<String>,
 }
 
 /// Only a path of this site: a login link cannot send anyone elsewhere. Browsers drop tabs
@@ -94,7 +94,7 @@ pub async fn login_form(
     login_page(&ctx, viewer, q.next.as_deref(), None, StatusCode::OK).await
 }
 
-async fn login_page(
+pub(super) async fn login_page(
     ctx: &ApiContext,
     mut viewer: Viewer,
     next: Option<&str>,
@@ -142,8 +142,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> PageResult {
     let lang = viewer.lang;
-    let login_csrf = viewer.login_csrf.clone().unwrap_or_default();
-    if login_csrf.is_empty() || form.csrf.as_deref() != Some(login_csrf.as_str()) {
+    if !viewer.login_form_csrf_matches(form.csrf.as_deref()) {
         let message = lang.text("csrf_failed").to_owned();
         return login_page(
             &ctx,
@@ -165,28 +164,11 @@ pub async fn login(
     )
     .await;
     match outcome {
-        Ok(outcome) => {
-            let secure = if ctx.public_url.starts_with("https://") {
-                "; Secure"
-            } else {
-                ""
-            };
-            let max_age = ctx.auth.token_ttl.as_secs();
-            let mut response = Redirect::to(&safe_next(form.next.as_deref())).into_response();
-            let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
-                outcome.token
-            );
-            let headers = response.headers_mut();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                headers.append(header::SET_COOKIE, v);
-            }
-            headers.append(
-                header::SET_COOKIE,
-                HeaderValue::from_static("assidu_login_csrf=; Path=/login; Max-Age=0"),
-            );
-            Ok(response)
-        }
+        Ok(outcome) => Ok(signed_in(
+            &ctx,
+            &outcome.token,
+            &safe_next(form.next.as_deref()),
+        )),
         Err(AppError::TooManyRequests { .. }) => {
             let message = lang.text("login_throttled").to_owned();
             login_page(
@@ -222,6 +204,30 @@ pub async fn login(
         }
         Err(e) => Err(WebError::new(e, lang)),
     }
+}
+
+/// The answer to a successful login (password or sign-in link): the session cookie, and
+/// on to `to` (already checked by [`safe_next`]).
+pub(super) fn signed_in(ctx: &ApiContext, token: &str, to: &str) -> Response {
+    let secure = if ctx.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = ctx.auth.token_ttl.as_secs();
+    let mut response = Redirect::to(to).into_response();
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    );
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        headers.append(header::SET_COOKIE, v);
+    }
+    headers.append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("assidu_login_csrf=; Path=/login; Max-Age=0"),
+    );
+    response
 }
 
 #[derive(Deserialize)]

@@ -19,6 +19,8 @@ mod console_browser;
 mod dashboard;
 mod demo;
 mod dialect;
+mod email_link;
+mod email_link_browser;
 mod emargement;
 mod employer_change;
 mod error_pages;

@@ -41,6 +41,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("PUT", "/academic-years/{year}", "UADDDDDDDD"),
     ("GET", "/attendance/audit", "UADDDDDDDD"),
     ("GET", "/attendance/missing", "UAAADDDDDD"),
+    ("POST", "/auth/email-link", "AAAAAAAAAA"),
+    ("POST", "/auth/email-link/exchange", "AAAAAAAAAA"),
     ("POST", "/auth/login", "AAAAAAAAAA"),
     ("POST", "/auth/logout", "UAAAAAAAAA"),
     ("GET", "/calendar-feeds", "UAAAAAAAAA"),
@@ -414,7 +416,8 @@ async fn every_route_answers_every_role_as_the_table_says() {
 
 /// The pages added since the API table (issue 18), per role in the order of `ROLES`:
 /// `L` a trip to the login page that comes back (303 to `/login?next=`), `A` shown (200),
-/// `R` sent elsewhere (303), `D` refused (403, or 404 for another's record).
+/// `R` sent elsewhere (303), `D` refused (403, or 404 for another's record), `G` a dead link
+/// (410: the same page for everyone, see `email_link.rs`).
 const PAGE_TABLE: &[(&str, &str)] = &[
     ("/absences", "LRDDAAAAAA"),
     ("/absences?student={student}", "LADDADADAD"),
@@ -423,6 +426,8 @@ const PAGE_TABLE: &[(&str, &str)] = &[
     ("/students/{student}", "LADDADADAD"),
     ("/students/{student}/certificates", "LADDADADAD"),
     ("/justifications/new?student={student}", "LADDADADDD"),
+    ("/auth/link/not-a-link", "GGGGGGGGGG"),
+    ("/absences?student={student}&lien=1.1.x", "GADDADADAD"),
 ];
 
 #[tokio::test]
@@ -500,6 +505,7 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
                 'R' => status == StatusCode::SEE_OTHER && !location.starts_with("/login"),
                 'A' => status == StatusCode::OK,
                 'D' => matches!(status.as_u16(), 403 | 404),
+                'G' => status == StatusCode::GONE,
                 other => panic!("unknown cell {other}"),
             };
             if !ok {
