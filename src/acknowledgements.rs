@@ -310,3 +310,93 @@ pub async fn of_contract(ctx: &ApiContext, contract_id: i64) -> AppResult<Vec<Ab
         .map(AbsenceNotice::from)
         .collect())
 }
+
+/// The notices still unacknowledged [`OVERDUE_AFTER`](crate::domain::acknowledgement::OVERDUE_AFTER)
+/// working days after they were sent, for the office's digest of `today`; each tutor is
+/// reminded once (the reminder is recorded in the digest's claimed transaction, and the
+/// outbox's dedup key would refuse a second one anyway).
+pub async fn overdue_and_remind(
+    ctx: &ApiContext,
+    tx: &mut Tx,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    mail_domain: &str,
+) -> anyhow::Result<Vec<Value>> {
+    use crate::domain::acknowledgement::is_overdue;
+    use crate::i18n::Lang;
+    use crate::mail::MailKind;
+    use crate::mail::outbox::{self, NewMail};
+    use serde_json::json;
+
+    let open = rows::open(tx).await?;
+    let school = db::jobs::office(tx)
+        .await?
+        .map(|(name, _)| name)
+        .unwrap_or_default();
+    let mut listed = Vec::new();
+    for n in open {
+        let sent = format::paris_day(n.sent_at);
+        if sent >= today {
+            continue;
+        }
+        let holidays = rows::holidays(tx, n.calendar_id, sent, today).await?;
+        if !is_overdue(sent, today, |d| holidays.contains(&d)) {
+            continue;
+        }
+        let mut reminded = n.reminded_at.is_some();
+        if !reminded && rows::mark_reminded(tx, n.id, now).await? {
+            let lang = Lang::parse(&n.tutor_lang).unwrap_or_default();
+            let path = acknowledge_path(n.id);
+            let url = match n.tutor_user_id {
+                Some(user) => ctx.mail_link(user, &path),
+                None => format!("{}{path}", ctx.public_url),
+            };
+            let context = json!({
+                "recipient_name": n.tutor_name,
+                "student": n.student_name,
+                "day": format::date(n.day),
+                "sent": format::date(sent),
+                "sessions": n.summary,
+                "hours": format::hours(n.minutes_missed),
+                "acknowledge_url": url,
+                "school": school,
+            });
+            let kind = MailKind::AbsenceAckReminder.as_str();
+            let rendered = ctx.mail.render(kind, lang, &context)?;
+            let mail = outbox::enqueue_id(
+                tx,
+                mail_domain,
+                &NewMail {
+                    kind,
+                    dedup_key: format!("absence_ack_reminder:{}", n.id),
+                    recipient: n.tutor_email.clone(),
+                    lang,
+                    rendered,
+                    reason: format!(
+                        "Rappel : avis d’absence de {} du {} sans prise de connaissance (tuteur)",
+                        n.student_name,
+                        format::date(n.day)
+                    ),
+                    student_id: Some(n.student_id),
+                },
+                &[],
+                now,
+            )
+            .await?;
+            if let Some(mail) = mail {
+                rows::set_reminder_outbox(tx, n.id, mail).await?;
+            }
+            reminded = true;
+        }
+        listed.push(json!({
+            "id": n.id,
+            "student": n.student_name,
+            "tutor": n.tutor_name,
+            "company": n.company_name,
+            "day": format::date(n.day),
+            "sent": format::date(sent),
+            "reminded": reminded,
+        }));
+    }
+    Ok(listed)
+}

@@ -182,6 +182,7 @@ pub struct OpenNotice {
     pub day: NaiveDate,
     pub kind: String,
     pub summary: String,
+    pub minutes_missed: i64,
     pub sent_at: DateTime<Utc>,
     pub reminded_at: Option<DateTime<Utc>>,
 }
@@ -193,7 +194,7 @@ pub async fn open(tx: &mut Tx) -> Result<Vec<OpenNotice>, sqlx::Error> {
         "SELECT n.id, n.student_id, s.first_name || ' ' || s.last_name AS student_name, co.legal_name AS company_name, \
          t.first_name || ' ' || t.last_name AS tutor_name, t.email AS tutor_email, t.lang AS tutor_lang, \
          (SELECT MIN(u.id) FROM users u WHERE u.tutor_id = t.id AND u.role = 'tutor' AND u.active) AS tutor_user_id, \
-         g.calendar_id, n.day, n.kind, n.summary, n.sent_at, n.reminded_at \
+         g.calendar_id, n.day, n.kind, n.summary, n.minutes_missed, n.sent_at, n.reminded_at \
          FROM absence_notices n JOIN students s ON s.id = n.student_id JOIN contracts c ON c.id = n.contract_id \
          JOIN companies co ON co.id = c.company_id JOIN tutors t ON t.id = n.tutor_id \
          JOIN student_groups g ON g.id = c.group_id \

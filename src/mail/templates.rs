@@ -24,10 +24,11 @@ pub enum MailKind {
     CertificateIssued,
     CertificatesBlocked,
     TerminationNotice,
+    AbsenceAckReminder,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 10] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::AbsenceNotice,
         MailKind::AbsenceCorrection,
         MailKind::JustificationDecision,
@@ -38,6 +39,7 @@ impl MailKind {
         MailKind::CertificateIssued,
         MailKind::CertificatesBlocked,
         MailKind::TerminationNotice,
+        MailKind::AbsenceAckReminder,
     ];
 
     /// Its name: the templates' file name and the outbox's `kind`.
@@ -53,6 +55,7 @@ impl MailKind {
             MailKind::CertificateIssued => "certificate_issued",
             MailKind::CertificatesBlocked => "certificates_blocked",
             MailKind::TerminationNotice => "termination_notice",
+            MailKind::AbsenceAckReminder => "absence_ack_reminder",
         }
     }
 
@@ -116,6 +119,10 @@ static BUILTIN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
         "mail/fr/termination_notice.html",
         "mail/en/termination_notice.txt",
         "mail/en/termination_notice.html",
+        "mail/fr/absence_ack_reminder.txt",
+        "mail/fr/absence_ack_reminder.html",
+        "mail/en/absence_ack_reminder.txt",
+        "mail/en/absence_ack_reminder.html",
     ]
     .into_iter()
     .collect()
