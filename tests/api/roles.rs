@@ -35,6 +35,11 @@ const ROLES: [&str; 10] = [
 
 /// (method, path under /api/v1, expected per role in the order of `ROLES`).
 const TABLE: &[(&str, &str, &str)] = &[
+    (
+        "POST",
+        "/absence-notices/{notice}/acknowledgement",
+        "UDDDDDADAD",
+    ),
     ("GET", "/academic-years", "UADDDDDDDD"),
     ("POST", "/academic-years", "UADDDDDDDD"),
     ("GET", "/academic-years/{year}", "UADDDDDDDD"),
@@ -125,6 +130,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/students/{student}", "UADDDDDDDD"),
     ("PUT", "/students/{student}", "UADDDDDDDD"),
     ("POST", "/students/{student}/certificates", "UADDDDDDDD"),
+    ("GET", "/students/{student}/absence-notices", "UADDADADAD"),
     ("GET", "/students/{student}/certificates", "UADDADADAD"),
     ("GET", "/students/{student}/emargement.csv", "UADDADADDD"),
     ("GET", "/students/{student}/emargement.pdf", "UADDADADDD"),
@@ -171,6 +177,21 @@ fn allowed(expected: char, status: StatusCode) -> bool {
         'D' => matches!(code, 403 | 404),
         other => panic!("unknown cell {other}"),
     }
+}
+
+/// A notice of Zoé's absence sent to her tutor (issue 19), as the notice worker records it.
+async fn absence_notice(app: &TestApp, b: &Basics) -> i64 {
+    execute(
+        app,
+        &format!(
+            "INSERT INTO absence_notices (student_id, contract_id, tutor_id, day, kind, summary, minutes_missed, sent_at) \
+             VALUES ({}, {}, {}, '2025-09-15', 'notice', 'Absent·e 08:30–12:00 Module (3 h 30)', 210, $1)",
+            b.student, b.contract, b.tutor
+        ),
+        app.ctx.clock.now(),
+    )
+    .await;
+    scalar(app, "SELECT MAX(id) FROM absence_notices").await
 }
 
 /// A second company, whose contact sees nothing of the first one's contracts.
@@ -296,6 +317,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
     assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
     let certificate = issued.json()["number"].as_str().unwrap().to_owned();
     let mail = scalar(&app, "SELECT MIN(id) FROM outbox").await;
+    let notice = absence_notice(&app, &b).await;
     let new_feed = || async {
         let a = app
             .post(
@@ -323,6 +345,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
         ("{certificate}", certificate.clone()),
         ("{mail}", mail.to_string()),
         ("{termination}", "1".to_owned()),
+        ("{notice}", notice.to_string()),
     ]
     .into_iter()
     .collect();
@@ -417,6 +440,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
 const PAGE_TABLE: &[(&str, &str)] = &[
     ("/absences", "LRDDAAAADA"),
     ("/absences?student={student}", "LADDADADDD"),
+    ("/absence-notices/{notice}/acknowledge", "LDDDDDADAD"),
 ];
 
 #[tokio::test]
@@ -468,6 +492,7 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
     ] {
         tokens.push(Some(app.user_token(role, email, Some(link)).await));
     }
+    let notice = absence_notice(&app, &b).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -475,7 +500,9 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
     let mut wrong = Vec::new();
     for (template, expected) in PAGE_TABLE {
         assert_eq!(expected.len(), ROLES.len(), "{template}");
-        let path = template.replace("{student}", &b.student.to_string());
+        let path = template
+            .replace("{student}", &b.student.to_string())
+            .replace("{notice}", &notice.to_string());
         for (role, cell) in expected.chars().enumerate() {
             let mut req = client.get(app.url(&path)).header("accept", "text/html");
             if let Some(t) = &tokens[role] {
