@@ -19,7 +19,7 @@ use crate::http::crud::Id;
 #[utoipa::path(get, path = "/students/{id}/absence-notices", tag = "absence-notices",
     params(("id" = i64, Path)),
     responses((status = 200, body = Vec<AbsenceNotice>), (status = 401, body = crate::error::ErrorBody),
-        (status = 404, body = crate::error::ErrorBody)),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_absence_notices(
     caller: Caller,
