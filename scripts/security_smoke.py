@@ -102,6 +102,12 @@ class School:
         for s in self.sessions:
             _, sheet = call("GET", f"/sessions/{s['id']}/attendance", t)
             self.rosters[s["id"]] = {r["student_id"] for r in sheet["roster"]}
+        # The absence notices sent to tutors (issue 19), with their contract's company.
+        company_of = {c["id"]: c["company_id"] for c in self.contracts}
+        self.notices = []
+        for s in self.students:
+            _, ns = call("GET", f"/students/{s}/absence-notices", t)
+            self.notices += [dict(n, company_id=company_of.get(n["contract_id"])) for n in ns]
         self.terminations = []
         for c in self.contracts:
             _, ts = call("GET", f"/contracts/{c['id']}/terminations", t)
@@ -293,6 +299,14 @@ def expectations(school):
     for suffix in ["certificates", "emargement.csv", "emargement.pdf", "summary"]:
         add("GET", f"/students/{{id}}/{suffix}",
             [(f"/students/{st}/{suffix}", student_rule(st)) for st in S.students])
+
+    add("GET", "/students/{id}/absence-notices",
+        [(f"/students/{st}/absence-notices", student_rule(st)) for st in S.students])
+    # Only the notice's tutor or a contact of its contract's company acknowledges it.
+    nrule = lambda n: (lambda who: (who.role == "tutor" and who.tutor == n["tutor_id"])
+                       or (who.role == "company" and who.company == n["company_id"]))
+    add("POST", "/absence-notices/{id}/acknowledgement",
+        [(f"/absence-notices/{n['id']}/acknowledgement", nrule(n)) for n in sample(S.notices)], {})
 
     jrule = lambda j: (lambda who: S.sees_justification(who, j))
     add("GET", "/justifications/{id}", [(f"/justifications/{j['id']}", jrule(j)) for j in J])

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod acknowledgements;
 pub mod app;
 pub mod attendance;
 pub mod audit_bundle;

@@ -6,7 +6,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 
+use crate::acknowledgements;
 use crate::app::ApiContext;
+use crate::db::acknowledgements::NewNotice;
 use crate::db::notices::DayMark;
 use crate::db::{self, Tx};
 use crate::domain::absence::{self, Mark};
@@ -341,6 +343,8 @@ async fn notify_day(
         .map(i64::to_string)
         .collect();
     let recipients = contacts.recipients(&[Audience::Tutor, Audience::Office, Audience::Student]);
+    // The contract the tutor's notices are recorded under, to be acknowledged (issue 19).
+    let ack_contract = acknowledgements::notice_contract(tx, student_id, day).await?;
     let domain = ctx.mail.from_address().email.domain().to_owned();
     let stamp = due_at.timestamp_micros();
     for (audience, email, lang, name) in &recipients {
@@ -411,6 +415,26 @@ async fn notify_day(
                 "absence_notice" => format!("{what_of} le {when}"),
                 _ => format!("Correction : {what_of} le {when}"),
             };
+            let recorded = match (&ack_contract, *audience) {
+                (Some(contract), "tutor") => {
+                    let summary = acknowledgements::summary(&lines);
+                    let notice = NewNotice {
+                        student_id,
+                        contract_id: contract.contract_id,
+                        tutor_id: contract.tutor_id,
+                        day,
+                        kind: if kind == "absence_notice" {
+                            "notice"
+                        } else {
+                            "correction"
+                        },
+                        summary: &summary,
+                        minutes_missed: total,
+                    };
+                    Some(acknowledgements::record_notice(ctx, tx, contract, &notice, now).await?)
+                }
+                _ => None,
+            };
             let mut context = common(lines, total);
             if let (Some(map), Value::Object(fields)) = (
                 context.as_object_mut(),
@@ -418,8 +442,11 @@ async fn notify_day(
             ) {
                 map.extend(fields);
             }
+            if let (Some(map), Some((_, url))) = (context.as_object_mut(), &recorded) {
+                map.insert("acknowledge_url".to_owned(), Value::from(url.clone()));
+            }
             let rendered = ctx.mail.render(kind, *lang, &context)?;
-            outbox::enqueue(
+            let mail_id = outbox::enqueue_id(
                 tx,
                 &domain,
                 &NewMail {
@@ -431,9 +458,13 @@ async fn notify_day(
                     reason: format!("{reason} ({})", audience_fr(audience)),
                     student_id: Some(student_id),
                 },
+                &[],
                 now,
             )
             .await?;
+            if let Some((notice, _)) = recorded {
+                acknowledgements::notice_mailed(tx, notice, mail_id).await?;
+            }
         }
     }
     // What the recipients now know.

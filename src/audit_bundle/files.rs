@@ -16,6 +16,8 @@ pub const README: &str = "LISEZMOI.txt";
 pub const HISTORY: &str = "emargement/historique.csv";
 pub const DECISIONS: &str = "justificatifs/decisions.csv";
 pub const NOTICES: &str = "avis-absence.csv";
+/// The notices sent to the tutor and their acknowledgement (issue 19).
+pub const ACKNOWLEDGEMENTS: &str = "avis-absence-prises-de-connaissance.csv";
 
 /// Identifies the layout of the manifest, should it ever change.
 pub const FORMAT: &str = "assidu-dossier-opco/1";
@@ -308,6 +310,9 @@ pub struct Counts {
     pub superseded_certificates: usize,
     pub justifications: usize,
     pub notices: usize,
+    /// Notices sent to the tutor, and how many of them were acknowledged.
+    pub tutor_notices: usize,
+    pub tutor_notices_acknowledged: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -39,6 +39,8 @@ pub struct Evidence {
     /// Each with the absences it covers, as « 15/09/2025 08:30–12:00 Module ».
     pub justifications: Vec<(JustificationRow, Vec<String>)>,
     pub notices: Vec<NoticeRow>,
+    /// The notices sent to the tutor, with their acknowledgement (issue 19).
+    pub acknowledgements: Vec<crate::db::acknowledgements::NoticeRow>,
 }
 
 /// The archive and what it says of itself.
@@ -104,6 +106,7 @@ pub async fn gather(db: &Db, contract_id: i64) -> AppResult<Evidence> {
     let notices =
         db::audit_bundle::notices(db, c.student_id, midnight(notice_from), midnight(notice_to))
             .await?;
+    let acknowledgements = db::acknowledgements::of_contract(db, contract_id).await?;
 
     let school_line = school
         .as_ref()
@@ -149,6 +152,7 @@ pub async fn gather(db: &Db, contract_id: i64) -> AppResult<Evidence> {
         certificates,
         justifications,
         notices,
+        acknowledgements,
     })
 }
 
@@ -461,6 +465,52 @@ pub fn build(e: &Evidence, generated_at: DateTime<Utc>, generated_by: &str) -> A
     .map_err(csv_err)?;
     entries.push(Entry::new(files::NOTICES.to_owned(), notices, true));
 
+    counts.tutor_notices = e.acknowledgements.len();
+    counts.tutor_notices_acknowledged = e
+        .acknowledgements
+        .iter()
+        .filter(|n| n.acknowledged_at.is_some())
+        .count();
+    let acknowledgements = files::excel_csv(
+        &[
+            "N°",
+            "Jour",
+            "Type",
+            "Séances",
+            "Heures manquées",
+            "Tuteur ou tutrice",
+            "Envoyé le",
+            "Pris connaissance le",
+            "Pris connaissance par",
+            "Rappel envoyé le",
+        ],
+        e.acknowledgements.iter().map(|n| {
+            vec![
+                n.id.to_string(),
+                date_fr(n.day),
+                if n.kind == "correction" {
+                    "correction"
+                } else {
+                    "avis"
+                }
+                .to_owned(),
+                n.summary.clone(),
+                crate::format::hours(n.minutes_missed),
+                n.tutor_name.clone(),
+                files::paris_fr(n.sent_at),
+                n.acknowledged_at.map(files::paris_fr).unwrap_or_default(),
+                n.acknowledged_by_name.clone().unwrap_or_default(),
+                n.reminded_at.map(files::paris_fr).unwrap_or_default(),
+            ]
+        }),
+    )
+    .map_err(csv_err)?;
+    entries.push(Entry::new(
+        files::ACKNOWLEDGEMENTS.to_owned(),
+        acknowledgements,
+        true,
+    ));
+
     let (manifest, bytes) =
         files::assemble(e.facts.clone(), counts, generated_at, generated_by, entries)
             .map_err(|e| AppError::Internal(e.context("archive du dossier de contrôle")))?;
@@ -558,6 +608,7 @@ mod tests {
             certificates: Vec::new(),
             justifications: Vec::new(),
             notices: Vec::new(),
+            acknowledgements: Vec::new(),
         }
     }
 

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::files::{
-    ContractFacts, Counts, DECISIONS, FileEntry, HISTORY, MANIFEST, NOTICES, paris_fr,
+    ACKNOWLEDGEMENTS, ContractFacts, Counts, DECISIONS, FileEntry, HISTORY, MANIFEST, NOTICES,
+    paris_fr,
 };
 use crate::domain::text::date_fr;
 
@@ -98,6 +99,11 @@ pub fn lisezmoi(
         "- {NOTICES} : les avis d’absence et alertes envoyés à l’entreprise, à l’école et à \
          l’alternant·e ({}).",
         counts.notices
+    ));
+    line(format!(
+        "- {ACKNOWLEDGEMENTS} : les avis d’absence adressés au tuteur ou à la tutrice ({}) et \
+         leur prise de connaissance, qui et quand ({} pris en compte).",
+        counts.tutor_notices, counts.tutor_notices_acknowledged
     ));
     line(format!(
         "- {MANIFEST} : ces informations et, pour chaque fichier, sa taille et son empreinte \

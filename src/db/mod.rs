@@ -6,6 +6,7 @@
 //! expansion is checked by the compiler against the concrete driver. `sqlx::Any` is avoided
 //! on purpose: it has no chrono types.
 
+pub mod acknowledgements;
 pub mod attendance_audit;
 pub mod audit_bundle;
 pub mod auth_sessions;

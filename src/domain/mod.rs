@@ -1,6 +1,7 @@
 //! Pure rules of the convention: no I/O here, only values in and values out.
 
 pub mod absence;
+pub mod acknowledgement;
 pub mod attendance;
 pub mod billing;
 pub mod calendar;

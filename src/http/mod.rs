@@ -1,5 +1,6 @@
 //! The HTTP API under `/api/v1`, its OpenAPI document, and the probes.
 
+pub mod acknowledgements;
 pub mod attendance;
 pub mod audit;
 pub mod audit_bundle;
@@ -136,6 +137,8 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
                 .layer(axum::extract::DefaultBodyLimit::max(imports::BODY_LIMIT)),
         )
         .routes(routes!(dashboard::get_dashboard))
+        .routes(routes!(acknowledgements::get_absence_notices))
+        .routes(routes!(acknowledgements::post_acknowledgement))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

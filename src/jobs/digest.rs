@@ -41,7 +41,15 @@ impl ScheduledJob for Digest {
         )
         .await?;
         let waiting = db::jobs::pending_justifications(tx).await?;
-        if absences.is_empty() && missing.is_empty() && waiting.is_empty() {
+        // Notices the tutor has not acknowledged after 3 working days (issue 19).
+        let unacknowledged =
+            crate::acknowledgements::overdue_and_remind(ctx, tx, day, now, &mail_domain(ctx))
+                .await?;
+        if absences.is_empty()
+            && missing.is_empty()
+            && waiting.is_empty()
+            && unacknowledged.is_empty()
+        {
             return Ok("rien à signaler".to_owned());
         }
         let lang = Lang::Fr;
@@ -64,6 +72,7 @@ impl ScheduledJob for Digest {
                 "student": student, "submitted": format::date(format::paris_day(*at)), "url": format!("{base}/justifications/{id}")
             })).collect::<Vec<Value>>(),
             "audit_url": format!("{base}/audit"),
+            "unacknowledged": unacknowledged,
         });
         let rendered = ctx.mail.render(MailKind::Digest.as_str(), lang, &context)?;
         outbox::enqueue(
@@ -81,11 +90,18 @@ impl ScheduledJob for Digest {
             now,
         )
         .await?;
-        Ok(format!(
+        let mut summary = format!(
             "{}, {}, {} en attente",
             count_fr(absences.len() as i64, "absence", "absences"),
             count_fr(missing.len() as i64, "appel manquant", "appels manquants"),
             count_fr(waiting.len() as i64, "justificatif", "justificatifs")
-        ))
+        );
+        if !unacknowledged.is_empty() {
+            summary.push_str(&format!(
+                ", {} sans prise de connaissance",
+                count_fr(unacknowledged.len() as i64, "avis", "avis")
+            ));
+        }
+        Ok(summary)
     }
 }

@@ -50,6 +50,20 @@ pub async fn enqueue_with_attachments(
     attachments: &[Attachment],
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
+    Ok(enqueue_id(tx, domain, mail, attachments, now)
+        .await?
+        .is_some())
+}
+
+/// As [`enqueue_with_attachments`], answering the new mail's id (`None` when the dedup key
+/// was queued already): what a record pointing at its mail keeps.
+pub async fn enqueue_id(
+    tx: &mut Tx,
+    domain: &str,
+    mail: &NewMail,
+    attachments: &[Attachment],
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, sqlx::Error> {
     debug_assert!(
         MailKind::parse(mail.kind).is_some(),
         "unknown mail kind {}",
@@ -69,12 +83,12 @@ pub async fn enqueue_with_attachments(
         message_id: &message_id,
     };
     let Some(id) = outbox::insert(tx, &entry, now).await? else {
-        return Ok(false);
+        return Ok(None);
     };
     for (position, a) in (0i64..).zip(attachments) {
         outbox::insert_attachment(tx, id, position, a).await?;
     }
-    Ok(true)
+    Ok(Some(id))
 }
 
 /// The wait before attempt `attempts + 1`: 2 s, 4 s, 8 s… capped.

@@ -25,10 +25,11 @@ pub enum MailKind {
     CertificatesBlocked,
     TerminationNotice,
     LoginLink,
+    AbsenceAckReminder,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 11] = [
+    pub const ALL: [MailKind; 12] = [
         MailKind::AbsenceNotice,
         MailKind::AbsenceCorrection,
         MailKind::JustificationDecision,
@@ -40,6 +41,7 @@ impl MailKind {
         MailKind::CertificatesBlocked,
         MailKind::TerminationNotice,
         MailKind::LoginLink,
+        MailKind::AbsenceAckReminder,
     ];
 
     /// Its name: the templates' file name and the outbox's `kind`.
@@ -56,6 +58,7 @@ impl MailKind {
             MailKind::CertificatesBlocked => "certificates_blocked",
             MailKind::TerminationNotice => "termination_notice",
             MailKind::LoginLink => "login_link",
+            MailKind::AbsenceAckReminder => "absence_ack_reminder",
         }
     }
 
@@ -123,6 +126,10 @@ static BUILTIN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
         "mail/fr/login_link.html",
         "mail/en/login_link.txt",
         "mail/en/login_link.html",
+        "mail/fr/absence_ack_reminder.txt",
+        "mail/fr/absence_ack_reminder.html",
+        "mail/en/absence_ack_reminder.txt",
+        "mail/en/absence_ack_reminder.html",
     ]
     .into_iter()
     .collect()

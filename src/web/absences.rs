@@ -92,6 +92,9 @@ pub async fn student_record(
     let reach = access::reach(&ctx.db, &caller).await?;
     let lines = absence_lines(&ctx, id, &|day| reach.covers(id, day), lang).await?;
     let may_justify = matches!(caller.role, Role::Student | Role::Tutor | Role::Admin);
+    let ack =
+        super::acknowledgements::notices_block(&ctx, &caller, id, &format!("/students/{id}"), lang)
+            .await?;
     show(
         &ctx,
         &viewer,
@@ -103,7 +106,7 @@ pub async fn student_record(
             year => summary.academic_year.clone(),
             contract_id => summary.contract_id,
             semesters => semester_rows(&summary.semesters, lang),
-            lines, may_justify,
+            lines, may_justify, ack,
         },
     )
     .await
@@ -128,11 +131,19 @@ async fn absences_block(
         .iter()
         .filter(|l| l.get_attr("justifiable").is_ok_and(|v| v.is_true()))
         .count();
+    let ack = super::acknowledgements::notices_block(
+        ctx,
+        caller,
+        id,
+        &format!("/absences?student={id}"),
+        lang,
+    )
+    .await?;
     Ok(context! {
         id,
         name => format!("{} {}", summary.first_name, summary.last_name),
         year => summary.academic_year.clone(),
-        lines, to_justify,
+        lines, to_justify, ack,
     })
 }
 

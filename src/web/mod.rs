@@ -7,6 +7,7 @@
 //! on a user's behalf.
 
 mod absences;
+mod acknowledgements;
 mod billing;
 mod calendar_page;
 mod certificates;
@@ -97,6 +98,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/absences.html",
         "pages/termination_confirm.html",
         "pages/company.html",
+        "pages/absence_notice_ack.html",
+        "pages/absence_notices_block.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -186,6 +189,10 @@ pub fn router() -> Router<ApiContext> {
         .route("/agenda", post(feeds::create))
         .route("/agenda/{id}/revoke", post(feeds::revoke))
         .route("/dashboard", get(dashboard::page))
+        .route(
+            "/absence-notices/{id}/acknowledge",
+            get(acknowledgements::page).post(acknowledgements::submit),
+        )
         .merge(console::router())
         .merge(users::router())
         .merge(calendar_page::router())

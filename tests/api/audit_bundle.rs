@@ -288,6 +288,7 @@ async fn the_bundle_holds_every_piece_of_evidence_with_its_hash() {
     let mut expected = vec![
         "LISEZMOI.txt",
         "avis-absence.csv",
+        "avis-absence-prises-de-connaissance.csv",
         &old,
         &new,
         "emargement/2025-09-15-08h30-ingenierie-logicielle.pdf",
@@ -367,7 +368,8 @@ async fn the_bundle_holds_every_piece_of_evidence_with_its_hash() {
         manifest["counts"],
         json!({"sessions": 4, "unsigned_sheets": 1, "unrecorded_marks": 0,
             "upcoming_sessions_not_included": 1, "mark_changes": 6, "certificates": 2,
-            "superseded_certificates": 1, "justifications": 1, "notices": 6})
+            "superseded_certificates": 1, "justifications": 1, "notices": 6,
+            "tutor_notices": 2, "tutor_notices_acknowledged": 0})
     );
 
     // The certificates, byte for byte as their own download gives them.

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod acknowledgements;
 mod admin_api;
 mod attendance;
 mod audit_bundle;

@@ -35,6 +35,11 @@ const ROLES: [&str; 10] = [
 
 /// (method, path under /api/v1, expected per role in the order of `ROLES`).
 const TABLE: &[(&str, &str, &str)] = &[
+    (
+        "POST",
+        "/absence-notices/{notice}/acknowledgement",
+        "UDDDDDADAD",
+    ),
     ("GET", "/academic-years", "UADDDDDDDD"),
     ("POST", "/academic-years", "UADDDDDDDD"),
     ("GET", "/academic-years/{year}", "UADDDDDDDD"),
@@ -128,6 +133,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/students/{student}", "UADDDDDDAD"),
     ("PUT", "/students/{student}", "UADDDDDDDD"),
     ("POST", "/students/{student}/certificates", "UADDDDDDDD"),
+    ("GET", "/students/{student}/absence-notices", "UADDADADAD"),
     ("GET", "/students/{student}/certificates", "UADDADADAD"),
     ("GET", "/students/{student}/emargement.csv", "UADDADADAD"),
     ("GET", "/students/{student}/emargement.pdf", "UADDADADAD"),
@@ -174,6 +180,21 @@ fn allowed(expected: char, status: StatusCode) -> bool {
         'D' => matches!(code, 403 | 404),
         other => panic!("unknown cell {other}"),
     }
+}
+
+/// A notice of Zoé's absence sent to her tutor (issue 19), as the notice worker records it.
+async fn absence_notice(app: &TestApp, b: &Basics) -> i64 {
+    execute(
+        app,
+        &format!(
+            "INSERT INTO absence_notices (student_id, contract_id, tutor_id, day, kind, summary, minutes_missed, sent_at) \
+             VALUES ({}, {}, {}, '2025-09-15', 'notice', 'Absent·e 08:30–12:00 Module (3 h 30)', 210, $1)",
+            b.student, b.contract, b.tutor
+        ),
+        app.ctx.clock.now(),
+    )
+    .await;
+    scalar(app, "SELECT MAX(id) FROM absence_notices").await
 }
 
 /// A second company, whose contact sees nothing of the first one's contracts.
@@ -299,6 +320,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
     assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
     let certificate = issued.json()["number"].as_str().unwrap().to_owned();
     let mail = scalar(&app, "SELECT MIN(id) FROM outbox").await;
+    let notice = absence_notice(&app, &b).await;
     let new_feed = || async {
         let a = app
             .post(
@@ -326,6 +348,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
         ("{certificate}", certificate.clone()),
         ("{mail}", mail.to_string()),
         ("{termination}", "1".to_owned()),
+        ("{notice}", notice.to_string()),
     ]
     .into_iter()
     .collect();
@@ -428,6 +451,7 @@ const PAGE_TABLE: &[(&str, &str)] = &[
     ("/justifications/new?student={student}", "LADDADADDD"),
     ("/auth/link/not-a-link", "GGGGGGGGGG"),
     ("/absences?student={student}&lien=1.1.x", "GADDADADAD"),
+    ("/absence-notices/{notice}/acknowledge", "LDDDDDADAD"),
 ];
 
 #[tokio::test]
@@ -479,6 +503,7 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
     ] {
         tokens.push(Some(app.user_token(role, email, Some(link)).await));
     }
+    let notice = absence_notice(&app, &b).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -486,7 +511,9 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
     let mut wrong = Vec::new();
     for (template, expected) in PAGE_TABLE {
         assert_eq!(expected.len(), ROLES.len(), "{template}");
-        let path = template.replace("{student}", &b.student.to_string());
+        let path = template
+            .replace("{student}", &b.student.to_string())
+            .replace("{notice}", &notice.to_string());
         for (role, cell) in expected.chars().enumerate() {
             let mut req = client.get(app.url(&path)).header("accept", "text/html");
             if let Some(t) = &tokens[role] {
