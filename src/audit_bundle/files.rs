@@ -16,6 +16,8 @@ pub const README: &str = "LISEZMOI.txt";
 pub const HISTORY: &str = "emargement/historique.csv";
 pub const DECISIONS: &str = "justificatifs/decisions.csv";
 pub const NOTICES: &str = "avis-absence.csv";
+/// The contract's follow-up record (issue 19, Qualiopi indicators 12 and 13).
+pub const LIVRET: &str = "livret-de-suivi.pdf";
 
 /// Identifies the layout of the manifest, should it ever change.
 pub const FORMAT: &str = "assidu-dossier-opco/1";
@@ -308,6 +310,8 @@ pub struct Counts {
     pub superseded_certificates: usize,
     pub justifications: usize,
     pub notices: usize,
+    /// Entries of the livret de suivi (issue 19).
+    pub follow_ups: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::files::{
-    ContractFacts, Counts, DECISIONS, FileEntry, HISTORY, MANIFEST, NOTICES, paris_fr,
+    ContractFacts, Counts, DECISIONS, FileEntry, HISTORY, LIVRET, MANIFEST, NOTICES, paris_fr,
 };
 use crate::domain::text::date_fr;
 
@@ -99,6 +99,13 @@ pub fn lisezmoi(
          l’alternant·e ({}).",
         counts.notices
     ));
+    if files.iter().any(|f| f.path == LIVRET) {
+        line(format!(
+        "- {LIVRET} : le livret de suivi du contrat, visites en entreprise et entretiens \
+         consignés par l’école et l’entreprise ({}).",
+        counts.follow_ups
+    ));
+    }
     line(format!(
         "- {MANIFEST} : ces informations et, pour chaque fichier, sa taille et son empreinte \
          SHA-256."

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod certificate;
 pub mod contract_kind;
 pub mod feed;
+pub mod follow_up;
 pub mod hours;
 pub mod mail_link;
 pub mod reach;

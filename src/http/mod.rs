@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod emargement;
 pub mod extract;
 pub mod feeds;
+pub mod follow_ups;
 pub mod health;
 pub mod hours;
 pub mod imports;
@@ -131,6 +132,11 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
                 .layer(axum::extract::DefaultBodyLimit::max(imports::BODY_LIMIT)),
         )
         .routes(routes!(dashboard::get_dashboard))
+        .routes(routes!(
+            follow_ups::get_follow_ups,
+            follow_ups::post_follow_up
+        ))
+        .routes(routes!(follow_ups::get_follow_ups_pdf))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

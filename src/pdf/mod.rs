@@ -18,6 +18,7 @@
 //! text, `y` is the baseline.
 
 pub mod certificate;
+pub mod follow_up;
 mod flow;
 pub mod letter;
 mod picture;

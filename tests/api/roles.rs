@@ -65,6 +65,9 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("PUT", "/contracts/{contract}", "UADDDDDDDD"),
     ("GET", "/contracts/{contract}/audit-bundle", "UADDDDDDDD"),
     ("GET", "/contracts/{contract}/billing", "UADDDDDDDD"),
+    ("GET", "/contracts/{contract}/follow-ups", "UAADADADAD"),
+    ("POST", "/contracts/{contract}/follow-ups", "UAADDDADDD"),
+    ("GET", "/contracts/{contract}/follow-ups.pdf", "UAADADADAD"),
     ("GET", "/contracts/{contract}/semesters", "UADDDDDDDD"),
     ("POST", "/contracts/{contract}/termination", "UADDDDDDDD"),
     ("GET", "/contracts/{contract}/terminations", "UADDDDDDDD"),
@@ -417,6 +420,8 @@ async fn every_route_answers_every_role_as_the_table_says() {
 const PAGE_TABLE: &[(&str, &str)] = &[
     ("/absences", "LRDDAAAADA"),
     ("/absences?student={student}", "LADDADADDD"),
+    // The livret de suivi (issue 19): no session of the group here, so no teacher reads it.
+    ("/contracts/{contract}/livret", "LADDADADAD"),
 ];
 
 #[tokio::test]
@@ -475,7 +480,9 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
     let mut wrong = Vec::new();
     for (template, expected) in PAGE_TABLE {
         assert_eq!(expected.len(), ROLES.len(), "{template}");
-        let path = template.replace("{student}", &b.student.to_string());
+        let path = template
+            .replace("{student}", &b.student.to_string())
+            .replace("{contract}", &b.contract.to_string());
         for (role, cell) in expected.chars().enumerate() {
             let mut req = client.get(app.url(&path)).header("accept", "text/html");
             if let Some(t) = &tokens[role] {
