@@ -141,7 +141,10 @@ pub fn validate(
             )
             .map(|()| day),
         Err(_) => {
-            p.add("date", "date attendue au format AAAA-MM-JJ (ex. 2026-11-12)");
+            p.add(
+                "date",
+                "date attendue au format AAAA-MM-JJ (ex. 2026-11-12)",
+            );
             None
         }
     };
@@ -240,16 +243,15 @@ pub async fn render(
         })
         .collect();
     let bytes = render_livret(&header, &printed, now).map_err(AppError::Internal)?;
-    Ok((bytes, format!("livret-de-suivi-contrat-{}.pdf", contract.id)))
+    Ok((
+        bytes,
+        format!("livret-de-suivi-contrat-{}.pdf", contract.id),
+    ))
 }
 
 /// The livret of contract `id` for the OPCO audit bundle (the office's): the PDF and its
 /// number of entries.
-pub async fn bundle_livret(
-    db: &Db,
-    id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<(Vec<u8>, usize)> {
+pub async fn bundle_livret(db: &Db, id: i64, now: DateTime<Utc>) -> AppResult<(Vec<u8>, usize)> {
     let contract = store::head(db, id).await?.ok_or(AppError::NotFound)?;
     let n = store::of_contract(db, id).await?.len();
     Ok((render(db, &contract, now).await?.0, n))

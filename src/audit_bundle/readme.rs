@@ -101,10 +101,10 @@ pub fn lisezmoi(
     ));
     if files.iter().any(|f| f.path == LIVRET) {
         line(format!(
-        "- {LIVRET} : le livret de suivi du contrat, visites en entreprise et entretiens \
+            "- {LIVRET} : le livret de suivi du contrat, visites en entreprise et entretiens \
          consignés par l’école et l’entreprise ({}).",
-        counts.follow_ups
-    ));
+            counts.follow_ups
+        ));
     }
     line(format!(
         "- {MANIFEST} : ces informations et, pour chaque fichier, sa taille et son empreinte \

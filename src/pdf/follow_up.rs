@@ -106,7 +106,14 @@ pub fn render_livret(
         // The heading and the first lines stay together.
         f.room(4.0 * STEP_MM + 6.0);
         f.block(left, f.width(), 11.0, 5.6, true, 2, &heading);
-        f.labelled("Participants", e.participants, LABEL_MM, BODY_PT, STEP_MM, 6);
+        f.labelled(
+            "Participants",
+            e.participants,
+            LABEL_MM,
+            BODY_PT,
+            STEP_MM,
+            6,
+        );
         f.labelled("Objet", e.topic, LABEL_MM, BODY_PT, STEP_MM, 4);
         f.gap(1.0);
         for para in e.report.split('\n') {
@@ -144,11 +151,16 @@ mod tests {
     #[test]
     fn the_livret_prints_its_header_and_entries_in_french() {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
-        let report = "Bonne intégration dans l’équipe.\n\nObjectifs du semestre revus ensemble. ".repeat(40);
+        let report =
+            "Bonne intégration dans l’équipe.\n\nObjectifs du semestre revus ensemble. ".repeat(40);
         let entries: Vec<LivretEntry<'_>> = (0..6)
             .map(|i| LivretEntry {
                 date: d("2026-11-12") - chrono::Duration::days(i * 20),
-                kind: if i % 2 == 0 { "visite en entreprise" } else { "entretien tripartite" },
+                kind: if i % 2 == 0 {
+                    "visite en entreprise"
+                } else {
+                    "entretien tripartite"
+                },
                 participants: "Mme Durand (tutrice), M. Petit (référent)",
                 topic: "Bilan du semestre",
                 report: &report,
@@ -169,12 +181,20 @@ mod tests {
             end: d("2026-12-31"),
             termination: None,
         };
-        let pdf = render_livret(&header, &entries, "2026-11-13T09:00:00Z".parse().unwrap()).unwrap();
+        let pdf =
+            render_livret(&header, &entries, "2026-11-13T09:00:00Z".parse().unwrap()).unwrap();
         let text = check::flat(&check::pages(&pdf).join(" "));
         check::assert_contains(
             &text,
-            &["Livret de suivi — contrat n°", "Zoé Bernard", "Acme SAS", "12/11/2026",
-              "visite en entreprise", "du 01/09/2025 au 31/12/2026", "Contrat de professionnalisation"],
+            &[
+                "Livret de suivi — contrat n°",
+                "Zoé Bernard",
+                "Acme SAS",
+                "12/11/2026",
+                "visite en entreprise",
+                "du 01/09/2025 au 31/12/2026",
+                "Contrat de professionnalisation",
+            ],
         );
         check::inside_the_margins(&pdf);
     }

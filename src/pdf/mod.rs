@@ -18,8 +18,8 @@
 //! text, `y` is the baseline.
 
 pub mod certificate;
-pub mod follow_up;
 mod flow;
+pub mod follow_up;
 pub mod letter;
 mod picture;
 pub mod sheet;

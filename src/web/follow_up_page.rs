@@ -40,11 +40,7 @@ fn contract_id(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
 
-async fn page(
-    State(ctx): State<ApiContext>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> PageResult {
+async fn page(State(ctx): State<ApiContext>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
     let saved = viewer.here.contains("saved=1");
     render(&ctx, &viewer, &id, EntryForm::default(), Vec::new(), saved).await
 }
@@ -76,10 +72,7 @@ async fn add(
     {
         Ok(_) => Ok(Redirect::to(&format!("/contracts/{contract}/livret?saved=1")).into_response()),
         Err(AppError::Validation(problems)) => {
-            let errors = problems
-                .into_iter()
-                .map(|p| (p.field, p.message))
-                .collect();
+            let errors = problems.into_iter().map(|p| (p.field, p.message)).collect();
             render(&ctx, &viewer, &id, form, errors, false).await
         }
         Err(e) => Err(e.into()),

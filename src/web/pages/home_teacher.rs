@@ -162,13 +162,10 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, caller: &Caller) -> 
     }
     let agenda = crate::web::feeds::block(ctx, caller, lang).await?;
     // The livrets de suivi of the current contracts of the groups they teach (issue 19).
-    let mut livrets = crate::db::follow_ups::teacher_contracts(
-        &ctx.db,
-        caller.teacher_id.unwrap_or(-1),
-        today,
-    )
-    .await
-    .map_err(AppError::from)?;
+    let mut livrets =
+        crate::db::follow_ups::teacher_contracts(&ctx.db, caller.teacher_id.unwrap_or(-1), today)
+            .await
+            .map_err(AppError::from)?;
     livrets.sort_by_key(|(id, name)| (crate::domain::text::sort_key(name), *id));
     let livrets: Vec<minijinja::Value> = livrets
         .into_iter()

@@ -20,10 +20,9 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, caller: &Caller) -> 
         crate::db::contracts::tutor_contract_dates(&ctx.db, caller.tutor_id.unwrap_or(-1))
             .await
             .map_err(AppError::from)?;
-    let livrets =
-        crate::db::follow_ups::tutor_contracts(&ctx.db, caller.tutor_id.unwrap_or(-1))
-            .await
-            .map_err(AppError::from)?;
+    let livrets = crate::db::follow_ups::tutor_contracts(&ctx.db, caller.tutor_id.unwrap_or(-1))
+        .await
+        .map_err(AppError::from)?;
     let mut current: Vec<(String, Value)> = Vec::new();
     let mut ended: Vec<(String, Value)> = Vec::new();
     for id in reach.students().unwrap_or_default() {
