@@ -17,4 +17,4 @@ CREATE TABLE follow_ups (
 CREATE INDEX follow_ups_contract_day ON follow_ups (contract_id, day);
 
 -- Weeks without any follow-up after which the office's home lists a current contract.
-ALTER TABLE school ADD COLUMN follow_up_weeks INTEGER NOT NULL DEFAULT 8;
+ALTER TABLE school ADD COLUMN follow_up_weeks BIGINT NOT NULL DEFAULT 8;
