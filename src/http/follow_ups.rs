@@ -17,12 +17,12 @@ use crate::http::extract::ApiJson;
 /// The contract's follow-up entries (visits, phone calls, three-party interviews), newest
 /// first.
 ///
-/// Rôles : admin ; teacher (a session of the contract's group) ; tutor (the contract's) ;
-/// company (a contact of the contract's company) ; student (their own). Others: 404.
+/// Rôle : admin, teacher (une séance du groupe du contrat), tutor (le sien), company (un
+/// contact de l’entreprise du contrat), student (le sien) ; pour les autres, 404.
 #[utoipa::path(get, path = "/contracts/{id}/follow-ups", tag = "contracts",
     params(("id" = i64, Path)),
     responses((status = 200, body = Vec<FollowUp>), (status = 401, body = crate::error::ErrorBody),
-        (status = 404, body = crate::error::ErrorBody)),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_follow_ups(
     caller: Caller,
@@ -38,8 +38,8 @@ pub async fn get_follow_ups(
 /// characters at most), `topic` (150), `report` (5 000, several lines). Entries are never
 /// rewritten: a correction is a new entry.
 ///
-/// Rôles : admin ; teacher (a session of the contract's group) ; tutor (the contract's).
-/// A company contact or the student who may read the livret: 403. Others: 404.
+/// Rôle : admin, teacher (une séance du groupe du contrat), tutor (le sien) ; company et
+/// student, qui lisent le livret sans l’écrire : 403 ; pour les autres, 404.
 #[utoipa::path(post, path = "/contracts/{id}/follow-ups", tag = "contracts",
     params(("id" = i64, Path)), request_body = FollowUpInput,
     responses((status = 201, body = FollowUp), (status = 401, body = crate::error::ErrorBody),
@@ -66,11 +66,13 @@ pub async fn post_follow_up(
 
 /// The livret de suivi as a PDF: the contract's header, then every entry, newest first.
 ///
-/// Rôles : those who may read the entries.
+/// Rôle : admin, teacher (une séance du groupe du contrat), tutor (le sien), company (un
+/// contact de l’entreprise du contrat), student (le sien) ; pour les autres, 404.
 #[utoipa::path(get, path = "/contracts/{id}/follow-ups.pdf", tag = "contracts",
     params(("id" = i64, Path)),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
-        (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_follow_ups_pdf(
     caller: Caller,
