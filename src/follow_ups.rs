@@ -181,16 +181,16 @@ pub async fn record(
     let (kind, day, participants, topic, report) = validate(input, &livret.contract, today)?;
     let new = NewFollowUp {
         contract_id: id,
-        kind: kind.as_str(),
+        kind: kind.as_str().to_owned(),
         day,
-        participants: &participants,
-        topic: &topic,
-        report: &report,
+        participants,
+        topic,
+        report,
         recorded_by: caller.id,
-        recorded_by_name: &caller.name,
+        recorded_by_name: caller.name.clone(),
         recorded_at: now,
     };
-    let entry = store::insert(db, &new).await?;
+    let entry = store::insert(db, new).await?;
     store::get(db, entry)
         .await?
         .map(FollowUp::from)

@@ -48,16 +48,17 @@ pub struct FollowUpRow {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// An entry to store.
-pub struct NewFollowUp<'a> {
+/// An entry to store (owned: the query's future holds no borrowed text, so the handlers
+/// that await it stay `Send` for every lifetime, as the server's router needs).
+pub struct NewFollowUp {
     pub contract_id: i64,
-    pub kind: &'a str,
+    pub kind: String,
     pub day: NaiveDate,
-    pub participants: &'a str,
-    pub topic: &'a str,
-    pub report: &'a str,
+    pub participants: String,
+    pub topic: String,
+    pub report: String,
     pub recorded_by: i64,
-    pub recorded_by_name: &'a str,
+    pub recorded_by_name: String,
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -92,20 +93,20 @@ pub async fn teaches_group(db: &Db, teacher: i64, group: i64) -> Result<bool, sq
 }
 
 /// Stores an entry; answers its id.
-pub async fn insert(db: &Db, f: &NewFollowUp<'_>) -> Result<i64, sqlx::Error> {
+pub async fn insert(db: &Db, f: NewFollowUp) -> Result<i64, sqlx::Error> {
     db_run!(db, |pool| sqlx::query_scalar(
         "INSERT INTO follow_ups (contract_id, kind, day, participants, topic, report, \
          recorded_by, recorded_by_name, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
     )
     .bind(f.contract_id)
-    .bind(f.kind)
+    .bind(f.kind.clone())
     .bind(f.day)
-    .bind(f.participants)
-    .bind(f.topic)
-    .bind(f.report)
+    .bind(f.participants.clone())
+    .bind(f.topic.clone())
+    .bind(f.report.clone())
     .bind(f.recorded_by)
-    .bind(f.recorded_by_name)
+    .bind(f.recorded_by_name.clone())
     .bind(f.recorded_at)
     .fetch_one(pool)
     .await)
