@@ -195,6 +195,20 @@ class School:
     def owns_company(self, who, company):
         return who.role == "admin" or (who.role == "company" and who.company == company)
 
+    def reads_livret(self, who, c):
+        """The livret de suivi (issue 19): the office; a teacher with a session of the
+        contract's group; its tutor, its student, a contact of its company."""
+        if who.role == "teacher":
+            return c["group_id"] is not None and any(
+                s["group_id"] == c["group_id"] and s["teacher_id"] == who.teacher
+                for s in self.sessions)
+        if who.role == "company":
+            return c["company_id"] == getattr(who, "company", None)
+        return who.role == "admin" or c in self.contracts_of(who)
+
+    def records_livret(self, who, c):
+        return who.role not in ("student", "company") and self.reads_livret(who, c)
+
     def owns_feed(self, who, feed):
         if who.role == "admin":
             return True
@@ -247,6 +261,13 @@ def expectations(school):
     for suffix in ["audit-bundle", "billing", "semesters", "terminations"]:
         add("GET", f"/contracts/{{id}}/{suffix}", each(contract_ids, f"/contracts/{{}}/{suffix}"))
     add("POST", "/contracts/{id}/termination", each(contract_ids, "/contracts/{}/termination"), {})
+    for suffix in ["follow-ups", "follow-ups.pdf"]:
+        add("GET", f"/contracts/{{id}}/{suffix}",
+            [(f"/contracts/{c['id']}/{suffix}", (lambda c: lambda who: S.reads_livret(who, c))(c))
+             for c in S.contracts])
+    add("POST", "/contracts/{id}/follow-ups",
+        [(f"/contracts/{c['id']}/follow-ups", (lambda c: lambda who: S.records_livret(who, c))(c))
+         for c in S.contracts], {})
     add("GET", "/terminations/{id}/{file}", each(S.terminations, "/terminations/{}/opco.pdf"))
     years = S.simple["academic-years"]
     add("GET", "/years/{id}/billing", each(years, "/years/{}/billing"))

@@ -93,15 +93,11 @@ impl ApiContext {
 }
 
 impl ApiContext {
-    /// The absolute URL of `path` (no query string) that account `user_id` may open from a
-    /// mail without a password, read-only, for `ASSIDU_MAIL_LINK_TTL`:
-    /// `{public_url}{path}?lien={token}`.
+    /// The absolute URL of `path` (a query may follow) that account `user_id` may open from
+    /// a mail without a password, read-only, for `ASSIDU_MAIL_LINK_TTL`; see
+    /// [`crate::mail::links::LinkSigner::sign`].
     pub fn mail_link(&self, user_id: i64, path: &str) -> String {
-        let ttl = chrono::Duration::from_std(self.auth.mail_link_ttl)
-            .unwrap_or_else(|_| chrono::Duration::days(7));
-        let expires = self.clock.now() + ttl;
-        let token = crate::domain::mail_link::sign(&self.mail_link_secret, user_id, path, expires);
-        format!("{}{path}?lien={token}", self.public_url)
+        crate::mail::links::LinkSigner::of(self).sign(user_id, path, self.clock.now())
     }
 
     /// Whether links in mails and the certificates' QR codes would point at this machine

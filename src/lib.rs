@@ -21,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod feeds;
+pub mod follow_ups;
 pub mod format;
 pub mod generate;
 pub mod http;

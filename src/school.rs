@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::db::Db;
-use crate::db::school::{self, default_day_minutes};
+use crate::db::school::{self, default_day_minutes, default_follow_up_weeks};
 pub use crate::db::school::{DEFAULT_SCHOOL_DAY_MINUTES, School, load, pictures_present};
 use crate::domain::siret::Siret;
 use crate::domain::text;
@@ -38,6 +38,9 @@ pub struct SchoolInput {
     /// See [`School::school_day_max_minutes`]: 60 to 720, 480 by default.
     #[serde(default = "default_day_minutes")]
     pub school_day_max_minutes: i64,
+    /// See [`School::follow_up_weeks`]: 1 to 52, 8 by default.
+    #[serde(default = "default_follow_up_weeks")]
+    pub follow_up_weeks: i64,
 }
 
 impl SchoolInput {
@@ -107,6 +110,9 @@ impl SchoolInput {
                 "entre 60 et 720 minutes (1 à 12 heures par jour d’école)",
             );
         }
+        if !(1..=52).contains(&self.follow_up_weeks) {
+            p.add("follow_up_weeks", "entre 1 et 52 semaines");
+        }
         p.into_result()?;
         Ok(School {
             name,
@@ -124,6 +130,7 @@ impl SchoolInput {
             city,
             presence_needs_signature: self.presence_needs_signature,
             school_day_max_minutes: self.school_day_max_minutes,
+            follow_up_weeks: self.follow_up_weeks,
         })
     }
 }

@@ -18,6 +18,8 @@ pub const DECISIONS: &str = "justificatifs/decisions.csv";
 pub const NOTICES: &str = "avis-absence.csv";
 /// The notices sent to the tutor and their acknowledgement (issue 19).
 pub const ACKNOWLEDGEMENTS: &str = "avis-absence-prises-de-connaissance.csv";
+/// The contract's follow-up record (issue 19, Qualiopi indicators 12 and 13).
+pub const LIVRET: &str = "livret-de-suivi.pdf";
 
 /// Identifies the layout of the manifest, should it ever change.
 pub const FORMAT: &str = "assidu-dossier-opco/1";
@@ -313,6 +315,8 @@ pub struct Counts {
     /// Notices sent to the tutor, and how many of them were acknowledged.
     pub tutor_notices: usize,
     pub tutor_notices_acknowledged: usize,
+    /// Entries of the livret de suivi (issue 19).
+    pub follow_ups: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

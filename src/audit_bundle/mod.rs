@@ -294,8 +294,22 @@ fn csv_err(e: anyhow::Error) -> AppError {
 
 /// Renders and zips the evidence. No I/O: run it on a blocking thread.
 pub fn build(e: &Evidence, generated_at: DateTime<Utc>, generated_by: &str) -> AppResult<Bundle> {
+    build_with(e, None, generated_at, generated_by)
+}
+
+/// [`build`] with the contract's livret de suivi (its PDF and its number of entries).
+pub fn build_with(
+    e: &Evidence,
+    livret: Option<(Vec<u8>, usize)>,
+    generated_at: DateTime<Utc>,
+    generated_by: &str,
+) -> AppResult<Bundle> {
     let mut counts = Counts::default();
     let mut entries: Vec<Entry> = Vec::new();
+    if let Some((pdf, n)) = livret {
+        counts.follow_ups = n;
+        entries.push(Entry::new(files::LIVRET.to_owned(), pdf, false));
+    }
 
     // Sheets of the sessions that have begun; later ones have nothing to show yet.
     let (held, upcoming): (Vec<&SessionRow>, Vec<&SessionRow>) = e
@@ -533,8 +547,9 @@ pub async fn generate(
     generated_by: &str,
 ) -> AppResult<Bundle> {
     let evidence = gather(db, contract_id).await?;
+    let livret = crate::follow_ups::bundle_livret(db, contract_id, generated_at).await?;
     let by = generated_by.to_owned();
-    tokio::task::spawn_blocking(move || build(&evidence, generated_at, &by))
+    tokio::task::spawn_blocking(move || build_with(&evidence, Some(livret), generated_at, &by))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("génération interrompue : {e}")))?
 }

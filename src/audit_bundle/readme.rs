@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::files::{
-    ACKNOWLEDGEMENTS, ContractFacts, Counts, DECISIONS, FileEntry, HISTORY, MANIFEST, NOTICES,
-    paris_fr,
+    ACKNOWLEDGEMENTS, ContractFacts, Counts, DECISIONS, FileEntry, HISTORY, LIVRET, MANIFEST,
+    NOTICES, paris_fr,
 };
 use crate::domain::text::date_fr;
 
@@ -100,6 +100,13 @@ pub fn lisezmoi(
          l’alternant·e ({}).",
         counts.notices
     ));
+    if files.iter().any(|f| f.path == LIVRET) {
+        line(format!(
+            "- {LIVRET} : le livret de suivi du contrat, visites en entreprise et entretiens \
+         consignés par l’école et l’entreprise ({}).",
+            counts.follow_ups
+        ));
+    }
     line(format!(
         "- {ACKNOWLEDGEMENTS} : les avis d’absence adressés au tuteur ou à la tutrice ({}) et \
          leur prise de connaissance, qui et quand ({} pris en compte).",

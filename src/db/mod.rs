@@ -18,6 +18,7 @@ pub mod contracts;
 pub mod dashboard;
 pub mod dialect;
 pub mod feed_tokens;
+pub mod follow_ups;
 pub mod job_failures;
 pub mod jobs;
 pub mod justifications;

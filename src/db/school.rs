@@ -37,6 +37,16 @@ pub struct School {
     /// hours of a contract may count on it for school days without a session yet.
     #[serde(default = "default_day_minutes")]
     pub school_day_max_minutes: i64,
+    /// Weeks without any follow-up entry after which the office's home lists a current
+    /// contract (issue 19; 8 by default).
+    #[serde(default = "default_follow_up_weeks")]
+    pub follow_up_weeks: i64,
+}
+
+pub const DEFAULT_FOLLOW_UP_WEEKS: i64 = 8;
+
+pub(crate) fn default_follow_up_weeks() -> i64 {
+    DEFAULT_FOLLOW_UP_WEEKS
 }
 
 pub const DEFAULT_SCHOOL_DAY_MINUTES: i64 = 8 * 60;
@@ -45,7 +55,7 @@ pub(crate) fn default_day_minutes() -> i64 {
     DEFAULT_SCHOOL_DAY_MINUTES
 }
 
-const COLUMNS: [&str; 15] = [
+const COLUMNS: [&str; 16] = [
     "name",
     "legal_entity",
     "address",
@@ -61,6 +71,7 @@ const COLUMNS: [&str; 15] = [
     "city",
     "presence_needs_signature",
     "school_day_max_minutes",
+    "follow_up_weeks",
 ];
 
 /// The profile, if filled in.
@@ -104,6 +115,7 @@ pub async fn save(db: &Db, s: &School, now: DateTime<Utc>) -> AppResult<()> {
     .chain([
         s.presence_needs_signature.into(),
         s.school_day_max_minutes.into(),
+        s.follow_up_weeks.into(),
         now.into(),
     ])
     .collect();

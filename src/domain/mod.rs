@@ -9,6 +9,7 @@ pub mod certificate;
 pub mod company;
 pub mod contract_kind;
 pub mod feed;
+pub mod follow_up;
 pub mod hours;
 pub mod mail_link;
 pub mod reach;

@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod emargement;
 pub mod extract;
 pub mod feeds;
+pub mod follow_ups;
 pub mod health;
 pub mod hours;
 pub mod imports;
@@ -139,6 +140,11 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(dashboard::get_dashboard))
         .routes(routes!(acknowledgements::get_absence_notices))
         .routes(routes!(acknowledgements::post_acknowledgement))
+        .routes(routes!(
+            follow_ups::get_follow_ups,
+            follow_ups::post_follow_up
+        ))
+        .routes(routes!(follow_ups::get_follow_ups_pdf))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

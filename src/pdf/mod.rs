@@ -19,6 +19,7 @@
 
 pub mod certificate;
 mod flow;
+pub mod follow_up;
 pub mod letter;
 mod picture;
 pub mod sheet;

@@ -16,6 +16,7 @@ mod console;
 mod contract_page;
 mod dashboard;
 mod feeds;
+mod follow_up_page;
 mod import_page;
 mod link_login;
 mod pages;
@@ -100,6 +101,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/company.html",
         "pages/absence_notice_ack.html",
         "pages/absence_notices_block.html",
+        "pages/follow_ups.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -198,6 +200,7 @@ pub fn router() -> Router<ApiContext> {
         .merge(calendar_page::router())
         .merge(timetable::router())
         .merge(contract_page::router())
+        .merge(follow_up_page::router())
         .merge(import_page::router())
         // A form is a few kilobytes; the routes that take files set their own limit above.
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))

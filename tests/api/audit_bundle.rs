@@ -298,6 +298,8 @@ async fn the_bundle_holds_every_piece_of_evidence_with_its_hash() {
         "emargement/historique.csv",
         "justificatifs/decisions.csv",
         &j,
+        // The livret de suivi (issue 19), empty here.
+        "livret-de-suivi.pdf",
         "manifest.json",
     ];
     expected.sort();
@@ -366,7 +368,7 @@ async fn the_bundle_holds_every_piece_of_evidence_with_its_hash() {
     );
     assert_eq!(
         manifest["counts"],
-        json!({"sessions": 4, "unsigned_sheets": 1, "unrecorded_marks": 0,
+        json!({"sessions": 4, "unsigned_sheets": 1, "unrecorded_marks": 0, "follow_ups": 0,
             "upcoming_sessions_not_included": 1, "mark_changes": 6, "certificates": 2,
             "superseded_certificates": 1, "justifications": 1, "notices": 6,
             "tutor_notices": 2, "tutor_notices_acknowledged": 0})

@@ -28,6 +28,7 @@ mod error_pages;
 mod evidence;
 mod faults;
 mod feeds;
+mod follow_ups;
 mod generate;
 mod import;
 mod layout;

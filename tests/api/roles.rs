@@ -73,6 +73,9 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("PUT", "/contracts/{contract}", "UADDDDDDDD"),
     ("GET", "/contracts/{contract}/audit-bundle", "UADDDDDDDD"),
     ("GET", "/contracts/{contract}/billing", "UADDDDDDDD"),
+    ("GET", "/contracts/{contract}/follow-ups", "UAADADADAD"),
+    ("POST", "/contracts/{contract}/follow-ups", "UAADDDADDD"),
+    ("GET", "/contracts/{contract}/follow-ups.pdf", "UAADADADAD"),
     ("GET", "/contracts/{contract}/semesters", "UADDDDDDDD"),
     ("POST", "/contracts/{contract}/termination", "UADDDDDDDD"),
     ("GET", "/contracts/{contract}/terminations", "UADDDDDDDD"),
@@ -452,6 +455,8 @@ const PAGE_TABLE: &[(&str, &str)] = &[
     ("/auth/link/not-a-link", "GGGGGGGGGG"),
     ("/absences?student={student}&lien=1.1.x", "GADDADADAD"),
     ("/absence-notices/{notice}/acknowledge", "LDDDDDADAD"),
+    // The livret de suivi (issue 19): no session of the group here, so no teacher reads it.
+    ("/contracts/{contract}/livret", "LADDADADAD"),
 ];
 
 #[tokio::test]
@@ -513,7 +518,8 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
         assert_eq!(expected.len(), ROLES.len(), "{template}");
         let path = template
             .replace("{student}", &b.student.to_string())
-            .replace("{notice}", &notice.to_string());
+            .replace("{notice}", &notice.to_string())
+            .replace("{contract}", &b.contract.to_string());
         for (role, cell) in expected.chars().enumerate() {
             let mut req = client.get(app.url(&path)).header("accept", "text/html");
             if let Some(t) = &tokens[role] {

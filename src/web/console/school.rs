@@ -31,6 +31,7 @@ const SCHOOL_FIELDS: &[Field] = &[
     req("city", Kind::Text),
     opt("presence_needs_signature", Kind::Bool),
     opt("school_day_max_minutes", Kind::Integer),
+    opt("follow_up_weeks", Kind::Integer),
 ];
 
 pub(super) async fn school_page(

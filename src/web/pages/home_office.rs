@@ -147,6 +147,17 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, _caller: &Caller) ->
         },
     )
     .await?;
+    let (weeks, no_contact) =
+        crate::follow_ups::without_contact(&ctx.db, ctx.clock.today()).await?;
+    let no_contact = context! {
+        weeks => lang.count(weeks, "fu_weeks"),
+        items => no_contact.iter().take(today::LIST_LIMIT).map(|c| context! {
+            student => c.student.clone(), company => c.company.clone(),
+            student_url => format!("/students/{}", c.student_id),
+            url => format!("/contracts/{}/livret", c.contract_id),
+            last => c.last_contact.map(date_fr),
+        }).collect::<Vec<_>>(),
+    };
     let counts = crate::db::attendance_audit::totals(&ctx.db)
         .await
         .map_err(AppError::from)?;
@@ -157,6 +168,7 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, _caller: &Caller) ->
         "pages/admin.html",
         context! {
             today => today_view(&work, lang),
+            no_contact,
             totals => match lang {
                 Lang::Fr => [
                     count(lang, usize::try_from(counts.0).unwrap_or(0), "contrat", "contrats"),

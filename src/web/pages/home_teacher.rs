@@ -161,6 +161,16 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, caller: &Caller) -> 
         }
     }
     let agenda = crate::web::feeds::block(ctx, caller, lang).await?;
+    // The livrets de suivi of the current contracts of the groups they teach (issue 19).
+    let mut livrets =
+        crate::db::follow_ups::teacher_contracts(&ctx.db, caller.teacher_id.unwrap_or(-1), today)
+            .await
+            .map_err(AppError::from)?;
+    livrets.sort_by_key(|(id, name)| (crate::domain::text::sort_key(name), *id));
+    let livrets: Vec<minijinja::Value> = livrets
+        .into_iter()
+        .map(|(id, student)| context! { url => format!("/contracts/{id}/livret"), student })
+        .collect();
     show(
         ctx,
         viewer,
@@ -177,6 +187,7 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, caller: &Caller) -> 
                 days => ser(&days),
             },
             unsigned => ser(&unsigned),
+            livrets,
             agenda,
         },
     )

@@ -20,6 +20,9 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, caller: &Caller) -> 
         crate::db::contracts::tutor_contract_dates(&ctx.db, caller.tutor_id.unwrap_or(-1))
             .await
             .map_err(AppError::from)?;
+    let livrets = crate::db::follow_ups::tutor_contracts(&ctx.db, caller.tutor_id.unwrap_or(-1))
+        .await
+        .map_err(AppError::from)?;
     let mut current: Vec<(String, Value)> = Vec::new();
     let mut ended: Vec<(String, Value)> = Vec::new();
     for id in reach.students().unwrap_or_default() {
@@ -46,6 +49,7 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, caller: &Caller) -> 
             year => s.academic_year.clone(),
             semesters => semester_rows(&s.semesters, lang),
             to_justify => to_justify.len(),
+            livrets => livrets.iter().filter(|(_, s)| *s == id).map(|(c, _)| *c).collect::<Vec<_>>(),
             justify_sessions => to_justify.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
         };
         if running {
