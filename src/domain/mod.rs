@@ -9,6 +9,7 @@ pub mod contract_kind;
 pub mod feed;
 pub mod hours;
 pub mod mail_link;
+pub mod payroll;
 pub mod reach;
 pub mod retry;
 pub mod roles;
