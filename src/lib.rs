@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod justifications;
 pub mod mail;
 pub mod notices;
+pub mod payroll;
 pub mod pdf;
 pub mod records;
 pub mod school;

@@ -19,6 +19,7 @@ pub mod justifications;
 pub mod mail_log;
 pub mod openapi;
 pub mod parties;
+pub mod payroll;
 pub mod programmes;
 pub mod school;
 pub mod sessions;
@@ -131,6 +132,8 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
                 .layer(axum::extract::DefaultBodyLimit::max(imports::BODY_LIMIT)),
         )
         .routes(routes!(dashboard::get_dashboard))
+        .routes(routes!(payroll::get_pdf))
+        .routes(routes!(payroll::get_csv))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

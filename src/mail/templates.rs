@@ -24,10 +24,11 @@ pub enum MailKind {
     CertificateIssued,
     CertificatesBlocked,
     TerminationNotice,
+    PayrollStatement,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 10] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::AbsenceNotice,
         MailKind::AbsenceCorrection,
         MailKind::JustificationDecision,
@@ -38,6 +39,7 @@ impl MailKind {
         MailKind::CertificateIssued,
         MailKind::CertificatesBlocked,
         MailKind::TerminationNotice,
+        MailKind::PayrollStatement,
     ];
 
     /// Its name: the templates' file name and the outbox's `kind`.
@@ -53,6 +55,7 @@ impl MailKind {
             MailKind::CertificateIssued => "certificate_issued",
             MailKind::CertificatesBlocked => "certificates_blocked",
             MailKind::TerminationNotice => "termination_notice",
+            MailKind::PayrollStatement => "payroll_statement",
         }
     }
 
@@ -116,6 +119,10 @@ static BUILTIN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
         "mail/fr/termination_notice.html",
         "mail/en/termination_notice.txt",
         "mail/en/termination_notice.html",
+        "mail/fr/payroll_statement.txt",
+        "mail/fr/payroll_statement.html",
+        "mail/en/payroll_statement.txt",
+        "mail/en/payroll_statement.html",
     ]
     .into_iter()
     .collect()

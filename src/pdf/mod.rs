@@ -20,6 +20,7 @@
 pub mod certificate;
 mod flow;
 pub mod letter;
+pub mod payroll;
 mod picture;
 pub mod sheet;
 pub mod sign;

@@ -17,6 +17,7 @@ mod dashboard;
 mod feeds;
 mod import_page;
 mod pages;
+mod payroll_page;
 mod timetable;
 mod users;
 
@@ -95,6 +96,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/console_import.html",
         "pages/absences.html",
         "pages/termination_confirm.html",
+        "pages/payroll_statements.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -182,6 +184,7 @@ pub fn router() -> Router<ApiContext> {
         .route("/agenda", post(feeds::create))
         .route("/agenda/{id}/revoke", post(feeds::revoke))
         .route("/dashboard", get(dashboard::page))
+        .route("/companies/{id}/statements", get(payroll_page::page))
         .merge(console::router())
         .merge(users::router())
         .merge(calendar_page::router())

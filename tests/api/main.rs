@@ -30,6 +30,7 @@ mod layout;
 mod mail;
 mod mail_wording;
 mod office_home;
+mod payroll_statement;
 mod openapi;
 mod people;
 mod phone;

@@ -58,6 +58,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/companies", "UADDDDDDDD"),
     ("POST", "/companies", "UADDDDDDDD"),
     ("GET", "/companies/{company}", "UADDDDDDDD"),
+    ("GET", "/companies/{company}/absences.csv", "UADDDDAAAD"),
+    ("GET", "/companies/{company}/absences.pdf", "UADDDDAAAD"),
     ("PUT", "/companies/{company}", "UADDDDDDDD"),
     ("GET", "/contracts", "UADDDDDDDD"),
     ("POST", "/contracts", "UADDDDDDDD"),
@@ -417,6 +419,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
 const PAGE_TABLE: &[(&str, &str)] = &[
     ("/absences", "LRDDAAAADA"),
     ("/absences?student={student}", "LADDADADDD"),
+    ("/companies/{company}/statements", "LADDDDAAAD"),
 ];
 
 #[tokio::test]
@@ -475,7 +478,9 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
     let mut wrong = Vec::new();
     for (template, expected) in PAGE_TABLE {
         assert_eq!(expected.len(), ROLES.len(), "{template}");
-        let path = template.replace("{student}", &b.student.to_string());
+        let path = template
+            .replace("{student}", &b.student.to_string())
+            .replace("{company}", &b.company.to_string());
         for (role, cell) in expected.chars().enumerate() {
             let mut req = client.get(app.url(&path)).header("accept", "text/html");
             if let Some(t) = &tokens[role] {
