@@ -132,8 +132,8 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
                 .layer(axum::extract::DefaultBodyLimit::max(imports::BODY_LIMIT)),
         )
         .routes(routes!(dashboard::get_dashboard))
-        .routes(routes!(payroll::get_pdf))
-        .routes(routes!(payroll::get_csv))
+        .routes(routes!(payroll::get_company_absences_pdf))
+        .routes(routes!(payroll::get_company_absences_csv))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

@@ -14,6 +14,7 @@ use crate::http::extract::ApiQuery;
 use crate::payroll;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MonthQuery {
     /// `YYYY-MM` (« 2026-11 »); the previous month when absent; never a month to come.
     pub month: Option<String>,
@@ -47,7 +48,7 @@ fn file(bytes: Vec<u8>, mime: &str, file_name: &str) -> Response {
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn get_pdf(
+pub async fn get_company_absences_pdf(
     caller: Caller,
     State(ctx): State<ApiContext>,
     Id(id): Id,
@@ -71,7 +72,7 @@ pub async fn get_pdf(
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn get_csv(
+pub async fn get_company_absences_csv(
     caller: Caller,
     State(ctx): State<ApiContext>,
     Id(id): Id,
