@@ -457,3 +457,44 @@ async fn the_job_sends_nothing_on_another_day() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_page_offers_every_month_and_names_a_bad_one_in_french() {
+    let s = scene(TestConfig::default().at(NOW)).await;
+    let page = |path: String, token: String| {
+        let app = &s.app;
+        async move {
+            let res = app
+                .client
+                .get(app.url(&path))
+                .header("cookie", format!("assidu_session={token}"))
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    // The tutor's home links to the company's statements.
+    let (status, home) = page("/".to_owned(), s.paul.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let link = format!("/companies/{}/statements", s.b.company);
+    // Links come out of the templates with their slashes escaped.
+    let escaped = |path: &str| path.replace('/', "&#x2f;");
+    assert!(home.contains(&escaped(&link)), "{home}");
+    let (status, html) = page(format!("{link}?month=2025-09"), s.paul.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("septembre 2025"), "{html}");
+    assert!(
+        html.contains(&escaped(&format!(
+            "/api/v1/companies/{}/absences.csv?month=2025-09",
+            s.b.company
+        ))),
+        "{html}"
+    );
+    let (status, html) = page(format!("{link}?month=2025-13"), s.rh.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("mois invalide « 2025-13 »"), "{html}");
+    // Another company's contact: not found.
+    let (status, _) = page(link.clone(), s.other_rh.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
