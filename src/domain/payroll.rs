@@ -50,8 +50,7 @@ impl Month {
     pub fn parse(s: &str) -> Result<Month, String> {
         let bad = || format!("mois invalide « {s} » : attendu AAAA-MM, par ex. 2026-11");
         let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())
-        {
+        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
         let (year, month) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
@@ -476,7 +475,9 @@ mod tests {
                 month: 11
             })
         );
-        for bad in ["2026-13", "2026-00", "nov", "2026-1", "26-11", "2026/11", ""] {
+        for bad in [
+            "2026-13", "2026-00", "nov", "2026-1", "26-11", "2026/11", "",
+        ] {
             assert!(Month::parse(bad).is_err(), "{bad}");
         }
         let nov = Month::parse("2026-11").unwrap();
@@ -491,13 +492,25 @@ mod tests {
         assert_eq!(easter(2026), d("2026-04-05"));
         assert_eq!(easter(2027), d("2027-03-28"));
         // 1 November 2026 is a Sunday (and All Saints'): Monday 2nd.
-        assert_eq!(first_working_day(Month::of(d("2026-11-15"))), d("2026-11-02"));
+        assert_eq!(
+            first_working_day(Month::of(d("2026-11-15"))),
+            d("2026-11-02")
+        );
         // 1 January 2027 is a Friday, a holiday: Monday 4th.
-        assert_eq!(first_working_day(Month::of(d("2027-01-15"))), d("2027-01-04"));
+        assert_eq!(
+            first_working_day(Month::of(d("2027-01-15"))),
+            d("2027-01-04")
+        );
         // 1 December 2026 is a Tuesday.
-        assert_eq!(first_working_day(Month::of(d("2026-12-15"))), d("2026-12-01"));
+        assert_eq!(
+            first_working_day(Month::of(d("2026-12-15"))),
+            d("2026-12-01")
+        );
         // 1 May 2026 (Friday, Fête du travail): Monday 4th.
-        assert_eq!(first_working_day(Month::of(d("2026-05-20"))), d("2026-05-04"));
+        assert_eq!(
+            first_working_day(Month::of(d("2026-05-20"))),
+            d("2026-05-04")
+        );
         // Whit Monday 2026 is 25 May; Ascension 14 May.
         assert!(is_public_holiday(d("2026-05-25")) && is_public_holiday(d("2026-05-14")));
         assert!(!is_public_holiday(d("2026-05-26")));
@@ -566,7 +579,13 @@ mod tests {
                 ),
                 ("2026-11-06".into(), Nature::Late, Justified::Yes, 20, ""),
                 ("2026-11-06".into(), Nature::Late, Justified::No, 25, ""),
-                ("2026-11-06".into(), Nature::LeftEarly, Justified::No, 30, ""),
+                (
+                    "2026-11-06".into(),
+                    Nature::LeftEarly,
+                    Justified::No,
+                    30,
+                    ""
+                ),
             ]
         );
         assert_eq!(

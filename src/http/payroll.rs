@@ -81,5 +81,9 @@ pub async fn get_company_absences_csv(
     let doc =
         payroll::for_caller(&ctx.db, &caller, id, q.month.as_deref(), ctx.clock.now()).await?;
     let bytes = doc.csv().map_err(AppError::Internal)?;
-    Ok(file(bytes, "text/csv; charset=utf-8", &doc.file_name("csv")))
+    Ok(file(
+        bytes,
+        "text/csv; charset=utf-8",
+        &doc.file_name("csv"),
+    ))
 }

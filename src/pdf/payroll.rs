@@ -142,10 +142,7 @@ pub fn render(heading: &Heading<'_>, statement: &Statement) -> anyhow::Result<Ve
         f.start_table(COLUMNS, 8.0);
         f.continued = Some(format!("{name} (suite)"));
         if s.lines.is_empty() {
-            f.row(
-                &["aucune absence", "", "0 h", "", ""],
-                LINE_ROW,
-            );
+            f.row(&["aucune absence", "", "0 h", "", ""], LINE_ROW);
         }
         for l in &s.lines {
             f.row(
@@ -186,7 +183,15 @@ pub fn render(heading: &Heading<'_>, statement: &Statement) -> anyhow::Result<Ve
             format::hours(statement.totals.total())
         ),
     );
-    f.block(left, width, 9.0, 4.5, false, 2, &breakdown(&statement.totals));
+    f.block(
+        left,
+        width,
+        9.0,
+        4.5,
+        false,
+        2,
+        &breakdown(&statement.totals),
+    );
     let (bytes, _) = f.finish_laid_out(heading.footer)?;
     Ok(bytes)
 }

@@ -105,7 +105,11 @@ async fn scene(config: TestConfig) -> Scene {
         ),
     ] {
         let id = app
-            .create(&admin, "/api/v1/sessions", session_body(&b, day, start, end))
+            .create(
+                &admin,
+                "/api/v1/sessions",
+                session_body(&b, day, start, end),
+            )
             .await;
         let a = app
             .put(
@@ -181,7 +185,12 @@ fn pdftotext(bytes: &[u8]) -> String {
 async fn the_csv_follows_french_payroll_conventions_line_by_line() {
     let s = scene(TestConfig::default().at(NOW)).await;
     let (status, kind, bytes) = download(&s.app, &csv_path(s.b.company, "2025-09"), &s.rh).await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
     assert!(kind.starts_with("text/csv"), "{kind}");
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM for French Excel");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
@@ -214,7 +223,12 @@ async fn the_pdf_holds_the_company_the_students_and_totals_in_french() {
         s.b.company
     );
     let (status, kind, bytes) = download(&s.app, &path, &s.admin).await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
     assert_eq!(kind, "application/pdf");
     let text = pdftotext(&bytes);
     for expected in [
@@ -250,11 +264,17 @@ async fn each_reader_sees_their_own_lines_and_others_nothing() {
     // Paul tutors Zoé only; Marc Léo only.
     let (status, paul) = csv(s.paul.clone()).await;
     assert_eq!(status, StatusCode::OK, "{paul}");
-    assert!(paul.contains("Élève;Zoé") && !paul.contains("Martin"), "{paul}");
+    assert!(
+        paul.contains("Élève;Zoé") && !paul.contains("Martin"),
+        "{paul}"
+    );
     assert!(paul.contains("Total entreprise;10,75;645"), "{paul}");
     let (status, marc) = csv(s.marc.clone()).await;
     assert_eq!(status, StatusCode::OK, "{marc}");
-    assert!(marc.contains("Martin;Léo") && !marc.contains("Zoé"), "{marc}");
+    assert!(
+        marc.contains("Martin;Léo") && !marc.contains("Zoé"),
+        "{marc}"
+    );
     // Another company's contact: the company does not exist for them, whatever the month.
     for month in ["2025-09", "2025-13"] {
         let (status, _, _) = download(&s.app, &csv_path(s.b.company, month), &s.other_rh).await;
@@ -300,7 +320,12 @@ async fn a_bad_month_is_refused_naming_month() {
                     &s.rh,
                 )
                 .await;
-            assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{month}: {}", a.text);
+            assert_eq!(
+                a.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{month}: {}",
+                a.text
+            );
             assert_eq!(a.fields(), vec!["month".to_owned()], "{}", a.text);
         }
     }
@@ -344,10 +369,7 @@ async fn the_job_mails_each_recipient_once_on_the_first_working_day_across_two_i
     let smtp = SmtpServer::start().await;
     let s = scene(job_config(&smtp, NOW)).await;
     // A second instance on the same database, its clock at the same instant.
-    let other = job_config(&smtp, NOW)
-        .on(&s.app.database())
-        .spawn()
-        .await;
+    let other = job_config(&smtp, NOW).on(&s.app.database()).spawn().await;
     s.app.run_pending_work().await;
     other.run_pending_work().await;
     // 30/09 at noon, then 07:00 on 1 October: both instances pass the due time.
@@ -391,10 +413,16 @@ async fn the_job_mails_each_recipient_once_on_the_first_working_day_across_two_i
     );
     assert!(pdftotext(&files[0].1).contains("Total de l’entreprise : 14 h 15"));
     let csv = String::from_utf8(files[1].1.clone()).unwrap();
-    assert!(csv.starts_with('\u{feff}') && csv.contains("Total entreprise;14,25;855"), "{csv}");
+    assert!(
+        csv.starts_with('\u{feff}') && csv.contains("Total entreprise;14,25;855"),
+        "{csv}"
+    );
     let paul = mail_to(&smtp, "tutor@company.test", "Relevé mensuel").await;
     let paul_csv = String::from_utf8(attachments(&paul)[1].1.clone()).unwrap();
-    assert!(paul_csv.contains("Zoé") && !paul_csv.contains("Léo"), "{paul_csv}");
+    assert!(
+        paul_csv.contains("Zoé") && !paul_csv.contains("Léo"),
+        "{paul_csv}"
+    );
 
     // The next day's run, on either instance, sends nothing more.
     s.app.advance(chrono::Duration::days(1));
@@ -428,7 +456,8 @@ async fn the_job_sends_nothing_on_another_day() {
     // 2 October 2025 at noon: the 3rd at 07:00 is not the first working day.
     let s = scene(job_config(&smtp, "2025-10-02T12:00:00+02:00")).await;
     s.app.run_pending_work().await;
-    s.app.advance(chrono::Duration::hours(19) + chrono::Duration::minutes(1));
+    s.app
+        .advance(chrono::Duration::hours(19) + chrono::Duration::minutes(1));
     s.app.run_pending_work().await;
     s.app.run_pending_work().await;
     // A new login: the clock went past the first token's lifetime.
