@@ -272,6 +272,15 @@ def expectations(school):
     years = S.simple["academic-years"]
     add("GET", "/years/{id}/billing", each(years, "/years/{}/billing"))
     add("GET", "/years/{id}/billing/{file}", each(years, "/years/{}/billing/statements.csv"))
+    # The payroll statement (issue 19): the office, the company's contacts, its tutors.
+    def payroll_rule(company):
+        return lambda who: who.role == "admin" or (
+            who.role == "company" and who.company == company) or (
+            who.role == "tutor" and any(c["tutor_id"] == who.tutor and c["company_id"] == company
+                                        for c in S.contracts))
+    for ext in ["pdf", "csv"]:
+        add("GET", f"/companies/{{id}}/absences.{ext}",
+            [(f"/companies/{c}/absences.{ext}", payroll_rule(c)) for c in S.simple["companies"]])
     add("POST", "/jobs/{name}/run", [("/jobs/digest/run", admin_only)], {})
     add("GET", "/mails/{id}", each(S.mails, "/mails/{}"))
     add("POST", "/mails/{id}/resend", each(S.mails[:3], "/mails/{}/resend"), {})

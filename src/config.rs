@@ -301,6 +301,11 @@ pub struct JobSettings {
     /// next scheduled time: a fresh installation issues the semesters already ended.
     #[arg(long, env = "ASSIDU_CERTIFICATES_AT_START", default_value_t = true, action = clap::ArgAction::Set)]
     pub certificates_at_start: bool,
+
+    /// The monthly absences statement for payroll (issue 19): runs daily and sends on the
+    /// first working day of the month only (Monday–Friday, not a public holiday).
+    #[arg(long, env = "ASSIDU_STATEMENT_CRON", default_value = "0 0 7 * * *")]
+    pub statement_cron: String,
 }
 
 impl Default for JobSettings {
@@ -314,6 +319,7 @@ impl Default for JobSettings {
             dropout_half_days: 3,
             certificates_cron: "0 0 7 * * *".to_owned(),
             certificates_at_start: true,
+            statement_cron: "0 0 7 * * *".to_owned(),
         }
     }
 }
@@ -325,6 +331,7 @@ pub struct Schedules {
     pub reminder: cron::Schedule,
     pub alert: cron::Schedule,
     pub certificates: cron::Schedule,
+    pub statement: cron::Schedule,
 }
 
 impl JobSettings {
@@ -353,6 +360,7 @@ impl JobSettings {
             reminder: parse("ASSIDU_REMINDER_CRON", &self.reminder_cron)?,
             alert: parse("ASSIDU_ALERT_CRON", &self.alert_cron)?,
             certificates: parse("ASSIDU_CERTIFICATES_CRON", &self.certificates_cron)?,
+            statement: parse("ASSIDU_STATEMENT_CRON", &self.statement_cron)?,
         })
     }
 }

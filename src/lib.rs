@@ -32,6 +32,7 @@ pub mod justifications;
 pub mod login_links;
 pub mod mail;
 pub mod notices;
+pub mod payroll;
 pub mod pdf;
 pub mod records;
 pub mod school;

@@ -28,6 +28,7 @@ pub mod marks;
 pub mod notices;
 pub mod outbox;
 pub mod parties;
+pub mod payroll;
 pub mod programmes;
 pub mod records;
 pub mod school;

@@ -12,6 +12,7 @@ pub mod feed;
 pub mod follow_up;
 pub mod hours;
 pub mod mail_link;
+pub mod payroll;
 pub mod reach;
 pub mod retry;
 pub mod roles;

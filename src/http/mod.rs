@@ -23,6 +23,7 @@ pub mod login_links;
 pub mod mail_log;
 pub mod openapi;
 pub mod parties;
+pub mod payroll;
 pub mod programmes;
 pub mod school;
 pub mod sessions;
@@ -145,6 +146,8 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
             follow_ups::post_follow_up
         ))
         .routes(routes!(follow_ups::get_follow_ups_pdf))
+        .routes(routes!(payroll::get_company_absences_pdf))
+        .routes(routes!(payroll::get_company_absences_csv))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

@@ -8,6 +8,7 @@ mod alert;
 mod certificates;
 mod digest;
 mod reminder;
+mod statement;
 
 use std::future::Future;
 
@@ -26,6 +27,7 @@ pub use alert::Alert;
 pub use certificates::Certificates;
 pub use digest::Digest;
 pub use reminder::Reminder;
+pub use statement::Statement;
 
 /// How far back missed due times are caught up.
 const CATCH_UP: i64 = 7;
@@ -55,10 +57,17 @@ pub enum Job {
     Reminder,
     Alert,
     Certificates,
+    Statement,
 }
 
 impl Job {
-    pub const ALL: [Job; 4] = [Job::Digest, Job::Reminder, Job::Alert, Job::Certificates];
+    pub const ALL: [Job; 5] = [
+        Job::Digest,
+        Job::Reminder,
+        Job::Alert,
+        Job::Certificates,
+        Job::Statement,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -66,6 +75,7 @@ impl Job {
             Job::Reminder => Reminder::NAME,
             Job::Alert => Alert::NAME,
             Job::Certificates => Certificates::NAME,
+            Job::Statement => Statement::NAME,
         }
     }
 
@@ -79,6 +89,7 @@ impl Job {
             Job::Reminder => Reminder.schedule(ctx),
             Job::Alert => Alert.schedule(ctx),
             Job::Certificates => Certificates.schedule(ctx),
+            Job::Statement => Statement.schedule(ctx),
         }
     }
 
@@ -88,6 +99,7 @@ impl Job {
             Job::Reminder => Reminder.run(ctx, claim).await,
             Job::Alert => Alert.run(ctx, claim).await,
             Job::Certificates => Certificates.run(ctx, claim).await,
+            Job::Statement => Statement.run(ctx, claim).await,
         }
     }
 

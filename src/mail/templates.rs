@@ -26,10 +26,11 @@ pub enum MailKind {
     TerminationNotice,
     LoginLink,
     AbsenceAckReminder,
+    PayrollStatement,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 12] = [
+    pub const ALL: [MailKind; 13] = [
         MailKind::AbsenceNotice,
         MailKind::AbsenceCorrection,
         MailKind::JustificationDecision,
@@ -42,6 +43,7 @@ impl MailKind {
         MailKind::TerminationNotice,
         MailKind::LoginLink,
         MailKind::AbsenceAckReminder,
+        MailKind::PayrollStatement,
     ];
 
     /// Its name: the templates' file name and the outbox's `kind`.
@@ -59,6 +61,7 @@ impl MailKind {
             MailKind::TerminationNotice => "termination_notice",
             MailKind::LoginLink => "login_link",
             MailKind::AbsenceAckReminder => "absence_ack_reminder",
+            MailKind::PayrollStatement => "payroll_statement",
         }
     }
 
@@ -130,6 +133,10 @@ static BUILTIN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
         "mail/fr/absence_ack_reminder.html",
         "mail/en/absence_ack_reminder.txt",
         "mail/en/absence_ack_reminder.html",
+        "mail/fr/payroll_statement.txt",
+        "mail/fr/payroll_statement.html",
+        "mail/en/payroll_statement.txt",
+        "mail/en/payroll_statement.html",
     ]
     .into_iter()
     .collect()

@@ -21,6 +21,7 @@ pub mod certificate;
 mod flow;
 pub mod follow_up;
 pub mod letter;
+pub mod payroll;
 mod picture;
 pub mod sheet;
 pub mod sign;

@@ -20,6 +20,7 @@ mod follow_up_page;
 mod import_page;
 mod link_login;
 mod pages;
+mod payroll_page;
 mod timetable;
 mod users;
 
@@ -102,6 +103,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/absence_notice_ack.html",
         "pages/absence_notices_block.html",
         "pages/follow_ups.html",
+        "pages/payroll_statements.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -195,6 +197,7 @@ pub fn router() -> Router<ApiContext> {
             "/absence-notices/{id}/acknowledge",
             get(acknowledgements::page).post(acknowledgements::submit),
         )
+        .route("/companies/{id}/statements", get(payroll_page::page))
         .merge(console::router())
         .merge(users::router())
         .merge(calendar_page::router())

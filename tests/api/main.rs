@@ -36,6 +36,7 @@ mod mail;
 mod mail_wording;
 mod office_home;
 mod openapi;
+mod payroll_statement;
 mod people;
 mod phone;
 mod roles;

@@ -66,6 +66,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("POST", "/companies", "UADDDDDDDD"),
     ("GET", "/companies/{company}", "UADDDDDDAD"),
     ("GET", "/companies/{company}/overview", "UADDDDDDAD"),
+    ("GET", "/companies/{company}/absences.csv", "UADDDDAAAD"),
+    ("GET", "/companies/{company}/absences.pdf", "UADDDDAAAD"),
     ("PUT", "/companies/{company}", "UADDDDDDDD"),
     ("GET", "/contracts", "UADDDDDDAA"),
     ("POST", "/contracts", "UADDDDDDDD"),
@@ -457,6 +459,7 @@ const PAGE_TABLE: &[(&str, &str)] = &[
     ("/absence-notices/{notice}/acknowledge", "LDDDDDADAD"),
     // The livret de suivi (issue 19): no session of the group here, so no teacher reads it.
     ("/contracts/{contract}/livret", "LADDADADAD"),
+    ("/companies/{company}/statements", "LADDDDAAAD"),
 ];
 
 #[tokio::test]
@@ -519,7 +522,8 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
         let path = template
             .replace("{student}", &b.student.to_string())
             .replace("{notice}", &notice.to_string())
-            .replace("{contract}", &b.contract.to_string());
+            .replace("{contract}", &b.contract.to_string())
+            .replace("{company}", &b.company.to_string());
         for (role, cell) in expected.chars().enumerate() {
             let mut req = client.get(app.url(&path)).header("accept", "text/html");
             if let Some(t) = &tokens[role] {

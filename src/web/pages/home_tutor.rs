@@ -61,6 +61,16 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, caller: &Caller) -> 
     current.sort_by(|a, b| a.0.cmp(&b.0));
     ended.sort_by(|a, b| a.0.cmp(&b.0));
     let agenda = crate::web::feeds::block(ctx, caller, lang).await?;
+    // The monthly absences statement of the company (issue 19).
+    let company = match (caller.company_id, caller.tutor_id) {
+        (Some(company), _) => Some(company),
+        (None, Some(tutor)) => Some(
+            crate::db::parties::tutor_company(&ctx.db, tutor)
+                .await
+                .map_err(AppError::from)?,
+        ),
+        (None, None) => None,
+    };
     show(
         ctx,
         viewer,
@@ -70,6 +80,7 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, caller: &Caller) -> 
             students => current.into_iter().map(|(_, b)| b).collect::<Vec<_>>(),
             ended => ended.into_iter().map(|(_, b)| b).collect::<Vec<_>>(),
             agenda,
+            statements_url => company.map(|c| format!("/companies/{c}/statements")),
         },
     )
     .await
