@@ -334,9 +334,12 @@ async fn the_mails_link_shows_the_notice_and_only_its_post_acknowledges() {
     let mut tampered = token.to_owned();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
+    // Opened, it meets the pages' dead-link answer (the sign-in slice's), which offers a
+    // new link.
+    let dead = "Ce lien ne fonctionne plus";
     let (status, html) = page(app, &format!("{path}?lien={tampered}"), None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(html.contains("Ce lien n’est pas valide"), "{html}");
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains(dead), "{html}");
     assert!(!html.contains("Zoé Élève"), "nothing revealed: {html}");
     let (status, _, html) = post_form(app, path, None, &[("lien", &tampered)]).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{html}");
@@ -372,6 +375,10 @@ async fn the_mails_link_shows_the_notice_and_only_its_post_acknowledges() {
     app.advance(chrono::Duration::days(8));
     let (status, html) = page(app, &link, None).await;
     assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains(dead), "{html}");
+    // Its button's POST says why.
+    let (status, _, html) = post_form(app, path, None, &[("lien", token)]).await;
+    assert_eq!(status, StatusCode::GONE, "{html}");
     assert!(html.contains("Ce lien a expiré"), "{html}");
 }
 
