@@ -123,7 +123,9 @@ async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> anyhow::Result<()> {
     sqlx::query("PRAGMA foreign_keys = OFF")
         .execute(&mut *conn)
         .await?;
-    let migrated = SQLITE_MIGRATIONS.run(&mut *conn).await;
+    // `run_direct` on the connection itself: `run` with a `&mut` connection makes every
+    // caller's future fail to be `Send` (sqlx's `Acquire` is not general enough).
+    let migrated = SQLITE_MIGRATIONS.run_direct(&mut *conn).await;
     let broken: Vec<(String, i64, String)> =
         sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
             .fetch_all(&mut *conn)
