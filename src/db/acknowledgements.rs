@@ -205,6 +205,40 @@ pub async fn open(tx: &mut Tx) -> Result<Vec<OpenNotice>, sqlx::Error> {
     })
 }
 
+/// A notice acknowledged in a window: whose, which day, by whom and when.
+#[derive(Debug, sqlx::FromRow)]
+pub struct AcknowledgedNotice {
+    pub student_name: String,
+    pub tutor_name: String,
+    pub company_name: String,
+    pub day: NaiveDate,
+    pub acknowledged_by: String,
+    pub acknowledged_at: DateTime<Utc>,
+}
+
+/// The notices acknowledged after `from` and up to `to`, in that order.
+pub async fn acknowledged_between(
+    tx: &mut Tx,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<AcknowledgedNotice>, sqlx::Error> {
+    tx_run!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT s.first_name || ' ' || s.last_name AS student_name, \
+         t.first_name || ' ' || t.last_name AS tutor_name, co.legal_name AS company_name, n.day, \
+         COALESCE(u.display_name, '') AS acknowledged_by, n.acknowledged_at \
+         FROM absence_notices n JOIN students s ON s.id = n.student_id \
+         JOIN contracts c ON c.id = n.contract_id JOIN companies co ON co.id = c.company_id \
+         JOIN tutors t ON t.id = n.tutor_id LEFT JOIN users u ON u.id = n.acknowledged_by \
+         WHERE n.acknowledged_at > $1 AND n.acknowledged_at <= $2 ORDER BY n.acknowledged_at, n.id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await
+    })
+}
+
 /// The days a calendar marks `holiday` between two days (inclusive).
 pub async fn holidays(
     tx: &mut Tx,

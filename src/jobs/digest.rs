@@ -2,7 +2,7 @@
 //! justifications waiting for a decision.
 
 use crate::domain::text::count_fr;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::{Claim, ScheduledJob, mail_domain, unsigned_sessions};
@@ -45,10 +45,14 @@ impl ScheduledJob for Digest {
         let unacknowledged =
             crate::acknowledgements::overdue_and_remind(ctx, tx, day, now, &mail_domain(ctx))
                 .await?;
+        // And those acknowledged since the previous digest, so the office sees the answers.
+        let since = previous_due(&ctx.jobs.schedules.digest, due);
+        let acknowledged = db::acknowledgements::acknowledged_between(tx, since, due).await?;
         if absences.is_empty()
             && missing.is_empty()
             && waiting.is_empty()
             && unacknowledged.is_empty()
+            && acknowledged.is_empty()
         {
             return Ok("rien à signaler".to_owned());
         }
@@ -73,6 +77,12 @@ impl ScheduledJob for Digest {
             })).collect::<Vec<Value>>(),
             "audit_url": format!("{base}/audit"),
             "unacknowledged": unacknowledged,
+            "acknowledged": acknowledged.iter().map(|a| json!({
+                "student": a.student_name, "tutor": a.tutor_name, "company": a.company_name,
+                "day": format::date(a.day), "by": a.acknowledged_by,
+                "on": format::date(format::paris_day(a.acknowledged_at)),
+                "at": a.acknowledged_at.with_timezone(&chrono_tz::Europe::Paris).format("%H:%M").to_string(),
+            })).collect::<Vec<Value>>(),
         });
         let rendered = ctx.mail.render(MailKind::Digest.as_str(), lang, &context)?;
         outbox::enqueue(
@@ -96,6 +106,16 @@ impl ScheduledJob for Digest {
             count_fr(missing.len() as i64, "appel manquant", "appels manquants"),
             count_fr(waiting.len() as i64, "justificatif", "justificatifs")
         );
+        if !acknowledged.is_empty() {
+            summary.push_str(&format!(
+                ", {}",
+                count_fr(
+                    acknowledged.len() as i64,
+                    "prise de connaissance",
+                    "prises de connaissance"
+                )
+            ));
+        }
         if !unacknowledged.is_empty() {
             summary.push_str(&format!(
                 ", {} sans prise de connaissance",
@@ -104,4 +124,14 @@ impl ScheduledJob for Digest {
         }
         Ok(summary)
     }
+}
+
+/// The digest's due time before `due` (a week back at most; a day before if none).
+fn previous_due(schedule: &cron::Schedule, due: DateTime<Utc>) -> DateTime<Utc> {
+    schedule
+        .after(&(due - Duration::days(8)).with_timezone(&chrono_tz::Europe::Paris))
+        .map(|t| t.to_utc())
+        .take_while(|t| *t < due)
+        .last()
+        .unwrap_or(due - Duration::days(1))
 }

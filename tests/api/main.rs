@@ -15,6 +15,7 @@ mod calendar;
 mod certificates;
 mod cli;
 mod company_access;
+mod company_journey;
 mod console;
 mod console_browser;
 mod dashboard;
