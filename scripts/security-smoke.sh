@@ -11,6 +11,8 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 # The service's clock stands on a fixed school day of the demo, so that the sweep's rules
 # (a teacher's edit window, begun contracts) read the same day as the service.
 export SMOKE_TODAY=2026-11-12
+# Absence notices leave at once, so that the sweep has notices to acknowledge (issue 19).
+export ASSIDU_ABSENCE_NOTICE_DELAY=0s
 (cd "$dir" && exec "$OLDPWD/$bin" serve --demo --bind "127.0.0.1:$port" \
     --pretend-now "${SMOKE_TODAY}T10:00:00+01:00" \
     --database-url "sqlite:$dir/smoke.db" --mail-dir "$dir/mail" >"$dir/server.log" 2>&1) &

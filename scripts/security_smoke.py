@@ -17,6 +17,7 @@ import datetime
 import os
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -355,6 +356,34 @@ def expectations(school):
     return table
 
 
+def absent_for_a_notice(accounts):
+    """A teacher marks a student absent in their latest begun session; the worker (no grace
+    delay in security-smoke.sh) then mails the tutor a notice, which the sweep acknowledges."""
+    teacher, admin = accounts["teacher@demo.test"], accounts["admin@demo.test"]
+    _, page = call("GET", "/sessions?limit=500", teacher.token)
+    today = service_today()
+    begun = sorted((s for s in page["items"] if day(s["day"]) <= today and
+                    (day(s["day"]) < today or s["starts_at"] <= "10:00")),
+                   key=lambda s: (s["day"], s["starts_at"]), reverse=True)
+    for s in begun:
+        _, sheet = call("GET", f"/sessions/{s['id']}/attendance", teacher.token)
+        if not sheet["roster"]:
+            continue
+        student = sheet["roster"][0]["student_id"]
+        status, body = call("PUT", f"/sessions/{s['id']}/attendance", teacher.token,
+                            {"marks": [{"student_id": student, "status": "absent"}]})
+        if status != 200:
+            continue
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            _, notices = call("GET", f"/students/{student}/absence-notices", admin.token)
+            if notices:
+                return
+            time.sleep(0.2)
+        sys.exit(f"no absence notice for student {student} after session {s['id']}")
+    sys.exit("no begun session of teacher@demo.test to mark an absence in")
+
+
 def prepare(accounts):
     """Records the demo lacks: a justification per student with an absence, calendar links
     for a student, a teacher and a tutor, and the certificates of ended semesters."""
@@ -374,6 +403,7 @@ def prepare(accounts):
     for email in ["student@demo.test", "teacher@demo.test", "tutor@demo.test", "tutor2@demo.test"]:
         status, body = call("POST", "/calendar-feeds", accounts[email].token, {"label": "smoke"})
         assert status == 201, (email, status, body)
+    absent_for_a_notice(accounts)
     for email in ["student@demo.test", "student2@demo.test"]:
         who = accounts[email]
         _, page = call("GET", "/sessions?limit=500", who.token)
