@@ -81,7 +81,7 @@ impl ScheduledJob for Digest {
                 "student": a.student_name, "tutor": a.tutor_name, "company": a.company_name,
                 "day": format::date(a.day), "by": a.acknowledged_by,
                 "on": format::date(format::paris_day(a.acknowledged_at)),
-                "at": a.acknowledged_at.with_timezone(&chrono_tz::Europe::Paris).format("%H:%M").to_string(),
+                "at": format::paris_time(a.acknowledged_at),
             })).collect::<Vec<Value>>(),
         });
         let rendered = ctx.mail.render(MailKind::Digest.as_str(), lang, &context)?;

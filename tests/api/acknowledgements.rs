@@ -465,22 +465,7 @@ async fn the_digest_lists_notices_left_unacknowledged_three_working_days_and_rem
 
     // Acknowledged, it leaves the list (a fresh session: Monday's has expired).
     let tutor = app.token_of(TUTOR).await;
-    let id = scalar(
-        app,
-        &format!(
-            "SELECT MIN(id) FROM absence_notices WHERE student_id = {}",
-            s.b.student
-        ),
-    )
-    .await;
-    let a = app
-        .post(
-            &format!("/api/v1/absence-notices/{id}/acknowledgement"),
-            &tutor,
-            json!({}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    acknowledge_first_notice(app, &tutor, s.b.student).await;
     assert!(digest("2025-09-22T18:00:00+02:00").await);
     let text = last_digest().await;
     assert!(
@@ -491,26 +476,29 @@ async fn the_digest_lists_notices_left_unacknowledged_three_working_days_and_rem
     assert_eq!(reminders().await, 2);
 }
 
-#[tokio::test]
-async fn the_audit_bundle_carries_the_acknowledgement() {
-    let (s, tutor, _, _) = absent_monday().await;
-    let app = &s.app;
+/// The tutor acknowledges the student's first notice through the API (201); answers its id.
+async fn acknowledge_first_notice(app: &TestApp, tutor: &str, student: i64) -> i64 {
     let id = scalar(
         app,
-        &format!(
-            "SELECT MIN(id) FROM absence_notices WHERE student_id = {}",
-            s.b.student
-        ),
+        &format!("SELECT MIN(id) FROM absence_notices WHERE student_id = {student}"),
     )
     .await;
     let a = app
         .post(
             &format!("/api/v1/absence-notices/{id}/acknowledgement"),
-            &tutor,
+            tutor,
             json!({}),
         )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    id
+}
+
+#[tokio::test]
+async fn the_audit_bundle_carries_the_acknowledgement() {
+    let (s, tutor, _, _) = absent_monday().await;
+    let app = &s.app;
+    let id = acknowledge_first_notice(app, &tutor, s.b.student).await;
     let (status, _, bytes) = download(
         app,
         &format!("/api/v1/contracts/{}/audit-bundle", s.b.contract),
