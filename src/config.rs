@@ -306,6 +306,23 @@ pub struct JobSettings {
     /// first working day of the month only (Monday–Friday, not a public holiday).
     #[arg(long, env = "ASSIDU_STATEMENT_CRON", default_value = "0 0 7 * * *")]
     pub statement_cron: String,
+
+    /// Refreshes the timetable sources fetched from a URL (issue 20) and mails the office a
+    /// summary when something changed or needs a decision.
+    #[arg(
+        long,
+        env = "ASSIDU_TIMETABLE_CRON",
+        default_value = "0 0 6,13 * * Mon-Fri"
+    )]
+    pub timetable_cron: String,
+
+    /// How long a timetable URL may take to answer, the whole exchange.
+    #[arg(long, env = "ASSIDU_TIMETABLE_FETCH_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub timetable_fetch_timeout: Duration,
+
+    /// The largest timetable a URL or an upload may give, in bytes.
+    #[arg(long, env = "ASSIDU_TIMETABLE_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub timetable_max_bytes: usize,
 }
 
 impl Default for JobSettings {
@@ -320,6 +337,9 @@ impl Default for JobSettings {
             certificates_cron: "0 0 7 * * *".to_owned(),
             certificates_at_start: true,
             statement_cron: "0 0 7 * * *".to_owned(),
+            timetable_cron: "0 0 6,13 * * Mon-Fri".to_owned(),
+            timetable_fetch_timeout: Duration::from_secs(30),
+            timetable_max_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -332,6 +352,7 @@ pub struct Schedules {
     pub alert: cron::Schedule,
     pub certificates: cron::Schedule,
     pub statement: cron::Schedule,
+    pub timetable: cron::Schedule,
 }
 
 impl JobSettings {
@@ -361,6 +382,7 @@ impl JobSettings {
             alert: parse("ASSIDU_ALERT_CRON", &self.alert_cron)?,
             certificates: parse("ASSIDU_CERTIFICATES_CRON", &self.certificates_cron)?,
             statement: parse("ASSIDU_STATEMENT_CRON", &self.statement_cron)?,
+            timetable: parse("ASSIDU_TIMETABLE_CRON", &self.timetable_cron)?,
         })
     }
 }

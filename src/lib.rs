@@ -38,5 +38,6 @@ pub mod records;
 pub mod school;
 pub mod signing;
 pub mod terminations;
+pub mod timetable;
 pub mod web;
 pub mod worker;

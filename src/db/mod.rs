@@ -36,6 +36,7 @@ pub mod sessions;
 pub mod sheets;
 pub mod signing_keys;
 pub mod terminations;
+pub mod timetable;
 pub mod users;
 pub mod values;
 pub mod years;

@@ -20,3 +20,4 @@ pub mod semester;
 pub mod siret;
 pub mod text;
 pub mod throttle;
+pub mod timetable;

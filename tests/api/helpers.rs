@@ -155,6 +155,8 @@ impl Default for TestConfig {
                 certificates_at_start: false,
                 // The monthly payroll statement mails tutors: only the tests that mean it.
                 statement_cron: "0 0 3 1 8 *".to_owned(),
+                // The timetable sync fetches URLs: only the tests that mean it.
+                timetable_cron: "0 0 3 1 8 *".to_owned(),
                 ..JobSettings::default()
             },
             worker: true,
