@@ -155,10 +155,10 @@ impl<'t> Lines<'t> {
             if line.eq_ignore_ascii_case("BEGIN:VEVENT") {
                 open.push(vevents.len());
                 vevents.push((i, unfolded.len()));
-            } else if line.eq_ignore_ascii_case("END:VEVENT") {
-                if let Some(k) = open.pop() {
-                    vevents[k].1 = i;
-                }
+            } else if line.eq_ignore_ascii_case("END:VEVENT")
+                && let Some(k) = open.pop()
+            {
+                vevents[k].1 = i;
             }
         }
         Lines {
