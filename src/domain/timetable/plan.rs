@@ -211,11 +211,14 @@ fn refusal(frame: &Frame, day: NaiveDate) -> Option<String> {
     None
 }
 
+/// A session's id and times within its day.
+type Times = (i64, NaiveTime, NaiveTime);
+
 /// Sessions by group and by teacher, for the overlap check.
 #[derive(Default)]
 struct Occupancy {
-    by_group: HashMap<NaiveDate, Vec<(i64, NaiveTime, NaiveTime)>>,
-    by_teacher: HashMap<(i64, NaiveDate), Vec<(i64, NaiveTime, NaiveTime)>>,
+    by_group: HashMap<NaiveDate, Vec<Times>>,
+    by_teacher: HashMap<(i64, NaiveDate), Vec<Times>>,
 }
 
 impl Occupancy {
@@ -239,7 +242,7 @@ impl Occupancy {
 
     /// The first session `p` would overlap, other than `except`, and whose it is.
     fn clash(&self, p: &Placement, except: Option<i64>) -> Option<String> {
-        let hit = |slots: Option<&Vec<(i64, NaiveTime, NaiveTime)>>| {
+        let hit = |slots: Option<&Vec<Times>>| {
             slots.and_then(|v| {
                 v.iter()
                     .find(|(id, s, e)| Some(*id) != except && *s < p.ends_at && p.starts_at < *e)
