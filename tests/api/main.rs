@@ -45,5 +45,7 @@ mod roll_call_phone;
 mod semesters;
 mod signing;
 mod smtp;
+mod timetable_cli;
 mod timetable_fetch;
+mod timetable_job;
 mod web;
