@@ -158,7 +158,7 @@ fn request_error(e: &reqwest::Error, host: &str) -> FetchError {
 /// `30 s`, `1,5 s`.
 fn seconds_fr(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{} s", decimal_fr(ms as f64 / 1000.0))
