@@ -224,6 +224,57 @@ async fn the_office_gets_one_summary_and_nothing_when_nothing_changed() {
     s.run_job().await;
     assert_eq!(s.sessions_of(source).await, 2);
     assert_eq!(s.summaries().await, 2);
+
+    // A recorded session moved at the source: never moved here, flagged, and the mail says
+    // why.
+    let recorded = scalar(
+        &s.app,
+        &format!(
+            "SELECT id FROM training_sessions WHERE source_id = {source} AND source_uid = 'ade-2@test'"
+        ),
+    )
+    .await;
+    let roll_call = s
+        .app
+        .put(
+            &format!("/api/v1/sessions/{recorded}/attendance"),
+            &s.admin,
+            json!({"marks": [{"student_id": s.b.student, "status": "present"}]}),
+        )
+        .await;
+    assert_eq!(roll_call.status, StatusCode::OK, "{}", roll_call.text);
+    s.feeds.set(
+        "m1.ics",
+        &feed("")
+            .replace(
+                "UID:ade-3@test\r\n",
+                "UID:ade-3@test\r\nSTATUS:CANCELLED\r\n",
+            )
+            .replace("DTSTART:20250916T063000Z", "DTSTART:20250919T063000Z")
+            .replace("DTEND:20250916T100000Z", "DTEND:20250919T100000Z"),
+    );
+    s.run_job().await;
+    assert_eq!(s.summaries().await, 3);
+    let text = texts(
+        &s.app,
+        "SELECT body_text FROM outbox WHERE kind = 'timetable_sync' ORDER BY id DESC",
+    )
+    .await
+    .remove(0);
+    assert!(
+        text.contains("19/09/2025 08:30–12:00 « Ingénierie logicielle » : en conflit — séance enregistrée modifiée dans l"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Séances enregistrées modifiées dans l’emploi du temps : 1"),
+        "{text}"
+    );
+    let day = texts(
+        &s.app,
+        &format!("SELECT CAST(day AS TEXT) FROM training_sessions WHERE id = {recorded}"),
+    )
+    .await;
+    assert_eq!(day, ["2025-09-16"], "the recorded session stays");
 }
 
 #[tokio::test]
