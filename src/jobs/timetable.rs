@@ -58,13 +58,17 @@ impl ScheduledJob for Timetable {
         for source in sources {
             let synced = match crate::timetable::sync(ctx, source.id, false).await {
                 Ok(report) => {
-                    db::timetable::set_error(&ctx.db, source.id, None).await?;
+                    crate::timetable::record_error(ctx, source.id, None)
+                        .await
+                        .map_err(anyhow_of)?;
                     Synced::Done(Box::new(report))
                 }
                 Err(e) => {
                     let message = message_of(e);
                     tracing::warn!(source = source.id, error = %message, "timetable sync failed");
-                    db::timetable::set_error(&ctx.db, source.id, Some(message.clone())).await?;
+                    crate::timetable::record_error(ctx, source.id, Some(message.clone()))
+                        .await
+                        .map_err(anyhow_of)?;
                     Synced::Failed(message)
                 }
             };
