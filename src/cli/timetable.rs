@@ -181,7 +181,7 @@ async fn sync(ctx: &ApiContext, group: Option<i64>, dry_run: bool) -> anyhow::Re
     }
     let done = results.len() - failed;
     println!(
-        "{} {} ({:.1} s){}",
+        "{} {} ({} s){}",
         count_fr(done as i64, "source", "sources"),
         if dry_run {
             if done < 2 { "simulée" } else { "simulées" }
@@ -190,7 +190,7 @@ async fn sync(ctx: &ApiContext, group: Option<i64>, dry_run: bool) -> anyhow::Re
         } else {
             "synchronisées"
         },
-        started.elapsed().as_secs_f64(),
+        format!("{:.1}", started.elapsed().as_secs_f64()).replace('.', ","),
         if dry_run {
             " ; simulation : rien n’a été écrit"
         } else {
@@ -420,7 +420,7 @@ async fn list(ctx: &ApiContext, group: Option<i64>) -> anyhow::Result<()> {
         println!("{}", heading(s));
         match (s.synced_at, &s.last_counts) {
             (Some(at), Some(c)) => println!(
-                "  dernière synchronisation : {} — {}",
+                "  dernier changement : {} — {}",
                 format::paris_at(at),
                 counts_fr(c)
             ),

@@ -144,9 +144,10 @@ fn bytes_of(n: usize) -> axum::body::Bytes {
     axum::body::Bytes::from(vec![b'X'; n])
 }
 
+/// Generous: 10 MB through a debug build on a busy machine takes seconds.
 fn limits() -> FetchLimits {
     FetchLimits {
-        timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(60),
         max_bytes: 10 * 1024 * 1024,
     }
 }
@@ -229,7 +230,7 @@ async fn silence_and_stalls_time_out() {
     let started = std::time::Instant::now();
     let message = refusal(&format!("http://{addr}/feed.ics"), one_second).await;
     assert_eq!(message, "le serveur n’a pas répondu en 1 s");
-    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(started.elapsed() < Duration::from_secs(10));
     // Headers, then a body that stalls.
     let message = refusal(&format!("{base}/stall"), one_second).await;
     assert_eq!(message, "le serveur n’a pas répondu en 1 s");
