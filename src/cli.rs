@@ -1,5 +1,9 @@
 //! The command line: one binary, several subcommands.
 
+mod timetable;
+
+pub use timetable::UsageError;
+
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
@@ -72,6 +76,11 @@ pub enum Command {
     /// Import companies, tutors, students and contracts from CSV files, all or nothing;
     /// lines are matched on their natural key, so importing again changes nothing.
     Import(crate::import::ImportArgs),
+    /// Timetable sources (ADE, Hyperplanning, any iCalendar feed): add, list, sync.
+    Timetable {
+        #[command(subcommand)]
+        command: timetable::TimetableCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -288,6 +297,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => {
             let db = connect(&cli.database).await?;
             crate::import::run_cli(&db, args).await
+        }
+        Command::Timetable { command } => {
+            let db = connect(&cli.database).await?;
+            timetable::run(db, command).await
         }
     }
 }

@@ -29,7 +29,12 @@ async fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("erreur : {e:#}");
-            ExitCode::FAILURE
+            // Bad arguments found after parsing (an unknown group) exit as clap's own do.
+            if e.is::<assidu::cli::UsageError>() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -1,14 +1,16 @@
 //! Scheduled jobs: the office's daily digest, reminders of unsigned roll calls, the alerts on
-//! missed hours and dropouts, and the issuing of certificates; one file per job behind
-//! [`ScheduledJob`], and here the scheduler. Each due time runs once across all instances
-//! (its row in `job_runs` is inserted in the job's own transaction), and due times missed
-//! while the service was down are caught up, a week back at most.
+//! missed hours and dropouts, the issuing of certificates, the payroll statement and the
+//! timetable sync; one file per job behind [`ScheduledJob`], and here the scheduler. Each
+//! due time runs once across all instances (its row in `job_runs` is inserted in the job's
+//! own transaction), and due times missed while the service was down are caught up, a week
+//! back at most.
 
 mod alert;
 mod certificates;
 mod digest;
 mod reminder;
 mod statement;
+mod timetable;
 
 use std::future::Future;
 
@@ -28,6 +30,7 @@ pub use certificates::Certificates;
 pub use digest::Digest;
 pub use reminder::Reminder;
 pub use statement::Statement;
+pub use timetable::Timetable;
 
 /// How far back missed due times are caught up.
 const CATCH_UP: i64 = 7;
@@ -58,15 +61,17 @@ pub enum Job {
     Alert,
     Certificates,
     Statement,
+    Timetable,
 }
 
 impl Job {
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 6] = [
         Job::Digest,
         Job::Reminder,
         Job::Alert,
         Job::Certificates,
         Job::Statement,
+        Job::Timetable,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,6 +81,7 @@ impl Job {
             Job::Alert => Alert::NAME,
             Job::Certificates => Certificates::NAME,
             Job::Statement => Statement::NAME,
+            Job::Timetable => Timetable::NAME,
         }
     }
 
@@ -90,6 +96,7 @@ impl Job {
             Job::Alert => Alert.schedule(ctx),
             Job::Certificates => Certificates.schedule(ctx),
             Job::Statement => Statement.schedule(ctx),
+            Job::Timetable => Timetable.schedule(ctx),
         }
     }
 
@@ -100,6 +107,7 @@ impl Job {
             Job::Alert => Alert.run(ctx, claim).await,
             Job::Certificates => Certificates.run(ctx, claim).await,
             Job::Statement => Statement.run(ctx, claim).await,
+            Job::Timetable => Timetable.run(ctx, claim).await,
         }
     }
 

@@ -27,10 +27,11 @@ pub enum MailKind {
     LoginLink,
     AbsenceAckReminder,
     PayrollStatement,
+    TimetableSync,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 13] = [
+    pub const ALL: [MailKind; 14] = [
         MailKind::AbsenceNotice,
         MailKind::AbsenceCorrection,
         MailKind::JustificationDecision,
@@ -44,6 +45,7 @@ impl MailKind {
         MailKind::LoginLink,
         MailKind::AbsenceAckReminder,
         MailKind::PayrollStatement,
+        MailKind::TimetableSync,
     ];
 
     /// Its name: the templates' file name and the outbox's `kind`.
@@ -62,6 +64,7 @@ impl MailKind {
             MailKind::LoginLink => "login_link",
             MailKind::AbsenceAckReminder => "absence_ack_reminder",
             MailKind::PayrollStatement => "payroll_statement",
+            MailKind::TimetableSync => "timetable_sync",
         }
     }
 
@@ -137,6 +140,10 @@ static BUILTIN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
         "mail/fr/payroll_statement.html",
         "mail/en/payroll_statement.txt",
         "mail/en/payroll_statement.html",
+        "mail/fr/timetable_sync.txt",
+        "mail/fr/timetable_sync.html",
+        "mail/en/timetable_sync.txt",
+        "mail/en/timetable_sync.html",
     ]
     .into_iter()
     .collect()

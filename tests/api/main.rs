@@ -46,4 +46,7 @@ mod semesters;
 mod signing;
 mod smtp;
 mod timetable;
+mod timetable_cli;
+mod timetable_fetch;
+mod timetable_job;
 mod web;
