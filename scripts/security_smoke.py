@@ -356,6 +356,35 @@ def expectations(school):
     return table
 
 
+def page_status(path, token):
+    """A page's status for a logged-in browser (its session cookie), redirects not followed."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    req = urllib.request.Request(BASE + path, method="GET")
+    req.add_header("Cookie", "assidu_session=" + token)
+    req.add_header("Accept", "text/html")
+    try:
+        with urllib.request.build_opener(NoRedirect).open(req, timeout=30) as res:
+            return res.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def page_table(accounts, school):
+    """The office's pages with ids (issue 20: timetable sources and flags), per account:
+    (path, rule(account) -> bool). A timetable source is added to the first group, once."""
+    admin = accounts["admin@demo.test"]
+    groups = school.simple["groups"]
+    status, body = call("POST", f"/groups/{groups[0]}/timetable-sources", admin.token,
+                        {"label": "smoke", "url": "https://edt.example.invalid/smoke.ics",
+                         "mapping": {}})
+    assert status == 201, (status, body)
+    admin_only = lambda who: who.role == "admin"
+    return ([(f"/groups/{g}/timetable-sources", admin_only) for g in sample(groups)]
+            + [(f"/timetable-sources/{body['id']}", admin_only), ("/timetable-flags", admin_only)])
+
+
 def absent_for_a_notice(accounts):
     """A teacher marks a student absent in their latest begun session; the worker (no grace
     delay in security-smoke.sh) then mails the tutor a notice, which the sweep acknowledges."""
@@ -464,9 +493,20 @@ def main():
         return None if ok else f"{who.email} {method} {path} ({template}): {status}, " \
                                 f"expected {'allowed' if allowed else '403/404'}"
 
+    def run_page(job):
+        path, who, allowed = job
+        status = page_status(path, who.token)
+        ok = status == 200 if allowed else status in (403, 404)
+        return None if ok else f"{who.email} GET page {path}: {status}, " \
+                                f"expected {'200' if allowed else '403/404'}"
+
+    pages = [(path, who, rule(who)) for path, rule in page_table(accounts, school)
+             for who in accounts.values()]
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         failures = [f for f in pool.map(run, jobs) if f]
+        failures += [f for f in pool.map(run_page, pages) if f]
     allowed = sum(1 for j in jobs if j[5])
+    print(f"  pages swept: {len(pages)} requests")
     print(f"security smoke: {len(jobs)} requests over {len(table)} routes and "
           f"{len(accounts)} accounts ({allowed} allowed, {len(jobs) - allowed} refused expected)")
     for k in ("justifications", "certificates", "feeds", "terminations", "mails"):

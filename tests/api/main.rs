@@ -45,4 +45,5 @@ mod roll_call_phone;
 mod semesters;
 mod signing;
 mod smtp;
+mod timetable_pages;
 mod web;
