@@ -45,5 +45,6 @@ mod roll_call_phone;
 mod semesters;
 mod signing;
 mod smtp;
+mod timetable_browser;
 mod timetable_pages;
 mod web;
