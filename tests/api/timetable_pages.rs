@@ -162,7 +162,7 @@ async fn the_office_adds_a_source_dry_runs_it_and_applies_it() {
         html.contains("Simulation : rien n’est encore écrit"),
         "{html}"
     );
-    assert!(html.contains("1 nouvelle séance"), "{html}");
+    assert!(html.contains("1\u{a0}nouvelle séance"), "{html}");
     for (outcome, label) in [
         ("new", "nouvelle séance"),
         ("ignored", "ignorée"),
@@ -211,7 +211,11 @@ async fn the_office_adds_a_source_dry_runs_it_and_applies_it() {
     let list = office
         .get(&format!("/groups/{}/timetable-sources", b.group))
         .await;
-    assert!(text(&list).contains("1 nouvelle séance"), "{}", text(&list));
+    assert!(
+        text(&list).contains("1\u{a0}nouvelle séance"),
+        "{}",
+        text(&list)
+    );
     // Nobody else sees these pages.
     let teacher = app
         .user_token(
@@ -365,7 +369,7 @@ async fn a_recorded_session_moved_at_its_source_is_shown_both_ways_and_moved_by_
     // The office's home counts it and leads to the flags.
     let home = office.get("/").await;
     assert!(
-        text(&home).contains("1 séance enregistrée modifiée dans l’emploi du temps"),
+        text(&home).contains("1\u{a0}séance enregistrée modifiée dans l’emploi du temps"),
         "{}",
         text(&home)
     );
