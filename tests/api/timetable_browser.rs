@@ -32,8 +32,42 @@ async fn scenario(c: &Client, app: &TestApp, b: &Basics, source: i64, axe: Optio
         .expect("type");
     find(c, "#login").await.click().await.expect("log in");
     wait_for_page(c, "/").await;
-    open(c, app, &format!("/groups/{}/timetable-sources", b.group)).await;
+    let sources = format!("/groups/{}/timetable-sources", b.group);
+    open(c, app, &sources).await;
     accessible(c, axe, "timetable sources").await;
+    // A bad expression: the form comes back with the message under its field.
+    find(c, "#tts-label")
+        .await
+        .send_keys("Hyperplanning")
+        .await
+        .expect("type");
+    find(c, "#tts-url")
+        .await
+        .send_keys("https://edt.example.invalid/2ia.ics")
+        .await
+        .expect("type");
+    find(c, "#tts-module_pattern")
+        .await
+        .send_keys("^(IL")
+        .await
+        .expect("type");
+    find(c, "#tts-add").await.click().await.expect("add");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !c
+        .source()
+        .await
+        .unwrap_or_default()
+        .contains("id=\"error-module_pattern\"")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no error shown: {}",
+            c.source().await.unwrap_or_default()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    wait_for_page(c, &sources).await;
+    accessible(c, axe, "timetable source refused").await;
     let page = format!("/timetable-sources/{source}");
     open(c, app, &page).await;
     accessible(c, axe, "timetable source").await;
