@@ -109,6 +109,13 @@ class School:
         for s in self.students:
             _, ns = call("GET", f"/students/{s}/absence-notices", t)
             self.notices += [dict(n, company_id=company_of.get(n["contract_id"])) for n in ns]
+        # The groups' timetable sources and the flags on recorded sessions (issue 20).
+        self.timetable_sources = []
+        for g in self.simple["groups"]:
+            _, srcs = call("GET", f"/groups/{g}/timetable-sources", t)
+            self.timetable_sources += [x["id"] for x in srcs]
+        _, flags = call("GET", "/timetable-flags?all=true", t)
+        self.timetable_flags = [f["id"] for f in flags]
         self.terminations = []
         for c in self.contracts:
             _, ts = call("GET", f"/contracts/{c['id']}/terminations", t)
@@ -351,6 +358,16 @@ def expectations(school):
     crule = lambda c: (lambda who: S.sees_certificate(who, c))
     add("GET", "/certificates/{file}", [(f"/certificates/{c['number']}.pdf", crule(c)) for c in C])
     add("GET", "/verify/{number}", [(f"/verify/{c['number']}", public) for c in C])
+    # Timetable sources and their flags (issue 20): the office's only; a sync is dry-run so
+    # the sweep writes nothing.
+    groups = S.simple["groups"]
+    add("GET", "/groups/{id}/timetable-sources", each(groups, "/groups/{}/timetable-sources"))
+    add("POST", "/groups/{id}/timetable-sources", each(groups, "/groups/{}/timetable-sources"), {})
+    add("GET", "/timetable-sources/{id}", each(S.timetable_sources, "/timetable-sources/{}"))
+    add("POST", "/timetable-sources/{id}/sync",
+        each(S.timetable_sources, "/timetable-sources/{}/sync?dry_run=true"), {})
+    add("POST", "/timetable-flags/{id}/resolution",
+        each(S.timetable_flags, "/timetable-flags/{}/resolution"), {})
     frule = lambda f: (lambda who: S.owns_feed(who, f))
     add("DELETE", "/calendar-feeds/{id}", [(f"/calendar-feeds/{f['id']}", frule(f)) for f in S.feeds])
     return table

@@ -437,3 +437,13 @@ pub async fn names(db: &Db) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), 
     .await)?;
     Ok((modules, teachers))
 }
+
+/// Is the session's sheet signed?
+pub async fn is_signed(db: &Db, session: i64) -> Result<bool, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM training_sessions WHERE id = $1 AND signed_at IS NOT NULL)"
+    )
+    .bind(session)
+    .fetch_one(pool)
+    .await)
+}

@@ -29,6 +29,7 @@ pub mod school;
 pub mod sessions;
 pub mod summary;
 pub mod terminations;
+pub mod timetable;
 pub mod years;
 
 use axum::Router;
@@ -148,6 +149,17 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
         .routes(routes!(follow_ups::get_follow_ups_pdf))
         .routes(routes!(payroll::get_company_absences_pdf))
         .routes(routes!(payroll::get_company_absences_csv))
+        .merge(
+            // An uploaded feed is larger than any JSON body; the use case enforces the
+            // configured limit with a 413 of its own.
+            OpenApiRouter::new()
+                .routes(routes!(timetable::get_sources, timetable::post_source))
+                .layer(axum::extract::DefaultBodyLimit::max(timetable::BODY_LIMIT)),
+        )
+        .routes(routes!(timetable::get_source))
+        .routes(routes!(timetable::post_sync))
+        .routes(routes!(timetable::get_flags))
+        .routes(routes!(timetable::post_resolution))
         .split_for_parts();
     let mut router = router;
     router = resource::<years::Years>(router, &mut api);

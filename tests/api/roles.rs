@@ -85,6 +85,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/groups", "UADDDDDDDD"),
     ("POST", "/groups", "UADDDDDDDD"),
     ("GET", "/groups/{group}", "UADDDDDDDD"),
+    ("GET", "/groups/{group}/timetable-sources", "UADDDDDDDD"),
+    ("POST", "/groups/{group}/timetable-sources", "UADDDDDDDD"),
     ("PUT", "/groups/{group}", "UADDDDDDDD"),
     ("POST", "/imports", "UaDDDDDDDD"),
     ("GET", "/jobs", "UADDDDDDDD"),
@@ -148,6 +150,10 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/teachers/{teacher}", "UADDDDDDDD"),
     ("PUT", "/teachers/{teacher}", "UADDDDDDDD"),
     ("GET", "/terminations/{termination}/opco.pdf", "UaDDDDDDDD"),
+    ("GET", "/timetable-flags", "UADDDDDDDD"),
+    ("POST", "/timetable-flags/{flag}/resolution", "UaDDDDDDDD"),
+    ("GET", "/timetable-sources/{source}", "UaDDDDDDDD"),
+    ("POST", "/timetable-sources/{source}/sync", "UaDDDDDDDD"),
     ("GET", "/tutors", "UADDDDDDDD"),
     ("POST", "/tutors", "UADDDDDDDD"),
     ("GET", "/tutors/{tutor}", "UADDDDDDDD"),
@@ -354,6 +360,9 @@ async fn every_route_answers_every_role_as_the_table_says() {
         ("{mail}", mail.to_string()),
         ("{termination}", "1".to_owned()),
         ("{notice}", notice.to_string()),
+        // No timetable source nor flag here: the office's 404, the others' 403.
+        ("{source}", "1".to_owned()),
+        ("{flag}", "1".to_owned()),
     ]
     .into_iter()
     .collect();

@@ -573,3 +573,7 @@ pub fn plan(
     }
     plan
 }
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;
