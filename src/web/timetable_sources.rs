@@ -528,6 +528,8 @@ async fn add(
                     push(&mut errors, at, message);
                 }
             }
+            // A file over `ASSIDU_TIMETABLE_MAX_BYTES`: said next to the file field too.
+            Err(AppError::TooLarge(message)) => push(&mut errors, "file", message),
             Err(e) => return Err(e.into()),
         }
     }

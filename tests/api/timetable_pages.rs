@@ -271,6 +271,18 @@ async fn a_bad_expression_is_said_next_to_its_field_and_nothing_is_created() {
         "{}",
         text(&refused)
     );
+    // A malformed file names its line, next to the file field.
+    let broken =
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:pas une date\r\n";
+    let refused = office
+        .post_multipart(&url, add_form(&csrf, b.module, "", broken))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text(&refused).contains("id=\"error-file\">ligne "),
+        "{}",
+        text(&refused)
+    );
     assert_eq!(
         scalar(&app, "SELECT COUNT(*) FROM timetable_sources").await,
         0
