@@ -364,6 +364,7 @@ def expectations(school):
     add("GET", "/groups/{id}/timetable-sources", each(groups, "/groups/{}/timetable-sources"))
     add("POST", "/groups/{id}/timetable-sources", each(groups, "/groups/{}/timetable-sources"), {})
     add("GET", "/timetable-sources/{id}", each(S.timetable_sources, "/timetable-sources/{}"))
+    add("PUT", "/timetable-sources/{id}/file", [], None)  # takes a file: asked in the tests
     add("POST", "/timetable-sources/{id}/sync",
         each(S.timetable_sources, "/timetable-sources/{}/sync?dry_run=true"), {})
     add("POST", "/timetable-flags/{id}/resolution",

@@ -447,3 +447,21 @@ pub async fn is_signed(db: &Db, session: i64) -> Result<bool, sqlx::Error> {
     .fetch_one(pool)
     .await)
 }
+
+/// Replaces an uploaded source's file.
+pub async fn replace_content(
+    db: &Db,
+    id: i64,
+    file_name: Option<String>,
+    content: String,
+) -> Result<(), sqlx::Error> {
+    db_run!(db, |pool| sqlx::query(
+        "UPDATE timetable_sources SET content = $2, file_name = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(&content)
+    .bind(&file_name)
+    .execute(pool)
+    .await
+    .map(|_| ()))
+}

@@ -154,6 +154,7 @@ pub fn api() -> (Router<ApiContext>, utoipa::openapi::OpenApi) {
             // configured limit with a 413 of its own.
             OpenApiRouter::new()
                 .routes(routes!(timetable::get_sources, timetable::post_source))
+                .routes(routes!(timetable::put_file))
                 .layer(axum::extract::DefaultBodyLimit::max(timetable::BODY_LIMIT)),
         )
         .routes(routes!(timetable::get_source))

@@ -174,6 +174,28 @@ pub async fn get_source(
     Ok(Json(timetable::source(&ctx, id).await?))
 }
 
+/// Replaces an uploaded source's file with a new export of the planning tool: the body is
+/// the `.ics` file itself (`text/calendar`, UTF-8). It is parsed at once (a malformed one is
+/// 422 naming its line) and nothing is synced: dry-run the source next. A URL source is 409.
+///
+/// Rôle : admin.
+#[utoipa::path(put, path = "/timetable-sources/{id}/file", tag = "timetable",
+    params(("id" = i64, Path)),
+    request_body(content = String, content_type = "text/calendar"),
+    responses((status = 200, body = Source), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_file(
+    Admin(_caller): Admin,
+    State(ctx): State<ApiContext>,
+    Id(id): Id,
+    body: axum::body::Bytes,
+) -> AppResult<Json<Source>> {
+    Ok(Json(timetable::replace_file(&ctx, id, None, &body).await?))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SyncQuery {

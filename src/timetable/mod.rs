@@ -217,6 +217,43 @@ pub async fn add_source(
     source(ctx, id).await
 }
 
+/// Replaces an uploaded source's file with a new export (the planning tool's file of
+/// today); the next sync compares the group's sessions with it. A URL source is 409.
+pub async fn replace_file(
+    ctx: &ApiContext,
+    id: i64,
+    file_name: Option<String>,
+    bytes: &[u8],
+) -> AppResult<Source> {
+    let row = store::source(&ctx.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.url.is_some() {
+        return Err(AppError::Conflict(
+            "cette source est lue à son adresse : elle n’a pas de fichier à remplacer".to_owned(),
+        ));
+    }
+    let max = ctx.jobs.settings.timetable_max_bytes;
+    if bytes.len() > max {
+        return Err(AppError::TooLarge(format!(
+            "le fichier dépasse {}",
+            crate::format::megabytes(max as u64, crate::i18n::Lang::Fr)
+        )));
+    }
+    if bytes.is_empty() {
+        return Err(AppError::field("file", "le fichier est vide"));
+    }
+    let frame = db::programmes::group_frame(&ctx.db, row.group_id).await?;
+    let text = decode(bytes).map_err(|e| AppError::field("file", e))?;
+    ics::parse(&text, frame.starts_on, frame.ends_on)
+        .map_err(|e| AppError::field("file", e.to_string()))?;
+    let name = file_name
+        .or(row.file_name)
+        .map(|n| n.chars().take(200).collect());
+    store::replace_content(&ctx.db, id, name, text).await?;
+    source(ctx, id).await
+}
+
 /// A URL the service may fetch: `http` or `https`, with a host.
 fn check_url(url: &str) -> Result<(), String> {
     if url.chars().count() > 2000 {

@@ -45,6 +45,7 @@ mod roll_call_phone;
 mod semesters;
 mod signing;
 mod smtp;
+mod timetable;
 mod timetable_browser;
 mod timetable_pages;
 mod web;

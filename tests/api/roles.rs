@@ -153,6 +153,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/timetable-flags", "UADDDDDDDD"),
     ("POST", "/timetable-flags/{flag}/resolution", "UaDDDDDDDD"),
     ("GET", "/timetable-sources/{source}", "UaDDDDDDDD"),
+    ("PUT", "/timetable-sources/{source}/file", "UaDDDDDDDD"),
     ("POST", "/timetable-sources/{source}/sync", "UaDDDDDDDD"),
     ("GET", "/tutors", "UADDDDDDDD"),
     ("POST", "/tutors", "UADDDDDDDD"),
