@@ -355,21 +355,21 @@ async fn a_recorded_session_moved_at_its_source_is_shown_both_ways_and_moved_by_
         )
         .await;
     assert_eq!(marked.status, StatusCode::OK, "{}", marked.text);
-    // The school's planning moves the course to Thursday. A file source has no address to
-    // fetch anew and no route replaces its file: the stored file is changed in place, as a
-    // re-upload would.
+    // The school's planning moves the course to Thursday: the office uploads the new export.
     let moved = calendar(&[
         event("ev1@ade", "20250925", "IL Ingénierie logicielle"),
         event("ev2@ade", "20250923", "Examen final"),
     ]);
-    execute_plain(
-        &app,
-        &format!(
-            "UPDATE timetable_sources SET content = '{}' WHERE id = {source}",
-            moved.replace('\'', "''")
-        ),
-    )
-    .await;
+    let replaced = app
+        .client
+        .put(app.url(&format!("/api/v1/timetable-sources/{source}/file")))
+        .bearer_auth(&admin)
+        .header("content-type", "text/calendar")
+        .body(moved)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replaced.status(), StatusCode::OK);
     let resync = sync(&mut office, source, false).await;
     assert_eq!(resync.status, StatusCode::OK, "{}", text(&resync));
     assert!(
