@@ -374,6 +374,29 @@ def expectations(school):
     return table
 
 
+def page_status(path, token):
+    """A page's status for a logged-in browser (its session cookie), redirects not followed."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    req = urllib.request.Request(BASE + path, method="GET")
+    req.add_header("Cookie", "assidu_session=" + token)
+    req.add_header("Accept", "text/html")
+    try:
+        with urllib.request.build_opener(NoRedirect).open(req, timeout=30) as res:
+            return res.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def page_table(school):
+    """The office's pages with ids (issue 20: timetable sources and flags): (path, rule)."""
+    admin_only = lambda who: who.role == "admin"
+    return ([(f"/groups/{g}/timetable-sources", admin_only) for g in sample(school.simple["groups"])]
+            + [(f"/timetable-sources/{s}", admin_only) for s in sample(school.timetable_sources)]
+            + [("/timetable-flags", admin_only)])
+
+
 def absent_for_a_notice(accounts):
     """A teacher marks a student absent in their latest begun session; the worker (no grace
     delay in security-smoke.sh) then mails the tutor a notice, which the sweep acknowledges."""
@@ -422,6 +445,12 @@ def prepare(accounts):
         status, body = call("POST", "/calendar-feeds", accounts[email].token, {"label": "smoke"})
         assert status == 201, (email, status, body)
     absent_for_a_notice(accounts)
+    # A timetable source (issue 20) on the first group, for the sweeps of its routes and pages.
+    _, groups = call("GET", "/groups?limit=1", admin.token)
+    status, body = call("POST", f"/groups/{groups['items'][0]['id']}/timetable-sources",
+                        admin.token, {"label": "smoke", "mapping": {},
+                                      "url": "https://edt.example.invalid/smoke.ics"})
+    assert status == 201, (status, body)
     for email in ["student@demo.test", "student2@demo.test"]:
         who = accounts[email]
         _, page = call("GET", "/sessions?limit=500", who.token)
@@ -482,9 +511,20 @@ def main():
         return None if ok else f"{who.email} {method} {path} ({template}): {status}, " \
                                 f"expected {'allowed' if allowed else '403/404'}"
 
+    def run_page(job):
+        path, who, allowed = job
+        status = page_status(path, who.token)
+        ok = status == 200 if allowed else status in (403, 404)
+        return None if ok else f"{who.email} GET page {path}: {status}, " \
+                                f"expected {'200' if allowed else '403/404'}"
+
+    pages = [(path, who, rule(who)) for path, rule in page_table(school)
+             for who in accounts.values()]
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         failures = [f for f in pool.map(run, jobs) if f]
+        failures += [f for f in pool.map(run_page, pages) if f]
     allowed = sum(1 for j in jobs if j[5])
+    print(f"  pages swept: {len(pages)} requests")
     print(f"security smoke: {len(jobs)} requests over {len(table)} routes and "
           f"{len(accounts)} accounts ({allowed} allowed, {len(jobs) - allowed} refused expected)")
     for k in ("justifications", "certificates", "feeds", "terminations", "mails"):

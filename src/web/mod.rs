@@ -22,6 +22,8 @@ mod link_login;
 mod pages;
 mod payroll_page;
 mod timetable;
+mod timetable_flags;
+mod timetable_sources;
 mod users;
 
 use std::sync::{Arc, LazyLock, Mutex};
@@ -104,6 +106,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/absence_notices_block.html",
         "pages/follow_ups.html",
         "pages/payroll_statements.html",
+        "pages/timetable_sources.html",
+        "pages/timetable_source.html",
+        "pages/timetable_flags.html",
     ] {
         // The templates are compiled in and covered by tests: a broken one fails them.
         if let Err(e) = env.add_template(name, source) {
@@ -205,6 +210,8 @@ pub fn router() -> Router<ApiContext> {
         .merge(contract_page::router())
         .merge(follow_up_page::router())
         .merge(import_page::router())
+        .merge(timetable_sources::router())
+        .merge(timetable_flags::router())
         // A form is a few kilobytes; the routes that take files set their own limit above.
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .layer(axum::middleware::from_fn(error_pages))

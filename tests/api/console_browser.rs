@@ -20,7 +20,7 @@ const NOW: &str = "2025-09-17T10:00:00+02:00";
 const SIRET: &str = "44332211000018";
 
 /// axe-core's source, when it is there; CI requires it.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let required = std::env::var("ASSIDU_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     match std::env::var("ASSIDU_AXE_JS")
         .ok()
@@ -41,7 +41,7 @@ fn axe_source() -> Option<String> {
 }
 
 /// Runs axe-core on the page; panics listing every serious or critical violation.
-async fn accessible(c: &Client, axe: Option<&str>, page: &str) {
+pub(crate) async fn accessible(c: &Client, axe: Option<&str>, page: &str) {
     // The page must not scroll sideways on the phone (wide tables scroll inside their frame).
     let m = c
         .execute(

@@ -48,5 +48,7 @@ mod smtp;
 mod timetable;
 mod timetable_cli;
 mod timetable_fetch;
+mod timetable_browser;
 mod timetable_job;
+mod timetable_pages;
 mod web;

@@ -470,6 +470,10 @@ const PAGE_TABLE: &[(&str, &str)] = &[
     // The livret de suivi (issue 19): no session of the group here, so no teacher reads it.
     ("/contracts/{contract}/livret", "LADDADADAD"),
     ("/companies/{company}/statements", "LADDDDAAAD"),
+    // Timetable sources and their flags (issue 20): the office only.
+    ("/groups/{group}/timetable-sources", "LADDDDDDDD"),
+    ("/timetable-sources/{source}", "LADDDDDDDD"),
+    ("/timetable-flags", "LADDDDDDDD"),
 ];
 
 #[tokio::test]
@@ -522,6 +526,13 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
         tokens.push(Some(app.user_token(role, email, Some(link)).await));
     }
     let notice = absence_notice(&app, &b).await;
+    let source = app
+        .create(
+            &admin,
+            &format!("/api/v1/groups/{}/timetable-sources", b.group),
+            json!({"label": "ADE", "url": "https://edt.example.invalid/2ia.ics", "mapping": {}}),
+        )
+        .await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -533,7 +544,9 @@ async fn every_new_page_answers_every_role_as_the_table_says() {
             .replace("{student}", &b.student.to_string())
             .replace("{notice}", &notice.to_string())
             .replace("{contract}", &b.contract.to_string())
-            .replace("{company}", &b.company.to_string());
+            .replace("{company}", &b.company.to_string())
+            .replace("{group}", &b.group.to_string())
+            .replace("{source}", &source.to_string());
         for (role, cell) in expected.chars().enumerate() {
             let mut req = client.get(app.url(&path)).header("accept", "text/html");
             if let Some(t) = &tokens[role] {

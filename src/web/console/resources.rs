@@ -66,8 +66,10 @@ impl Console for programmes::Groups {
     const LIST: &'static [&'static str] = &["name", "academic_year_id", "calendar_id"];
     const SEARCH: &'static [&'static str] = &["name"];
     const SORTS: &'static [&'static str] = &["name"];
-    const LINKS: &'static [(&'static str, &'static str)] =
-        &[("c_timetable", "/console/groups/{id}/timetable")];
+    const LINKS: &'static [(&'static str, &'static str)] = &[
+        ("c_timetable", "/console/groups/{id}/timetable"),
+        ("tts_link", "/groups/{id}/timetable-sources"),
+    ];
 }
 
 impl Console for parties::Companies {

@@ -158,6 +158,8 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, _caller: &Caller) ->
             last => c.last_contact.map(date_fr),
         }).collect::<Vec<_>>(),
     };
+    // Recorded sessions the timetable's sync could not touch (issue 20): the office decides.
+    let timetable_flags = crate::timetable::flags(ctx, false).await?.len();
     let counts = crate::db::attendance_audit::totals(&ctx.db)
         .await
         .map_err(AppError::from)?;
@@ -169,6 +171,8 @@ pub(super) async fn page(ctx: &ApiContext, viewer: &Viewer, _caller: &Caller) ->
         context! {
             today => today_view(&work, lang),
             no_contact,
+            timetable_flags,
+            timetable_flags_text => lang.count(i64::try_from(timetable_flags).unwrap_or(i64::MAX), "ttf_home_count"),
             totals => match lang {
                 Lang::Fr => [
                     count(lang, usize::try_from(counts.0).unwrap_or(0), "contrat", "contrats"),
