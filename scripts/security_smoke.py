@@ -364,7 +364,9 @@ def expectations(school):
     add("GET", "/groups/{id}/timetable-sources", each(groups, "/groups/{}/timetable-sources"))
     add("POST", "/groups/{id}/timetable-sources", each(groups, "/groups/{}/timetable-sources"), {})
     add("GET", "/timetable-sources/{id}", each(S.timetable_sources, "/timetable-sources/{}"))
-    add("PUT", "/timetable-sources/{id}/file", [], None)  # takes a file: asked in the tests
+    # Takes a file: a JSON body is refused (422) for the office, or 409 for a URL source.
+    add("PUT", "/timetable-sources/{id}/file",
+        each(S.timetable_sources, "/timetable-sources/{}/file"), {})
     add("POST", "/timetable-sources/{id}/sync",
         each(S.timetable_sources, "/timetable-sources/{}/sync?dry_run=true"), {})
     add("POST", "/timetable-flags/{id}/resolution",
@@ -425,6 +427,49 @@ def absent_for_a_notice(accounts):
     sys.exit("no begun session of teacher@demo.test to mark an absence in")
 
 
+def timetable_flag(admin, group, today):
+    """A file source whose one event (18:00, after the group's day) becomes a session; its
+    roll call is taken, then the export moves it: a flag for the office (issue 20)."""
+    yesterday = (today - datetime.timedelta(days=1)).isoformat()
+    _, past = call("GET", f"/sessions?group_id={group}&to={yesterday}&limit=500", admin.token)
+    s = past["items"][-1]
+    ymd = s["day"].replace("-", "")
+
+    def export(start, end):
+        return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//smoke//FR\r\nBEGIN:VEVENT\r\n"
+                f"UID:smoke-1\r\nDTSTAMP:20250901T000000Z\r\nDTSTART:{ymd}T{start}\r\n"
+                f"DTEND:{ymd}T{end}\r\nSUMMARY:smoke\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+    mapping = {"module": {"codes": {"smoke": s["module_id"]}},
+               "teacher": {"field": "summary", "names": {"smoke": s["teacher_id"]}}}
+    boundary = "----smoke"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"mapping\"\r\n\r\n"
+            f"{json.dumps(mapping)}\r\n--{boundary}\r\nContent-Disposition: form-data; "
+            f"name=\"file\"; filename=\"smoke.ics\"\r\nContent-Type: text/calendar\r\n\r\n"
+            f"{export('180000', '190000')}\r\n--{boundary}--\r\n").encode()
+    req = urllib.request.Request(f"{API}/groups/{group}/timetable-sources", data=body, method="POST")
+    req.add_header("Authorization", "Bearer " + admin.token)
+    req.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    with urllib.request.urlopen(req, timeout=30) as res:
+        source = json.loads(res.read())["id"]
+    status, report = call("POST", f"/timetable-sources/{source}/sync", admin.token, {})
+    assert status == 200 and report["counts"]["new"] == 1, (status, report)
+    session = report["events"][0]["session_id"]
+    _, sheet = call("GET", f"/sessions/{session}/attendance", admin.token)
+    marks = [{"student_id": r["student_id"], "status": "present"} for r in sheet["roster"]]
+    status, body = call("PUT", f"/sessions/{session}/attendance", admin.token,
+                        {"marks": marks, "reason": "smoke"})
+    assert status == 200, (status, body)
+    req = urllib.request.Request(f"{API}/timetable-sources/{source}/file", method="PUT",
+                                 data=export("190000", "200000").encode())
+    req.add_header("Authorization", "Bearer " + admin.token)
+    req.add_header("Content-Type", "text/calendar")
+    with urllib.request.urlopen(req, timeout=30) as res:
+        assert res.status == 200
+    status, report = call("POST", f"/timetable-sources/{source}/sync", admin.token, {})
+    assert status == 200 and report["flagged"] == 1, (status, report)
+
+
 def prepare(accounts):
     """Records the demo lacks: a justification per student with an absence, calendar links
     for a student, a teacher and a tutor, and the certificates of ended semesters."""
@@ -451,6 +496,7 @@ def prepare(accounts):
                         admin.token, {"label": "smoke", "mapping": {},
                                       "url": "https://edt.example.invalid/smoke.ics"})
     assert status == 201, (status, body)
+    timetable_flag(admin, groups["items"][0]["id"], today)
     for email in ["student@demo.test", "student2@demo.test"]:
         who = accounts[email]
         _, page = call("GET", "/sessions?limit=500", who.token)

@@ -308,7 +308,7 @@ pub struct JobSettings {
     pub statement_cron: String,
 
     /// Refreshes the timetable sources fetched from a URL (issue 20) and mails the office a
-    /// summary when something changed or needs a decision.
+    /// summary when sessions changed, a recorded session was flagged, or a source failed.
     #[arg(
         long,
         env = "ASSIDU_TIMETABLE_CRON",

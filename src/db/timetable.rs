@@ -188,20 +188,35 @@ pub struct SlotRow {
     pub ends_at: NaiveTime,
 }
 
-/// Every session from `from` to `to`: of any group, for the teachers' overlaps.
+/// The sessions from `from` to `to` that a source's events could overlap: the group's, and
+/// those of the teachers its events name.
 pub async fn slots_between(
     db: &Db,
     from: NaiveDate,
     to: NaiveDate,
+    group: i64,
+    teachers: &[i64],
 ) -> Result<Vec<SlotRow>, sqlx::Error> {
-    db_run!(db, |pool| sqlx::query_as(
+    // Ids, not text: formatting them into the statement is safe.
+    let teachers = if teachers.is_empty() {
+        "NULL".to_owned()
+    } else {
+        teachers
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sql = format!(
         "SELECT id, group_id, teacher_id, day, starts_at, ends_at FROM training_sessions \
-         WHERE day >= $1 AND day <= $2"
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(pool)
-    .await)
+         WHERE day >= $1 AND day <= $2 AND (group_id = $3 OR teacher_id IN ({teachers}))"
+    );
+    db_run!(db, |pool| sqlx::query_as(&sql)
+        .bind(from)
+        .bind(to)
+        .bind(group)
+        .fetch_all(pool)
+        .await)
 }
 
 /// A session to create or the place to move one to.

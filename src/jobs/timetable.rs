@@ -1,6 +1,7 @@
 //! The scheduled timetable sync (issue 20): each source fetched from a URL is synced anew,
-//! one after the other, and the office gets one summary mail when something changed, needs
-//! a decision, or a source failed. A failing source (unreachable, HTML, malformed) does not
+//! one after the other, and the office gets one summary mail when sessions changed, a
+//! recorded session was newly flagged, or a source newly failed (the mail also lists what
+//! still waits for a decision). A failing source (unreachable, HTML, malformed) does not
 //! stop the others; its message stays on the source until a sync succeeds.
 //!
 //! The claim commits first: a sync fetches URLs (up to the fetch timeout each) and writes in
@@ -77,15 +78,17 @@ impl ScheduledJob for Timetable {
         let mut total = Counts::default();
         let mut failed = 0;
         let mut worth_a_mail = false;
-        for (_, synced) in &results {
+        // Only what is new is mailed: a lasting unmatched event or failure is on the source's
+        // page, and would otherwise fill the office's mailbox twice a day.
+        for (source, synced) in &results {
             match synced {
                 Synced::Done(r) => {
                     add(&mut total, &r.counts);
-                    worth_a_mail |= r.changed() || r.needs_decision();
+                    worth_a_mail |= r.news();
                 }
-                Synced::Failed(_) => {
+                Synced::Failed(message) => {
                     failed += 1;
-                    worth_a_mail = true;
+                    worth_a_mail |= source.last_error.as_deref() != Some(message.as_str());
                 }
             }
         }

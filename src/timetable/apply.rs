@@ -6,6 +6,7 @@ use super::{AppError, AppResult, SessionVersion, store};
 use crate::app::ApiContext;
 use crate::db::programmes::GroupFrame;
 use crate::db::{self, timetable::SessionWrite};
+use crate::domain::timetable::mapping::Resolution;
 use crate::domain::timetable::plan::PlannedEvent;
 use crate::domain::timetable::plan::{
     self, Candidate, Frame, Occupied, Placement, Plan, SourcedSession,
@@ -42,7 +43,16 @@ pub(super) async fn plan_for(
             recorded: s.recorded,
         })
         .collect();
-    let others: Vec<Occupied> = store::slots_between(&ctx.db, from, to)
+    let mut teachers: Vec<i64> = candidates
+        .iter()
+        .filter_map(|c| match &c.resolution {
+            Resolution::Session(d) => Some(d.teacher_id),
+            _ => None,
+        })
+        .collect();
+    teachers.sort_unstable();
+    teachers.dedup();
+    let others: Vec<Occupied> = store::slots_between(&ctx.db, from, to, row.group_id, &teachers)
         .await?
         .into_iter()
         .map(|s| Occupied {

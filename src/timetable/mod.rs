@@ -280,8 +280,8 @@ fn decode(bytes: &[u8]) -> Result<String, String> {
     })
 }
 
-/// What a group's mapping may name.
-async fn directory(ctx: &ApiContext, group: i64) -> AppResult<Directory> {
+/// What a group's mapping may name: its programme's modules and every teacher.
+pub async fn directory(ctx: &ApiContext, group: i64) -> AppResult<Directory> {
     let modules = store::modules_of_group(&ctx.db, group)
         .await?
         .into_iter()

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::app::ApiContext;
 use crate::domain::timetable::Outcome;
 use crate::domain::timetable::mapping::{
-    Field, Mapping, ModuleRule, RoomRule, TeacherField, TeacherRule,
+    Directory, Field, Mapping, ModuleRule, RoomRule, TeacherEntry, TeacherField, TeacherRule,
 };
 use crate::error::{AppError, FieldError};
 use crate::http::crud::{self, Id};
@@ -173,7 +173,7 @@ fn number(raw: &str) -> Option<i64> {
 }
 
 /// The mapping the form describes; every mistake the page can see by itself, in French.
-fn mapping_of(form: &SourceForm, teachers: &[(i64, String, String, String)]) -> (Mapping, Errors) {
+fn mapping_of(form: &SourceForm, teachers: &[TeacherEntry]) -> (Mapping, Errors) {
     let mut errors = Errors::new();
     if !form.mapping_json.trim().is_empty() {
         let mapping = serde_json::from_str::<Mapping>(&form.mapping_json).unwrap_or_else(|e| {
@@ -218,8 +218,8 @@ fn mapping_of(form: &SourceForm, teachers: &[(i64, String, String, String)]) -> 
         let id = if who.contains('@') {
             teachers
                 .iter()
-                .find(|t| t.3.eq_ignore_ascii_case(who))
-                .map(|t| t.0)
+                .find(|t| t.email.eq_ignore_ascii_case(who))
+                .map(|t| t.id)
         } else {
             number(who)
         };
@@ -382,12 +382,7 @@ async fn render_sources(
         .map(|s| source_view(s, lang))
         .collect();
     // The names the tables may use: what the mapping itself may name.
-    let modules = crate::db::timetable::modules_of_group(&ctx.db, group)
-        .await
-        .map_err(AppError::from)?;
-    let teachers = crate::db::timetable::teachers(&ctx.db)
-        .await
-        .map_err(AppError::from)?;
+    let Directory { modules, teachers } = timetable::directory(ctx, group).await?;
     let fields: Vec<Value> = ["summary", "description", "location", "categories"]
         .iter()
         .map(|f| context! { value => *f, label => lang.text(&format!("tts_field_{f}")) })
@@ -428,8 +423,8 @@ async fn render_sources(
         context! {
             group => context! { id => g.id, name => g.name.clone() },
             sources,
-            modules => modules.iter().map(|(id, name)| context! { id => *id, name => name.clone() }).collect::<Vec<_>>(),
-            teachers => teachers.iter().map(|(id, last, first, email)| context! { id => *id, name => format!("{} {first}", last.to_uppercase()), email => email.clone() }).collect::<Vec<_>>(),
+            modules => modules.iter().map(|m| context! { id => m.id, name => m.name.clone() }).collect::<Vec<_>>(),
+            teachers => teachers.iter().map(|t| context! { id => t.id, name => format!("{} {}", t.last_name.to_uppercase(), t.first_name), email => t.email.clone() }).collect::<Vec<_>>(),
             fields,
             teacher_fields,
             form => crate::web::ser(&shown),
@@ -498,9 +493,7 @@ async fn add(
     viewer.check_csrf(csrf.as_deref())?;
     // The group must exist before anything is said about the form.
     crud::fetch::<Groups>(&ctx.db, group).await?;
-    let teachers = crate::db::timetable::teachers(&ctx.db)
-        .await
-        .map_err(AppError::from)?;
+    let teachers = timetable::directory(&ctx, group).await?.teachers;
     let (mapping, mut errors) = mapping_of(&form, &teachers);
     if errors.is_empty() {
         let input = SourceInput {
