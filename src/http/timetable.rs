@@ -197,6 +197,7 @@ pub async fn put_file(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SyncQuery {
     /// `true`: say what the sync would do, write nothing.
@@ -232,6 +233,7 @@ pub async fn post_sync(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FlagsQuery {
     /// `true`: the closed ones too.
